@@ -1,0 +1,61 @@
+/**
+ * `npm test`: provides a PostgreSQL server (a throwaway one from the installed
+ * binaries, or TEST_DATABASE_URL when set), then runs every test file under
+ * test/ with node's own test runner on both storage engines.
+ *
+ *   npm test                       all tests
+ *   npm test -- test/unit/x.test.ts   only the files named
+ *
+ * TEST_SKIP_POSTGRES=1 runs the SQLite half only (for machines without
+ * PostgreSQL); CI never sets it.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPostgresServer, type PostgresServer } from './postgres-server.ts';
+
+function findTestFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...findTestFiles(full));
+    else if (name.endsWith('.test.ts')) out.push(full);
+  }
+  return out.sort();
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const files = args.length > 0 ? args : findTestFiles('test');
+  let server: PostgresServer | null = null;
+  const env = { ...process.env };
+  if (!env.TEST_DATABASE_URL && env.TEST_SKIP_POSTGRES !== '1') {
+    server = await startPostgresServer();
+    env.TEST_DATABASE_URL = server.url;
+    console.log(`test: throwaway PostgreSQL at ${server.url}`);
+  }
+  const stop = (): void => server?.stop();
+  process.on('exit', stop);
+  const concurrency = env.TEST_CONCURRENCY ?? '3';
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+    { stdio: 'inherit', env },
+  );
+  const forward = (sig: NodeJS.Signals): void => {
+    child.kill(sig);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  stop();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`test: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
