@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureEmulatorCertificate } from '../emulators/shared/tls.ts';
 import { startPostgresServer, type PostgresServer } from './postgres-server.ts';
 
 function findTestFiles(dir: string): string[] {
@@ -34,6 +35,11 @@ async function main(): Promise<number> {
     env.TEST_DATABASE_URL = server.url;
     console.log(`test: throwaway PostgreSQL at ${server.url}`);
   }
+  // The emulators' HTTPS certificate must exist before the runner starts:
+  // Node reads NODE_EXTRA_CA_CERTS only at process start.
+  const cert = await ensureEmulatorCertificate();
+  env.NODE_EXTRA_CA_CERTS = cert.certPath;
+  env.EMULATOR_TLS_DIR = cert.certPath.replace(/\/emulator-cert\.pem$/, '');
   const stop = (): void => server?.stop();
   process.on('exit', stop);
   const concurrency = env.TEST_CONCURRENCY ?? '3';
