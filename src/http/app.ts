@@ -1,0 +1,66 @@
+/**
+ * buildApp: the bridge's HTTP server, assembled from one plugin per surface
+ * (MAX webhooks, Bitrix24 events, install, admin, health). No side effects:
+ * nothing listens until server.ts calls listen, so tests use `inject`.
+ *
+ * Bodies are kept as raw text: MAX sends integers above 2^53 (`seq`) that
+ * JSON.parse would silently round, and events are stored raw before anything
+ * else. Each plugin parses what it accepts (src/http/parse-body.ts).
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { HttpError, HTTP_ERRORS, httpErrorBody } from './http-errors.ts';
+
+/** 1 MiB: a MAX update or a Bitrix24 event is a few KiB; larger is abuse. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
+
+export interface AppOptions {
+  plugins: FastifyPluginAsync[];
+  bodyLimitBytes?: number;
+  /** Fastify logger options or false. Secrets are redacted by the logger config in server.ts. */
+  logger?: boolean | object;
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    logger: options.logger ?? false,
+    return503OnClosing: true,
+    // Never echo the query string (it could carry a token a caller put there by mistake).
+    disableRequestLogging: true,
+  });
+  const asText = { parseAs: 'string' as const };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', asText, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', asText, (_req, body, done) => done(null, body));
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send(httpErrorBody(HTTP_ERRORS.notFound));
+  });
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.spec.statusCode).send(httpErrorBody(error.spec, error.detail));
+    }
+    const spec = fastifyErrorSpec(error);
+    if (spec.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(spec.statusCode).send(httpErrorBody(spec));
+  });
+  for (const plugin of options.plugins) void app.register(plugin);
+  return app;
+}
+
+function fastifyErrorSpec(error: FastifyError): (typeof HTTP_ERRORS)[keyof typeof HTTP_ERRORS] {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return HTTP_ERRORS.bodyTooLarge;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return HTTP_ERRORS.unsupportedMediaType;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return HTTP_ERRORS.malformedBody;
+    default:
+      if (error.statusCode === 415) return HTTP_ERRORS.unsupportedMediaType;
+      if (error.statusCode === 413) return HTTP_ERRORS.bodyTooLarge;
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return HTTP_ERRORS.malformedBody;
+      return HTTP_ERRORS.internal;
+  }
+}

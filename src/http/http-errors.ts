@@ -1,0 +1,91 @@
+/**
+ * The catalogue of errors the bridge's public HTTP endpoints answer with
+ * (Fastify lib/errors.js style). Every bad request gets a 4xx with a stable
+ * code and a message that names the fix, Russian first with English beside it;
+ * nothing is stored for it. Listed in docs/errors.md.
+ */
+export interface HttpErrorSpec {
+  statusCode: number;
+  code: string;
+  messageRu: string;
+  messageEn: string;
+}
+
+export const HTTP_ERRORS = {
+  notFound: {
+    statusCode: 404,
+    code: 'BRG_ERR_NOT_FOUND',
+    messageRu: 'Такого адреса нет. Проверьте путь и метод запроса.',
+    messageEn: 'No such route. Check the path and the method.',
+  },
+  bodyTooLarge: {
+    statusCode: 413,
+    code: 'BRG_ERR_BODY_TOO_LARGE',
+    messageRu: 'Тело запроса слишком большое.',
+    messageEn: 'Request body too large.',
+  },
+  unsupportedMediaType: {
+    statusCode: 415,
+    code: 'BRG_ERR_UNSUPPORTED_MEDIA_TYPE',
+    messageRu: 'Неподдерживаемый Content-Type: нужен application/json или application/x-www-form-urlencoded.',
+    messageEn: 'Unsupported Content-Type: use application/json or application/x-www-form-urlencoded.',
+  },
+  malformedBody: {
+    statusCode: 400,
+    code: 'BRG_ERR_MALFORMED_BODY',
+    messageRu: 'Тело запроса не разбирается (неверный JSON или форма).',
+    messageEn: 'The request body cannot be parsed (invalid JSON or form).',
+  },
+  invalidBody: {
+    statusCode: 400,
+    code: 'BRG_ERR_INVALID_BODY',
+    messageRu: 'Тело запроса не соответствует ожидаемой схеме.',
+    messageEn: 'The request body does not match the expected shape.',
+  },
+  unauthorized: {
+    statusCode: 401,
+    code: 'BRG_ERR_UNAUTHORIZED',
+    messageRu: 'Неверная или отсутствующая подпись запроса.',
+    messageEn: 'Wrong or missing request credentials.',
+  },
+  internal: {
+    statusCode: 500,
+    code: 'BRG_ERR_INTERNAL',
+    messageRu: 'Внутренняя ошибка; подробности в журнале сервиса.',
+    messageEn: 'Internal error; see the service log.',
+  },
+  unavailable: {
+    statusCode: 503,
+    code: 'BRG_ERR_UNAVAILABLE',
+    messageRu: 'Сервис останавливается или хранилище недоступно; повторите позже.',
+    messageEn: 'Shutting down or store unavailable; try again later.',
+  },
+} as const satisfies Record<string, HttpErrorSpec>;
+
+export type HttpErrorName = keyof typeof HTTP_ERRORS;
+
+/** Error thrown inside a route to answer with a catalogued 4xx/5xx. */
+export class HttpError extends Error {
+  readonly spec: HttpErrorSpec;
+  readonly detail: string | undefined;
+
+  constructor(name: HttpErrorName, detail?: string) {
+    super(HTTP_ERRORS[name].messageEn);
+    this.name = 'HttpError';
+    this.spec = HTTP_ERRORS[name];
+    this.detail = detail;
+  }
+}
+
+export interface HttpErrorBody {
+  error: string;
+  message: string;
+  message_en: string;
+  detail?: string;
+}
+
+export function httpErrorBody(spec: HttpErrorSpec, detail?: string): HttpErrorBody {
+  const body: HttpErrorBody = { error: spec.code, message: spec.messageRu, message_en: spec.messageEn };
+  if (detail) body.detail = detail;
+  return body;
+}
