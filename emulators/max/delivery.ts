@@ -1,0 +1,132 @@
+/**
+ * Update delivery like the real service (spec §2.1):
+ * - with subscriptions: each update is one POST of one Update object to each
+ *   subscription URL, with `X-Max-Bot-Api-Secret`; only HTTP 200 within 30 s
+ *   counts; failures are retried after 60 s, 150 s, 375 s… (×2.5, ≤10 retries);
+ *   when no delivery succeeded for 8 h the subscription is deleted. Retries do
+ *   not hold back later updates, so a retried update arrives after newer ones.
+ * - without subscriptions: updates queue for long polling (`GET /updates`).
+ * All durations are scaled by the time factor.
+ */
+import type { MaxContext } from './context.ts';
+import { stringifyMax } from './json.ts';
+import type { DeliveryAttempt, LoggedUpdate, SubscriptionState } from './model.ts';
+
+export class UpdateDelivery {
+  readonly attempts: DeliveryAttempt[] = [];
+  /** Per bot: updates waiting for long polling (emitted while no subscription existed). */
+  readonly pollQueue = new Map<number, LoggedUpdate[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly aborter = new AbortController();
+  private readonly pollWaiters = new Map<number, Set<() => void>>();
+  private closed = false;
+
+  constructor(private readonly ctx: MaxContext) {
+    ctx.world.onUpdate((logged) => this.dispatch(logged));
+  }
+
+  private dispatch(logged: LoggedUpdate): void {
+    const subs = this.ctx.world.subscriptions.get(logged.botId) ?? [];
+    if (subs.length === 0) {
+      const queue = this.pollQueue.get(logged.botId) ?? [];
+      queue.push(logged);
+      this.pollQueue.set(logged.botId, queue);
+      for (const wake of this.pollWaiters.get(logged.botId) ?? []) wake();
+      return;
+    }
+    for (const sub of subs) {
+      if (sub.updateTypes && !sub.updateTypes.includes(logged.update.update_type)) continue;
+      this.schedule(sub, logged, 0, 0);
+      if (this.ctx.random() < this.ctx.settings.duplicateDeliveryRate) this.schedule(sub, logged, 0, 5);
+    }
+  }
+
+  /** Resolves when an update for `botId` is queued for polling, or after `timeoutMs`. */
+  waitForPollable(botId: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.pollWaiters.get(botId) ?? new Set();
+      this.pollWaiters.set(botId, waiters);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.timers.add(timer);
+      waiters.add(done);
+    });
+  }
+
+  private schedule(sub: SubscriptionState, logged: LoggedUpdate, attempt: number, delayMs: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(sub, logged, attempt);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private isLive(sub: SubscriptionState, botId: number): boolean {
+    return (this.ctx.world.subscriptions.get(botId) ?? []).includes(sub);
+  }
+
+  private async attempt(sub: SubscriptionState, logged: LoggedUpdate, attempt: number): Promise<void> {
+    if (this.closed || !this.isLive(sub, logged.botId)) return;
+    const status = await this.post(sub, logged, attempt);
+    if (status === 200) {
+      sub.failingSinceMs = null;
+      return;
+    }
+    const now = Date.now();
+    sub.failingSinceMs ??= now;
+    const { settings } = this.ctx;
+    if (now - sub.failingSinceMs >= this.ctx.scaled(settings.webhookFailureWindowMs)) {
+      const subs = this.ctx.world.subscriptions.get(logged.botId) ?? [];
+      this.ctx.world.subscriptions.set(logged.botId, subs.filter((s) => s !== sub));
+      return;
+    }
+    if (attempt >= settings.webhookMaxRetries) return;
+    let delayMs = this.ctx.scaled(settings.webhookRetryFirstDelayMs * settings.webhookRetryMultiplier ** attempt);
+    if (settings.reorderRetries) delayMs *= 0.5 + this.ctx.random();
+    this.schedule(sub, logged, attempt + 1, delayMs);
+  }
+
+  private async post(sub: SubscriptionState, logged: LoggedUpdate, attempt: number): Promise<number | null> {
+    const record: DeliveryAttempt = {
+      botId: logged.botId,
+      url: sub.url,
+      position: logged.position,
+      updateType: logged.update.update_type,
+      attempt,
+      atMs: Date.now(),
+      status: null,
+    };
+    this.attempts.push(record);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (sub.secret) headers['x-max-bot-api-secret'] = sub.secret;
+    const timeout = AbortSignal.timeout(Math.max(1, this.ctx.scaled(this.ctx.settings.webhookTimeoutMs)));
+    try {
+      const res = await fetch(sub.url, {
+        method: 'POST',
+        headers,
+        body: stringifyMax(logged.update),
+        signal: AbortSignal.any([timeout, this.aborter.signal]),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      record.status = res.status;
+      return res.status;
+    } catch (err) {
+      record.error = err instanceof Error ? err.name : 'error';
+      return null;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.aborter.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiters of this.pollWaiters.values()) for (const wake of waiters) wake();
+  }
+}
