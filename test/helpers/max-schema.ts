@@ -10,8 +10,8 @@
  *   from a copy of X without the discriminator (`X__base`), so there is no loop.
  */
 import { readFileSync } from 'node:fs';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
 type Json = Record<string, unknown>;
@@ -87,6 +87,8 @@ export function createMaxSchemaValidator(): MaxSchemaValidator {
   const doc = parseYaml(readFileSync(SCHEMA_PATH, 'utf8')) as Json;
   const schemas = prepareSchemas(doc);
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  // ajv-formats is CommonJS with a `default` export property.
+  const addFormats = (addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
   addFormats(ajv);
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
