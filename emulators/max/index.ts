@@ -128,10 +128,10 @@ export async function startMaxEmulator(options: MaxEmulatorOptions = {}): Promis
 function installHooks(app: FastifyInstance, ctx: MaxContext): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!isBotApi(request.url)) return;
-    const query = request.query as Record<string, unknown>;
     const token = request.headers.authorization;
-    // Query-string tokens are no longer supported by the real API (spec §1).
-    if (query.access_token !== undefined || typeof token !== 'string' || token.length === 0) {
+    // Query-string tokens are no longer supported by the real API (spec §1): a token
+    // only in the query is as good as none.
+    if (typeof token !== 'string' || token.length === 0) {
       return sendMaxError(reply, maxErrors.invalidToken());
     }
     const bot = ctx.world.botByToken(token);
