@@ -1,0 +1,47 @@
+/**
+ * Bitrix24 REST errors: `{error, error_description}` with the real HTTP
+ * statuses (spec/bitrix24-rest.md §1, §8).
+ */
+export class B24Error extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super(`${code}: ${description}`);
+  }
+
+  toBody(): { error: string; error_description: string } {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+export const b24Errors = {
+  argument: (what: string) => new B24Error(400, 'ERROR_ARGUMENT', `Argument '${what}' is null or empty`),
+  invalidArgument: (text: string) => new B24Error(400, 'ERROR_ARGUMENT', text),
+  noAuth: () => new B24Error(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
+  expiredToken: () => new B24Error(401, 'expired_token', 'The access token provided has expired.'),
+  invalidToken: () => new B24Error(401, 'invalid_token', 'The access token provided is invalid.'),
+  wrongAuthType: () =>
+    new B24Error(403, 'WRONG_AUTH_TYPE', 'Current authorization type is denied for this method Application context required'),
+  accessDenied: (text = 'Access denied') => new B24Error(403, 'ACCESS_DENIED', text),
+  methodNotFound: (method: string) => new B24Error(404, 'ERROR_METHOD_NOT_FOUND', `Method not found! ${method}`),
+  queryLimit: () => new B24Error(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
+  operationTimeLimit: (method: string) =>
+    new B24Error(429, 'OPERATION_TIME_LIMIT', `Method is blocked due to operation time limit: ${method}`),
+  internal: () => new B24Error(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'),
+  notActiveLine: () => new B24Error(400, 'NOT_ACTIVE_LINE', 'The line with this ID is inactive or does not exist'),
+  noProvider: () => new B24Error(400, 'IMCONNECTOR_NO_CORRECT_PROVIDER', 'Connector is not registered'),
+  notFound: (what: string) => new B24Error(400, 'NOT_FOUND', `${what} not found`),
+  batchLength: () => new B24Error(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded'),
+  batchMethod: () => new B24Error(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'),
+  eventNotFound: () => new B24Error(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found'),
+  handlerExists: () => new B24Error(400, 'ERROR_HANDLER_ALREADY_EXIST', 'Handler already exists!'),
+};
+
+/** Errors of the OAuth server (`/oauth/token/`): `{error, error_description}`. */
+export const oauthErrors = {
+  invalidGrant: () => new B24Error(400, 'invalid_grant', 'Invalid refresh token'),
+  invalidClient: () => new B24Error(401, 'invalid_client', 'Invalid client id or secret'),
+  invalidRequest: (what: string) => new B24Error(400, 'invalid_request', `Missing ${what}`),
+};

@@ -1,0 +1,100 @@
+/**
+ * A portal's REST endpoint: `/rest/<method>` with OAuth (`auth` in query or
+ * body), and `/rest/<user>/<secret>/<method>` for incoming webhooks. Params
+ * from query, JSON or form body (PHP bracket keys). Order of checks: faults →
+ * leaky bucket (every HTTP request counts) → auth → method → operating limit.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Bitrix24Context, CallAuth } from './context.ts';
+import { timeBlock } from './envelope.ts';
+import { B24Error, b24Errors } from './errors.ts';
+import type { B24FaultTable } from './faults.ts';
+import { runBatch } from './methods/batch.ts';
+import { isListPage } from './methods/list-page.ts';
+import type { PortalState } from './portal.ts';
+import { hasMethod, operatingKey, runMethod } from './registry.ts';
+
+function sendError(reply: FastifyReply, error: B24Error): FastifyReply {
+  return reply.code(error.statusCode).send(error.toBody());
+}
+
+function authenticate(ctx: Bitrix24Context, portal: PortalState, segments: string[], params: Record<string, unknown>): CallAuth {
+  if (segments.length === 3) {
+    const hook = portal.webhooks.get(`${segments[0]}/${segments[1]}`);
+    if (!hook) throw b24Errors.noAuth();
+    return { kind: 'webhook', userId: hook.userId };
+  }
+  const token = params.auth;
+  if (typeof token !== 'string' || token === '') throw b24Errors.noAuth();
+  const record = ctx.accessTokens.get(token);
+  if (!record || record.portalId !== portal.id) throw b24Errors.invalidToken();
+  if (record.expiresAtMs <= Date.now()) throw b24Errors.expiredToken();
+  return { kind: 'oauth', clientId: record.clientId, userId: record.userId };
+}
+
+async function applyFaults(faults: B24FaultTable, method: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  for (const rule of faults.pick(method)) {
+    if (rule.kind === 'latency') await new Promise((r) => setTimeout(r, rule.latencyMs ?? 1_000));
+    else if (rule.kind === 'status') {
+      const status = rule.status ?? 500;
+      const code = rule.code ?? (status === 503 ? 'QUERY_LIMIT_EXCEEDED' : status === 429 ? 'OPERATION_TIME_LIMIT' : 'INTERNAL_SERVER_ERROR');
+      sendError(reply, new B24Error(status, code, 'Injected fault'));
+      return true;
+    } else {
+      reply.hijack();
+      if (rule.kind === 'drop') request.raw.socket.destroy();
+      return true;
+    }
+  }
+  return false;
+}
+
+export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, portal: PortalState, faults: B24FaultTable, log: RequestLog): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/rest/*',
+    handler: async (request, reply) => {
+      const started = Date.now();
+      const segments = (request.params as { '*': string })['*'].split('/').filter(Boolean);
+      const method = (segments.at(-1) ?? '').toLowerCase().replace(/\.(json|xml)$/, '');
+      if (await applyFaults(faults, method, request, reply)) return reply;
+      if (!portal.bucket.tryAdd()) {
+        log.push({ portalId: portal.id, method, atMs: started, outcome: 'QUERY_LIMIT_EXCEEDED' });
+        return sendError(reply, b24Errors.queryLimit());
+      }
+      log.push({ portalId: portal.id, method, atMs: started, outcome: 'accepted' });
+      const body = request.body && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? (request.body as Record<string, unknown>) : {};
+      const params = { ...(request.query as Record<string, unknown>), ...body };
+      try {
+        if (segments.length !== 1 && segments.length !== 3) throw b24Errors.methodNotFound(segments.join('/'));
+        const auth = authenticate(ctx, portal, segments, params);
+        if (!hasMethod(method)) throw b24Errors.methodNotFound(method);
+        delete params.auth;
+        const result = method === 'batch' ? runBatch(ctx, portal, auth, params) : runMethod(ctx, portal, auth, method, params);
+        const time = timeBlock(started, portal.operating.state(operatingKey(auth, method)));
+        if (isListPage(result)) {
+          return reply.send({ result: result.result, total: result.total, ...(result.next !== undefined ? { next: result.next } : {}), time });
+        }
+        return reply.send({ result, time });
+      } catch (err) {
+        if (err instanceof B24Error) return sendError(reply, err);
+        request.log.error(err);
+        return sendError(reply, b24Errors.internal());
+      }
+    },
+  });
+  app.get('/upload/:id/:name', async (request, reply) => {
+    const file = portal.files.get((request.params as { id: string }).id);
+    if (!file) return reply.code(404).send('Not found');
+    return reply.header('content-type', file.type).send(file.data);
+  });
+}
+
+export interface RequestLogEntry {
+  portalId: number;
+  method: string;
+  atMs: number;
+  outcome: 'accepted' | 'QUERY_LIMIT_EXCEEDED';
+}
+
+export type RequestLog = RequestLogEntry[];
