@@ -72,7 +72,8 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000):
 /** Installs an app (API-only mode) and returns the auth fields ONAPPINSTALL delivered. */
 export async function installApp(controlUrl: string, handler: AppHandler, portal = 0) {
   const app = await ctl(controlUrl, 'POST', '/apps', { clientId: 'local.bridge.1', clientSecret: 'secret-of-app' });
+  const seen = handler.hits.length;
   await ctl(controlUrl, 'POST', `/portals/${portal}/install`, { clientId: app.clientId, handlerUrl: handler.url });
-  const hit = await waitFor(() => handler.hits.find((h) => h.body.event === 'ONAPPINSTALL'));
+  const hit = await waitFor(() => handler.hits.slice(seen).find((h) => h.body.event === 'ONAPPINSTALL'));
   return { app: app as { clientId: string; clientSecret: string }, auth: hit.body.auth as Record<string, string>, hit };
 }
