@@ -1,0 +1,216 @@
+/**
+ * The job runner: claims head-of-line jobs (src/store/repos/job-repo.ts), runs
+ * their handlers with up to `concurrency` jobs of DIFFERENT conversations in
+ * flight, renews leases while a handler runs, applies the one retry policy,
+ * and shuts down gracefully (stop claiming → finish in-flight work up to a
+ * timeout → release the rest unrun).
+ *
+ * With several processes on PostgreSQL (`resourceLeases: true`) a process
+ * claims jobs of a rate-limited resource (a portal, a bot) only while it holds
+ * that resource's lease, so each portal's and bot's limiter lives in exactly one
+ * process at a time (docs/architecture.md).
+ *
+ * Time decisions (run_at, leases) use the injected Clock; polling uses real
+ * timers so a test's ManualClock only has to be advanced, never awaited.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../domain/clock.ts';
+import { BridgeError } from '../domain/errors.ts';
+import { LostLeaseError, type ClaimedJob, type OnComplete } from '../store/repos/job-repo.ts';
+import type { Store } from '../store/open-store.ts';
+import type { RunnerEventMap, RunnerEventName, RunnerListener } from './events.ts';
+import { decideRetry, DEFAULT_RETRY_POLICY, errorCodeOf, type RetryPolicy } from './retry-policy.ts';
+
+export interface JobContext {
+  /** Aborted when the runner stops forcefully; handlers should pass it to their I/O. */
+  signal: AbortSignal;
+}
+
+/** A handler does the job's work; it may return writes to commit together with "done". */
+export type JobHandler = (job: ClaimedJob, ctx: JobContext) => Promise<OnComplete | void>;
+
+export interface RunnerOptions {
+  store: Pick<Store, 'jobs' | 'leases'>;
+  handlers: Record<string, JobHandler>;
+  workerId: string;
+  clock: Clock;
+  random?: () => number;
+  /** Jobs in flight at once (each of a different conversation). Default 8. */
+  concurrency?: number;
+  /** A running job's lease; renewed every third of it. Default 30 s. */
+  leaseMs?: number;
+  /** Idle poll interval (real time). Default 100 ms. */
+  pollIntervalMs?: number;
+  retryPolicy?: RetryPolicy;
+  /** Multi-process mode: claim resource jobs only under a resource lease. */
+  resourceLeases?: boolean;
+  resourceLeaseMs?: number;
+}
+
+export class JobRunner {
+  private readonly emitter = new EventEmitter();
+  private readonly inflight = new Map<number, { job: ClaimedJob; abort: AbortController; done: Promise<void> }>();
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private heldResources: string[] = [];
+  private lastResourceRefreshMs = 0;
+  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock'>>;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.o = {
+      random: options.random ?? Math.random,
+      concurrency: options.concurrency ?? 8,
+      leaseMs: options.leaseMs ?? 30_000,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+      retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      resourceLeases: options.resourceLeases ?? false,
+      resourceLeaseMs: options.resourceLeaseMs ?? 10_000,
+    };
+  }
+
+  on<K extends RunnerEventName>(event: K, listener: RunnerListener<K>): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  private emit<K extends RunnerEventName>(event: K, payload: RunnerEventMap[K]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.run();
+  }
+
+  /** Wakes the loop at once (e.g. right after a webhook stored new jobs). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (this.o.resourceLeases) await this.refreshResources();
+        while (!this.stopping && this.inflight.size < this.o.concurrency) {
+          const job = await this.options.store.jobs.claim({
+            workerId: this.options.workerId,
+            leaseMs: this.o.leaseMs,
+            resources: this.o.resourceLeases ? this.heldResources : undefined,
+          });
+          if (!job) break;
+          this.launch(job);
+        }
+      } catch {
+        // Store briefly unavailable: try again after the poll interval.
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.o.pollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private async refreshResources(): Promise<void> {
+    const now = this.options.clock.nowMs();
+    if (now - this.lastResourceRefreshMs < this.o.resourceLeaseMs / 3 && this.heldResources.length > 0) return;
+    this.lastResourceRefreshMs = now;
+    const { leases, jobs } = this.options.store;
+    const wanted = new Set([...this.heldResources, ...(await jobs.pendingResources())]);
+    const held: string[] = [];
+    for (const resource of wanted) {
+      if (await leases.acquire(resource, this.options.workerId, this.o.resourceLeaseMs)) held.push(resource);
+    }
+    this.heldResources = held;
+  }
+
+  private launch(job: ClaimedJob): void {
+    const abort = new AbortController();
+    const done = this.execute(job, abort.signal).finally(() => {
+      this.inflight.delete(job.id);
+      this.wake?.();
+    });
+    this.inflight.set(job.id, { job, abort, done });
+  }
+
+  private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+    this.emit('job:claimed', { job });
+    const startedMs = this.options.clock.nowMs();
+    const heartbeat = setInterval(() => {
+      void this.options.store.jobs.heartbeat(job, this.o.leaseMs).catch(() => undefined);
+    }, Math.max(10, this.o.leaseMs / 3));
+    try {
+      const handler = this.options.handlers[job.kind];
+      if (!handler) throw new BridgeError('BRG_ERR_UNKNOWN_JOB_KIND', `no handler for job kind "${job.kind}"`);
+      const onComplete = await handler(job, { signal });
+      if (signal.aborted) return;
+      await this.options.store.jobs.complete(job, onComplete ?? undefined);
+      this.emit('job:completed', { job, durationMs: this.options.clock.nowMs() - startedMs });
+    } catch (error) {
+      if (signal.aborted) return;
+      await this.fail(job, error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async fail(job: ClaimedJob, error: unknown): Promise<void> {
+    if (error instanceof LostLeaseError) {
+      this.emit('job:lease-lost', { job });
+      return;
+    }
+    const decision = decideRetry(error, job.attempt, this.o.retryPolicy, this.o.random);
+    const detail = {
+      code: errorCodeOf(error),
+      message: error instanceof Error ? error.message : String(error),
+      response: (error as { response?: string } | null)?.response ?? null,
+    };
+    try {
+      if (decision.action === 'retry') {
+        await this.options.store.jobs.retryLater(job, decision.delayMs, detail);
+        this.emit('job:failed', { job, error, delayMs: decision.delayMs });
+      } else {
+        await this.options.store.jobs.markDead(job, detail);
+        this.emit('job:dead', { job, error, reason: decision.reason });
+      }
+    } catch {
+      // The store is unreachable: the lease will expire and another claim will retry the job.
+    }
+  }
+
+  /**
+   * Graceful shutdown: stop claiming, let in-flight handlers finish for up to
+   * `gracePeriodMs`, then abort and release the rest (they run again later,
+   * not counted as an attempt), and give up resource leases.
+   */
+  async stop(gracePeriodMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    const pending = [...this.inflight.values()];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending.map((p) => p.done)),
+      new Promise<void>((r) => (timer = setTimeout(r, gracePeriodMs))),
+    ]);
+    clearTimeout(timer);
+    let released = 0;
+    for (const { job, abort } of this.inflight.values()) {
+      abort.abort(new Error('runner stopping'));
+      if (await this.options.store.jobs.release(job).catch(() => false)) {
+        released++;
+        this.emit('job:released', { job });
+      }
+    }
+    if (this.o.resourceLeases) await this.options.store.leases.releaseAll(this.options.workerId).catch(() => undefined);
+    this.emit('runner:stopped', { released });
+  }
+}

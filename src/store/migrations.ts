@@ -1,0 +1,118 @@
+/**
+ * Migrations, run at start. Written once with Kysely's schema builder; the only
+ * dialect branch is the auto-increment id type. On PostgreSQL an advisory lock
+ * serialises processes that start at once; SQLite has one writer anyway.
+ * Each migration is applied inside a transaction and recorded in
+ * schema_migrations, so a rerun is a no-op.
+ */
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Transaction } from 'kysely';
+import type { Engine } from './db.ts';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+interface Migration {
+  id: number;
+  name: string;
+  up(db: Db, engine: Engine): Promise<void>;
+}
+
+/** Arbitrary constant: the advisory lock key for migrations. */
+const MIGRATION_LOCK_KEY = 742_201_501;
+
+function serialId(engine: Engine) {
+  return engine === 'postgres' ? sql`bigserial` : sql`integer`;
+}
+
+function idColumn(engine: Engine) {
+  return (c: ColumnDefinitionBuilder) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+}
+
+const initial: Migration = {
+  id: 1,
+  name: 'initial schema',
+  async up(db, engine) {
+    const s = db.schema;
+    await s.createTable('bots').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('token_enc', 'text', (c) => c.notNull()).addColumn('webhook_secret_enc', 'text')
+      .addColumn('updates_mode', 'text', (c) => c.notNull()).addColumn('poll_marker', 'text')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await s.createTable('portals').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('member_id', 'text', (c) => c.notNull().unique())
+      .addColumn('domain', 'text', (c) => c.notNull()).addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('application_token_enc', 'text', (c) => c.notNull()).addColumn('access_token_enc', 'text')
+      .addColumn('refresh_token_enc', 'text').addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('client_endpoint', 'text', (c) => c.notNull()).addColumn('server_endpoint', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await s.createTable('lines').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('portal_id', 'text', (c) => c.notNull())
+      .addColumn('line_id', 'integer', (c) => c.notNull()).addColumn('connector_id', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull()).addColumn('paused_reason', 'text')
+      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull()).addUniqueConstraint('lines_portal_line_uq', ['portal_id', 'line_id']).execute();
+    await s.createTable('routes').addColumn('id', serialId(engine), idColumn(engine)).addColumn('bot_id', 'text')
+      .addColumn('line_ref', 'text', (c) => c.notNull()).addColumn('priority', 'integer', (c) => c.notNull())
+      .addColumn('conditions_json', 'text', (c) => c.notNull()).addColumn('created_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await s.createTable('conversations').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('bot_id', 'text', (c) => c.notNull())
+      .addColumn('max_chat_id', 'text', (c) => c.notNull()).addColumn('max_user_id', 'text')
+      .addColumn('line_ref', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull()).addColumn('source_json', 'text')
+      .addColumn('bitrix_chat_id', 'text').addColumn('bitrix_session_id', 'text')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('conversations_bot_chat_uq', ['bot_id', 'max_chat_id']).execute();
+    await s.createTable('messages').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('direction', 'text', (c) => c.notNull())
+      .addColumn('max_mid', 'text').addColumn('bitrix_message_id', 'text').addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('messages_max_mid_uq', ['conversation_id', 'direction', 'max_mid'])
+      .addUniqueConstraint('messages_bitrix_id_uq', ['conversation_id', 'direction', 'bitrix_message_id']).execute();
+    await s.createTable('events').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('source', 'text', (c) => c.notNull()).addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('dedupe_key', 'text', (c) => c.notNull()).addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('received_at_ms', 'bigint', (c) => c.notNull()).addUniqueConstraint('events_dedupe_uq', ['source', 'dedupe_key']).execute();
+    await createJobsAndRest(db, engine);
+  },
+};
+
+async function createJobsAndRest(db: Db, engine: Engine): Promise<void> {
+  const s = db.schema;
+  await s.createTable('jobs').addColumn('id', serialId(engine), idColumn(engine))
+    .addColumn('kind', 'text', (c) => c.notNull()).addColumn('conversation_key', 'text', (c) => c.notNull())
+    .addColumn('resource_key', 'text').addColumn('payload', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull()).addColumn('run_at_ms', 'bigint', (c) => c.notNull())
+    .addColumn('locked_by', 'text').addColumn('lease_until_ms', 'bigint').addColumn('last_error_code', 'text')
+    .addColumn('last_error', 'text').addColumn('last_response', 'text').addColumn('event_id', 'bigint')
+    .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull()).execute();
+  await s.createIndex('jobs_state_run_idx').on('jobs').columns(['state', 'run_at_ms']).execute();
+  await s.createIndex('jobs_conversation_idx').on('jobs').columns(['conversation_key', 'id']).execute();
+  await s.createTable('journal').addColumn('id', serialId(engine), idColumn(engine))
+    .addColumn('at_ms', 'bigint', (c) => c.notNull()).addColumn('side', 'text', (c) => c.notNull())
+    .addColumn('direction', 'text', (c) => c.notNull()).addColumn('method', 'text', (c) => c.notNull())
+    .addColumn('endpoint', 'text', (c) => c.notNull()).addColumn('status', 'integer').addColumn('duration_ms', 'integer', (c) => c.notNull())
+    .addColumn('request_body', 'text').addColumn('response_body', 'text').addColumn('error_code', 'text')
+    .addColumn('bot_id', 'text').addColumn('portal_id', 'text').addColumn('conversation_id', 'text')
+    .addColumn('message_id', 'text').addColumn('job_id', 'text').execute();
+  await s.createIndex('journal_at_idx').on('journal').column('at_ms').execute();
+  await s.createTable('leases').addColumn('resource', 'text', (c) => c.primaryKey())
+    .addColumn('holder', 'text', (c) => c.notNull()).addColumn('expires_at_ms', 'bigint', (c) => c.notNull()).execute();
+}
+
+export const MIGRATIONS: Migration[] = [initial];
+
+async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
+  await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull()).addColumn('applied_at_ms', 'bigint', (c) => c.notNull()).execute();
+  const done = new Set((await db.selectFrom('schema_migrations').select('id').execute()).map((r) => Number(r.id)));
+  let applied = 0;
+  for (const m of MIGRATIONS) {
+    if (done.has(m.id)) continue;
+    await m.up(db, engine);
+    await db.insertInto('schema_migrations').values({ id: m.id, name: m.name, applied_at_ms: nowMs }).execute();
+    applied++;
+  }
+  return applied;
+}
+
+/** Applies pending migrations; returns how many ran. Safe with several processes starting at once. */
+export async function migrate(db: Kysely<Database>, engine: Engine, nowMs: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    return applyPending(trx, engine, nowMs);
+  });
+}

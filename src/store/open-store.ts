@@ -1,0 +1,55 @@
+/**
+ * openStore: the one entry point to storage. Opens SQLite or PostgreSQL from
+ * DATABASE_URL, runs migrations, and returns the repositories.
+ */
+import type { Clock } from '../domain/clock.ts';
+import { CryptoBox } from './crypto-box.ts';
+import { openDatabase, type Engine, type OpenedDatabase } from './db.ts';
+import { migrate } from './migrations.ts';
+import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
+import { EventRepo } from './repos/event-repo.ts';
+import { JobRepo } from './repos/job-repo.ts';
+import { JournalRepo } from './repos/journal-repo.ts';
+import { LeaseRepo } from './repos/lease-repo.ts';
+import { PortalRepo } from './repos/portal-repo.ts';
+
+export interface StoreOptions {
+  /** SQLite file path (default) or postgres://… */
+  databaseUrl: string;
+  /** BRIDGE_SECRET_KEY: encrypts tokens and secrets at rest. */
+  secretKey: string;
+  clock: Clock;
+  poolSize?: number;
+}
+
+export interface Store {
+  engine: Engine;
+  db: OpenedDatabase['db'];
+  events: EventRepo;
+  jobs: JobRepo;
+  deadLetters: DeadLetterRepo;
+  leases: LeaseRepo;
+  portals: PortalRepo;
+  journal: JournalRepo;
+  box: CryptoBox;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const box = new CryptoBox(options.secretKey);
+  const opened = openDatabase(options.databaseUrl, { poolSize: options.poolSize });
+  await migrate(opened.db, opened.engine, options.clock.nowMs());
+  const { db, engine } = opened;
+  return {
+    engine,
+    db,
+    events: new EventRepo(db, options.clock),
+    jobs: new JobRepo(db, engine, options.clock),
+    deadLetters: new DeadLetterRepo(db, options.clock),
+    leases: new LeaseRepo(db, options.clock),
+    portals: new PortalRepo(db, engine, box, options.clock),
+    journal: new JournalRepo(db),
+    box,
+    close: () => opened.close(),
+  };
+}

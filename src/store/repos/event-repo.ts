@@ -1,0 +1,79 @@
+/**
+ * Events: everything received from outside, stored raw once under a unique
+ * (source, dedupe_key), in the SAME transaction as the jobs it creates, before
+ * the HTTP answer. Insert-or-ignore, never check-then-set: a redelivery finds
+ * the key taken and creates nothing (STYLE habits 1 and 2).
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import type { Database } from '../schema.ts';
+
+export interface NewJob {
+  kind: string;
+  conversationKey: string;
+  resourceKey?: string | null;
+  payload: unknown;
+  /** Earliest start; default now. */
+  runAtMs?: number;
+}
+
+export interface RecordEventInput {
+  source: string;
+  kind: string;
+  dedupeKey: string;
+  /** The body exactly as received (keeps integers above 2^53 intact). */
+  raw: string;
+  jobs: NewJob[];
+}
+
+export interface RecordEventResult {
+  duplicate: boolean;
+  eventId: number | null;
+  jobIds: number[];
+}
+
+export class EventRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(input: RecordEventInput): Promise<RecordEventResult> {
+    const now = this.clock.nowMs();
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('events')
+        .values({ source: input.source, kind: input.kind, dedupe_key: input.dedupeKey, raw: input.raw, received_at_ms: now })
+        .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return { duplicate: true, eventId: null, jobIds: [] };
+      const eventId = Number(inserted.id);
+      const jobIds: number[] = [];
+      for (const job of input.jobs) {
+        const row = await trx
+          .insertInto('jobs')
+          .values({
+            kind: job.kind, conversation_key: job.conversationKey, resource_key: job.resourceKey ?? null,
+            payload: JSON.stringify(job.payload ?? null), state: 'pending', attempts: 0, run_at_ms: job.runAtMs ?? now,
+            locked_by: null, lease_until_ms: null, last_error_code: null, last_error: null, last_response: null,
+            event_id: eventId, created_at_ms: now, updated_at_ms: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        jobIds.push(Number(row.id));
+      }
+      return { duplicate: false, eventId, jobIds };
+    });
+  }
+
+  async count(source?: string): Promise<number> {
+    let q = this.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (source) q = q.where('source', '=', source);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  async findByKey(source: string, dedupeKey: string) {
+    return this.db.selectFrom('events').selectAll().where('source', '=', source).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+  }
+}

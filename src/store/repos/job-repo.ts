@@ -1,0 +1,173 @@
+/**
+ * Jobs: durable work, ordered per conversation. A job is claimed only when it
+ * is the oldest unfinished job of its conversation_key (head-of-line), so job 3
+ * never overtakes a retried job 2 (pg-boss, graphile-worker and BullMQ all let
+ * it: shared/notes). On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so
+ * several processes can claim at once; SQLite has one writer.
+ *
+ * Fencing: every state change after a claim is guarded by (locked_by, attempts);
+ * a worker whose lease expired and was taken over changes nothing.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import type { Engine } from '../db.ts';
+import type { Database, JobsTable } from '../schema.ts';
+import type { NewJob } from './event-repo.ts';
+
+export interface ClaimedJob {
+  id: number;
+  kind: string;
+  conversationKey: string;
+  resourceKey: string | null;
+  payload: unknown;
+  /** 1 on the first run. */
+  attempt: number;
+  lockedBy: string;
+  lastErrorCode: string | null;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  /** When set, only jobs whose resource_key is null or in this list. */
+  resources?: string[];
+}
+
+export type OnComplete = (trx: Transaction<Database>) => Promise<void>;
+
+export class LostLeaseError extends Error {
+  constructor(jobId: number) {
+    super(`job ${jobId}: lease lost (taken over by another worker)`);
+  }
+}
+
+function toClaimed(row: Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code'> & { id: number }, workerId: string): ClaimedJob {
+  return {
+    id: Number(row.id), kind: row.kind, conversationKey: row.conversation_key, resourceKey: row.resource_key,
+    payload: JSON.parse(row.payload) as unknown, attempt: row.attempts, lockedBy: workerId, lastErrorCode: row.last_error_code,
+  };
+}
+
+export class JobRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly clock: Clock,
+  ) {}
+
+  async enqueue(job: NewJob, trx: Kysely<Database> = this.db): Promise<number> {
+    const now = this.clock.nowMs();
+    const row = await trx.insertInto('jobs').values({
+      kind: job.kind, conversation_key: job.conversationKey, resource_key: job.resourceKey ?? null,
+      payload: JSON.stringify(job.payload ?? null), state: 'pending', attempts: 0, run_at_ms: job.runAtMs ?? now,
+      locked_by: null, lease_until_ms: null, last_error_code: null, last_error: null, last_response: null,
+      event_id: null, created_at_ms: now, updated_at_ms: now,
+    }).returning('id').executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** Claims the oldest runnable head-of-line job, or returns null. */
+  async claim(options: ClaimOptions): Promise<ClaimedJob | null> {
+    const now = this.clock.nowMs();
+    if (options.resources && options.resources.length === 0) return this.claimWith(options, now, true);
+    return this.claimWith(options, now, false);
+  }
+
+  private async claimWith(options: ClaimOptions, now: number, onlyUnkeyed: boolean): Promise<ClaimedJob | null> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('jobs as j').select('j.id')
+        .where((eb) => eb.or([
+          eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
+          eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),
+        ]))
+        .where((eb) => eb.not(eb.exists(
+          eb.selectFrom('jobs as p').select('p.id')
+            .whereRef('p.conversation_key', '=', 'j.conversation_key')
+            .whereRef('p.id', '<', 'j.id')
+            .where('p.state', 'in', ['pending', 'running']),
+        )));
+      if (onlyUnkeyed) q = q.where('j.resource_key', 'is', null);
+      else if (options.resources) {
+        const resources = options.resources;
+        q = q.where((eb) => eb.or([eb('j.resource_key', 'is', null), eb('j.resource_key', 'in', resources)]));
+      }
+      let picked = q.orderBy('j.id').limit(1);
+      if (this.engine === 'postgres') picked = picked.forUpdate().skipLocked();
+      const candidate = await picked.executeTakeFirst();
+      if (!candidate) return null;
+      const row = await trx.updateTable('jobs')
+        .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
+        .where('id', '=', candidate.id)
+        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code'])
+        .executeTakeFirstOrThrow();
+      return toClaimed({ ...row, id: Number(row.id) }, options.workerId);
+    });
+  }
+
+  private fenced(job: ClaimedJob) {
+    return this.db.updateTable('jobs').where('id', '=', job.id).where('state', '=', 'running')
+      .where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt);
+  }
+
+  /** Marks the job done; `onComplete` runs in the same transaction (its writes happen exactly once). */
+  async complete(job: ClaimedJob, onComplete?: OnComplete): Promise<void> {
+    const now = this.clock.nowMs();
+    await this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('jobs').set({ state: 'done', locked_by: null, lease_until_ms: null, updated_at_ms: now })
+        .where('id', '=', job.id).where('state', '=', 'running').where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new LostLeaseError(job.id);
+      if (onComplete) await onComplete(trx);
+    });
+  }
+
+  async retryLater(job: ClaimedJob, delayMs: number, error: { code: string; message: string; response?: string | null }): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const res = await this.fenced(job).set({
+      state: 'pending', run_at_ms: now + delayMs, locked_by: null, lease_until_ms: null, last_error_code: error.code,
+      last_error: error.message, last_response: error.response ?? null, updated_at_ms: now,
+    }).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async markDead(job: ClaimedJob, error: { code: string; message: string; response?: string | null }): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const res = await this.fenced(job).set({
+      state: 'dead', locked_by: null, lease_until_ms: null, last_error_code: error.code, last_error: error.message,
+      last_response: error.response ?? null, updated_at_ms: now,
+    }).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Extends the lease of a running job; false when it was taken over. */
+  async heartbeat(job: ClaimedJob, leaseMs: number): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const res = await this.fenced(job).set({ lease_until_ms: now + leaseMs, updated_at_ms: now }).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Gives a claimed job back unrun (graceful shutdown): not counted as an attempt. */
+  async release(job: ClaimedJob): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const res = await this.fenced(job).set((eb) => ({
+      state: 'pending', attempts: eb('attempts', '-', 1), locked_by: null, lease_until_ms: null, updated_at_ms: now,
+    })).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async get(id: number) {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  /** Distinct resources that have runnable work (for lease acquisition). */
+  async pendingResources(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('resource_key').distinct()
+      .where('state', 'in', ['pending', 'running']).where('resource_key', 'is not', null).execute();
+    return rows.map((r) => r.resource_key as string);
+  }
+}

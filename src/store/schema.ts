@@ -1,0 +1,155 @@
+/**
+ * The tables, as Kysely sees them. One schema for SQLite and PostgreSQL
+ * (migrations in migrations.ts). Times are Unix milliseconds in BIGINT columns;
+ * ids that may exceed 2^53 (MAX seq) are never stored as numbers — raw event
+ * text keeps them intact.
+ */
+import type { Generated } from 'kysely';
+
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
+
+export interface BotsTable {
+  id: string;
+  name: string;
+  token_enc: string;
+  webhook_secret_enc: string | null;
+  updates_mode: 'webhook' | 'polling';
+  /** Long polling: last marker durably processed (text: it is an int64). */
+  poll_marker: string | null;
+  created_at_ms: number;
+}
+
+export interface PortalsTable {
+  id: string;
+  member_id: string;
+  domain: string;
+  client_id: string;
+  application_token_enc: string;
+  access_token_enc: string | null;
+  refresh_token_enc: string | null;
+  expires_at_ms: number;
+  client_endpoint: string;
+  server_endpoint: string;
+  status: 'active' | 'uninstalled';
+  updated_at_ms: number;
+}
+
+export interface LinesTable {
+  id: string;
+  portal_id: string;
+  line_id: number;
+  connector_id: string;
+  state: 'active' | 'paused';
+  paused_reason: string | null;
+  updated_at_ms: number;
+}
+
+export interface RoutesTable {
+  id: Generated<number>;
+  /** Null: any bot. */
+  bot_id: string | null;
+  line_ref: string;
+  priority: number;
+  conditions_json: string;
+  created_at_ms: number;
+}
+
+export interface ConversationsTable {
+  id: string;
+  bot_id: string;
+  max_chat_id: string;
+  max_user_id: string | null;
+  line_ref: string;
+  state: 'active' | 'blocked';
+  source_json: string | null;
+  bitrix_chat_id: string | null;
+  bitrix_session_id: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  conversation_id: string;
+  direction: 'in' | 'out';
+  max_mid: string | null;
+  bitrix_message_id: string | null;
+  state: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  source: string;
+  kind: string;
+  dedupe_key: string;
+  raw: string;
+  received_at_ms: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Jobs with the same key run strictly one after another, in id order. */
+  conversation_key: string;
+  /** Rate-limited resource the job uses ('portal:<id>', 'bot:<id>'); with several processes one holds it at a time. */
+  resource_key: string | null;
+  payload: string;
+  state: JobState;
+  attempts: number;
+  run_at_ms: number;
+  locked_by: string | null;
+  lease_until_ms: number | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  last_response: string | null;
+  event_id: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface JournalTable {
+  id: Generated<number>;
+  at_ms: number;
+  side: string;
+  direction: string;
+  method: string;
+  endpoint: string;
+  status: number | null;
+  duration_ms: number;
+  request_body: string | null;
+  response_body: string | null;
+  error_code: string | null;
+  bot_id: string | null;
+  portal_id: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  job_id: string | null;
+}
+
+export interface LeasesTable {
+  resource: string;
+  holder: string;
+  expires_at_ms: number;
+}
+
+export interface MigrationsTable {
+  id: number;
+  name: string;
+  applied_at_ms: number;
+}
+
+export interface Database {
+  bots: BotsTable;
+  portals: PortalsTable;
+  lines: LinesTable;
+  routes: RoutesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  events: EventsTable;
+  jobs: JobsTable;
+  journal: JournalTable;
+  leases: LeasesTable;
+  schema_migrations: MigrationsTable;
+}
