@@ -1,0 +1,66 @@
+/**
+ * The journal layer of the side clients: performs one HTTP exchange through
+ * the transport and records it (direction out, endpoint, status, duration,
+ * correlation ids, redacted bodies). A journal failure never fails the call.
+ */
+import type { Clock } from '../domain/clock.ts';
+import type { JournalEntry, JournalWriter, Side } from '../domain/ports.ts';
+import { redactText, redactUrl } from './redact.ts';
+
+export interface Correlation {
+  botId?: string;
+  portalId?: string;
+  conversationId?: string;
+  messageId?: string;
+  jobId?: string;
+}
+
+export interface ExchangeRequest {
+  side: Side;
+  method: string;
+  url: string;
+  /** What to journal as the endpoint (a REST method name); defaults to the redacted path. */
+  endpoint?: string;
+  headers?: Record<string, string>;
+  body?: string | FormData;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  correlation?: Correlation;
+}
+
+export interface ExchangeResponse {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+export async function journaledExchange(
+  request: ExchangeRequest,
+  deps: { clock: Clock; journal?: JournalWriter; fetchFn?: typeof fetch },
+): Promise<ExchangeResponse> {
+  const startedMs = deps.clock.nowMs();
+  const realStart = performance.now();
+  const entry: JournalEntry = {
+    atMs: startedMs, side: request.side, direction: 'out', method: request.method,
+    endpoint: request.endpoint ?? redactUrl(request.url), status: null, durationMs: 0,
+    requestBody: typeof request.body === 'string' ? (redactText(request.body) ?? undefined) : request.body ? '[multipart]' : undefined,
+    ...request.correlation,
+  };
+  const signals = [AbortSignal.timeout(request.timeoutMs)];
+  if (request.signal) signals.push(request.signal);
+  try {
+    const res = await (deps.fetchFn ?? fetch)(request.url, {
+      method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.any(signals),
+    });
+    const text = await res.text();
+    entry.status = res.status;
+    entry.responseBody = redactText(text) ?? undefined;
+    return { status: res.status, text, headers: res.headers };
+  } catch (err) {
+    entry.errorCode = err instanceof Error ? (err.name === 'TimeoutError' ? 'TIMEOUT' : err.name) : 'ERROR';
+    throw err;
+  } finally {
+    entry.durationMs = performance.now() - realStart;
+    await deps.journal?.write(entry).catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LeakyBucketLimiter } from '../../../src/domain/limits/leaky-bucket-limiter.ts';
+import { SlidingWindowLimiter } from '../../../src/domain/limits/sliding-window-limiter.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+
+test('sliding window: 2 per second per chat, the third waits a window; keys are independent', () => {
+  const clock = new ManualClock();
+  const limiter = new SlidingWindowLimiter(clock, 2, 1_000, 25);
+  assert.deepEqual([limiter.reserve('a'), limiter.reserve('a'), limiter.reserve('a')], [0, 0, 1_025]);
+  assert.equal(limiter.reserve('b'), 0);
+});
+
+test('sliding window: callers wait on the clock instead of failing', async () => {
+  const clock = new ManualClock();
+  const limiter = new SlidingWindowLimiter(clock, 1, 1_000, 0);
+  await limiter.acquire('k');
+  let done = false;
+  const waiting = limiter.acquire('k').then(() => (done = true));
+  await clock.advance(999);
+  assert.equal(done, false);
+  await clock.advance(1);
+  await waiting;
+  assert.equal(done, true);
+});
+
+test('leaky bucket: burst of 50 passes, then one every 500 ms at 2/s', () => {
+  const clock = new ManualClock();
+  const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
+  const waits = Array.from({ length: 53 }, () => limiter.reserve('portal'));
+  assert.deepEqual(waits.slice(0, 50), Array(50).fill(0));
+  assert.deepEqual(waits.slice(50), [500, 1_000, 1_500]);
+});
+
+test('leaky bucket: after QUERY_LIMIT_EXCEEDED the model assumes a full bucket', () => {
+  const clock = new ManualClock();
+  const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
+  limiter.penalize('portal');
+  assert.equal(limiter.reserve('portal'), 500);
+  assert.ok(limiter.level('portal') > 49);
+});
