@@ -32,10 +32,13 @@ test('leaky bucket: burst of 50 passes, then one every 500 ms at 2/s', () => {
   assert.deepEqual(waits.slice(50), [500, 1_000, 1_500]);
 });
 
-test('leaky bucket: after QUERY_LIMIT_EXCEEDED the model assumes a full bucket', () => {
+test('leaky bucket: after QUERY_LIMIT_EXCEEDED it assumes a full bucket, halves the rate, stops bursting, then recovers', async () => {
   const clock = new ManualClock();
   const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
   limiter.penalize('portal');
-  assert.equal(limiter.reserve('portal'), 500);
-  assert.ok(limiter.level('portal') > 49);
+  assert.deepEqual(limiter.effective('portal'), { drainPerSecond: 1, burst: 1 });
+  assert.equal(limiter.reserve('portal'), 25_000, 'waits for the whole assumed bucket to drain');
+  assert.equal(limiter.reserve('portal'), 26_000, 'then one per second');
+  await clock.advance(60_000);
+  assert.deepEqual(limiter.effective('portal'), { drainPerSecond: 2, burst: 50 });
 });
