@@ -20,7 +20,8 @@ import { decideRetry, type RetryPolicy } from '../queue/retry-policy.ts';
 import { classifyMaxError, MAX_ERROR_CODES, MaxApiError, MaxNetworkError } from './errors.ts';
 import type { components } from './types.ts';
 
-export type MaxNewMessageBody = components['schemas']['NewMessageBody'];
+/** NewMessageBody; `notify` defaults to true on the server, so it is optional here. */
+export type MaxNewMessageBody = Omit<components['schemas']['NewMessageBody'], 'notify'> & { notify?: boolean };
 export type MaxUploadType = 'image' | 'video' | 'audio' | 'file';
 
 export interface MaxClientOptions {
