@@ -69,7 +69,7 @@ export class Bitrix24Client {
   async callRaw(portalId: string, method: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<Record<string, unknown>> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const tokens = await this.tokenProvider.current(portalId);
+      const tokens = await this.tokenProvider.valid(portalId);
       await this.limiter.acquire(portalId, options.signal);
       let error: Bitrix24ApiError | Bitrix24NetworkError;
       try {

@@ -17,6 +17,9 @@ export interface OAuthAppCredentials {
   clientSecret: string;
 }
 
+/** Refresh this long before the access token expires, so calls do not bounce off a 401. */
+export const REFRESH_AHEAD_MS = 60_000;
+
 export class PortalTokenProvider {
   private readonly refreshing = new Map<string, Promise<PortalTokens>>();
   private readonly cache = new Map<string, PortalTokens>();
@@ -31,6 +34,13 @@ export class PortalTokenProvider {
       fetchFn?: typeof fetch;
     },
   ) {}
+
+  /** Tokens to call with: refreshed first when the access token is (about to be) expired by our clock. */
+  async valid(portalId: string): Promise<PortalTokens> {
+    const tokens = await this.current(portalId);
+    if (tokens.expiresAtMs - REFRESH_AHEAD_MS > this.deps.clock.nowMs()) return tokens;
+    return this.refresh(portalId, tokens.accessToken);
+  }
 
   async current(portalId: string): Promise<PortalTokens> {
     const cached = this.cache.get(portalId);
@@ -56,7 +66,7 @@ export class PortalTokenProvider {
     this.cache.delete(portalId);
     const current = await this.current(portalId);
     // Another process (or an earlier flight) already refreshed: use its tokens.
-    if (current.accessToken !== staleAccessToken && current.expiresAtMs > this.deps.clock.nowMs()) return current;
+    if (current.accessToken !== staleAccessToken && current.expiresAtMs - REFRESH_AHEAD_MS > this.deps.clock.nowMs()) return current;
     const next = await this.callOAuthServer(current);
     if (!(await this.deps.store.replace(next, current.refreshToken))) {
       this.cache.delete(portalId);
