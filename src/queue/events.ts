@@ -9,6 +9,8 @@ export interface RunnerEventMap {
   'job:released': { job: ClaimedJob };
   'job:lease-lost': { job: ClaimedJob };
   'runner:stopped': { released: number };
+  /** A resource lease newly acquired (not a renewal): its previous holder may have filled its limits. */
+  'resource:acquired': { resource: string };
 }
 
 export type RunnerEventName = keyof RunnerEventMap;

@@ -44,6 +44,7 @@ export interface RunnerOptions {
   retryPolicy?: RetryPolicy;
   /** Multi-process mode: claim resource jobs only under a resource lease. */
   resourceLeases?: boolean;
+  /** Default 30 s: at least the time a full default bucket (50 at 2/s) needs to drain. */
   resourceLeaseMs?: number;
 }
 
@@ -65,7 +66,7 @@ export class JobRunner {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
       resourceLeases: options.resourceLeases ?? false,
-      resourceLeaseMs: options.resourceLeaseMs ?? 10_000,
+      resourceLeaseMs: options.resourceLeaseMs ?? 30_000,
     };
   }
 
@@ -100,7 +101,7 @@ export class JobRunner {
           const job = await this.options.store.jobs.claim({
             workerId: this.options.workerId,
             leaseMs: this.o.leaseMs,
-            resources: this.o.resourceLeases ? this.heldResources : undefined,
+            requireResourceLease: this.o.resourceLeases,
           });
           if (!job) break;
           this.launch(job);
@@ -127,7 +128,9 @@ export class JobRunner {
     const wanted = new Set([...this.heldResources, ...(await jobs.pendingResources())]);
     const held: string[] = [];
     for (const resource of wanted) {
-      if (await leases.acquire(resource, this.options.workerId, this.o.resourceLeaseMs)) held.push(resource);
+      if (!(await leases.acquire(resource, this.options.workerId, this.o.resourceLeaseMs))) continue;
+      held.push(resource);
+      if (!this.heldResources.includes(resource)) this.emit('resource:acquired', { resource });
     }
     this.heldResources = held;
   }

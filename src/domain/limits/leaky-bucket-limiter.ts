@@ -9,6 +9,9 @@
  * bucket is full, halves its rate and stops bursting (cautious mode) for
  * `CAUTIOUS_MS`; reservations made before the warning are re-made after it.
  * A limit that warned once is therefore not exceeded again.
+ *
+ * One request of headroom is kept (the model never fills the last slot): a
+ * request that arrives a few ms early because of network jitter still fits.
  */
 import type { Clock } from '../clock.ts';
 
@@ -63,7 +66,7 @@ export class LeakyBucketLimiter {
     const { drainPerSecond, burst } = this.effective(key);
     const s = this.stateOf(key);
     const intervalMs = 1000 / drainPerSecond;
-    const toleranceMs = (burst - 1) * intervalMs;
+    const toleranceMs = Math.max(0, burst - 2) * intervalMs;
     const now = this.clock.nowMs();
     const tat = Math.max(s.tat, now);
     const start = Math.max(now, tat - toleranceMs);
@@ -90,6 +93,16 @@ export class LeakyBucketLimiter {
     s.cautiousUntilMs = now + CAUTIOUS_MS;
     s.tat = now + (config.burst * 1000) / config.drainPerSecond;
     s.epoch += 1;
+  }
+
+  /**
+   * Another process drove this key until now (a lease taken over): its bucket
+   * may still be full, so start as if it were.
+   */
+  assumeFull(key: string): void {
+    const { drainPerSecond, burst } = this.configFor(key);
+    const s = this.stateOf(key);
+    s.tat = Math.max(s.tat, this.clock.nowMs() + (burst * 1000) / drainPerSecond);
   }
 
   /** Requests currently "in the bucket" by this model (for metrics and tests). */

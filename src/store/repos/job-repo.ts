@@ -29,8 +29,8 @@ export interface ClaimedJob {
 export interface ClaimOptions {
   workerId: string;
   leaseMs: number;
-  /** When set, only jobs whose resource_key is null or in this list. */
-  resources?: string[];
+  /** Multi-process mode: jobs with a resource_key only under that resource's lease. */
+  requireResourceLease?: boolean;
 }
 
 export type OnComplete = (trx: Transaction<Database>) => Promise<void>;
@@ -69,11 +69,6 @@ export class JobRepo {
   /** Claims the oldest runnable head-of-line job, or returns null. */
   async claim(options: ClaimOptions): Promise<ClaimedJob | null> {
     const now = this.clock.nowMs();
-    if (options.resources && options.resources.length === 0) return this.claimWith(options, now, true);
-    return this.claimWith(options, now, false);
-  }
-
-  private async claimWith(options: ClaimOptions, now: number, onlyUnkeyed: boolean): Promise<ClaimedJob | null> {
     return this.db.transaction().execute(async (trx) => {
       let q = trx.selectFrom('jobs as j').select('j.id')
         .where((eb) => eb.or([
@@ -86,10 +81,19 @@ export class JobRepo {
             .whereRef('p.id', '<', 'j.id')
             .where('p.state', 'in', ['pending', 'running']),
         )));
-      if (onlyUnkeyed) q = q.where('j.resource_key', 'is', null);
-      else if (options.resources) {
-        const resources = options.resources;
-        q = q.where((eb) => eb.or([eb('j.resource_key', 'is', null), eb('j.resource_key', 'in', resources)]));
+      if (options.requireResourceLease) {
+        // A resource's jobs run only in the process holding its lease, checked in the
+        // same statement (never from a cached list), and only once jobs another process
+        // started under an earlier lease are finished or their job leases expired.
+        q = q.where((eb) => eb.or([
+          eb('j.resource_key', 'is', null),
+          eb.and([
+            eb.exists(eb.selectFrom('leases as l').select('l.resource').whereRef('l.resource', '=', 'j.resource_key')
+              .where('l.holder', '=', options.workerId).where('l.expires_at_ms', '>', now)),
+            eb.not(eb.exists(eb.selectFrom('jobs as r').select('r.id').whereRef('r.resource_key', '=', 'j.resource_key')
+              .where('r.state', '=', 'running').where('r.locked_by', '!=', options.workerId).where('r.lease_until_ms', '>=', now))),
+          ]),
+        ]));
       }
       let picked = q.orderBy('j.id').limit(1);
       if (this.engine === 'postgres') picked = picked.forUpdate().skipLocked();

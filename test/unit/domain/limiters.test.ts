@@ -24,12 +24,19 @@ test('sliding window: callers wait on the clock instead of failing', async () =>
   assert.equal(done, true);
 });
 
-test('leaky bucket: burst of 50 passes, then one every 500 ms at 2/s', () => {
+test('leaky bucket: a burst of 49 passes (one slot of headroom for jitter), then one every 500 ms at 2/s', () => {
   const clock = new ManualClock();
   const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
-  const waits = Array.from({ length: 53 }, () => limiter.reserve('portal'));
-  assert.deepEqual(waits.slice(0, 50), Array(50).fill(0));
-  assert.deepEqual(waits.slice(50), [500, 1_000, 1_500]);
+  const waits = Array.from({ length: 52 }, () => limiter.reserve('portal'));
+  assert.deepEqual(waits.slice(0, 49), Array(49).fill(0));
+  assert.deepEqual(waits.slice(49), [500, 1_000, 1_500]);
+});
+
+test('leaky bucket: a key taken over from another process starts as if full', () => {
+  const clock = new ManualClock();
+  const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
+  limiter.assumeFull('portal');
+  assert.equal(limiter.reserve('portal'), 1_000, 'waits until only headroom-minus-one is in the bucket');
 });
 
 test('leaky bucket: after QUERY_LIMIT_EXCEEDED it assumes a full bucket, halves the rate, stops bursting, then recovers', async () => {
