@@ -1,0 +1,51 @@
+/**
+ * The admin API (prefix /admin): dead letters for now. Authentication lives
+ * inside the plugin: `Authorization: Bearer <ADMIN_TOKEN>`, compared in
+ * constant time; without a configured token the admin API is off (every call 401).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { DeadLetterRepo } from '../../store/repos/dead-letter-repo.ts';
+import { HttpError } from '../http-errors.ts';
+
+export interface AdminApiOptions {
+  adminToken: string | undefined;
+  deadLetters: DeadLetterRepo;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function adminApiPlugin(options: AdminApiOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/admin/')) return;
+      const header = request.headers.authorization ?? '';
+      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+      if (!options.adminToken || !token || !sameSecret(token, options.adminToken)) {
+        throw new HttpError('unauthorized', 'admin API: send Authorization: Bearer <ADMIN_TOKEN>');
+      }
+    });
+    app.get('/admin/dead-letters', async () => ({ dead_letters: await options.deadLetters.list(1_000) }));
+    app.post('/admin/dead-letters/:id/replay', async (request) => {
+      const id = (request.params as { id: string }).id;
+      if (!/^\d+$/.test(id)) throw new HttpError('invalidBody', 'job id must be a positive integer');
+      if (!(await options.deadLetters.replay(Number(id)))) throw new HttpError('notFound', `no dead letter with id ${id}`);
+      return { replayed: [Number(id)] };
+    });
+    app.post('/admin/dead-letters/replay', async (request) => {
+      let body: { error_code?: unknown } = {};
+      try {
+        if (typeof request.body === 'string' && request.body) body = JSON.parse(request.body) as typeof body;
+      } catch {
+        throw new HttpError('malformedBody');
+      }
+      if (body.error_code !== undefined && typeof body.error_code !== 'string') throw new HttpError('invalidBody', 'error_code must be a string');
+      return { replayed_count: await options.deadLetters.replayAll(body.error_code as string | undefined) };
+    });
+  };
+}
