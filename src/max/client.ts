@@ -17,7 +17,7 @@ import { describeNetworkFailure } from '../domain/network-failure.ts';
 import type { JournalWriter } from '../domain/ports.ts';
 import { journaledExchange, type Correlation } from '../journal/exchange.ts';
 import { decideRetry, type RetryPolicy } from '../queue/retry-policy.ts';
-import { classifyMaxError, MAX_ERROR_CODES, MaxApiError, MaxNetworkError } from './errors.ts';
+import { classifyMaxError, MAX_ERROR_CODES, MaxApiError, MaxNetworkError, retryAfterMsOf } from './errors.ts';
 import type { components } from './types.ts';
 
 /** NewMessageBody; `notify` defaults to true on the server, so it is optional here. */
@@ -86,7 +86,7 @@ export class MaxClient {
           signal: op.signal, correlation: { botId: this.o.botId, ...op.correlation },
         }, { clock: this.o.clock, journal: this.o.journal, fetchFn: this.o.fetchFn });
         if (res.status === 200) return parseJsonKeepingBigIntegers(res.text) as T;
-        error = classifyMaxError(res.status, res.text);
+        error = classifyMaxError(res.status, res.text, retryAfterMsOf(res.headers.get('retry-after'), this.o.clock.nowMs()));
         if (res.status === 429) {
           this.botLimiter.penalize(this.o.botId);
           if (op.chatKey) this.chatLimiter.penalize(op.chatKey);

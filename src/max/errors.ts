@@ -50,7 +50,15 @@ export class MaxNetworkError extends BridgeError {
   }
 }
 
-export function classifyMaxError(status: number, text: string): MaxApiError {
+/** Retry-After in seconds or as an HTTP date; MAX sends none today, but a proxy in front may. */
+export function retryAfterMsOf(header: string | null, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+export function classifyMaxError(status: number, text: string, retryAfterMs?: number): MaxApiError {
   let body: { code?: string; message?: string } = {};
   try {
     body = JSON.parse(text) as typeof body;
@@ -61,8 +69,8 @@ export function classifyMaxError(status: number, text: string): MaxApiError {
   const message = `MAX ${status} ${maxCode}: ${body.message ?? text.slice(0, 200)}`;
   const make = (code: string, flags: ConstructorParameters<typeof MaxApiError>[5]) =>
     new MaxApiError(code, message, status, maxCode, text, flags);
-  if (status === 429) return make(MAX_ERROR_CODES.rateLimited, { retryable: true, retryAfterMs: 1_000 });
-  if (status >= 500) return make(MAX_ERROR_CODES.unavailable, { retryable: true });
+  if (status === 429) return make(MAX_ERROR_CODES.rateLimited, { retryable: true, retryAfterMs: retryAfterMs ?? 1_000 });
+  if (status >= 500) return make(MAX_ERROR_CODES.unavailable, { retryable: true, retryAfterMs });
   if (maxCode === 'attachment.not.ready') return make(MAX_ERROR_CODES.attachmentNotReady, { retryable: true, retryAfterMs: ATTACHMENT_RETRY_MS });
   if (status === 403 && /dialog\.suspended|blocked|stopped/i.test(body.message ?? '')) {
     return make(MAX_ERROR_CODES.userBlockedBot, { retryable: false, notifyOperator: true });
