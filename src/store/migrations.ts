@@ -93,7 +93,23 @@ async function createJobsAndRest(db: Db, engine: Engine): Promise<void> {
     .addColumn('holder', 'text', (c) => c.notNull()).addColumn('expires_at_ms', 'bigint', (c) => c.notNull()).execute();
 }
 
-export const MIGRATIONS: Migration[] = [initial];
+/**
+ * Claims only look at unfinished jobs; done jobs pile up. Partial indexes keep
+ * the claim's scan (lowest id) and its head-of-line check (same conversation,
+ * lower id) proportional to the unfinished work, not to the history.
+ */
+const unfinishedJobIndexes: Migration = {
+  id: 2,
+  name: 'partial indexes on unfinished jobs',
+  async up(db) {
+    await db.schema.createIndex('jobs_unfinished_idx').on('jobs').column('id')
+      .where(sql.ref('state'), 'in', ['pending', 'running']).execute();
+    await db.schema.createIndex('jobs_unfinished_conversation_idx').on('jobs').columns(['conversation_key', 'id'])
+      .where(sql.ref('state'), 'in', ['pending', 'running']).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())
