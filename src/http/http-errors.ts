@@ -42,6 +42,12 @@ export const HTTP_ERRORS = {
     messageRu: 'Тело запроса не соответствует ожидаемой схеме.',
     messageEn: 'The request body does not match the expected shape.',
   },
+  unknownBot: {
+    statusCode: 404,
+    code: 'BRG_ERR_UNKNOWN_BOT',
+    messageRu: 'Бот с таким идентификатором не настроен: проверьте адрес вебхука.',
+    messageEn: 'No bot with this id is configured: check the webhook URL.',
+  },
   unauthorized: {
     statusCode: 401,
     code: 'BRG_ERR_UNAUTHORIZED',

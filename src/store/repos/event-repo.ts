@@ -73,6 +73,10 @@ export class EventRepo {
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
+  async get(id: number) {
+    return this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   async findByKey(source: string, dedupeKey: string) {
     return this.db.selectFrom('events').selectAll().where('source', '=', source).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
   }

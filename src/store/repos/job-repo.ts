@@ -24,6 +24,8 @@ export interface ClaimedJob {
   attempt: number;
   lockedBy: string;
   lastErrorCode: string | null;
+  /** The stored event that created this job, if any. */
+  eventId: number | null;
 }
 
 export interface ClaimOptions {
@@ -41,10 +43,11 @@ export class LostLeaseError extends Error {
   }
 }
 
-function toClaimed(row: Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code'> & { id: number }, workerId: string): ClaimedJob {
+function toClaimed(row: Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code' | 'event_id'> & { id: number }, workerId: string): ClaimedJob {
   return {
     id: Number(row.id), kind: row.kind, conversationKey: row.conversation_key, resourceKey: row.resource_key,
     payload: JSON.parse(row.payload) as unknown, attempt: row.attempts, lockedBy: workerId, lastErrorCode: row.last_error_code,
+    eventId: row.event_id === null ? null : Number(row.event_id),
   };
 }
 
@@ -102,7 +105,7 @@ export class JobRepo {
       const row = await trx.updateTable('jobs')
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
         .where('id', '=', candidate.id)
-        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code'])
+        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code', 'event_id'])
         .executeTakeFirstOrThrow();
       return toClaimed({ ...row, id: Number(row.id) }, options.workerId);
     });

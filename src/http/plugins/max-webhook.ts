@@ -1,0 +1,90 @@
+/**
+ * MAX webhooks: `POST /max/webhook/:botId` (one path and secret per bot: MAX
+ * updates do not say which bot they are for). The caller is verified with the
+ * `X-Max-Bot-Api-Secret` header in constant time; the raw body is stored as an
+ * event with its dedupe key and its job in ONE transaction, and only then is
+ * 200 returned. Nothing else runs in the request. A redelivery is answered 200
+ * and creates nothing. Bad input gets a 4xx with a code and stores nothing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { parseJsonKeepingBigIntegers } from '../../domain/big-json.ts';
+import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
+import type { JournalWriter } from '../../domain/ports.ts';
+import { redactText } from '../../journal/redact.ts';
+import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
+import type { EventRepo } from '../../store/repos/event-repo.ts';
+import { HttpError } from '../http-errors.ts';
+
+export interface MaxWebhookBot {
+  id: string;
+  secret: string;
+  /** The bot's own MAX user id (from GET /me), to ignore its own messages; null if unknown. */
+  userId: string | null;
+}
+
+export interface MaxWebhookOptions {
+  bots: (botId: string) => MaxWebhookBot | undefined;
+  events: EventRepo;
+  journal?: JournalWriter;
+  nowMs: () => number;
+  /** Called after a stored event so the runner picks its job up at once. */
+  onStored?: () => void;
+}
+
+/** Job kind of a stored MAX update: route, transform and deliver it to its line. */
+export const MAX_UPDATE_JOB = 'max.update';
+
+function secretMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || given.length === 0) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function parseUpdate(raw: unknown): Record<string, unknown> {
+  if (typeof raw !== 'string' || raw.length === 0) throw new HttpError('malformedBody', 'empty body');
+  let update: unknown;
+  try {
+    update = parseJsonKeepingBigIntegers(raw);
+  } catch {
+    throw new HttpError('malformedBody', 'body is not valid JSON');
+  }
+  if (!update || typeof update !== 'object' || Array.isArray(update)) throw new HttpError('invalidBody', 'an Update object is expected');
+  const u = update as Record<string, unknown>;
+  if (typeof u.update_type !== 'string' || u.update_type.length === 0) throw new HttpError('invalidBody', 'update_type (string) is required');
+  if (typeof u.timestamp !== 'number' && typeof u.timestamp !== 'string') throw new HttpError('invalidBody', 'timestamp (int64) is required');
+  return u;
+}
+
+export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/max/webhook/:botId', async (request, reply) => {
+      const startedMs = options.nowMs();
+      const botId = (request.params as { botId: string }).botId;
+      const bot = options.bots(botId);
+      if (!bot) throw new HttpError('unknownBot', `unknown bot "${botId}"`);
+      if (!secretMatches(request.headers['x-max-bot-api-secret'], bot.secret)) {
+        throw new HttpError('unauthorized', 'X-Max-Bot-Api-Secret does not match this bot');
+      }
+      const raw = request.body as string;
+      const update = parseUpdate(raw);
+      const chatId = maxChatIdOf(update);
+      const own = isOwnMessage(update, bot.userId);
+      const result = await options.events.record({
+        source: `max:${bot.id}`,
+        kind: String(update.update_type),
+        dedupeKey: maxDedupeKey(update, raw),
+        raw,
+        // The bot's own messages are stored (journal) but start no work.
+        jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${bot.id}:${chatId ?? 'nochat'}`, payload: { botId: bot.id } }],
+      });
+      await options.journal?.write({
+        atMs: startedMs, side: 'max', direction: 'in', method: 'POST', endpoint: '/max/webhook/:botId', status: 200,
+        durationMs: options.nowMs() - startedMs, requestBody: redactText(raw) ?? undefined, botId: bot.id,
+      }).catch(() => undefined);
+      if (!result.duplicate) options.onStored?.();
+      return reply.code(200).send({ ok: true, duplicate: result.duplicate });
+    });
+  };
+}
