@@ -3,15 +3,21 @@
  * and their pages); with MAX_BOT_TOKEN and BITRIX24_CLIENT_ID set it runs the
  * bridge for real.
  */
+import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { sandboxBanner, startSandbox } from './sandbox.ts';
 
 async function main(): Promise<void> {
-  const configured = Boolean(process.env.MAX_BOT_TOKEN || process.env.BITRIX24_CLIENT_ID || process.env.CONFIG_FILE);
-  if (configured) {
+  const config = loadConfigFromProcess();
+  if (!config.ok) {
+    console.error(formatConfigErrors(config.errors));
+    process.exit(1);
+  }
+  if (config.mode === 'production') {
     console.error(
-      'Рабочий режим моста ещё не собран в этой версии: уберите MAX_BOT_TOKEN, BITRIX24_CLIENT_ID и CONFIG_FILE, ' +
-        'чтобы запустить песочницу.\nProduction mode is not available in this build yet; unset MAX_BOT_TOKEN, ' +
-        'BITRIX24_CLIENT_ID and CONFIG_FILE to run the sandbox.',
+      'Конфигурация в порядке, но рабочий режим (конвейеры MAX ↔ Открытые линии) ещё не собран в этой версии. ' +
+        'Уберите MAX_BOT_TOKEN, BITRIX24_CLIENT_ID и CONFIG_FILE, чтобы запустить песочницу.\n' +
+        'The configuration is valid, but production mode (the MAX ↔ Open Lines pipelines) is not in this build yet; ' +
+        'unset MAX_BOT_TOKEN, BITRIX24_CLIENT_ID and CONFIG_FILE to run the sandbox.',
     );
     process.exit(1);
   }
