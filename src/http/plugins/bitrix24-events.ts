@@ -1,0 +1,68 @@
+/**
+ * Bitrix24 events: `POST /bitrix24/events/:portalId`, form-encoded as the portal
+ * sends them. The caller is verified by `auth[application_token]` against the
+ * token stored at install (constant time): unknown portal or wrong token → 401
+ * and nothing stored. The event is stored raw with its dedupe key and its job
+ * in one transaction, then 200 at once (Bitrix24 never retries and throttles
+ * slow handlers).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { parse as parseForm } from 'qs';
+import { envelopeOf, externalChatIdOf } from '../../bitrix24/event-shape.ts';
+import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
+import type { EventRepo } from '../../store/repos/event-repo.ts';
+import { HttpError } from '../http-errors.ts';
+
+export interface Bitrix24EventsOptions {
+  /** The application_token stored for a portal at install, or null when unknown. */
+  applicationToken: (portalId: string) => Promise<string | null>;
+  events: EventRepo;
+  onStored?: () => void;
+}
+
+export const BITRIX24_EVENT_JOB = 'bitrix24.event';
+
+function sameSecret(given: string | null, expected: string): boolean {
+  if (!given) return false;
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+}
+
+function parseBody(raw: unknown, contentType: string | undefined): Record<string, unknown> {
+  if (typeof raw !== 'string' || raw.length === 0) throw new HttpError('malformedBody', 'empty body');
+  if (contentType?.startsWith('application/json')) {
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // fall through
+    }
+    throw new HttpError('malformedBody', 'body is not a JSON object');
+  }
+  return parseForm(raw, { depth: 10, arrayLimit: 1_000, parameterLimit: 10_000 }) as Record<string, unknown>;
+}
+
+export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/bitrix24/events/:portalId', async (request, reply) => {
+      const portalId = (request.params as { portalId: string }).portalId;
+      const raw = request.body as string;
+      const envelope = envelopeOf(parseBody(raw, request.headers['content-type']));
+      if (!envelope) throw new HttpError('invalidBody', 'event (string) is required');
+      const expected = await options.applicationToken(portalId);
+      if (!expected || !sameSecret(envelope.applicationToken, expected)) {
+        throw new HttpError('unauthorized', 'auth[application_token] does not match the installed app');
+      }
+      const chatId = externalChatIdOf(envelope.data);
+      const result = await options.events.record({
+        source: `bitrix24:${portalId}`,
+        kind: envelope.event,
+        dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data),
+        raw,
+        jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: chatId ? `b24:${portalId}:${chatId}` : `b24:${portalId}:portal`, payload: { portalId } }],
+      });
+      if (!result.duplicate) options.onStored?.();
+      return reply.code(200).send({ ok: true, duplicate: result.duplicate });
+    });
+  };
+}
