@@ -4,8 +4,14 @@
  * first (3001 MAX, 3002 Bitrix24 OAuth/control, 3003 portal), any free port
  * otherwise.
  */
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../../emulators/max/index.ts';
+import { startBridge, type Bridge } from '../bridge/runtime.ts';
+import { configSchema } from '../config/schema.ts';
+import { systemClock } from '../domain/clock.ts';
 
 export const SANDBOX_BOT_TOKEN = 'sandbox-bot-token';
 export const SANDBOX_APP = { clientId: 'local.sandbox.bridge', clientSecret: 'sandbox-client-secret' };
@@ -13,7 +19,60 @@ export const SANDBOX_APP = { clientId: 'local.sandbox.bridge', clientSecret: 'sa
 export interface Sandbox {
   max: MaxEmulator;
   bitrix24: Bitrix24Emulator;
+  bridge?: Bridge;
   close(): Promise<void>;
+}
+
+/** Sandbox-only secrets: the sandbox talks to nothing but its own emulators on loopback. */
+const SANDBOX_SECRET_KEY = 'sandbox-only-secret-key-not-for-production';
+const SANDBOX_WEBHOOK_SECRET = 'sandbox_webhook_secret';
+
+async function portFor(preferred: number): Promise<number> {
+  const tryPort = (port: number) => new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
+
+/**
+ * The whole sandbox: both emulators and the bridge wired to them. The app is
+ * installed on the emulated portal (ONAPPINSTALL → the bridge), which then sets
+ * up the connector; the bot's webhook points at the bridge.
+ */
+export async function startSandboxWithBridge(options: { preferredPorts?: boolean; dataDir?: string } = {}): Promise<Sandbox> {
+  const sandbox = await startSandbox({ preferredPorts: options.preferredPorts });
+  const port = await portFor(options.preferredPorts === false ? 0 : 3000);
+  // The emulators start empty each time, so the sandbox's store does too.
+  const databaseFile = join(options.dataDir ?? '.data', 'sandbox.sqlite');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${databaseFile}${suffix}`, { force: true });
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const config = configSchema.parse({
+    server: { port, public_url: publicUrl },
+    database: { url: databaseFile },
+    security: { secret_key: SANDBOX_SECRET_KEY },
+    bots: [{ id: 'sandbox', token: SANDBOX_BOT_TOKEN, webhook_secret: SANDBOX_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
+    portals: [{ id: 'sandbox', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
+    routes: [{ bot: '*', portal: 'sandbox' }],
+  });
+  const bridge = await startBridge(config, { clock: systemClock });
+  const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${publicUrl}/bitrix24/install/sandbox` }),
+  });
+  if (!res.ok) throw new Error(`sandbox: installing the app on the emulated portal failed (${res.status})`);
+  return {
+    ...sandbox,
+    bridge,
+    async close() {
+      await bridge.close();
+      await sandbox.close();
+    },
+  };
 }
 
 async function withFallback<T>(start: (port: number) => Promise<T>, port: number): Promise<T> {
@@ -54,6 +113,9 @@ export function sandboxBanner(sandbox: Sandbox): string {
     '',
     `  Эмулятор MAX Bot API:           ${sandbox.max.baseUrl} (токен бота: ${SANDBOX_BOT_TOKEN})`,
     `  Эмулятор портала Битрикс24:     ${sandbox.bitrix24.portals[0]?.baseUrl}/rest/`,
+    ...(sandbox.bridge ? [`  Мост (API, вебхуки):            ${sandbox.bridge.url} (здоровье: ${sandbox.bridge.url}/health)`] : []),
+    '',
+    'Напишите боту на странице клиента — сообщение появится в Открытой линии на странице оператора.',
     '',
     'Остановить: Ctrl+C. Документация: docs/emulators.md.',
   ].join('\n');

@@ -4,7 +4,7 @@
  * bridge for real.
  */
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
-import { sandboxBanner, startSandbox } from './sandbox.ts';
+import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const sandbox = await startSandbox();
+  const sandbox = await startSandboxWithBridge();
   console.log(sandboxBanner(sandbox));
   const stop = (): void => {
     void sandbox.close().then(() => process.exit(0));

@@ -25,8 +25,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logger: options.logger ?? false,
     return503OnClosing: true,
-    // Never echo the query string (it could carry a token a caller put there by mistake).
-    disableRequestLogging: true,
   });
   const asText = { parseAs: 'string' as const };
   app.removeAllContentTypeParsers();

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.ts';
 import { CryptoBox } from './crypto-box.ts';
 import { openDatabase, type Engine, type OpenedDatabase } from './db.ts';
 import { migrate } from './migrations.ts';
+import { ConversationRepo } from './repos/conversation-repo.ts';
 import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
 import { EventRepo } from './repos/event-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
@@ -31,6 +32,7 @@ export interface Store {
   leases: LeaseRepo;
   portals: PortalRepo;
   journal: JournalRepo;
+  conversations: ConversationRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     leases: new LeaseRepo(db, options.clock),
     portals: new PortalRepo(db, engine, box, options.clock),
     journal: new JournalRepo(db),
+    conversations: new ConversationRepo(db, options.clock),
     box,
     close: () => opened.close(),
   };

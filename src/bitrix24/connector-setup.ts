@@ -1,0 +1,62 @@
+/**
+ * Connector setup on a portal, idempotent (safe on every install and
+ * reinstall): imconnector.register → find the line (configured id, or a line
+ * named "MAX", created when missing) → imconnector.activate →
+ * imconnector.connector.data.set → event.bind of every event we handle
+ * (ERROR_HANDLER_ALREADY_EXIST counts as done, so no duplicate bindings).
+ */
+import type { Bitrix24Client } from './client.ts';
+import { Bitrix24ApiError } from './errors.ts';
+
+export const HANDLED_EVENTS = [
+  'ONIMCONNECTORMESSAGEADD', 'ONIMCONNECTORMESSAGEUPDATE', 'ONIMCONNECTORMESSAGEDELETE',
+  'ONIMCONNECTORSTATUSDELETE', 'ONIMCONNECTORLINEDELETE', 'ONAPPUNINSTALL',
+] as const;
+
+/** A chat bubble in MAX blue, as a data URI (Bitrix24 wants an SVG icon). */
+const ICON_SVG = 'data:image/svg+xml;charset=US-ASCII,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%20viewBox%3D%220%200%2070%2071%22%3E%3Cpath%20fill%3D%22%23FFF%22%20d%3D%22M35%2010C20%2010%2010%2020%2010%2033c0%208%204%2014%2010%2018l-2%209%2010-5c2%201%205%201%207%201%2015%200%2025-10%2025-23S50%2010%2035%2010z%22%2F%3E%3C%2Fsvg%3E';
+
+export interface ConnectorSetupInput {
+  portalId: string;
+  connectorId: string;
+  connectorName: string;
+  /** Configured line, or null to find/create a line named "MAX". */
+  lineId: number | null;
+  /** https://bridge/bitrix24/events/<portal> */
+  eventsUrl: string;
+  /** https://bridge/bitrix24/settings (the connector's settings page). */
+  settingsUrl: string;
+  publicUrl: string;
+}
+
+async function findOrCreateLine(client: Bitrix24Client, portalId: string, lineId: number | null): Promise<number> {
+  if (lineId !== null) return lineId;
+  const lines = await client.call<Array<{ ID: string; LINE_NAME: string }>>(portalId, 'imopenlines.config.list.get', { PARAMS: { select: ['ID', 'LINE_NAME'] } }, { idempotent: true });
+  const existing = lines.find((l) => l.LINE_NAME === 'MAX');
+  if (existing) return Number(existing.ID);
+  return Number(await client.call(portalId, 'imopenlines.config.add', { PARAMS: { LINE_NAME: 'MAX', CRM: 'Y', CRM_CREATE: 'lead' } }));
+}
+
+export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number }> {
+  const { portalId, connectorId } = input;
+  const registered = await client.call<{ result?: boolean; error?: string; error_description?: string } | boolean>(portalId, 'imconnector.register', {
+    ID: connectorId, NAME: input.connectorName, ICON: { DATA_IMAGE: ICON_SVG, COLOR: '#3B2CCF', SIZE: '90%', POSITION: 'center' },
+    PLACEMENT_HANDLER: input.settingsUrl, NEED_SYSTEM_MESSAGES: 'Y', NEED_SIGNATURE: 'Y', CHAT_GROUP: 'N',
+  });
+  if (typeof registered === 'object' && registered.result === false) {
+    throw new Bitrix24ApiError('BRG_ERR_BITRIX24_CONNECTOR_REGISTRATION', `imconnector.register failed: ${registered.error}`, 200, registered.error ?? '', JSON.stringify(registered), { retryable: false });
+  }
+  const lineId = await findOrCreateLine(client, portalId, input.lineId);
+  await client.call(portalId, 'imconnector.activate', { CONNECTOR: connectorId, LINE: lineId, ACTIVE: 1 });
+  await client.call(portalId, 'imconnector.connector.data.set', {
+    CONNECTOR: connectorId, LINE: lineId, DATA: { ID: `${connectorId}_${lineId}`, URL: input.publicUrl, URL_IM: input.publicUrl, NAME: input.connectorName },
+  });
+  for (const event of HANDLED_EVENTS) {
+    try {
+      await client.call(portalId, 'event.bind', { event, handler: input.eventsUrl });
+    } catch (err) {
+      if (!(err instanceof Bitrix24ApiError && err.bitrixCode === 'ERROR_HANDLER_ALREADY_EXIST')) throw err;
+    }
+  }
+  return { lineId };
+}

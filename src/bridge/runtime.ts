@@ -1,0 +1,101 @@
+/**
+ * The running bridge: store, side clients, job runner and HTTP server, wired
+ * from the configuration. Only this folder knows both sides.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Bitrix24Client } from '../bitrix24/client.ts';
+import type { BridgeConfigData } from '../config/schema.ts';
+import type { Clock } from '../domain/clock.ts';
+import { buildApp } from '../http/app.ts';
+import { adminApiPlugin } from '../http/plugins/admin-api.ts';
+import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
+import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
+import { healthPlugin } from '../http/plugins/health.ts';
+import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
+import { MaxClient } from '../max/client.ts';
+import { JobRunner } from '../queue/runner.ts';
+import { openStore, type Store } from '../store/open-store.ts';
+import { inboundHandler, type Route } from './inbound.ts';
+import { activeLineOf, setupHandler } from './setup.ts';
+
+export const CONNECTOR_ID = 'max_bridge';
+/** The update types the bridge subscribes to. */
+export const SUBSCRIBED_UPDATES = [
+  'message_created', 'message_edited', 'message_removed', 'message_callback', 'bot_started', 'bot_stopped',
+  'dialog_removed', 'bot_added', 'bot_removed', 'user_added', 'user_removed', 'chat_title_changed',
+];
+
+export interface Bridge {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  runner: JobRunner;
+  close(): Promise<void>;
+}
+
+export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
+  const { clock } = options;
+  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock });
+  const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
+    tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
+    limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
+  })]));
+  const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
+    id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
+    client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal: store.journal }),
+  }]));
+  const routeFor = async (botId: string): Promise<Route | null> => {
+    const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
+    if (!route) return null;
+    const lineId = route.line_id ?? (await activeLineOf(store, route.portal));
+    return lineId === null ? null : { portalId: route.portal, lineId };
+  };
+  const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
+  const runner = new JobRunner({
+    store, workerId: `bridge-${process.pid}-${randomBytes(3).toString('hex')}`, clock, concurrency: config.workers.concurrency,
+    handlers: {
+      [MAX_UPDATE_JOB]: async (job, ctx) => {
+        const route = await routeFor((job.payload as { botId: string }).botId);
+        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), connectorId: CONNECTOR_ID, routeFor })(job, ctx);
+      },
+      [BITRIX24_SETUP_JOB]: async (job, ctx) => {
+        const portalId = (job.payload as { portalId: string }).portalId;
+        return setupHandler({
+          store, bitrix: firstClient(portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
+          lineIdFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
+        })(job, ctx);
+      },
+    },
+  });
+  const app = buildApp({
+    bodyLimitBytes: config.server.body_limit_bytes,
+    plugins: [
+      healthPlugin({ check: async () => [] }),
+      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id).catch(() => null), events: store.events, onStored: () => runner.poke() }),
+      bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),
+    ],
+  });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: config.server.port });
+  const port = (app.server.address() as { port: number }).port;
+  runner.start();
+  for (const bot of bots.values()) {
+    const cfg = config.bots.find((b) => b.id === bot.id);
+    if (cfg?.updates !== 'webhook' || !config.server.public_url) continue;
+    await bot.client.subscribe(`${config.server.public_url}/max/webhook/${bot.id}`, SUBSCRIBED_UPDATES, bot.secret);
+  }
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    store,
+    runner,
+    async close() {
+      await runner.stop(5_000);
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** The `bitrix24.setup` job: connector registration, line activation, event bindings; the line recorded. */
+import type { Bitrix24Client } from '../bitrix24/client.ts';
+import { setUpConnector } from '../bitrix24/connector-setup.ts';
+import type { JobHandler } from '../queue/runner.ts';
+import type { Store } from '../store/open-store.ts';
+
+export interface SetupDeps {
+  store: Store;
+  bitrix: Bitrix24Client;
+  connectorId: string;
+  publicUrl: string;
+  lineIdFor: (portalId: string) => number | null;
+  nowMs: () => number;
+}
+
+export function setupHandler(deps: SetupDeps): JobHandler {
+  return async (job) => {
+    const { portalId } = job.payload as { portalId: string };
+    const { lineId } = await setUpConnector(deps.bitrix, {
+      portalId, connectorId: deps.connectorId, connectorName: 'MAX', lineId: deps.lineIdFor(portalId),
+      eventsUrl: `${deps.publicUrl}/bitrix24/events/${portalId}`, settingsUrl: `${deps.publicUrl}/bitrix24/settings`, publicUrl: deps.publicUrl,
+    });
+    return async (trx) => {
+      const now = deps.nowMs();
+      await trx.insertInto('lines').values({ id: `${portalId}:${lineId}`, portal_id: portalId, line_id: lineId, connector_id: deps.connectorId, state: 'active', paused_reason: null, updated_at_ms: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now })).execute();
+    };
+  };
+}
+
+/** The active line of a portal, as recorded by the setup job. */
+export async function activeLineOf(store: Store, portalId: string): Promise<number | null> {
+  const row = await store.db.selectFrom('lines').select('line_id').where('portal_id', '=', portalId).where('state', '=', 'active').orderBy('updated_at_ms', 'desc').executeTakeFirst();
+  return row ? Number(row.line_id) : null;
+}

@@ -1,0 +1,110 @@
+/**
+ * App install: `POST /bitrix24/install/:portalId`, form-encoded, in both forms
+ * Bitrix24 uses (spec §3): the ONAPPINSTALL event (auth[...] fields) and the
+ * install page (AUTH_ID, REFRESH_ID, SERVER_ENDPOINT…; answered with a page that
+ * calls BX24.installFinish()). Tokens are stored encrypted, then a setup job
+ * registers the connector, activates the line and binds events (idempotent).
+ *
+ * Safety: our client_secret goes to `server_endpoint` on every refresh, so only
+ * the official OAuth servers (or loopback, for the sandbox and tests) are
+ * accepted; a portal already installed can be re-installed only by the same
+ * member_id. The access token is checked against the portal (app.info) before
+ * anything is stored.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { parse as parseForm } from 'qs';
+import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
+import type { PortalTokens } from '../../domain/ports.ts';
+import type { EventRepo } from '../../store/repos/event-repo.ts';
+import type { PortalRepo } from '../../store/repos/portal-repo.ts';
+import { HttpError } from '../http-errors.ts';
+
+export const OFFICIAL_OAUTH_SERVERS = ['https://oauth.bitrix.info/rest/', 'https://oauth.bitrix24.tech/rest/'];
+export const BITRIX24_SETUP_JOB = 'bitrix24.setup';
+
+export interface Bitrix24InstallOptions {
+  portals: PortalRepo;
+  events: EventRepo;
+  /** client_id of the configured app for this portal id, or undefined when not configured. */
+  clientIdFor: (portalId: string) => string | undefined;
+  nowMs: () => number;
+  fetchFn?: typeof fetch;
+  onStored?: () => void;
+}
+
+type Form = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function endpointAllowed(url: string, allowed: string[]): boolean {
+  try {
+    const u = new URL(url);
+    return allowed.includes(url) || ((u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackHost(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
+function tokensFrom(form: Form, portalId: string, nowMs: number): PortalTokens | null {
+  const auth = (form.auth && typeof form.auth === 'object' ? form.auth : null) as Form | null;
+  if (str(form.event).toUpperCase() === 'ONAPPINSTALL' && auth) {
+    return {
+      portalId, memberId: str(auth.member_id), domain: str(auth.domain), accessToken: str(auth.access_token), refreshToken: str(auth.refresh_token),
+      expiresAtMs: nowMs + Number(str(auth.expires_in) || '3600') * 1000, clientEndpoint: str(auth.client_endpoint),
+      serverEndpoint: str(auth.server_endpoint), applicationToken: str(auth.application_token),
+    };
+  }
+  if (form.AUTH_ID) {
+    const domain = str(form.DOMAIN);
+    return {
+      portalId, memberId: str(form.member_id), domain, accessToken: str(form.AUTH_ID), refreshToken: str(form.REFRESH_ID),
+      expiresAtMs: nowMs + Number(str(form.AUTH_EXPIRES) || '3600') * 1000, clientEndpoint: `https://${domain}/rest/`,
+      serverEndpoint: str(form.SERVER_ENDPOINT), applicationToken: str(form.APPLICATION_TOKEN),
+    };
+  }
+  return null;
+}
+
+async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: typeof fetch): Promise<void> {
+  const res = await fetchFn(`${tokens.clientEndpoint.replace(/\/?$/, '/')}app.info`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: tokens.accessToken }),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => null);
+  const body = res?.ok ? ((await res.json().catch(() => null)) as { result?: { CODE?: string; CLIENT_ID?: string } } | null) : null;
+  const code = body?.result?.CLIENT_ID ?? body?.result?.CODE;
+  if (code !== clientId) throw new HttpError('unauthorized', 'the access token is not valid for this app at the given portal');
+}
+
+export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/bitrix24/install/:portalId', async (request, reply) => {
+      const portalId = (request.params as { portalId: string }).portalId;
+      const clientId = options.clientIdFor(portalId);
+      if (!clientId) throw new HttpError('notFound', `no portal "${portalId}" in the configuration`);
+      const form = { ...(parseForm(String(request.body ?? '')) as Form), ...(request.query as Form) };
+      const tokens = tokensFrom(form, portalId, options.nowMs());
+      if (!tokens || !tokens.accessToken || !tokens.refreshToken || !tokens.memberId || !tokens.clientEndpoint) {
+        throw new HttpError('invalidBody', 'expected ONAPPINSTALL with auth[...] or the install page fields (AUTH_ID, REFRESH_ID, member_id)');
+      }
+      if (!endpointAllowed(tokens.serverEndpoint, OFFICIAL_OAUTH_SERVERS)) {
+        throw new HttpError('unauthorized', 'server_endpoint must be an official Bitrix24 OAuth server');
+      }
+      if (checkServiceUrl(tokens.clientEndpoint)) throw new HttpError('invalidBody', 'client_endpoint must be an https:// URL');
+      const current = await options.portals.load(portalId).catch(() => null);
+      if (current && current.memberId !== tokens.memberId) throw new HttpError('unauthorized', 'this portal id is installed on another Bitrix24 portal (member_id differs)');
+      await verifyAtPortal(tokens, clientId, options.fetchFn ?? fetch);
+      await options.portals.upsertInstall(tokens, clientId);
+      await options.events.record({
+        source: `bitrix24-install:${portalId}`, kind: 'ONAPPINSTALL', dedupeKey: `install:${tokens.memberId}:${options.nowMs()}`, raw: '{}',
+        jobs: [{ kind: BITRIX24_SETUP_JOB, conversationKey: `b24:${portalId}:setup`, resourceKey: `portal:${portalId}`, payload: { portalId } }],
+      });
+      options.onStored?.();
+      if (form.AUTH_ID) {
+        return reply.header('content-type', 'text/html; charset=utf-8').send(
+          '<!doctype html><html lang="ru"><head><meta charset="utf-8"><script src="//api.bitrix24.com/api/v1/"></script></head>' +
+            '<body><p>Мост MAX установлен. Настройка линии выполняется…</p><script>BX24.init(function(){BX24.installFinish();});</script></body></html>',
+        );
+      }
+      return reply.send({ ok: true });
+    });
+  };
+}
