@@ -56,8 +56,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     store, workerId: `bridge-${process.pid}-${randomBytes(3).toString('hex')}`, clock, concurrency: config.workers.concurrency,
     handlers: {
       [MAX_UPDATE_JOB]: async (job, ctx) => {
-        const route = await routeFor((job.payload as { botId: string }).botId);
-        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), connectorId: CONNECTOR_ID, routeFor })(job, ctx);
+        const botId = (job.payload as { botId: string }).botId;
+        const route = await routeFor(botId);
+        const max = bots.get(botId)?.client as MaxClient;
+        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), max, connectorId: CONNECTOR_ID, routeFor })(job, ctx);
       },
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;

@@ -71,3 +71,62 @@ test('a redelivered update changes nothing', async () => {
   const afterChats = (await b24('/portals/0/chats')).chats as Array<{ messages: unknown[] }>;
   assert.equal(afterChats.reduce((n, c) => n + c.messages.length, 0), count);
 });
+
+type LineChat = { chatId: number; messages: Array<{ text: string; deleted: boolean; externalIds: string[] }>; crm: { LEAD: number }; externalUser: { phone?: string } };
+const lineChats = async () => (await b24('/portals/0/chats')).chats as LineChat[];
+const lineTexts = async () => (await lineChats()).flatMap((c) => c.messages.filter((m) => !m.deleted).map((m) => m.text));
+
+test('bot_started carries its deep-link payload into the line', async () => {
+  const texts = await until(async () => {
+    const t = await lineTexts();
+    return t.some((x) => x.includes('utm_source=site')) ? t : undefined;
+  });
+  assert.ok(texts.includes('Клиент запустил бота (источник: utm_source=site)'));
+});
+
+test('edit and delete in MAX update and delete the message in the line', async () => {
+  const sent = (await (await maxCtl('/messages', { user: { user_id: 5001 }, text: 'опечатка' })).json()) as { message: { body: { mid: string } } };
+  const mid = sent.message.body.mid;
+  await until(async () => ((await lineTexts()).includes('опечатка') ? true : undefined));
+  await fetch(`${sandbox.max.controlUrl}/messages/${mid}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'исправлено' }) });
+  await until(async () => ((await lineTexts()).includes('исправлено') ? true : undefined));
+  await fetch(`${sandbox.max.controlUrl}/messages/${mid}`, { method: 'DELETE' });
+  await until(async () => ((await lineTexts()).includes('исправлено') ? undefined : true));
+});
+
+test('contact, location and share arrive as readable text; the contact phone reaches the client card', async () => {
+  await maxCtl('/messages', { user: { user_id: 5001 }, attachments: [{ type: 'contact', name: 'Иван Петров', phone: '+79991234567' }] });
+  await maxCtl('/messages', { user: { user_id: 5001 }, attachments: [{ type: 'location', latitude: 55.751244, longitude: 37.618423 }] });
+  await maxCtl('/messages', { user: { user_id: 5001 }, attachments: [{ type: 'share', url: 'https://example.ru/a', title: 'Статья' }] });
+  const texts = await until(async () => {
+    const t = await lineTexts();
+    return t.some((x) => x.startsWith('Ссылка')) ? t : undefined;
+  });
+  assert.ok(texts.includes('Контакт: Иван Петров, +79991234567'));
+  assert.ok(texts.some((t) => t.startsWith('Геопозиция: [url=https://yandex.ru/maps/?pt=37.618423,55.751244')));
+  assert.ok(texts.includes('Ссылка: [url=https://example.ru/a]Статья[/url]'));
+  assert.equal((await lineChats())[0]?.externalUser.phone, '+79991234567');
+});
+
+test('a pressed button is shown to the operator and answered in MAX', async () => {
+  const res = await fetch(`${sandbox.max.baseUrl}/messages?user_id=5001`, {
+    method: 'POST', headers: { authorization: 'sandbox-bot-token', 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Оценить?', attachments: [{ type: 'inline_keyboard', payload: { buttons: [[{ type: 'callback', text: 'Отлично', payload: 'rate_5' }]] } }] }),
+  });
+  const mid = ((await res.json()) as { message: { body: { mid: string } } }).message.body.mid;
+  const pressed = (await (await maxCtl('/callbacks', { user_id: 5001, mid, payload: 'rate_5' })).json()) as { callback: { callback_id: string } };
+  await until(async () => ((await lineTexts()).includes('Клиент нажал кнопку: «Отлично»') ? true : undefined));
+  const answers = await until(async () => {
+    const cb = (await (await fetch(`${sandbox.max.controlUrl}/callbacks/${pressed.callback.callback_id}`)).json()) as { answers: unknown[] };
+    return cb.answers.length > 0 ? cb.answers : undefined;
+  });
+  assert.deepEqual(answers, [{ notification: 'Принято' }]);
+});
+
+test('bot_stopped blocks the conversation and tells the operator', async () => {
+  await maxCtl('/bot-stopped', { user_id: 5001 });
+  await until(async () => ((await lineTexts()).some((t) => t.startsWith('Клиент остановил бота')) ? true : undefined));
+  const conv = await sandbox.bridge!.store.db.selectFrom('conversations').selectAll().executeTakeFirstOrThrow();
+  assert.equal(conv.state, 'blocked');
+  assert.match(conv.source_json ?? '', /utm_source=site/);
+});

@@ -1,0 +1,49 @@
+/**
+ * What the operator sees in the Open Line for MAX events that are not plain
+ * text (Russian first; English via locale). BB-code, user values escaped.
+ */
+import { escapeBbcodeText } from './markup-to-bbcode.ts';
+
+export type Locale = 'ru' | 'en';
+
+const T = {
+  started: { ru: 'Клиент запустил бота', en: 'The client started the bot' },
+  source: { ru: 'источник', en: 'source' },
+  stopped: { ru: 'Клиент остановил бота: сообщения ему не доставляются, пока он не запустит бота снова.', en: 'The client stopped the bot: messages are not delivered until they start it again.' },
+  removed: { ru: 'Клиент удалил диалог с ботом.', en: 'The client deleted the dialog with the bot.' },
+  pressed: { ru: 'Клиент нажал кнопку', en: 'The client pressed the button' },
+  contact: { ru: 'Контакт', en: 'Contact' },
+  location: { ru: 'Геопозиция', en: 'Location' },
+  sticker: { ru: 'Стикер', en: 'Sticker' },
+  link: { ru: 'Ссылка', en: 'Link' },
+} as const;
+
+export function botStartedText(payload: string | null, locale: Locale = 'ru'): string {
+  return payload ? `${T.started[locale]} (${T.source[locale]}: ${escapeBbcodeText(payload)})` : T.started[locale];
+}
+
+export function botStoppedText(dialogRemoved: boolean, locale: Locale = 'ru'): string {
+  return dialogRemoved ? `${T.removed[locale]} ${T.stopped[locale]}` : T.stopped[locale];
+}
+
+export function buttonPressedText(buttonText: string, locale: Locale = 'ru'): string {
+  return `${T.pressed[locale]}: «${escapeBbcodeText(buttonText)}»`;
+}
+
+export function contactText(name: string, phone: string | null, locale: Locale = 'ru'): string {
+  return `${T.contact[locale]}: ${escapeBbcodeText(name)}${phone ? `, ${escapeBbcodeText(phone)}` : ''}`;
+}
+
+export function locationText(latitude: number, longitude: number, locale: Locale = 'ru'): string {
+  const url = `https://yandex.ru/maps/?pt=${longitude},${latitude}&z=16&l=map`;
+  return `${T.location[locale]}: [url=${url}]${latitude.toFixed(6)}, ${longitude.toFixed(6)}[/url]`;
+}
+
+export function shareText(url: string | null, title: string | null, locale: Locale = 'ru'): string {
+  if (!url || !/^https?:\/\//.test(url)) return `${T.link[locale]}: ${escapeBbcodeText(title ?? '')}`;
+  return `${T.link[locale]}: [url=${url.replace(/\]/g, '%5D')}]${escapeBbcodeText(title || url)}[/url]`;
+}
+
+export function stickerText(locale: Locale = 'ru'): string {
+  return `[${T.sticker[locale]}]`.replace('[', '(').replace(']', ')');
+}
