@@ -1,9 +1,11 @@
 /**
- * `npm start`. With nothing configured it starts the sandbox (both emulators
- * and their pages); with MAX_BOT_TOKEN and BITRIX24_CLIENT_ID set it runs the
- * bridge for real.
+ * `npm start`. With nothing configured it starts the sandbox (both emulators,
+ * their pages and the bridge wired to them); with MAX_BOT_TOKEN and
+ * BITRIX24_CLIENT_ID (or CONFIG_FILE) it runs the bridge for real.
  */
+import { startBridge } from '../bridge/runtime.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
+import { systemClock } from '../domain/clock.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
 async function main(): Promise<void> {
@@ -13,13 +15,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (config.mode === 'production') {
-    console.error(
-      'Конфигурация в порядке, но рабочий режим (конвейеры MAX ↔ Открытые линии) ещё не собран в этой версии. ' +
-        'Уберите MAX_BOT_TOKEN, BITRIX24_CLIENT_ID и CONFIG_FILE, чтобы запустить песочницу.\n' +
-        'The configuration is valid, but production mode (the MAX ↔ Open Lines pipelines) is not in this build yet; ' +
-        'unset MAX_BOT_TOKEN, BITRIX24_CLIENT_ID and CONFIG_FILE to run the sandbox.',
-    );
-    process.exit(1);
+    const bridge = await startBridge(config.config, { clock: systemClock, host: process.env.HOST ?? '0.0.0.0' });
+    const publicUrl = config.config.server.public_url ?? bridge.url;
+    console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
+    for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
+    const stopBridge = (): void => {
+      void bridge.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', stopBridge);
+    process.once('SIGINT', stopBridge);
+    return;
   }
   const sandbox = await startSandboxWithBridge();
   console.log(sandboxBanner(sandbox));
