@@ -9,7 +9,7 @@ import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin } from '../http/plugins/admin-api.ts';
-import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
+import { BITRIX24_EVENT_JOB, bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
 import { healthPlugin } from '../http/plugins/health.ts';
 import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
@@ -17,6 +17,7 @@ import { MaxClient } from '../max/client.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
+import { lifecycleHandler } from './lifecycle.ts';
 import { activeLineOf, setupHandler } from './setup.ts';
 
 export const CONNECTOR_ID = 'max_bridge';
@@ -48,8 +49,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const routeFor = async (botId: string): Promise<Route | null> => {
     const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
     if (!route) return null;
-    const lineId = route.line_id ?? (await activeLineOf(store, route.portal));
-    return lineId === null ? null : { portalId: route.portal, lineId };
+    // Only an active line: a deleted or switched-off line gets nothing until it is restored.
+    const active = await activeLineOf(store, route.portal);
+    if (active === null || (route.line_id !== undefined && route.line_id !== active)) return null;
+    return { portalId: route.portal, lineId: active };
   };
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
   const runner = new JobRunner({
@@ -61,6 +64,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const max = bots.get(botId)?.client as MaxClient;
         return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), max, connectorId: CONNECTOR_ID, routeFor })(job, ctx);
       },
+      [BITRIX24_EVENT_JOB]: lifecycleHandler({ store, nowMs: () => clock.nowMs() }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;
         return setupHandler({

@@ -130,3 +130,27 @@ test('bot_stopped blocks the conversation and tells the operator', async () => {
   assert.equal(conv.state, 'blocked');
   assert.match(conv.source_json ?? '', /utm_source=site/);
 });
+
+test('after ONIMCONNECTORLINEDELETE nothing more is sent to that line; reinstall restores it without duplicate bindings', async () => {
+  await maxCtl('/bot-started', { user: { user_id: 6001, first_name: 'Ольга' } });
+  const state = (await b24('/state')) as { portals: Array<{ lines: Array<{ ID: string; connectors: string[] }> }> };
+  const line = state.portals[0]!.lines.find((l) => l.connectors.includes('max_bridge'))!;
+  await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/lines/${line.ID}`, { method: 'DELETE' });
+  await until(async () => {
+    const row = await sandbox.bridge!.store.db.selectFrom('lines').selectAll().where('line_id', '=', Number(line.ID)).executeTakeFirst();
+    return row?.state === 'paused' ? true : undefined;
+  });
+  const requestsBefore = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
+  await maxCtl('/messages', { user: { user_id: 6001 }, text: 'пока линии нет' });
+  await new Promise((r) => setTimeout(r, 700));
+  const requestsAfter = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
+  assert.equal(requestsAfter, requestsBefore, 'no send to a deleted line');
+  // Reinstall: the setup job finds or creates a line named MAX and binds events again, idempotently.
+  await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: 'local.sandbox.bridge', handlerUrl: `${sandbox.bridge!.url}/bitrix24/install/sandbox` }),
+  });
+  await until(async () => ((await lineTexts()).includes('пока линии нет') ? true : undefined), 15_000);
+  const bindings = (await b24('/portals/0/bindings')).bindings as Array<{ event: string }>;
+  assert.equal(bindings.filter((b) => b.event === 'ONIMCONNECTORMESSAGEADD').length, 1);
+});

@@ -1,0 +1,49 @@
+/**
+ * Bitrix24 lifecycle events (the `bitrix24.event` job): a deleted line, a
+ * connector switched off, or the app uninstalled pause the affected lines, so
+ * nothing more is sent there until a reinstall (or the health check) restores
+ * them. Operator message events belong to the outbound pipeline; until it
+ * handles them they are kept as dead letters (code BRG_ERR_OUTBOUND_PENDING),
+ * visible and replayable, never dropped.
+ */
+import { parse as parseForm } from 'qs';
+import { envelopeOf } from '../bitrix24/event-shape.ts';
+import { BridgeError } from '../domain/errors.ts';
+import type { JobHandler } from '../queue/runner.ts';
+import type { Store } from '../store/open-store.ts';
+
+export interface LifecycleDeps {
+  store: Store;
+  nowMs: () => number;
+}
+
+async function pause(deps: LifecycleDeps, portalId: string, lineId: number | null, reason: string): Promise<void> {
+  let q = deps.store.db.updateTable('lines').set({ state: 'paused', paused_reason: reason, updated_at_ms: deps.nowMs() }).where('portal_id', '=', portalId);
+  if (lineId !== null) q = q.where('line_id', '=', lineId);
+  await q.execute();
+}
+
+export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
+  return async (job) => {
+    const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
+    if (!event) return;
+    const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }) as Record<string, unknown>);
+    if (!envelope) return;
+    const { portalId } = job.payload as { portalId: string };
+    const data = envelope.data as Record<string, unknown> | string | undefined;
+    switch (envelope.event) {
+      case 'ONIMCONNECTORLINEDELETE':
+        await pause(deps, portalId, Number(data), 'line deleted in Bitrix24');
+        return;
+      case 'ONIMCONNECTORSTATUSDELETE':
+        await pause(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
+        return;
+      case 'ONAPPUNINSTALL':
+        await pause(deps, portalId, null, 'app uninstalled');
+        await deps.store.db.updateTable('portals').set({ status: 'uninstalled', updated_at_ms: deps.nowMs() }).where('id', '=', portalId).execute();
+        return;
+      default:
+        throw new BridgeError('BRG_ERR_OUTBOUND_PENDING', `${envelope.event}: the outbound pipeline does not handle this event yet; replay it once it does`, { retryable: false });
+    }
+  };
+}
