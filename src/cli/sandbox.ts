@@ -44,7 +44,7 @@ async function portFor(preferred: number): Promise<number> {
  * installed on the emulated portal (ONAPPINSTALL → the bridge), which then sets
  * up the connector; the bot's webhook points at the bridge.
  */
-export async function startSandboxWithBridge(options: { preferredPorts?: boolean; dataDir?: string } = {}): Promise<Sandbox> {
+export async function startSandboxWithBridge(options: { preferredPorts?: boolean; dataDir?: string; databaseUrl?: string } = {}): Promise<Sandbox> {
   const sandbox = await startSandbox({ preferredPorts: options.preferredPorts });
   const port = await portFor(options.preferredPorts === false ? 0 : 3000);
   // The emulators start empty each time, so the sandbox's store does too.
@@ -53,7 +53,7 @@ export async function startSandboxWithBridge(options: { preferredPorts?: boolean
   const publicUrl = `http://127.0.0.1:${port}`;
   const config = configSchema.parse({
     server: { port, public_url: publicUrl },
-    database: { url: databaseFile },
+    database: { url: options.databaseUrl ?? databaseFile },
     security: { secret_key: SANDBOX_SECRET_KEY },
     bots: [{ id: 'sandbox', token: SANDBOX_BOT_TOKEN, webhook_secret: SANDBOX_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
     portals: [{ id: 'sandbox', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
