@@ -8,6 +8,7 @@
  * blocked, operator told). Other types are stored and journaled only.
  */
 import type { Bitrix24Client } from '../bitrix24/client.ts';
+import { BITRIX24_ERROR_CODES } from '../bitrix24/errors.ts';
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
@@ -30,6 +31,7 @@ export interface InboundDeps {
   max: MaxClient;
   connectorId: string;
   routeFor: (botId: string) => Promise<Route | null>;
+  pauseLine: (portalId: string, lineId: number, reason: string) => Promise<void>;
 }
 
 type Json = Record<string, unknown>;
@@ -53,10 +55,20 @@ function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null)
 }
 
 async function callLine(ctx: Ctx, method: string, items: Json[]) {
-  return ctx.deps.bitrix.call<{ DATA?: { RESULT?: Array<{ SUCCESS?: boolean; session?: { ID?: string; CHAT_ID?: string } }> } }>(
-    ctx.route.portalId, method, { CONNECTOR: ctx.deps.connectorId, LINE: ctx.route.lineId, MESSAGES: items },
-    { correlation: { conversationId: ctx.conversation.id, jobId: String(ctx.jobId) } },
-  );
+  try {
+    return await ctx.deps.bitrix.call<{ DATA?: { RESULT?: Array<{ SUCCESS?: boolean; session?: { ID?: string; CHAT_ID?: string } }> } }>(
+      ctx.route.portalId, method, { CONNECTOR: ctx.deps.connectorId, LINE: ctx.route.lineId, MESSAGES: items },
+      { correlation: { conversationId: ctx.conversation.id, jobId: String(ctx.jobId) } },
+    );
+  } catch (err) {
+    // NOT_ACTIVE_LINE / unknown connector: pause the line and wait for it to be restored
+    // (reinstall or the health check) instead of burning retries against it.
+    if (err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.lineInactive) {
+      await ctx.deps.pauseLine(ctx.route.portalId, ctx.route.lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? err.code}`);
+      throw new BridgeError('BRG_ERR_LINE_PAUSED', `line ${ctx.route.lineId} of portal ${ctx.route.portalId} is paused`, { retryable: true, retryAfterMs: 60_000 });
+    }
+    throw err;
+  }
 }
 
 /** Sends one message into the line as the client; maps ids when "done" commits. */

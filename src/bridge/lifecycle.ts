@@ -12,15 +12,26 @@ import { BridgeError } from '../domain/errors.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
+export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
+
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
 }
 
-async function pause(deps: LifecycleDeps, portalId: string, lineId: number | null, reason: string): Promise<void> {
-  let q = deps.store.db.updateTable('lines').set({ state: 'paused', paused_reason: reason, updated_at_ms: deps.nowMs() }).where('portal_id', '=', portalId);
+/** Pauses one line of a portal, or all of them (lineId null). */
+export async function pauseLines(deps: LifecycleDeps, portalId: string, lineId: number | null, reason: string): Promise<void> {
+  // The first reason stays: a line already paused keeps why it was paused.
+  let q = deps.store.db.updateTable('lines').set({ state: 'paused', paused_reason: reason, updated_at_ms: deps.nowMs() })
+    .where('portal_id', '=', portalId).where('state', '=', 'active');
   if (lineId !== null) q = q.where('line_id', '=', lineId);
   await q.execute();
+}
+
+/** Problems to report on /health: every paused line with its reason. */
+export async function pausedLineProblems(store: Store): Promise<string[]> {
+  const rows = await store.db.selectFrom('lines').selectAll().where('state', '=', 'paused').execute();
+  return rows.map((r) => `линия ${r.line_id} портала ${r.portal_id} приостановлена: ${r.paused_reason ?? ''}`);
 }
 
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
@@ -33,13 +44,13 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
     const data = envelope.data as Record<string, unknown> | string | undefined;
     switch (envelope.event) {
       case 'ONIMCONNECTORLINEDELETE':
-        await pause(deps, portalId, Number(data), 'line deleted in Bitrix24');
+        await pauseLines(deps, portalId, Number(data), LINE_DELETED_REASON);
         return;
       case 'ONIMCONNECTORSTATUSDELETE':
-        await pause(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
+        await pauseLines(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
         return;
       case 'ONAPPUNINSTALL':
-        await pause(deps, portalId, null, 'app uninstalled');
+        await pauseLines(deps, portalId, null, 'app uninstalled');
         await deps.store.db.updateTable('portals').set({ status: 'uninstalled', updated_at_ms: deps.nowMs() }).where('id', '=', portalId).execute();
         return;
       default:

@@ -17,7 +17,7 @@ import { MaxClient } from '../max/client.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
-import { lifecycleHandler } from './lifecycle.ts';
+import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { activeLineOf, setupHandler } from './setup.ts';
 
 export const CONNECTOR_ID = 'max_bridge';
@@ -62,7 +62,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const botId = (job.payload as { botId: string }).botId;
         const route = await routeFor(botId);
         const max = bots.get(botId)?.client as MaxClient;
-        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), max, connectorId: CONNECTOR_ID, routeFor })(job, ctx);
+        const pauseLine = (portalId: string, lineId: number, reason: string) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason);
+        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), max, connectorId: CONNECTOR_ID, routeFor, pauseLine })(job, ctx);
       },
       [BITRIX24_EVENT_JOB]: lifecycleHandler({ store, nowMs: () => clock.nowMs() }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
@@ -77,7 +78,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes,
     plugins: [
-      healthPlugin({ check: async () => [] }),
+      healthPlugin({ check: () => pausedLineProblems(store) }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id).catch(() => null), events: store.events, onStored: () => runner.poke() }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),

@@ -24,6 +24,11 @@ export function setupHandler(deps: SetupDeps): JobHandler {
       const now = deps.nowMs();
       await trx.insertInto('lines').values({ id: `${portalId}:${lineId}`, portal_id: portalId, line_id: lineId, connector_id: deps.connectorId, state: 'active', paused_reason: null, updated_at_ms: now })
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now })).execute();
+      // This line replaces any earlier line of the portal (deleted or switched off): forget them.
+      await trx.deleteFrom('lines').where('portal_id', '=', portalId).where('id', '!=', `${portalId}:${lineId}`).execute();
+      // Messages that were waiting for a line go now rather than at their next backoff.
+      await trx.updateTable('jobs').set({ run_at_ms: now }).where('state', '=', 'pending')
+        .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
     };
   };
 }

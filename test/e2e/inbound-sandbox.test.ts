@@ -158,5 +158,25 @@ for (const engine of testEngines()) {
       const bindings = (await b24('/portals/0/bindings')).bindings as Array<{ event: string }>;
       assert.equal(bindings.filter((b) => b.event === 'ONIMCONNECTORMESSAGEADD').length, 1);
     });
+
+    test('NOT_ACTIVE_LINE (a lost STATUSDELETE event) pauses the line and reports it on /health instead of burning retries', async () => {
+      await fetch(`${sandbox.bitrix24.controlUrl}/events`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dropRate: 1 }) });
+      const state = (await b24('/state')) as { portals: Array<{ lines: Array<{ ID: string; connectors: string[] }> }> };
+      const line = state.portals[0]!.lines.find((l) => l.connectors.includes('max_bridge'))!;
+      await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/lines/${line.ID}/deactivate`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ connector: 'max_bridge' }),
+      });
+      await fetch(`${sandbox.bitrix24.controlUrl}/events`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dropRate: 0 }) });
+      await maxCtl('/bot-started', { user: { user_id: 7001, first_name: 'Пётр' } });
+      const health = await until(async () => {
+        const res = await fetch(`${sandbox.bridge!.url}/health`);
+        return res.status === 503 ? ((await res.json()) as { problems: string[] }) : undefined;
+      });
+      assert.deepEqual(health.problems, [`линия ${line.ID} портала sandbox приостановлена: Bitrix24 answered NOT_ACTIVE_LINE`]);
+      const sends = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
+      await new Promise((r) => setTimeout(r, 1_500));
+      const later = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
+      assert.equal(later, sends, 'no retry storm against the inactive line');
+    });
   });
 }
