@@ -18,6 +18,7 @@ import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
+import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { activeLineOf, setupHandler } from './setup.ts';
 
 export const CONNECTOR_ID = 'max_bridge';
@@ -32,8 +33,13 @@ export interface Bridge {
   app: FastifyInstance;
   store: Store;
   runner: JobRunner;
+  /** Runs the periodic checks now (also every MAINTENANCE_INTERVAL_MS). */
+  maintain(): Promise<MaintenanceReport>;
   close(): Promise<void>;
 }
+
+/** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
+export const MAINTENANCE_INTERVAL_MS = 600_000;
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
@@ -89,17 +95,22 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await app.listen({ host, port: config.server.port });
   const port = (app.server.address() as { port: number }).port;
   runner.start();
-  for (const bot of bots.values()) {
-    const cfg = config.bots.find((b) => b.id === bot.id);
-    if (cfg?.updates !== 'webhook' || !config.server.public_url) continue;
-    await bot.client.subscribe(`${config.server.public_url}/max/webhook/${bot.id}`, SUBSCRIBED_UPDATES, bot.secret);
-  }
+  const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
+  const maintain = () => runMaintenance({
+    store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
+    bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
+  });
+  await maintain();
+  const timer = setInterval(() => void maintain().catch(() => undefined), MAINTENANCE_INTERVAL_MS);
+  timer.unref();
   return {
     url: `http://${host}:${port}`,
     app,
     store,
     runner,
+    maintain,
     async close() {
+      clearInterval(timer);
       await runner.stop(5_000);
       await app.close();
       await store.close();

@@ -178,5 +178,22 @@ for (const engine of testEngines()) {
       const later = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
       assert.equal(later, sends, 'no retry storm against the inactive line');
     });
+
+    test('maintenance restores a dropped MAX subscription, removes stale ones, and re-activates a switched-off line', async () => {
+      const bridgeUrl = sandbox.bridge!.url;
+      const api = (method: string, path: string, body?: unknown) => fetch(`${sandbox.max.baseUrl}${path}`, {
+        method, headers: { authorization: 'sandbox-bot-token', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      });
+      await api('DELETE', `/subscriptions?url=${encodeURIComponent(`${bridgeUrl}/max/webhook/sandbox`)}`);
+      await api('POST', '/subscriptions', { url: `${bridgeUrl}/max/webhook/old-bot`, secret: 'old_secret' });
+      const report = await sandbox.bridge!.maintain();
+      assert.deepEqual(report.resubscribed, ['sandbox']);
+      assert.deepEqual(report.removedStale, [`${bridgeUrl}/max/webhook/old-bot`]);
+      assert.equal(report.reactivated.length, 1, 'the line switched off in the previous test is active again');
+      const subs = ((await (await api('GET', '/subscriptions')).json()) as { subscriptions: Array<{ url: string }> }).subscriptions.map((x) => x.url);
+      assert.deepEqual(subs, [`${bridgeUrl}/max/webhook/sandbox`]);
+      assert.equal((await fetch(`${bridgeUrl}/health`)).status, 200);
+      await until(async () => ((await lineTexts()).some((t) => t.startsWith('Клиент запустил бота')) && (await lineChats()).length >= 3 ? true : undefined));
+    });
   });
 }

@@ -78,11 +78,17 @@ export class JobRepo {
           eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
           eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),
         ]))
+        // Head of line: no older unfinished job of the conversation, and no job of it
+        // running under a live lease at all (a replayed dead letter is older than the job
+        // that may be running now: it waits for it instead of running alongside).
         .where((eb) => eb.not(eb.exists(
           eb.selectFrom('jobs as p').select('p.id')
             .whereRef('p.conversation_key', '=', 'j.conversation_key')
-            .whereRef('p.id', '<', 'j.id')
-            .where('p.state', 'in', ['pending', 'running']),
+            .whereRef('p.id', '!=', 'j.id')
+            .where((pb) => pb.or([
+              pb.and([pb('p.id', '<', pb.ref('j.id')), pb('p.state', 'in', ['pending', 'running'])]),
+              pb.and([pb('p.state', '=', 'running'), pb('p.lease_until_ms', '>=', now)]),
+            ])),
         )));
       if (options.requireResourceLease) {
         // A resource's jobs run only in the process holding its lease, checked in the

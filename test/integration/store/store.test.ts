@@ -49,6 +49,21 @@ for (const engine of testEngines()) {
       await again.close();
     });
 
+    test('three processes starting at once on a fresh database migrate it exactly once', async () => {
+      // Separate connections (a pool each on PostgreSQL, a file handle each on SQLite),
+      // as three bridge processes starting together would have.
+      const fresh = await engine.createDatabase();
+      const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: fresh, secretKey: TEST_SECRET_KEY, clock })));
+      try {
+        const rows = await stores[0]!.db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
+        assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2]);
+        await stores[1]!.jobs.enqueue({ kind: 'k', conversationKey: 'c', payload: {} });
+        assert.equal((await stores[2]!.jobs.countByState()).pending, 1, 'all three see one schema');
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
     test('tokens are encrypted at rest; replace is a compare-and-swap', async () => {
       const tokens = {
         portalId: 'p1', memberId: 'member-1', domain: 'example.bitrix24.ru', accessToken: 'ACCESS-SECRET-1',
