@@ -26,10 +26,11 @@ export interface MaintenanceReport {
   reactivated: string[];
 }
 
-async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport): Promise<void> {
+async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport, force: boolean): Promise<void> {
   const ours = `${deps.publicUrl}/max/webhook/${bot.id}`;
   const { subscriptions } = await bot.client.getSubscriptions();
-  if (!subscriptions.some((s) => s.url === ours)) {
+  // At start always subscribe: the same URL again replaces its secret and update types.
+  if (force || !subscriptions.some((s) => s.url === ours)) {
     await bot.client.subscribe(ours, deps.updateTypes, bot.secret);
     report.resubscribed.push(bot.id);
   }
@@ -60,9 +61,9 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
   }
 }
 
-export async function runMaintenance(deps: MaintenanceDeps): Promise<MaintenanceReport> {
+export async function runMaintenance(deps: MaintenanceDeps, options: { atStart?: boolean } = {}): Promise<MaintenanceReport> {
   const report: MaintenanceReport = { resubscribed: [], removedStale: [], reactivated: [] };
-  for (const bot of deps.bots) await checkBot(deps, bot, report).catch(() => undefined);
+  for (const bot of deps.bots) await checkBot(deps, bot, report, options.atStart === true).catch(() => undefined);
   await checkPausedLines(deps, report);
   return report;
 }

@@ -43,6 +43,10 @@ export const MAINTENANCE_INTERVAL_MS = 600_000;
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
+  const polling = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
+  if (polling.length > 0) {
+    throw new Error(`long polling (updates: polling) is not available in this build yet for bots ${polling.join(', ')}: use webhook with an https PUBLIC_URL`);
+  }
   const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock });
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
@@ -96,11 +100,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const port = (app.server.address() as { port: number }).port;
   runner.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
-  const maintain = () => runMaintenance({
+  const maintain = (atStart = false) => runMaintenance({
     store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
     bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
-  });
-  await maintain();
+  }, { atStart });
+  await maintain(true);
   const timer = setInterval(() => void maintain().catch(() => undefined), MAINTENANCE_INTERVAL_MS);
   timer.unref();
   return {
@@ -108,7 +112,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     app,
     store,
     runner,
-    maintain,
+    maintain: () => maintain(false),
     async close() {
       clearInterval(timer);
       await runner.stop(5_000);

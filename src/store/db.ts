@@ -38,9 +38,10 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
   const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
-  // WAL: readers do not block the writer; busy_timeout: wait instead of failing under a writer.
-  sqlite.pragma('journal_mode = WAL');
+  // busy_timeout first: even switching to WAL waits for another process's lock
+  // (two processes opening a fresh file at once). WAL: readers do not block the writer.
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });

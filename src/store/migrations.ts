@@ -1,7 +1,7 @@
 /**
  * Migrations, run at start. Written once with Kysely's schema builder; the only
- * dialect branch is the auto-increment id type. On PostgreSQL an advisory lock
- * serialises processes that start at once; SQLite has one writer anyway.
+ * dialect branches are the auto-increment id type and the lock: on PostgreSQL an
+ * advisory lock serialises processes that start at once; on SQLite BEGIN IMMEDIATE.
  * Each migration is applied inside a transaction and recorded in
  * schema_migrations, so a rerun is a no-op.
  */
@@ -127,8 +127,24 @@ async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<numb
 
 /** Applies pending migrations; returns how many ran. Safe with several processes starting at once. */
 export async function migrate(db: Kysely<Database>, engine: Engine, nowMs: number): Promise<number> {
+  if (engine === 'sqlite') {
+    // BEGIN IMMEDIATE takes the write lock up front, so a second process starting at
+    // once (the bridge and `npm run dead-letters`) waits on busy_timeout; a deferred
+    // transaction would fail with "database is locked" when upgrading its read lock.
+    return db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const applied = await applyPending(conn, engine, nowMs);
+        await sql`commit`.execute(conn);
+        return applied;
+      } catch (err) {
+        await sql`rollback`.execute(conn);
+        throw err;
+      }
+    });
+  }
   return db.transaction().execute(async (trx) => {
-    if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
     return applyPending(trx, engine, nowMs);
   });
 }
