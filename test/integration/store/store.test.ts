@@ -4,10 +4,17 @@
  * migrations idempotent, leases exclusive.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+
+async function runMigrateProcess(databaseUrl: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/integration/store/migrate-process.ts', databaseUrl], { timeout: 20_000 });
+  return stdout;
+}
 
 for (const engine of testEngines()) {
   describe(`store (${engine.name})`, () => {
@@ -50,17 +57,18 @@ for (const engine of testEngines()) {
     });
 
     test('three processes starting at once on a fresh database migrate it exactly once', async () => {
-      // Separate connections (a pool each on PostgreSQL, a file handle each on SQLite),
-      // as three bridge processes starting together would have.
+      // Real processes: better-sqlite3 waits on busy_timeout synchronously, so
+      // in-process connections would only block each other's event loop.
       const fresh = await engine.createDatabase();
-      const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: fresh, secretKey: TEST_SECRET_KEY, clock })));
+      const outputs = await Promise.all([1, 2, 3].map(() => runMigrateProcess(fresh)));
+      const applied = outputs.map((o) => Number(/applied (\d+)/.exec(o)?.[1] ?? NaN));
+      assert.equal(applied.reduce((a, b) => a + b, 0), 2, `each migration applied once in all: ${outputs.join(' | ')}`);
+      const again = await openStore({ databaseUrl: fresh, secretKey: TEST_SECRET_KEY, clock });
       try {
-        const rows = await stores[0]!.db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
+        const rows = await again.db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
         assert.deepEqual(rows.map((r) => Number(r.id)), [1, 2]);
-        await stores[1]!.jobs.enqueue({ kind: 'k', conversationKey: 'c', payload: {} });
-        assert.equal((await stores[2]!.jobs.countByState()).pending, 1, 'all three see one schema');
       } finally {
-        await Promise.all(stores.map((s) => s.close()));
+        await again.close();
       }
     });
 
