@@ -5,7 +5,7 @@
  */
 import { appClientId, param, type MethodCall, type MethodHandler } from '../context.ts';
 import { b24Errors } from '../errors.ts';
-import type { ConnectorState, LineState } from '../model.ts';
+import type { ConnectorState, LineState, OlMessage } from '../model.ts';
 import { receiveClientMessage, type IncomingItem } from '../openlines.ts';
 
 const flag = (v: unknown, fallback: boolean): boolean =>
@@ -129,31 +129,36 @@ const sendMessages: MethodHandler = (call) => {
   return { SUCCESS: true, DATA: { RESULT: results } };
 };
 
-const updateMessages: MethodHandler = (call) => {
-  const connector = requireConnector(call);
-  const line = activeLineFor(call, connector);
-  const results = messagesParam(call).map((item) => {
-    const chat = call.portal.chatByUserCode(`${connector.id}|${line.id}|${String(item.chat?.id)}|${connector.chatGroup ? 0 : String(item.user?.id)}`);
-    const message = chat && call.portal.messageByExternalId(chat.chatId, String(item.message?.id));
-    if (!message) return { ...item, SUCCESS: false, ERRORS: [{ code: 'NOT_FOUND_MESSAGE', message: 'Message not found' }] };
-    message.text = typeof item.message?.text === 'string' ? item.message.text : message.text;
-    return { user: String(chat.clientUserId), message: item.message, chat: item.chat, SUCCESS: true };
-  });
-  return { SUCCESS: true, DATA: { RESULT: results } };
-};
+type Item = Record<string, Record<string, unknown>>;
 
-const deleteMessages: MethodHandler = (call) => {
+/**
+ * update.messages and delete.messages: each item names a message we sent
+ * before (same message.id + chat.id + user.id); unknown ones fail per item.
+ */
+function forEachKnownMessage(call: MethodCall, apply: (message: OlMessage, item: Item, clientUserId: number) => Record<string, unknown>) {
   const connector = requireConnector(call);
   const line = activeLineFor(call, connector);
   const results = messagesParam(call).map((item) => {
-    const chat = call.portal.chatByUserCode(`${connector.id}|${line.id}|${String(item.chat?.id)}|${connector.chatGroup ? 0 : String(item.user?.id)}`);
+    const userPart = connector.chatGroup ? 0 : String(item.user?.id);
+    const chat = call.portal.chatByUserCode(`${connector.id}|${line.id}|${String(item.chat?.id)}|${userPart}`);
     const message = chat && call.portal.messageByExternalId(chat.chatId, String(item.message?.id));
     if (!message) return { ...item, SUCCESS: false, ERRORS: [{ code: 'NOT_FOUND_MESSAGE', message: 'Message not found' }] };
-    message.deleted = true;
-    return { user: String(chat.clientUserId), message: { id: item.message?.id }, chat: { id: item.chat?.id }, SUCCESS: true };
+    return { user: String(chat.clientUserId), ...apply(message, item, chat.clientUserId), SUCCESS: true };
   });
   return { SUCCESS: true, DATA: { RESULT: results } };
-};
+}
+
+const updateMessages: MethodHandler = (call) =>
+  forEachKnownMessage(call, (message, item) => {
+    if (typeof item.message?.text === 'string') message.text = item.message.text;
+    return { message: item.message, chat: item.chat };
+  });
+
+const deleteMessages: MethodHandler = (call) =>
+  forEachKnownMessage(call, (message, item) => {
+    message.deleted = true;
+    return { message: { id: item.message?.id }, chat: { id: item.chat?.id } };
+  });
 
 /** Only im.message_id finds the message; the first confirmation stores message.id (spec §4). */
 const statusDelivery: MethodHandler = (call) => {

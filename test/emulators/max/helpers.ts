@@ -5,6 +5,18 @@ export interface JsonResponse {
   body: unknown;
 }
 
+/** Reads a response as JSON when it is JSON (uploads answer <retval>1</retval> for video/audio). */
+async function toJsonResponse(res: Response): Promise<JsonResponse> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, text, body };
+}
+
 export async function call(
   baseUrl: string,
   method: string,
@@ -17,15 +29,7 @@ export async function call(
   if (options.rawBody !== undefined) payload = options.rawBody;
   else if (options.body !== undefined) payload = JSON.stringify(options.body);
   if (payload !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(baseUrl + path, { method, headers, body: payload });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (e.g. <retval>1</retval>)
-  }
-  return { status: res.status, text, body };
+  return toJsonResponse(await fetch(baseUrl + path, { method, headers, body: payload }));
 }
 
 export function control(controlUrl: string, method: string, path: string, body?: unknown): Promise<JsonResponse> {
@@ -36,15 +40,7 @@ export function control(controlUrl: string, method: string, path: string, body?:
 export async function uploadFile(url: string, bytes: Buffer, filename: string, type: string): Promise<JsonResponse> {
   const form = new FormData();
   form.append('data', new Blob([bytes], { type }), filename);
-  const res = await fetch(url, { method: 'POST', body: form });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // video/audio answer <retval>1</retval>
-  }
-  return { status: res.status, text, body };
+  return toJsonResponse(await fetch(url, { method: 'POST', body: form }));
 }
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
