@@ -1,0 +1,95 @@
+/**
+ * The head-of-line claim itself (src/store/repos/job-repo.ts), on both engines,
+ * driven step by step with a ManualClock: a retried job is not runnable one
+ * millisecond before its time and nothing of its conversation overtakes it; a
+ * replayed dead letter neither runs alongside a later job of its conversation
+ * that is running nor lets the pending ones overtake it; a stale running job
+ * whose worker died does not deadlock a replayed one.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { openStore, type Store } from '../../../src/store/open-store.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+
+const LEASE_MS = 30_000;
+const failure = { code: 'BRG_ERR_TEST', message: 'injected' };
+
+for (const engine of testEngines()) {
+  describe(`head-of-line claim (${engine.name})`, () => {
+    let store: Store;
+    const clock = new ManualClock();
+    const claim = (workerId = 'w') => store.jobs.claim({ workerId, leaseMs: LEASE_MS });
+    const enqueue = (conversationKey: string, n: number) => store.jobs.enqueue({ kind: 'k', conversationKey, payload: { n } });
+
+    before(async () => {
+      store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock });
+    });
+    beforeEach(async () => {
+      await store.db.deleteFrom('jobs').execute();
+    });
+    after(async () => {
+      await store.close();
+      await engine.dropAll();
+    });
+
+    test('a retried job is not runnable before its time, and its conversation waits for it', async () => {
+      const first = await enqueue('c', 1);
+      const second = await enqueue('c', 2);
+      const job = await claim();
+      assert.equal(job?.id, first);
+      assert.equal(await store.jobs.retryLater(job!, 4_000, failure), true);
+      await clock.advance(3_999);
+      assert.equal(await claim(), null, 'job 2 must not overtake job 1 waiting on its backoff');
+      await clock.advance(1);
+      const again = await claim();
+      assert.equal(again?.id, first);
+      assert.equal(again?.attempt, 2);
+      assert.equal(again?.lastErrorCode, 'BRG_ERR_TEST');
+      await store.jobs.complete(again!);
+      assert.equal((await claim())?.id, second);
+    });
+
+    test('other conversations are claimable while one waits on its backoff', async () => {
+      await enqueue('stuck', 1);
+      const other = await enqueue('free', 1);
+      const stuck = await claim();
+      await store.jobs.retryLater(stuck!, 60_000, failure);
+      assert.equal((await claim())?.id, other);
+    });
+
+    test('a replayed dead letter waits for the running job of its conversation, then goes before the pending ones', async () => {
+      const first = await enqueue('c', 1);
+      const second = await enqueue('c', 2);
+      const third = await enqueue('c', 3);
+      await store.jobs.markDead((await claim())!, failure);
+      const running = await claim();
+      assert.equal(running?.id, second, 'a dead job no longer blocks its conversation');
+      assert.equal(await store.deadLetters.replay(first), true);
+      assert.equal(await claim('other'), null, 'the replayed job must not run alongside job 2');
+      await store.jobs.complete(running!);
+      const replayed = await claim();
+      assert.equal(replayed?.id, first, 'replayed job keeps its original place, before job 3');
+      assert.equal(replayed?.attempt, 1, 'a replay starts a fresh count of attempts');
+      assert.equal(await claim('other'), null);
+      await store.jobs.complete(replayed!);
+      assert.equal((await claim())?.id, third);
+    });
+
+    test('a replayed job is not deadlocked by a later job whose worker died', async () => {
+      const first = await enqueue('c', 1);
+      const second = await enqueue('c', 2);
+      await store.jobs.markDead((await claim())!, failure);
+      assert.equal((await claim('dies'))?.id, second);
+      await store.deadLetters.replay(first);
+      await clock.advance(LEASE_MS + 1);
+      const replayed = await claim('survivor');
+      assert.equal(replayed?.id, first, 'the dead worker\'s lease expired: the older job goes first');
+      assert.equal(await claim('survivor'), null, 'job 2 waits for job 1');
+      await store.jobs.complete(replayed!);
+      const taken = await claim('survivor');
+      assert.equal(taken?.id, second);
+      assert.equal(taken?.attempt, 2);
+    });
+  });
+}
