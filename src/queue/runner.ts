@@ -22,7 +22,7 @@ import type { RunnerEventMap, RunnerEventName, RunnerListener } from './events.t
 import { decideRetry, DEFAULT_RETRY_POLICY, errorCodeOf, type RetryPolicy } from './retry-policy.ts';
 
 export interface JobContext {
-  /** Aborted when the runner stops forcefully; handlers should pass it to their I/O. */
+  /** Aborted when the runner stops forcefully or the job's lease was lost; handlers pass it to their I/O. */
   signal: AbortSignal;
 }
 
@@ -136,29 +136,42 @@ export class JobRunner {
   }
 
   private launch(job: ClaimedJob): void {
+    // Claimed again while still in flight here: its lease lapsed (the process stalled
+    // for longer than leaseMs). The stale run is fenced off in the store; stop it too.
+    this.inflight.get(job.id)?.abort.abort(new LostLeaseError(job.id));
     const abort = new AbortController();
-    const done = this.execute(job, abort.signal).finally(() => {
-      this.inflight.delete(job.id);
+    const entry = { job, abort, done: Promise.resolve() };
+    entry.done = this.execute(job, abort).finally(() => {
+      if (this.inflight.get(job.id) === entry) this.inflight.delete(job.id);
       this.wake?.();
     });
-    this.inflight.set(job.id, { job, abort, done });
+    this.inflight.set(job.id, entry);
   }
 
-  private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+  private async execute(job: ClaimedJob, abort: AbortController): Promise<void> {
+    const { signal } = abort;
     this.emit('job:claimed', { job });
     const startedMs = this.options.clock.nowMs();
+    let finishing = false;
     const heartbeat = setInterval(() => {
-      void this.options.store.jobs.heartbeat(job, this.o.leaseMs).catch(() => undefined);
+      void this.options.store.jobs.heartbeat(job, this.o.leaseMs).then((held) => {
+        // Taken over by another worker (our lease lapsed): stop working on it at once.
+        if (held || finishing || signal.aborted) return;
+        this.emit('job:lease-lost', { job });
+        abort.abort(new LostLeaseError(job.id));
+      }, () => undefined);
     }, Math.max(10, this.o.leaseMs / 3));
     try {
       const handler = this.options.handlers[job.kind];
       if (!handler) throw new BridgeError('BRG_ERR_UNKNOWN_JOB_KIND', `no handler for job kind "${job.kind}"`);
       const onComplete = await handler(job, { signal });
       if (signal.aborted) return;
+      finishing = true;
       await this.options.store.jobs.complete(job, onComplete ?? undefined);
       this.emit('job:completed', { job, durationMs: this.options.clock.nowMs() - startedMs });
     } catch (error) {
       if (signal.aborted) return;
+      finishing = true;
       await this.fail(job, error);
     } finally {
       clearInterval(heartbeat);
