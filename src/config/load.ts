@@ -1,168 +1,116 @@
 /**
  * Loads the configuration from environment variables and, when CONFIG_FILE is
  * set, a YAML file. Pure over its inputs (env object, file reader) so it is
- * tested directly. Precedence: environment variables win over the file, the
- * file wins over defaults. Every problem is reported at once, each naming the
- * key (and the env variable or YAML line) and the fix; secrets are never echoed.
+ * tested directly. Precedence: an env variable wins over the same key in the
+ * file, the file wins over the default; `${NAME}` in the file reads env NAME.
+ * Every problem is reported at once, each naming the key (with its env
+ * variable or YAML line) and the fix; values are never echoed.
+ *
+ * Mode: nothing configured → sandbox (the emulators stand in for MAX and
+ * Bitrix24); a bot and a Bitrix24 app → production; one without the other →
+ * an error naming what is missing, never a silent sandbox.
  */
-import { parseDocument, isNode, type Document } from 'yaml';
-import type { z } from 'zod';
-import { configSchema, PLAN_LIMITS, type BridgeConfigData } from './schema.ts';
+import { crossCheck } from './cross-checks.ts';
+import { ENV_CONFIG_FILE, mergeEnv, unknownEnvWarnings, type Env, type EnvSources, type Json } from './env.ts';
+import { interpolateEnv, type Interpolation } from './interpolate.ts';
+import { displayKey, formatProblem, problemsFromIssue, type ConfigProblem } from './problem.ts';
+import { configSchema, type BridgeConfigData } from './schema.ts';
+import { schemaKeyNames } from './schema-keys.ts';
+import { isLoopbackHost } from './url-rules.ts';
+import { parseYamlSource } from './yaml-source.ts';
 
 export type Mode = 'sandbox' | 'production';
 
 export type LoadResult =
-  | { ok: true; mode: Mode; config: BridgeConfigData }
-  | { ok: false; errors: string[] };
+  | { ok: true; mode: Mode; config: BridgeConfigData; warnings: string[] }
+  | { ok: false; errors: string[]; warnings: string[] };
 
-type Env = Record<string, string | undefined>;
-type Json = Record<string, unknown>;
+export type ReadFile = (path: string) => string;
 
-/** Which env variable feeds which key (for messages that name the variable). */
-const ENV_KEYS: Record<string, string> = {
-  'server.port': 'PORT', 'server.public_url': 'PUBLIC_URL', 'database.url': 'DATABASE_URL',
-  'security.secret_key': 'BRIDGE_SECRET_KEY', 'security.admin_token': 'ADMIN_TOKEN', log_level: 'LOG_LEVEL',
-  'workers.concurrency': 'WORKER_CONCURRENCY', 'bots.default.token': 'MAX_BOT_TOKEN', 'bots.default.api_url': 'MAX_API_URL',
-  'bots.default.updates': 'MAX_UPDATES', 'portals.default.client_id': 'BITRIX24_CLIENT_ID',
-  'portals.default.client_secret': 'BITRIX24_CLIENT_SECRET', 'portals.default.line_id': 'BITRIX24_LINE_ID',
-};
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+const count = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
 
-function setIn(target: Json, path: string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Json;
-  node[path[path.length - 1] as string] = value;
-}
+interface FileInput { data: Json; lineOf: (path: readonly PropertyKey[]) => number | undefined }
 
-function numberOrText(value: string): number | string {
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
-
-/** Adds (or overrides) the bot and portal named "default" from env variables. */
-function mergeEnvEntities(raw: Json, env: Env): void {
-  if (env.MAX_BOT_TOKEN) {
-    const bots = (raw.bots ??= []) as Json[];
-    let bot = bots.find((b) => b.id === 'default');
-    if (!bot) bots.push((bot = { id: 'default' }));
-    bot.token = env.MAX_BOT_TOKEN;
-    if (env.MAX_API_URL) bot.api_url = env.MAX_API_URL;
-    if (env.MAX_UPDATES) bot.updates = env.MAX_UPDATES;
+function readConfigFile(path: string, readFile: ReadFile): FileInput | string[] {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch {
+    return [`CONFIG_FILE: cannot read "${path}"; fix: check the path (relative to the working directory) or unset CONFIG_FILE; config/example.yaml is a template`];
   }
-  if (env.BITRIX24_CLIENT_ID || env.BITRIX24_CLIENT_SECRET) {
-    const portals = (raw.portals ??= []) as Json[];
-    let portal = portals.find((p) => p.id === 'default');
-    if (!portal) portals.push((portal = { id: 'default' }));
-    if (env.BITRIX24_CLIENT_ID) portal.client_id = env.BITRIX24_CLIENT_ID;
-    if (env.BITRIX24_CLIENT_SECRET) portal.client_secret = env.BITRIX24_CLIENT_SECRET;
-    if (env.BITRIX24_LINE_ID) portal.line_id = numberOrText(env.BITRIX24_LINE_ID);
+  const source = parseYamlSource(text);
+  if (source.errors.length > 0) return source.errors;
+  if (source.data === null || source.data === undefined) return { data: {}, lineOf: source.lineOf };
+  if (!isObject(source.data)) return ['CONFIG_FILE: the file must be a YAML mapping of keys (server:, bots:, …); fix: start from config/example.yaml'];
+  return { data: source.data, lineOf: source.lineOf };
+}
+
+/** Which side says "configured": a bot, or a Bitrix24 app (portals or app credentials). */
+function modeProblems(raw: Json, sources: EnvSources): { configured: boolean; problems: ConfigProblem[] } {
+  const app = isObject(raw.bitrix24) ? raw.bitrix24 : {};
+  const hasBots = count(raw.bots) > 0;
+  const hasApp = count(raw.portals) > 0 || app.client_id !== undefined || app.client_secret !== undefined;
+  if (hasBots === hasApp) return { configured: hasBots, problems: [] };
+  const botFromEnv = [...sources.values()].includes('MAX_BOT_TOKEN');
+  const problem = hasBots
+    ? `BITRIX24_CLIENT_ID is missing: ${botFromEnv ? 'MAX_BOT_TOKEN is set' : 'CONFIG_FILE lists bots'}, so the bridge would run for real and needs a Bitrix24 application too; fix: set BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET (or add portals to CONFIG_FILE), or remove the bot to run the sandbox`
+    : `MAX_BOT_TOKEN is missing: ${count(raw.portals) > 0 && !sources.has('bitrix24.client_id') ? 'CONFIG_FILE lists portals' : 'BITRIX24_CLIENT_ID is set'}, so the bridge would run for real and needs a MAX bot too; fix: set MAX_BOT_TOKEN (or add bots to CONFIG_FILE), or remove the Bitrix24 settings to run the sandbox`;
+  return { configured: true, problems: [{ path: [], problem }] };
+}
+
+/** What production needs beyond a valid shape: the secret key and a reachable address. */
+function productionProblems(raw: Json): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const security = isObject(raw.security) ? raw.security : {};
+  const server = isObject(raw.server) ? raw.server : {};
+  if (security.secret_key === undefined) {
+    problems.push({ path: ['security', 'secret_key'], problem: 'is required outside the sandbox: it encrypts tokens at rest; fix: make one with `openssl rand -hex 32`, set it as BRIDGE_SECRET_KEY and keep it (stored tokens cannot be read without it)' });
   }
-}
-
-function mergeEnv(raw: Json, env: Env): void {
-  const scalars: Array<[string, string[], boolean]> = [
-    ['PORT', ['server', 'port'], true], ['PUBLIC_URL', ['server', 'public_url'], false], ['DATABASE_URL', ['database', 'url'], false],
-    ['BRIDGE_SECRET_KEY', ['security', 'secret_key'], false], ['ADMIN_TOKEN', ['security', 'admin_token'], false],
-    ['LOG_LEVEL', ['log_level'], false], ['WORKER_CONCURRENCY', ['workers', 'concurrency'], true],
-  ];
-  for (const [name, path, numeric] of scalars) {
-    const value = env[name];
-    if (value !== undefined && value !== '') setIn(raw, path, numeric ? numberOrText(value) : value);
+  if (server.public_url === undefined) {
+    problems.push({ path: ['server', 'public_url'], problem: 'is required outside the sandbox: MAX and Bitrix24 send webhooks, events and installs there; fix: set PUBLIC_URL to the https:// address of this bridge, e.g. https://bridge.example.ru' });
   }
-  mergeEnvEntities(raw, env);
+  return problems;
 }
 
-function lineOf(doc: Document | null, path: PropertyKey[]): string {
-  if (!doc) return '';
-  const node = doc.getIn(path as unknown[], true);
-  const range = isNode(node) ? node.range : undefined;
-  if (!range) return '';
-  const line = String(doc.toString()).slice(0, range[0]).split('\n').length;
-  return ` (line ${line})`;
+/** MAX delivers webhooks only to https on port 443 with no port in the URL (spec max-bot-api §2.1). */
+function webhookAddressProblems(config: BridgeConfigData): ConfigProblem[] {
+  const url = config.server.public_url;
+  if (url === undefined || !config.bots.some((b) => b.updates === 'webhook')) return [];
+  const parsed = new URL(url);
+  if (isLoopbackHost(parsed.hostname) || parsed.port === '') return [];
+  return [{ path: ['server', 'public_url'], problem: `has port ${parsed.port}, but MAX delivers webhooks only to port 443 with no port in the address; fix: serve the bridge on 443 (e.g. behind a reverse proxy) and drop the port, or use updates: polling` }];
 }
 
-function displayPath(path: PropertyKey[], data: Json): { key: string; envKey: string } {
-  const parts: string[] = [];
-  const named: string[] = [];
-  let node: unknown = data;
-  for (const p of path) {
-    const child = node && typeof node === 'object' ? (node as Json)[p as string] : undefined;
-    if (typeof p === 'number') {
-      parts[parts.length - 1] += `[${p}]`;
-      named.push(String((child as Json | undefined)?.id ?? p));
-    } else {
-      parts.push(String(p));
-      named.push(String(p));
-    }
-    node = child;
+export function loadConfig(env: Env, readFile: ReadFile): LoadResult {
+  const interpolation: Interpolation = { problems: [], referenced: new Set() };
+  let file: FileInput = { data: {}, lineOf: () => undefined };
+  const configFile = env[ENV_CONFIG_FILE]?.trim();
+  if (configFile) {
+    const read = readConfigFile(configFile, readFile);
+    if (Array.isArray(read)) return { ok: false, errors: read, warnings: unknownEnvWarnings(env) };
+    file = { data: interpolateEnv(read.data, env, interpolation) as Json, lineOf: read.lineOf };
   }
-  return { key: parts.join('.'), envKey: named.join('.') };
-}
-
-function formatIssues(issues: z.core.$ZodIssue[], data: Json, doc: Document | null): string[] {
-  return issues.map((issue) => {
-    const { key, envKey } = displayPath(issue.path, data);
-    const env = ENV_KEYS[envKey];
-    const where = env ? ` (env ${env})` : lineOf(doc, issue.path);
-    return `${key || '(root)'}${where}: ${issue.message}`;
-  });
-}
-
-function crossChecks(config: BridgeConfigData, env: Env): string[] {
-  const errors: string[] = [];
-  const bots = new Set(config.bots.map((b) => b.id));
-  const portals = new Set(config.portals.map((p) => p.id));
-  if (bots.size !== config.bots.length) errors.push('bots: two bots share an id; give each a unique id');
-  if (portals.size !== config.portals.length) errors.push('portals: two portals share an id; give each a unique id');
-  config.routes.forEach((r, i) => {
-    if (r.bot !== '*' && !bots.has(r.bot)) errors.push(`routes[${i}].bot: no bot "${r.bot}"; use a bot id from bots or "*"`);
-    if (!portals.has(r.portal)) errors.push(`routes[${i}].portal: no portal "${r.portal}"; use a portal id from portals`);
-  });
-  if (env.MAX_BOT_TOKEN && !env.BITRIX24_CLIENT_ID && config.portals.length === 0) {
-    errors.push('BITRIX24_CLIENT_ID is missing: MAX_BOT_TOKEN is set, so the bridge needs a Bitrix24 app too (or unset MAX_BOT_TOKEN for the sandbox)');
-  }
-  if (env.BITRIX24_CLIENT_ID && !env.MAX_BOT_TOKEN && config.bots.length === 0) {
-    errors.push('MAX_BOT_TOKEN is missing: BITRIX24_CLIENT_ID is set, so the bridge needs a MAX bot too (or unset BITRIX24_CLIENT_ID for the sandbox)');
-  }
-  return errors;
-}
-
-function productionChecks(config: BridgeConfigData): string[] {
-  const errors: string[] = [];
-  if (config.bots.length === 0) errors.push('bots: no MAX bot configured; set MAX_BOT_TOKEN or add bots to CONFIG_FILE');
-  if (config.portals.length === 0) errors.push('portals: no Bitrix24 app configured; set BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET or add portals to CONFIG_FILE');
-  if (!config.security.secret_key) errors.push('security.secret_key (env BRIDGE_SECRET_KEY): required to encrypt tokens at rest; make one with `openssl rand -hex 32`');
-  if (!config.server.public_url) errors.push('server.public_url (env PUBLIC_URL): required, the https:// address MAX and Bitrix24 reach the bridge at');
-  return errors;
-}
-
-/** Fills what the schema cannot: per-plan limits and the default route. */
-function complete(config: BridgeConfigData): BridgeConfigData {
-  const portals = config.portals.map((p) => ({ ...p, limits: p.limits ?? { ...PLAN_LIMITS[p.plan] } }));
-  const routes = config.routes.length === 0 && portals.length === 1
-    ? [{ bot: '*', portal: portals[0]!.id, line_id: portals[0]!.line_id }]
-    : config.routes;
-  return { ...config, portals, routes };
-}
-
-export function loadConfig(env: Env, readFile: (path: string) => string): LoadResult {
-  let raw: Json = {};
-  let doc: Document | null = null;
-  if (env.CONFIG_FILE) {
-    let text: string;
-    try {
-      text = readFile(env.CONFIG_FILE);
-    } catch {
-      return { ok: false, errors: [`CONFIG_FILE: cannot read "${env.CONFIG_FILE}"; check the path (see config/example.yaml)`] };
-    }
-    doc = parseDocument(text);
-    if (doc.errors.length > 0) return { ok: false, errors: doc.errors.map((e) => `CONFIG_FILE: YAML error: ${e.message.split('\n')[0]}`) };
-    raw = (doc.toJS() as Json | null) ?? {};
-  }
-  mergeEnv(raw, env);
+  const warnings = unknownEnvWarnings(env, interpolation.referenced);
+  const problems = [...interpolation.problems];
+  // A key whose ${VAR} is unset is reported once, not again for the placeholder left in it.
+  const unresolved = new Set(problems.map((p) => displayKey(p.path)));
+  const raw = file.data;
+  const envSources = mergeEnv(raw, env);
+  const mode = modeProblems(raw, envSources);
+  problems.push(...mode.problems);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error.issues, raw, doc) };
-  const configured = Boolean(env.MAX_BOT_TOKEN || env.BITRIX24_CLIENT_ID || env.CONFIG_FILE);
-  const errors = crossChecks(parsed.data, env);
-  if (configured && errors.length === 0) errors.push(...productionChecks(parsed.data));
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, mode: configured ? 'production' : 'sandbox', config: complete(parsed.data) };
+  const knownKeys = schemaKeyNames();
+  if (!parsed.success) {
+    const issues = parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, raw, knownKeys));
+    problems.push(...issues.filter((p) => !unresolved.has(displayKey(p.path))));
+  }
+  problems.push(...crossCheck(raw));
+  if (mode.configured) problems.push(...productionProblems(raw));
+  if (parsed.success && mode.configured) problems.push(...webhookAddressProblems(parsed.data));
+  if (problems.length > 0 || !parsed.success) {
+    const context = { envSources, lineOf: file.lineOf, knownKeys };
+    return { ok: false, errors: problems.map((p) => formatProblem(p, context)), warnings };
+  }
+  return { ok: true, mode: mode.configured ? 'production' : 'sandbox', config: parsed.data, warnings };
 }

@@ -1,8 +1,14 @@
 /**
  * The configuration schema (zod 4). Every key has a default, a reason and a
- * "when to change" in config/example.yaml; docs/configuration.md lists them.
- * Env variables and the YAML file (CONFIG_FILE) merge in src/config/load.ts.
+ * "when to change" in config/example.yaml; docs/configuration.md lists them and
+ * src/config/key-hints.ts says how to fix each one. Env variables and the YAML
+ * file (CONFIG_FILE) merge in src/config/load.ts.
+ *
+ * `configShapeSchema` is what the operator writes; `configSchema` also fills
+ * what depends on other keys (plan limits, inherited app credentials, the
+ * default route, derived webhook secrets), so its output is what the bridge runs on.
  */
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { checkServiceUrl } from './url-rules.ts';
 
@@ -11,60 +17,139 @@ const serviceUrl = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use 1–63 lowercase letters, digits, "-" or "_"');
+const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const id = z.string().regex(ID_PATTERN, 'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+const lineId = z.number().int().positive();
+const portCount = z.number().int();
 
-export const botSchema = z.object({
-  id,
-  token: z.string().min(10, 'looks too short for a MAX bot token (copy it from MAX for business)'),
-  /** Sent back by MAX in X-Max-Bot-Api-Secret; generated when absent. */
-  webhook_secret: z.string().regex(/^[A-Za-z0-9_-]{5,256}$/, 'MAX accepts 5–256 of A–Z a–z 0–9 _ -').optional(),
-  updates: z.enum(['webhook', 'polling']).default('webhook'),
-  api_url: serviceUrl.default('https://platform-api2.max.ru'),
-}).strict();
+export const DEFAULT_MAX_API_URL = 'https://platform-api2.max.ru';
+export const DEFAULT_DATABASE_URL = '.data/bridge.sqlite';
 
+/** Bitrix24 request-rate leaky bucket per portal (spec bitrix24-rest §8): drains Y/s, refuses above X. */
 export const PLAN_LIMITS = {
   standard: { drain_per_second: 2, burst: 50 },
   enterprise: { drain_per_second: 5, burst: 250 },
 } as const;
 
+const databaseUrl = z.string().min(1).superRefine((value, ctx) => {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'postgres' && scheme !== 'postgresql') {
+    ctx.addIssue({ code: 'custom', message: `has the scheme ${scheme}://, which is not supported; fix: use a file path for SQLite (e.g. ${DEFAULT_DATABASE_URL}) or postgres://user:password@host:5432/db` });
+  }
+});
+
+export const botSchema = z.object({
+  id,
+  token: z.string().min(10),
+  /** Sent back by MAX in X-Max-Bot-Api-Secret; derived from security.secret_key when absent. */
+  webhook_secret: z.string().regex(/^[A-Za-z0-9_-]{5,256}$/, 'must be 5–256 characters of A–Z a–z 0–9 _ - (MAX refuses others)').optional(),
+  updates: z.enum(['webhook', 'polling']).optional(),
+  api_url: serviceUrl.optional(),
+}).strict();
+
+const limitsSchema = z.object({
+  drain_per_second: z.number().positive().max(100),
+  burst: z.number().int().positive().max(10_000),
+}).strict();
+
 export const portalSchema = z.object({
   id,
-  client_id: z.string().min(1),
-  client_secret: z.string().min(1),
-  plan: z.enum(['standard', 'enterprise']).default('standard'),
-  limits: z.object({ drain_per_second: z.number().positive().max(100), burst: z.number().int().positive().max(10_000) }).strict().optional(),
+  /** The portal's address, e.g. https://company.bitrix24.ru (installs and links name it). */
+  url: serviceUrl.optional(),
+  client_id: z.string().min(1).optional(),
+  client_secret: z.string().min(1).optional(),
+  plan: z.enum(['standard', 'enterprise']).optional(),
+  limits: limitsSchema.optional(),
   /** The Open Line to use; when absent a line named "MAX" is found or created. */
-  line_id: z.number().int().positive().optional(),
+  line_id: lineId.optional(),
 }).strict();
 
+/** A route sends new conversations of a bot to a portal's line; a routing issue adds conditions here. */
 export const routeSchema = z.object({
-  bot: z.union([id, z.literal('*')]).default('*'),
+  bot: z.string().regex(/^(\*|[a-z0-9][a-z0-9_-]{0,62})$/, 'must be a bot id from bots or "*" (any bot)').default('*'),
   portal: id,
-  line_id: z.number().int().positive().optional(),
+  line_id: lineId.optional(),
 }).strict();
 
-export const configSchema = z.object({
+export const configShapeSchema = z.object({
   server: z.object({
-    port: z.number().int().min(1).max(65_535).default(3000),
+    host: z.string().min(1).default('0.0.0.0'),
+    port: portCount.min(1).max(65_535).default(3000),
     public_url: serviceUrl.optional(),
-    body_limit_bytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(1_048_576),
-  }).strict().default({ port: 3000, body_limit_bytes: 1_048_576 }),
-  database: z.object({ url: z.string().min(1).default('.data/bridge.sqlite') }).strict().default({ url: '.data/bridge.sqlite' }),
+    body_limit_bytes: portCount.min(1_024).max(16 * 1024 * 1024).default(1_048_576),
+  }).strict().prefault({}),
+  database: z.object({ url: databaseUrl.default(DEFAULT_DATABASE_URL) }).strict().prefault({}),
   security: z.object({
-    secret_key: z.string().min(16, 'at least 16 characters; make one with `openssl rand -hex 32`').optional(),
-    admin_token: z.string().min(16, 'at least 16 characters; make one with `openssl rand -hex 24`').optional(),
-  }).strict().default({}),
-  workers: z.object({ concurrency: z.number().int().min(1).max(256).default(8) }).strict().default({ concurrency: 8 }),
+    secret_key: z.string().min(16).optional(),
+    admin_token: z.string().min(16).optional(),
+  }).strict().prefault({}),
+  workers: z.object({ concurrency: portCount.min(1).max(256).default(8) }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),
     operator_name: z.enum(['keep', 'strip']).default('keep'),
-  }).strict().default({ system_messages: 'rewrite', operator_name: 'keep' }),
-  journal: z.object({ retention_days: z.number().int().min(1).max(3650).default(90) }).strict().default({ retention_days: 90 }),
+  }).strict().prefault({}),
+  journal: z.object({ retention_days: portCount.min(1).max(3650).default(90) }).strict().prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Defaults for every bot that does not set its own. */
+  max: z.object({
+    api_url: serviceUrl.default(DEFAULT_MAX_API_URL),
+    updates: z.enum(['webhook', 'polling']).default('webhook'),
+  }).strict().prefault({}),
+  /** Defaults for every portal that does not set its own (one app installed on several portals). */
+  bitrix24: z.object({
+    client_id: z.string().min(1).optional(),
+    client_secret: z.string().min(1).optional(),
+    plan: z.enum(['standard', 'enterprise']).default('standard'),
+    line_id: lineId.optional(),
+  }).strict().prefault({}),
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),
   routes: z.array(routeSchema).default([]),
 }).strict();
 
+type Shape = z.output<typeof configShapeSchema>;
+
+/**
+ * The webhook secret MAX echoes in X-Max-Bot-Api-Secret, when the bot sets none:
+ * HMAC of the bot id under the secret key, so every process (and every restart)
+ * agrees on it without storing it. 43 base64url characters fit MAX's 5–256 rule.
+ */
+export function deriveWebhookSecret(secretKey: string, botId: string): string {
+  return createHmac('sha256', secretKey).update(`max-webhook-secret:${botId}`).digest('base64url');
+}
+
+function complete(shape: Shape) {
+  const { max, bitrix24, security } = shape;
+  const bots = shape.bots.map((b) => ({
+    id: b.id,
+    token: b.token,
+    webhook_secret: b.webhook_secret ?? (security.secret_key ? deriveWebhookSecret(security.secret_key, b.id) : undefined),
+    updates: b.updates ?? max.updates,
+    api_url: b.api_url ?? max.api_url,
+  }));
+  const portals = shape.portals.map((p) => {
+    const plan = p.plan ?? bitrix24.plan;
+    return {
+      id: p.id,
+      url: p.url,
+      // Checked in load.ts (cross-checks): one of the two is always set when loaded from config.
+      client_id: p.client_id ?? bitrix24.client_id ?? '',
+      client_secret: p.client_secret ?? bitrix24.client_secret ?? '',
+      plan,
+      limits: p.limits ?? { ...PLAN_LIMITS[plan] },
+      line_id: p.line_id ?? bitrix24.line_id,
+    };
+  });
+  const only = portals.length === 1 ? portals[0] : undefined;
+  // One portal and no routes: every bot goes to its line (the common single-company setup).
+  const routes = shape.routes.length === 0 && only ? [{ bot: '*', portal: only.id, line_id: only.line_id }] : shape.routes;
+  return { ...shape, bots, portals, routes };
+}
+
+export const configSchema = configShapeSchema.transform(complete);
+
 export type BridgeConfigInput = z.input<typeof configSchema>;
 export type BridgeConfigData = z.output<typeof configSchema>;
+export type BotConfig = BridgeConfigData['bots'][number];
+export type PortalConfig = BridgeConfigData['portals'][number];
+export type RouteConfig = BridgeConfigData['routes'][number];

@@ -17,3 +17,19 @@ test('check-config: OK in the sandbox, every error listed and exit 1 otherwise',
   assert.match(bad.stderr, /server\.port \(env PORT\)/);
   assert.ok(!bad.stderr.includes('token-0123456789'), 'no secret echoed');
 });
+
+test('check-config: config/example.yaml with its variables set is OK in production; problems go to stderr with exit 1', () => {
+  const secrets = {
+    BRIDGE_SECRET_KEY: 'k'.repeat(32), ADMIN_TOKEN: 'a'.repeat(24), BITRIX24_CLIENT_ID: 'app', BITRIX24_CLIENT_SECRET: 'app-secret',
+    MAX_SUPPORT_BOT_TOKEN: 'support-token-0123456789', MAX_SUPPORT_WEBHOOK_SECRET: 'support_secret', MAX_SALES_BOT_TOKEN: 'sales-token-0123456789',
+    BITRIX24_MAIN_CLIENT_ID: 'main-app', BITRIX24_MAIN_CLIENT_SECRET: 'main-secret',
+  };
+  const ok = run({ CONFIG_FILE: 'config/example.yaml', ...secrets });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /Конфигурация в порядке \(рабочий режим: ботов 2, порталов 2, маршрутов 2/);
+  assert.equal(ok.stderr, '', 'no warnings for the variables the file refers to');
+  const bad = run({ CONFIG_FILE: 'config/example.yaml', ...secrets, MAX_SALES_BOT_TOKEN: '' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /Конфигурация содержит ошибки \(1\)/);
+  assert.match(bad.stderr, /bots\[1\]\.token \(line \d+\): refers to \$\{MAX_SALES_BOT_TOKEN\}, which is not set; fix: export MAX_SALES_BOT_TOKEN/);
+});
