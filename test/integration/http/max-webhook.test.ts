@@ -119,8 +119,13 @@ describe('MAX emulator → bridge webhook over HTTP', () => {
       for (const text of ['раз', 'два', 'три']) await ctl('/messages', { user: { user_id: 7 }, text });
       const deadline = Date.now() + 10_000;
       while ((await store.events.count('max:support')) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 300));
-      const attempts = ((await (await fetch(`${emu.controlUrl}/deliveries`)).json()) as { attempts: unknown[] }).attempts.length;
+      // 4 updates, each delivered twice, plus the retry of the one that got a 503.
+      let attempts = 0;
+      while (Date.now() < deadline + 10_000) {
+        attempts = ((await (await fetch(`${emu.controlUrl}/deliveries`)).json()) as { attempts: unknown[] }).attempts.length;
+        if (attempts >= 9) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       assert.ok(attempts >= 9, `duplicates and a retry were delivered (${attempts} attempts)`);
       assert.equal(await store.events.count('max:support'), 4, 'bot_started + 3 messages, once each');
       const counts = await store.jobs.countByState();
