@@ -53,6 +53,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
   })]));
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
+    // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
     client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal: store.journal }),
   }]));

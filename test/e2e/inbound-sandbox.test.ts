@@ -16,7 +16,7 @@ for (const engine of testEngines()) {
     let sandbox: Sandbox;
     const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
 
-    async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+    async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const v = await probe();
