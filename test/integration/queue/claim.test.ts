@@ -91,5 +91,26 @@ for (const engine of testEngines()) {
       assert.equal(taken?.id, second);
       assert.equal(taken?.attempt, 2);
     });
+
+    test('dead letters replay in bulk (optionally by error code), each keeping its place', async () => {
+      const blocked = await enqueue('a', 1);
+      const throttled = await enqueue('b', 1);
+      const later = await enqueue('a', 2);
+      await store.jobs.markDead((await claim())!, { code: 'BRG_ERR_MAX_USER_BLOCKED_BOT', message: 'blocked', response: '{"code":"chat.denied"}' });
+      await store.jobs.markDead((await claim())!, { code: 'BRG_ERR_BITRIX24_QUERY_LIMIT', message: 'limit' });
+      const listed = await store.deadLetters.list();
+      assert.deepEqual(listed.map((d) => [d.id, d.errorCode]), [[blocked, 'BRG_ERR_MAX_USER_BLOCKED_BOT'], [throttled, 'BRG_ERR_BITRIX24_QUERY_LIMIT']]);
+      assert.equal(listed[0]?.lastResponse, '{"code":"chat.denied"}');
+      assert.equal(await store.deadLetters.replayAll('BRG_ERR_BITRIX24_QUERY_LIMIT'), 1);
+      assert.deepEqual((await store.deadLetters.list()).map((d) => d.id), [blocked]);
+      assert.equal(await store.deadLetters.replayAll(), 1);
+      assert.deepEqual(await store.deadLetters.list(), []);
+      const order: number[] = [];
+      for (let job = await claim(); job; job = await claim()) {
+        order.push(job.id);
+        await store.jobs.complete(job);
+      }
+      assert.deepEqual(order, [blocked, throttled, later], 'replayed job 1 of "a" runs before job 2 of "a"');
+    });
   });
 }
