@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (config.mode === 'production') {
-    const bridge = await startBridge(config.config, { clock: systemClock, host: process.env.HOST ?? '0.0.0.0' });
+    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
