@@ -190,13 +190,13 @@ export class JobRunner {
       response: (error as { response?: string } | null)?.response ?? null,
     };
     try {
-      if (decision.action === 'retry') {
-        await this.options.store.jobs.retryLater(job, decision.delayMs, detail);
-        this.emit('job:failed', { job, error, delayMs: decision.delayMs });
-      } else {
-        await this.options.store.jobs.markDead(job, detail);
-        this.emit('job:dead', { job, error, reason: decision.reason });
-      }
+      const recorded = decision.action === 'retry'
+        ? await this.options.store.jobs.retryLater(job, decision.delayMs, detail)
+        : await this.options.store.jobs.markDead(job, detail);
+      // Fenced off: another worker holds the job now; its outcome is that worker's to record.
+      if (!recorded) this.emit('job:lease-lost', { job });
+      else if (decision.action === 'retry') this.emit('job:failed', { job, error, delayMs: decision.delayMs });
+      else this.emit('job:dead', { job, error, reason: decision.reason });
     } catch {
       // The store is unreachable: the lease will expire and another claim will retry the job.
     }
