@@ -24,6 +24,12 @@ import { decideRetry, DEFAULT_RETRY_POLICY, errorCodeOf, type RetryPolicy } from
 export interface JobContext {
   /** Aborted when the runner stops forcefully or the job's lease was lost; handlers pass it to their I/O. */
   signal: AbortSignal;
+  /**
+   * Until when this process surely holds the job (the last lease it wrote). A handler about
+   * to act on a rate-limited resource checks it with a margin: after a stall longer than the
+   * lease, another process may own the job's resource (docs/architecture.md).
+   */
+  leaseUntilMs(): number;
 }
 
 /** A handler does the job's work; it may return writes to commit together with "done". */
@@ -150,25 +156,34 @@ export class JobRunner {
 
   private async execute(job: ClaimedJob, abort: AbortController): Promise<void> {
     const { signal } = abort;
+    const { clock } = this.options;
     this.emit('job:claimed', { job });
-    const startedMs = this.options.clock.nowMs();
+    const startedMs = clock.nowMs();
     let finishing = false;
+    let leaseUntilMs = job.leaseUntilMs;
+    const loseLease = (): void => {
+      if (finishing || signal.aborted) return;
+      this.emit('job:lease-lost', { job });
+      abort.abort(new LostLeaseError(job.id));
+    };
     const heartbeat = setInterval(() => {
+      // Our lease lapsed before we could renew it (a stall longer than leaseMs): another
+      // worker may own the job or its resource now, so stop (self-fencing).
+      if (clock.nowMs() >= leaseUntilMs) return loseLease();
+      const renewedUntilMs = clock.nowMs() + this.o.leaseMs;
       void this.options.store.jobs.heartbeat(job, this.o.leaseMs).then((held) => {
-        // Taken over by another worker (our lease lapsed): stop working on it at once.
-        if (held || finishing || signal.aborted) return;
-        this.emit('job:lease-lost', { job });
-        abort.abort(new LostLeaseError(job.id));
+        if (held) leaseUntilMs = Math.max(leaseUntilMs, renewedUntilMs);
+        else loseLease();
       }, () => undefined);
     }, Math.max(10, this.o.leaseMs / 3));
     try {
       const handler = this.options.handlers[job.kind];
       if (!handler) throw new BridgeError('BRG_ERR_UNKNOWN_JOB_KIND', `no handler for job kind "${job.kind}"`);
-      const onComplete = await handler(job, { signal });
+      const onComplete = await handler(job, { signal, leaseUntilMs: () => leaseUntilMs });
       if (signal.aborted) return;
       finishing = true;
       await this.options.store.jobs.complete(job, onComplete ?? undefined);
-      this.emit('job:completed', { job, durationMs: this.options.clock.nowMs() - startedMs });
+      this.emit('job:completed', { job, durationMs: clock.nowMs() - startedMs });
     } catch (error) {
       if (signal.aborted) return;
       finishing = true;

@@ -26,6 +26,8 @@ export interface ClaimedJob {
   lastErrorCode: string | null;
   /** The stored event that created this job, if any. */
   eventId: number | null;
+  /** When the lease taken by the claim ends (the runner's heartbeat extends it). */
+  leaseUntilMs: number;
 }
 
 export interface ClaimOptions {
@@ -43,11 +45,13 @@ export class LostLeaseError extends Error {
   }
 }
 
-function toClaimed(row: Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code' | 'event_id'> & { id: number }, workerId: string): ClaimedJob {
+type ClaimedRow = Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code' | 'event_id' | 'lease_until_ms'> & { id: number };
+
+function toClaimed(row: ClaimedRow, workerId: string): ClaimedJob {
   return {
     id: Number(row.id), kind: row.kind, conversationKey: row.conversation_key, resourceKey: row.resource_key,
     payload: JSON.parse(row.payload) as unknown, attempt: row.attempts, lockedBy: workerId, lastErrorCode: row.last_error_code,
-    eventId: row.event_id === null ? null : Number(row.event_id),
+    eventId: row.event_id === null ? null : Number(row.event_id), leaseUntilMs: Number(row.lease_until_ms),
   };
 }
 
@@ -111,7 +115,7 @@ export class JobRepo {
       const row = await trx.updateTable('jobs')
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
         .where('id', '=', candidate.id)
-        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code', 'event_id'])
+        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code', 'event_id', 'lease_until_ms'])
         .executeTakeFirstOrThrow();
       return toClaimed({ ...row, id: Number(row.id) }, options.workerId);
     });

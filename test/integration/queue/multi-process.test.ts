@@ -34,7 +34,9 @@ describe('three processes on one PostgreSQL', { skip: postgres ? false : 'Postgr
   test('no job runs twice, order holds, portal leases are exclusive, killing one loses nothing', async () => {
     const url = await postgres!.createDatabase();
     const store = await openStore({ databaseUrl: url, secretKey: TEST_SECRET_KEY, clock: systemClock });
-    const workers = ['a', 'b', 'c'].map((id) => ({ id, ...startWorker(url, id, true) }));
+    // 2 s leases: a process starved of CPU on a busy 2-core test machine for longer than
+    // that is treated as dead; shorter leases turned such stalls into takeovers.
+    const workers = ['a', 'b', 'c'].map((id) => ({ id, ...startWorker(url, id, true, { BRIDGE_TEST_LEASE_MS: '2000' }) }));
     try {
       await prepare(store, 24, 6, 6);
       await Promise.all(workers.map((w) => w.ready));

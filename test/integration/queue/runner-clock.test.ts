@@ -152,5 +152,42 @@ for (const engine of testEngines()) {
         await runner.stop(1_000);
       }
     });
+
+    test('after a stall longer than its lease the stale run is aborted; the job completes once', async () => {
+      const leaseMs = 300;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const reasons: unknown[] = [];
+      let runs = 0;
+      let completions = 0;
+      const handler: JobHandler = async (_job, ctx) => {
+        runs++;
+        const aborted = new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+        await Promise.race([gate, aborted]).catch((reason: unknown) => {
+          reasons.push(reason);
+          throw reason;
+        });
+        return async () => {
+          completions++;
+        };
+      };
+      const id = await store.jobs.enqueue({ kind: 'stall', conversationKey: 'stall', payload: {} });
+      const runner = new JobRunner({ store, handlers: { stall: handler }, workerId: 'w5', clock, leaseMs, pollIntervalMs: 2 });
+      runner.start();
+      try {
+        await until(() => runs === 1);
+        await clock.advance(2 * leaseMs); // the whole process "froze" past its lease
+        await until(() => reasons.length === 1);
+        assert.match(String(reasons[0]), /lease lost/, 'the stale run was stopped');
+        await until(() => runs === 2);
+        open();
+        await until(async () => (await store.jobs.get(id))?.state === 'done');
+        assert.equal(completions, 1, 'completed exactly once');
+        assert.equal((await store.jobs.get(id))?.attempts, 2);
+      } finally {
+        open();
+        await runner.stop(1_000);
+      }
+    });
   });
 }
