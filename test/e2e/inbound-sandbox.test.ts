@@ -45,7 +45,11 @@ for (const engine of testEngines()) {
         return s.portals[0]?.lines.some((l) => l.connectors.includes('max_bridge')) ? s : undefined;
       });
       assert.ok(state);
-      const bindings = (await b24('/portals/0/bindings')).bindings as Array<{ event: string }>;
+      // Events are bound after the line is activated: wait for the last step of the setup job.
+      const bindings = await until(async () => {
+        const list = (await b24('/portals/0/bindings')).bindings as Array<{ event: string }>;
+        return list.some((b) => b.event === 'ONAPPUNINSTALL') ? list : undefined;
+      });
       assert.equal(bindings.filter((b) => b.event === 'ONIMCONNECTORMESSAGEADD').length, 1);
     });
 
@@ -137,6 +141,8 @@ for (const engine of testEngines()) {
 
     test('after ONIMCONNECTORLINEDELETE nothing more is sent to that line; reinstall restores it without duplicate bindings', async () => {
       await maxCtl('/bot-started', { user: { user_id: 6001, first_name: 'Ольга' } });
+      // Let that update reach the line first, so the deletion below races with nothing.
+      await until(async () => ((await b24('/portals/0/chats')).chats as Array<{ externalUser: { name?: string } }>).some((c) => c.externalUser.name === 'Ольга') ? true : undefined);
       const state = (await b24('/state')) as { portals: Array<{ lines: Array<{ ID: string; connectors: string[] }> }> };
       const line = state.portals[0]!.lines.find((l) => l.connectors.includes('max_bridge'))!;
       await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/lines/${line.ID}`, { method: 'DELETE' });
@@ -154,7 +160,7 @@ for (const engine of testEngines()) {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ clientId: 'local.sandbox.bridge', handlerUrl: `${sandbox.bridge!.url}/bitrix24/install/sandbox` }),
       });
-      await until(async () => ((await lineTexts()).includes('пока линии нет') ? true : undefined), 15_000);
+      await until(async () => ((await lineTexts()).includes('пока линии нет') ? true : undefined), 30_000);
       const bindings = (await b24('/portals/0/bindings')).bindings as Array<{ event: string }>;
       assert.equal(bindings.filter((b) => b.event === 'ONIMCONNECTORMESSAGEADD').length, 1);
     });

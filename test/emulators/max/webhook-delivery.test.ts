@@ -46,7 +46,9 @@ describe('MAX emulator webhook delivery', () => {
   let emu: MaxEmulator | undefined;
   let receiver: Server | undefined;
   const open = async (options: MaxEmulatorOptions, decide: Parameters<typeof startReceiver>[0]) => {
-    emu = await startMaxEmulator({ bots: [{ token: TOKEN }], timeFactor: 0.001, ...options });
+    // The scaled 30 s answer timeout would be 30 ms: too tight for a loaded machine, so these
+    // tests allow 1 s (1,000 s real) unless they are about the timeout itself.
+    emu = await startMaxEmulator({ bots: [{ token: TOKEN }], timeFactor: 0.001, webhookTimeoutMs: 1_000_000, ...options });
     const r = await startReceiver(decide);
     receiver = r.server;
     await control(emu.controlUrl, 'POST', '/bot-started', { user: { user_id: 9001, first_name: 'Анна' } });
@@ -99,7 +101,7 @@ describe('MAX emulator webhook delivery', () => {
   });
 
   test('an answer slower than the (scaled) 30 s timeout counts as a failure and is retried', async () => {
-    const { got, write } = await open({}, (n) => (n === 0 ? 'hang' : 200));
+    const { got, write } = await open({ webhookTimeoutMs: 30_000 }, (n) => (n === 0 ? 'hang' : 200));
     await write('slow');
     await waitFor(() => (got.length >= 2 ? true : undefined), 5_000);
     assert.deepEqual(got.map((g) => g.body.message?.body.text), ['slow', 'slow']);
