@@ -22,6 +22,12 @@ test('list shows dead letters with their code; replay makes them pending; bad in
   assert.match(list.stdout, new RegExp(`^${id}\\tdeliver\\tc1\\tBRG_ERR_MAX_USER_BLOCKED_BOT`, 'm'));
   assert.equal(run(['replay', String(id)], env).status, 0);
   assert.equal((await store.jobs.get(id))?.state, 'pending');
+  const again = (await store.jobs.claim({ workerId: 'w', leaseMs: 1_000 }))!;
+  await store.jobs.markDead(again, { code: 'BRG_ERR_MAX_CHAT_DENIED', message: 'denied' });
+  const all = run(['replay', '--all', '--code', 'BRG_ERR_MAX_CHAT_DENIED'], env);
+  assert.equal(all.status, 0);
+  assert.match(all.stdout, /replayed 1/);
+  assert.equal((await store.jobs.get(id))?.state, 'pending');
   const missing = run(['replay', '999'], env);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no dead letter with id 999/);
