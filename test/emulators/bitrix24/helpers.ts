@@ -77,3 +77,12 @@ export async function installApp(controlUrl: string, handler: AppHandler, portal
   const hit = await waitFor(() => handler.hits.slice(seen).find((h) => h.body.event === 'ONAPPINSTALL'));
   return { app: app as { clientId: string; clientSecret: string }, auth: hit.body.auth as Record<string, string>, hit };
 }
+
+/** The PortalTokens the bridge would store from an ONAPPINSTALL auth block. */
+export function tokensFromInstall(portalId: string, auth: Record<string, string>) {
+  return {
+    portalId, memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
+    expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!,
+    applicationToken: auth.application_token!,
+  };
+}

@@ -10,7 +10,7 @@ import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators
 import { Bitrix24Client } from '../../../src/bitrix24/client.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
-import { installApp, startAppHandler, type AppHandler } from '../../emulators/bitrix24/helpers.ts';
+import { installApp, startAppHandler, type AppHandler, tokensFromInstall } from '../../emulators/bitrix24/helpers.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 
 const APP = { clientId: 'local.bridge.1', clientSecret: 'secret-of-app' };
@@ -34,10 +34,7 @@ for (const engine of testEngines()) {
       store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: systemClock });
       const { auth } = await installApp(emu.controlUrl, handler);
       secrets.push(auth.access_token!, auth.refresh_token!, auth.application_token!);
-      await store.portals.upsertInstall({
-        portalId: 'p1', memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
-        expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!, applicationToken: auth.application_token!,
-      }, APP.clientId);
+      await store.portals.upsertInstall(tokensFromInstall('p1', auth), APP.clientId);
       client = new Bitrix24Client({
         tokens: store.portals, credentials: APP, clock: systemClock, journal: store.journal,
         limitFor: () => ({ drainPerSecond: 20, burst: 10 }),

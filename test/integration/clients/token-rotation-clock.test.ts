@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
 import { Bitrix24Client } from '../../../src/bitrix24/client.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
-import { installApp, startAppHandler, type AppHandler } from '../../emulators/bitrix24/helpers.ts';
+import { installApp, startAppHandler, type AppHandler, tokensFromInstall } from '../../emulators/bitrix24/helpers.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 
@@ -24,10 +24,7 @@ before(async () => {
   handler = await startAppHandler();
   store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock });
   const { auth } = await installApp(emu.controlUrl, handler);
-  await store.portals.upsertInstall({
-    portalId: 'p1', memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
-    expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!, applicationToken: auth.application_token!,
-  }, 'local.bridge.1');
+  await store.portals.upsertInstall(tokensFromInstall('p1', auth), 'local.bridge.1');
 });
 after(async () => {
   await emu.close();

@@ -11,7 +11,7 @@ import { systemClock } from '../../../src/domain/clock.ts';
 import { buildApp } from '../../../src/http/app.ts';
 import { bitrix24EventsPlugin } from '../../../src/http/plugins/bitrix24-events.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
-import { installApp, rest, startAppHandler, type AppHandler } from '../../emulators/bitrix24/helpers.ts';
+import { installApp, rest, startAppHandler, type AppHandler, tokensFromInstall } from '../../emulators/bitrix24/helpers.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 
 for (const engine of testEngines()) {
@@ -29,10 +29,7 @@ for (const engine of testEngines()) {
       handler = await startAppHandler();
       const { auth } = await installApp(emu.controlUrl, handler);
       appToken = auth.application_token!;
-      await store.portals.upsertInstall({
-        portalId: 'main', memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
-        expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!, applicationToken: appToken,
-      }, 'local.bridge.1');
+      await store.portals.upsertInstall(tokensFromInstall('main', auth), 'local.bridge.1');
       bridge = buildApp({ plugins: [bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id), events: store.events })] });
       await bridge.listen({ host: '127.0.0.1', port: 0 });
       eventsUrl = `http://127.0.0.1:${(bridge.server.address() as { port: number }).port}/bitrix24/events/main`;

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { startBitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { openStore } from '../../../src/store/open-store.ts';
-import { installApp, startAppHandler } from '../../emulators/bitrix24/helpers.ts';
+import { installApp, startAppHandler, tokensFromInstall } from '../../emulators/bitrix24/helpers.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 import { assertExactlyOnceInOrder, completions, leaseHolder, prepare, startWorker, stopWorkers, waitUntil } from './worker-processes.ts';
 
@@ -29,10 +29,7 @@ describe('three processes on one PostgreSQL calling the emulated portals', { ski
     try {
       for (const portal of [0, 1]) {
         const { auth } = await installApp(emu.controlUrl, handler, portal);
-        await store.portals.upsertInstall({
-          portalId: `p${portal}`, memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
-          expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!, applicationToken: auth.application_token!,
-        }, app.clientId);
+        await store.portals.upsertInstall(tokensFromInstall(`p${portal}`, auth), app.clientId);
       }
       await prepare(store, 10, 8, 2, 'p');
       const env = { BRIDGE_TEST_BITRIX: JSON.stringify({ ...app, ...limit }) };
