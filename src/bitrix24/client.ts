@@ -44,6 +44,8 @@ export interface CallOptions {
   /** Safe to resend after a timeout (reads). Sends are not. Default false. */
   idempotent?: boolean;
   signal?: AbortSignal;
+  /** The caller already took this request's limiter slot (limiter.acquire) for the first attempt. */
+  preAcquired?: boolean;
 }
 
 export class Bitrix24Client {
@@ -68,9 +70,11 @@ export class Bitrix24Client {
 
   async callRaw(portalId: string, method: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<Record<string, unknown>> {
     let refreshed = false;
+    let slotTaken = options.preAcquired ?? false;
     for (let attempt = 1; ; attempt++) {
       const tokens = await this.tokenProvider.valid(portalId);
-      await this.limiter.acquire(portalId, options.signal);
+      if (slotTaken) slotTaken = false;
+      else await this.limiter.acquire(portalId, options.signal);
       let error: Bitrix24ApiError | Bitrix24NetworkError;
       try {
         const res = await journaledExchange({

@@ -1,23 +1,30 @@
 /**
  * Inbound pipeline: a stored MAX update → route (sticky conversation) →
- * transform → Open Lines (`imconnector.send/update/delete.messages`), ids mapped
- * in the same transaction as "done". Handled: message_created (text, markup,
- * replies, forwards, contact, location, share, sticker), message_edited,
- * message_removed, message_callback (shown to the operator, answered in MAX),
- * bot_started (source kept), bot_stopped / dialog_removed (conversation
- * blocked, operator told). Other types are stored and journaled only.
+ * transform → the line outbox, queued in the same transaction as the job's
+ * "done"; the line's flush job (line-flush.ts) sends queued items to Open Lines
+ * (`imconnector.send/update/delete.messages`, `chat.name.set`), several per call,
+ * and maps ids. Handled: message_created (text, markup, replies, forwards,
+ * contact, location, share, sticker), message_edited, message_removed,
+ * message_callback (shown to the operator, answered in MAX), bot_started
+ * (source kept), bot_stopped / dialog_removed (conversation blocked, operator
+ * told), group events (bot_added/removed, user_added/removed,
+ * chat_title_changed → chat renamed). Other types are stored and journaled only.
+ *
+ * The external chat id in Open Lines is the conversation id `<botId>:<chatId>`:
+ * stable, unique across bots, and it names the bot for the way back.
  */
-import type { Bitrix24Client } from '../bitrix24/client.ts';
-import { BITRIX24_ERROR_CODES } from '../bitrix24/errors.ts';
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
-import { botStartedText, botStoppedText, buttonPressedText } from '../domain/text/system-texts.ts';
+import {
+  botAddedText, botRemovedText, botStartedText, botStoppedText, buttonPressedText, chatTitleChangedText, userAddedText, userRemovedText,
+} from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
-import type { ConversationRow } from '../store/repos/conversation-repo.ts';
+import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
+import type { OutboxMethod } from '../store/repos/outbox-repo.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
@@ -27,21 +34,25 @@ export interface Route {
 
 export interface InboundDeps {
   store: Store;
-  bitrix: Bitrix24Client;
   max: MaxClient;
-  connectorId: string;
+  /** The line a bot's new conversations go to (active or paused); null before the portal's setup. */
   routeFor: (botId: string) => Promise<Route | null>;
-  pauseLine: (portalId: string, lineId: number, reason: string) => Promise<void>;
+  /** Files re-hosted for the line: `message.files` items for a MAX message, or none. */
+  filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<Array<{ url: string; name: string }>>;
 }
 
 type Json = Record<string, unknown>;
 
 interface Ctx {
   deps: InboundDeps;
-  route: Route;
+  portalId: string;
+  lineRef: string;
   conversation: ConversationRow;
   update: Json;
-  jobId: number;
+}
+
+function fullName(user: Json | undefined): string {
+  return [user?.first_name, user?.last_name].filter((v) => typeof v === 'string' && v).join(' ');
 }
 
 function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null): Json {
@@ -50,36 +61,38 @@ function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null)
     name: sanitizeClientName(user?.first_name as string | undefined),
     last_name: sanitizeClientName(user?.last_name as string | undefined, ''),
   };
+  const profile = ctx.conversation.profile;
+  // Only the dialog partner's profile is known; in group chats other members have none.
+  if (profile && String(user?.user_id ?? '') === (ctx.conversation.maxUserId ?? '')) {
+    if (profile.avatarUrl) u.picture = { url: profile.avatarUrl };
+    if (profile.profileUrl) u.url = profile.profileUrl;
+  }
   if (phone) u.phone = phone;
   return u;
 }
 
-async function callLine(ctx: Ctx, method: string, items: Json[]) {
-  try {
-    return await ctx.deps.bitrix.call<{ DATA?: { RESULT?: Array<{ SUCCESS?: boolean; session?: { ID?: string; CHAT_ID?: string } }> } }>(
-      ctx.route.portalId, method, { CONNECTOR: ctx.deps.connectorId, LINE: ctx.route.lineId, MESSAGES: items },
-      { correlation: { conversationId: ctx.conversation.id, jobId: String(ctx.jobId) } },
-    );
-  } catch (err) {
-    // NOT_ACTIVE_LINE / unknown connector: pause the line and wait for it to be restored
-    // (reinstall or the health check) instead of burning retries against it.
-    if (err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.lineInactive) {
-      await ctx.deps.pauseLine(ctx.route.portalId, ctx.route.lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? err.code}`);
-      throw new BridgeError('BRG_ERR_LINE_PAUSED', `line ${ctx.route.lineId} of portal ${ctx.route.portalId} is paused`, { retryable: true, retryAfterMs: 60_000 });
-    }
-    throw err;
-  }
+function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json): OnComplete {
+  return async (trx) => {
+    await ctx.deps.store.outbox.enqueue([{ lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, item }], ctx.portalId, trx);
+  };
 }
 
-/** Sends one message into the line as the client; maps ids when "done" commits. */
-async function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number): Promise<OnComplete> {
-  const result = await callLine(ctx, 'imconnector.send.messages', [{
-    user, message: { id: messageId, date: Math.floor(dateMs / 1000), text: text || ' ' }, chat: { id: ctx.conversation.maxChatId },
-  }]);
-  const item = result.DATA?.RESULT?.[0];
+/** Queues one message into the line as written by `user`. */
+function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Array<{ url: string; name: string }> = []): OnComplete {
+  const message: Json = { id: messageId, date: Math.floor(dateMs / 1000), text: text || (files.length > 0 ? '' : ' ') };
+  if (files.length > 0) message.files = files;
+  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } });
+}
+
+/** A line for the operator about the chat itself (group events), from the acting user. */
+function systemLine(ctx: Ctx, key: string, text: string): OnComplete {
+  const user = (ctx.update.user as Json | undefined) ?? { user_id: ctx.conversation.maxUserId ?? ctx.conversation.maxChatId };
+  return sendToLine(ctx, lineUser(ctx, user), `${key}:${String(ctx.update.timestamp)}`, text, Number(ctx.update.timestamp));
+}
+
+function both(...steps: OnComplete[]): OnComplete {
   return async (trx) => {
-    await ctx.deps.store.conversations.setBitrixIds(ctx.conversation.id, item?.session?.CHAT_ID ?? null, item?.session?.ID ?? null, trx);
-    await ctx.deps.store.conversations.recordInbound(ctx.conversation.id, messageId, item?.SUCCESS === false ? 'rejected' : 'delivered', trx);
+    for (const step of steps) await step(trx);
   };
 }
 
@@ -88,18 +101,21 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const message = ctx.update.message as Json;
     const mid = String((message.body as Json).mid);
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
-    return sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp));
+    const files = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? [];
+    return sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files);
   },
   async message_edited(ctx) {
     const message = ctx.update.message as Json;
-    await callLine(ctx, 'imconnector.update.messages', [{
-      user: lineUser(ctx, message.sender as Json), message: { id: String((message.body as Json).mid), text: renderInbound(message) || ' ' }, chat: { id: ctx.conversation.maxChatId },
-    }]);
+    const mid = String((message.body as Json).mid);
+    // One key per edit: the same message may be edited many times.
+    return queue(ctx, 'update', `${mid}@${String(ctx.update.timestamp)}`, {
+      user: lineUser(ctx, message.sender as Json), message: { id: mid, text: renderInbound(message) || ' ' }, chat: { id: ctx.conversation.id },
+    });
   },
   async message_removed(ctx) {
-    await callLine(ctx, 'imconnector.delete.messages', [{
-      user: { id: String(ctx.update.user_id ?? ctx.conversation.maxUserId) }, message: { id: String(ctx.update.message_id) }, chat: { id: ctx.conversation.maxChatId },
-    }]);
+    return queue(ctx, 'delete', String(ctx.update.message_id), {
+      user: { id: String(ctx.update.user_id ?? ctx.conversation.maxUserId) }, message: { id: String(ctx.update.message_id) }, chat: { id: ctx.conversation.id },
+    });
   },
   async message_callback(ctx) {
     const callback = ctx.update.callback as Json;
@@ -107,22 +123,50 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const keyboard = (((ctx.update.message as Json | null)?.body as Json | undefined)?.attachments as Json[] | undefined)?.find((a) => a.type === 'inline_keyboard');
     const buttons = (((keyboard?.payload as Json | undefined)?.buttons as Json[][] | undefined) ?? []).flat();
     const pressed = buttons.find((b) => b.payload === payload);
-    const done = await sendToLine(ctx, lineUser(ctx, callback.user as Json), `callback:${String(callback.callback_id)}`, buttonPressedText(String(pressed?.text ?? payload)), Number(callback.timestamp));
+    // Answered before "done": a retried job answers again, which MAX accepts (idempotent for the client).
     await ctx.deps.max.answerCallback(String(callback.callback_id), { notification: 'Принято' });
-    return done;
+    return sendToLine(ctx, lineUser(ctx, callback.user as Json), `callback:${String(callback.callback_id)}`, buttonPressedText(String(pressed?.text ?? payload)), Number(callback.timestamp));
   },
   async bot_started(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
     const payload = (ctx.update.payload as string | null | undefined) ?? null;
-    return sendToLine(ctx, lineUser(ctx, ctx.update.user as Json), `started:${String(ctx.update.timestamp)}`, botStartedText(payload), Number(ctx.update.timestamp));
+    return systemLine(ctx, 'started', botStartedText(payload));
   },
   async bot_stopped(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'blocked');
-    return sendToLine(ctx, lineUser(ctx, ctx.update.user as Json), `stopped:${String(ctx.update.timestamp)}`, botStoppedText(false), Number(ctx.update.timestamp));
+    return systemLine(ctx, 'stopped', botStoppedText(false));
   },
   async dialog_removed(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'blocked');
-    return sendToLine(ctx, lineUser(ctx, ctx.update.user as Json), `removed:${String(ctx.update.timestamp)}`, botStoppedText(true), Number(ctx.update.timestamp));
+    return systemLine(ctx, 'removed', botStoppedText(true));
+  },
+  async bot_added(ctx) {
+    await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
+    return systemLine(ctx, 'bot_added', botAddedText(fullName(ctx.update.user as Json)));
+  },
+  async bot_removed(ctx) {
+    await ctx.deps.store.conversations.setState(ctx.conversation.id, 'blocked');
+    return systemLine(ctx, 'bot_removed', botRemovedText());
+  },
+  async user_added(ctx) {
+    const user = ctx.update.user as Json;
+    const viaLink = ctx.update.inviter_id === null || ctx.update.inviter_id === undefined;
+    return systemLine(ctx, `user_added:${String(user?.user_id)}`, userAddedText(fullName(user), viaLink));
+  },
+  async user_removed(ctx) {
+    const user = ctx.update.user as Json;
+    const left = ctx.update.admin_id === null || ctx.update.admin_id === undefined;
+    return systemLine(ctx, `user_removed:${String(user?.user_id)}`, userRemovedText(fullName(user), left));
+  },
+  async chat_title_changed(ctx) {
+    const title = String(ctx.update.title ?? '');
+    const user = ctx.update.user as Json | undefined;
+    return both(
+      systemLine(ctx, 'title', chatTitleChangedText(title)),
+      queue(ctx, 'chat_name', String(ctx.update.timestamp), {
+        CHAT_ID: ctx.conversation.id, NAME: title.slice(0, 255) || ctx.conversation.id, USER_ID: String(user?.user_id ?? ctx.conversation.maxUserId ?? ''),
+      }),
+    );
   },
 };
 
@@ -131,6 +175,29 @@ function chatAndUser(update: Json): { chatId: string | null; userId: string | nu
   const chatId = (message?.recipient as Json | undefined)?.chat_id ?? update.chat_id;
   const user = (message?.sender ?? update.user ?? (update.callback as Json | undefined)?.user) as Json | undefined;
   return { chatId: chatId === undefined || chatId === null ? null : String(chatId), userId: user?.user_id === undefined ? null : String(user.user_id) };
+}
+
+/** Profile link: max.ru/<username> is the public address MAX uses for deep links. */
+function profileOf(chat: Json): ClientProfile {
+  const partner = chat.dialog_with_user as Json | null | undefined;
+  const avatar = (partner?.full_avatar_url ?? partner?.avatar_url) as string | null | undefined;
+  const username = partner?.username as string | null | undefined;
+  return {
+    avatarUrl: typeof avatar === 'string' && /^https?:\/\//.test(avatar) ? avatar : null,
+    profileUrl: username && /^[\w.-]+$/.test(username) ? `https://max.ru/${username}` : null,
+  };
+}
+
+/** Reads the client's avatar and profile link once per conversation; never blocks delivery. */
+async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): Promise<ConversationRow> {
+  if (conversation.profile) return conversation;
+  try {
+    const profile = profileOf((await deps.max.getChat(conversation.maxChatId)) as unknown as Json);
+    await deps.store.conversations.setProfile(conversation.id, profile);
+    return { ...conversation, profile };
+  } catch {
+    return conversation; // tried again with the next message
+  }
 }
 
 export function inboundHandler(deps: InboundDeps): JobHandler {
@@ -146,7 +213,10 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     // The portal's setup job may not have finished yet: retry later.
     if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
     const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
-    const conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: `${route.portalId}:${route.lineId}`, sourceJson: source });
-    return handle({ deps, route, conversation, update, jobId: job.id });
+    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: `${route.portalId}:${route.lineId}`, sourceJson: source });
+    conversation = await ensureProfile(deps, conversation);
+    // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
+    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update });
   };
 }

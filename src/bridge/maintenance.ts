@@ -51,7 +51,11 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
       await client.call(line.portal_id, 'imconnector.activate', { CONNECTOR: deps.connectorId, LINE: line.line_id, ACTIVE: 1 });
       const status = await client.call<{ STATUS?: boolean }>(line.portal_id, 'imconnector.status', { CONNECTOR: deps.connectorId, LINE: line.line_id }, { idempotent: true });
       if (!status.STATUS) continue;
-      await deps.store.db.updateTable('lines').set({ state: 'active', paused_reason: null, updated_at_ms: deps.nowMs() }).where('id', '=', line.id).execute();
+      await deps.store.db.transaction().execute(async (trx) => {
+        await trx.updateTable('lines').set({ state: 'active', paused_reason: null, updated_at_ms: deps.nowMs() }).where('id', '=', line.id).execute();
+        // What waited in the line's outbox goes now.
+        if ((await deps.store.outbox.countPending(line.id, trx)) > 0) await deps.store.outbox.ensureFlushJob(line.id, line.portal_id, trx);
+      });
       await deps.store.db.updateTable('jobs').set({ run_at_ms: deps.nowMs() }).where('state', '=', 'pending')
         .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
       report.reactivated.push(line.id);

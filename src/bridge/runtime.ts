@@ -19,7 +19,9 @@ import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
-import { activeLineOf, setupHandler } from './setup.ts';
+import { lineFlushHandler } from './line-flush.ts';
+import { lineOf, setupHandler } from './setup.ts';
+import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
 
 export const CONNECTOR_ID = 'max_bridge';
 /** The update types the bridge subscribes to. */
@@ -60,10 +62,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const routeFor = async (botId: string): Promise<Route | null> => {
     const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
     if (!route) return null;
-    // Only an active line: a deleted or switched-off line gets nothing until it is restored.
-    const active = await activeLineOf(store, route.portal);
-    if (active === null || (route.line_id !== undefined && route.line_id !== active)) return null;
-    return { portalId: route.portal, lineId: active };
+    // Active or paused: a paused line's items wait in its outbox until it is restored.
+    const line = await lineOf(store, route.portal);
+    if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
+    return { portalId: route.portal, lineId: line.lineId };
   };
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
   const runner = new JobRunner({
@@ -71,11 +73,14 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     handlers: {
       [MAX_UPDATE_JOB]: async (job, ctx) => {
         const botId = (job.payload as { botId: string }).botId;
-        const route = await routeFor(botId);
         const max = bots.get(botId)?.client as MaxClient;
-        const pauseLine = (portalId: string, lineId: number, reason: string) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason);
-        return inboundHandler({ store, bitrix: firstClient(route?.portalId ?? ''), max, connectorId: CONNECTOR_ID, routeFor, pauseLine })(job, ctx);
+        return inboundHandler({ store, max, routeFor })(job, ctx);
       },
+      [LINE_FLUSH_JOB]: lineFlushHandler({
+        store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
+        pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
+        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms,
+      }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({ store, nowMs: () => clock.nowMs() }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;

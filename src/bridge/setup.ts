@@ -24,13 +24,27 @@ export function setupHandler(deps: SetupDeps): JobHandler {
       const now = deps.nowMs();
       await trx.insertInto('lines').values({ id: `${portalId}:${lineId}`, portal_id: portalId, line_id: lineId, connector_id: deps.connectorId, state: 'active', paused_reason: null, updated_at_ms: now })
         .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now })).execute();
-      // This line replaces any earlier line of the portal (deleted or switched off): forget them.
-      await trx.deleteFrom('lines').where('portal_id', '=', portalId).where('id', '!=', `${portalId}:${lineId}`).execute();
+      // This line replaces any earlier line of the portal (deleted or switched off): forget them,
+      // and move their conversations and whatever still waits in their outbox to it.
+      const lineRef = `${portalId}:${lineId}`;
+      const earlier = (await trx.selectFrom('lines').select('id').where('portal_id', '=', portalId).where('id', '!=', lineRef).execute()).map((r) => r.id);
+      if (earlier.length > 0) {
+        await trx.updateTable('conversations').set({ line_ref: lineRef, updated_at_ms: now }).where('line_ref', 'in', earlier).execute();
+        await trx.updateTable('line_outbox').set({ line_ref: lineRef, updated_at_ms: now }).where('line_ref', 'in', earlier).where('state', '=', 'pending').execute();
+        await trx.deleteFrom('lines').where('id', 'in', earlier).execute();
+      }
+      if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
       // Messages that were waiting for a line go now rather than at their next backoff.
       await trx.updateTable('jobs').set({ run_at_ms: now }).where('state', '=', 'pending')
         .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
     };
   };
+}
+
+/** The line of a portal as recorded by the setup job, active or paused; null before setup. */
+export async function lineOf(store: Store, portalId: string): Promise<{ lineId: number; active: boolean } | null> {
+  const row = await store.db.selectFrom('lines').select(['line_id', 'state']).where('portal_id', '=', portalId).orderBy('updated_at_ms', 'desc').executeTakeFirst();
+  return row ? { lineId: Number(row.line_id), active: row.state === 'active' } : null;
 }
 
 /** The active line of a portal, as recorded by the setup job. */

@@ -83,7 +83,13 @@ export const configShapeSchema = z.object({
     secret_key: z.string().min(16).optional(),
     admin_token: z.string().min(16).optional(),
   }).strict().prefault({}),
-  workers: z.object({ concurrency: portCount.min(1).max(256).default(8) }).strict().prefault({}),
+  workers: z.object({
+    concurrency: portCount.min(1).max(256).default(8),
+    /** Most items one imconnector.*.messages call carries (coalescing). */
+    line_batch_max: portCount.min(1).max(200).default(50),
+    /** How long a line's flush waits for its batch to fill when the portal's limit is under pressure. */
+    line_linger_ms: z.number().int().min(0).max(5_000).default(150),
+  }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),
     operator_name: z.enum(['keep', 'strip']).default('keep'),

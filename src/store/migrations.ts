@@ -109,7 +109,32 @@ const unfinishedJobIndexes: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes];
+
+/**
+ * The line outbox: what the inbound pipeline has prepared for an Open Line,
+ * waiting to be sent by the line's flush job, which coalesces several pending
+ * items into one imconnector.*.messages call. One row per (conversation,
+ * method, external message key): a retried job cannot queue an item twice.
+ * Also the client's profile (avatar, profile link) cached on the conversation.
+ */
+const lineOutbox: Migration = {
+  id: 3,
+  name: 'line outbox and client profile',
+  async up(db, engine) {
+    await db.schema.createTable('line_outbox').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('line_ref', 'text', (c) => c.notNull()).addColumn('conversation_id', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull()).addColumn('message_key', 'text', (c) => c.notNull())
+      .addColumn('item_json', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('result_json', 'text').addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('line_outbox_item_unique', ['conversation_id', 'method', 'message_key']).execute();
+    await db.schema.createIndex('line_outbox_pending_idx').on('line_outbox').columns(['line_ref', 'id'])
+      .where(sql.ref('state'), '=', 'pending').execute();
+    await db.schema.alterTable('conversations').addColumn('profile_json', 'text').execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -12,6 +12,7 @@ import { EventRepo } from './repos/event-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
+import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 
 export interface StoreOptions {
@@ -33,6 +34,7 @@ export interface Store {
   portals: PortalRepo;
   journal: JournalRepo;
   conversations: ConversationRepo;
+  outbox: OutboxRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     portals: new PortalRepo(db, engine, box, options.clock),
     journal: new JournalRepo(db),
     conversations: new ConversationRepo(db, options.clock),
+    outbox: new OutboxRepo(db, engine, options.clock),
     box,
     close: () => opened.close(),
   };

@@ -64,6 +64,8 @@ export interface ConversationsTable {
   source_json: string | null;
   bitrix_chat_id: string | null;
   bitrix_session_id: string | null;
+  /** The client's profile for the line (avatar, profile link), read once from MAX. */
+  profile_json: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -75,6 +77,22 @@ export interface MessagesTable {
   max_mid: string | null;
   bitrix_message_id: string | null;
   state: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface LineOutboxTable {
+  id: Generated<number>;
+  /** '<portalId>:<lineId>' */
+  line_ref: string;
+  conversation_id: string;
+  /** 'send' | 'update' | 'delete' | 'chat_name' */
+  method: string;
+  /** The external message id (or another key unique within the conversation and method). */
+  message_key: string;
+  item_json: string;
+  state: 'pending' | 'sent' | 'rejected';
+  result_json: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -147,6 +165,7 @@ export interface Database {
   routes: RoutesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  line_outbox: LineOutboxTable;
   events: EventsTable;
   jobs: JobsTable;
   journal: JournalTable;

@@ -16,7 +16,40 @@ const T = {
   location: { ru: 'Геопозиция', en: 'Location' },
   sticker: { ru: 'Стикер', en: 'Sticker' },
   link: { ru: 'Ссылка', en: 'Link' },
+  botAdded: { ru: 'Бота добавили в чат', en: 'The bot was added to the chat' },
+  botRemoved: { ru: 'Бота удалили из чата: сообщения в этот чат больше не доставляются.', en: 'The bot was removed from the chat: messages to it are no longer delivered.' },
+  userAdded: { ru: 'В чат добавлен участник', en: 'A member joined the chat' },
+  userJoined: { ru: 'К чату присоединился участник', en: 'A member joined the chat by link' },
+  userRemoved: { ru: 'Участника удалили из чата', en: 'A member was removed from the chat' },
+  userLeft: { ru: 'Участник покинул чат', en: 'A member left the chat' },
+  titleChanged: { ru: 'Название чата изменено', en: 'The chat was renamed' },
+  by: { ru: 'кто', en: 'by' },
 } as const;
+
+function who(name: string): string {
+  return name ? `: ${escapeBbcodeText(name)}` : '';
+}
+
+/** Group chat events: bot added/removed, members added/joined/removed/left, title changed. */
+export function botAddedText(byName: string, locale: Locale = 'ru'): string {
+  return `${T.botAdded[locale]}${byName ? ` (${T.by[locale]}: ${escapeBbcodeText(byName)})` : ''}`;
+}
+
+export function botRemovedText(locale: Locale = 'ru'): string {
+  return T.botRemoved[locale];
+}
+
+export function userAddedText(name: string, viaLink: boolean, locale: Locale = 'ru'): string {
+  return `${(viaLink ? T.userJoined : T.userAdded)[locale]}${who(name)}`;
+}
+
+export function userRemovedText(name: string, left: boolean, locale: Locale = 'ru'): string {
+  return `${(left ? T.userLeft : T.userRemoved)[locale]}${who(name)}`;
+}
+
+export function chatTitleChangedText(title: string, locale: Locale = 'ru'): string {
+  return `${T.titleChanged[locale]}: «${escapeBbcodeText(title)}»`;
+}
 
 export function botStartedText(payload: string | null, locale: Locale = 'ru'): string {
   return payload ? `${T.started[locale]} (${T.source[locale]}: ${escapeBbcodeText(payload)})` : T.started[locale];

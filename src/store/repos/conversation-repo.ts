@@ -17,6 +17,13 @@ export interface ConversationRow {
   lineRef: string;
   state: 'active' | 'blocked';
   bitrixChatId: string | null;
+  /** The client's profile (avatar, profile link) once read from MAX; null before. */
+  profile: ClientProfile | null;
+}
+
+export interface ClientProfile {
+  avatarUrl: string | null;
+  profileUrl: string | null;
 }
 
 export class ConversationRepo {
@@ -30,14 +37,20 @@ export class ConversationRepo {
     const id = `${input.botId}:${input.maxChatId}`;
     await db.insertInto('conversations').values({
       id, bot_id: input.botId, max_chat_id: input.maxChatId, max_user_id: input.maxUserId, line_ref: input.lineRef, state: 'active',
-      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, created_at_ms: now, updated_at_ms: now,
+      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, created_at_ms: now, updated_at_ms: now,
     }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).execute();
     const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state, bitrixChatId: row.bitrix_chat_id };
+    return { id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state, bitrixChatId: row.bitrix_chat_id,
+      profile: row.profile_json ? JSON.parse(row.profile_json) as ClientProfile : null,
+    };
   }
 
   async setBitrixIds(id: string, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ bitrix_chat_id: chatId, bitrix_session_id: sessionId, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
+  }
+
+  async setProfile(id: string, profile: ClientProfile, db: Db = this.db): Promise<void> {
+    await db.updateTable('conversations').set({ profile_json: JSON.stringify(profile), updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
   async setState(id: string, state: 'active' | 'blocked', db: Db = this.db): Promise<void> {

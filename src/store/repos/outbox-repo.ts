@@ -1,0 +1,112 @@
+/**
+ * The line outbox: items prepared for an Open Line, sent by the line's flush
+ * job (src/bridge/line-flush.ts), several per imconnector call.
+ *
+ * Queueing is insert-or-ignore on UNIQUE(conversation_id, method, message_key),
+ * in the same transaction as the producing job's "done", together with
+ * "make sure a flush job is pending for this line". That check cannot strand
+ * an item: on PostgreSQL the pending flush job row is locked (FOR UPDATE) until
+ * our commit, so it cannot be claimed — and read the outbox — before our item
+ * is visible (the claim skips locked rows); on SQLite writers are serialised.
+ * A flush job that leaves items behind queues the next one itself.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import type { Engine } from '../db.ts';
+import type { Database } from '../schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type OutboxMethod = 'send' | 'update' | 'delete' | 'chat_name';
+
+export interface OutboxItem {
+  lineRef: string;
+  conversationId: string;
+  method: OutboxMethod;
+  messageKey: string;
+  item: Record<string, unknown>;
+}
+
+export interface PendingOutboxRow {
+  id: number;
+  conversationId: string;
+  method: OutboxMethod;
+  messageKey: string;
+  item: Record<string, unknown>;
+}
+
+/** Job kind: send what is pending in one line's outbox. */
+export const LINE_FLUSH_JOB = 'line.flush';
+
+export function lineFlushKey(lineRef: string): string {
+  return `line:${lineRef}`;
+}
+
+export class OutboxRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Queues items (idempotent) and makes sure the line has a pending flush job. */
+  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>): Promise<void> {
+    const now = this.clock.nowMs();
+    const lines = new Set<string>();
+    for (const i of items) {
+      await trx.insertInto('line_outbox').values({
+        line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey,
+        item_json: JSON.stringify(i.item), state: 'pending', result_json: null, created_at_ms: now, updated_at_ms: now,
+      }).onConflict((oc) => oc.columns(['conversation_id', 'method', 'message_key']).doNothing()).execute();
+      lines.add(i.lineRef);
+    }
+    for (const lineRef of lines) await this.ensureFlushJob(lineRef, portalId, trx);
+  }
+
+  /** Inserts a flush job for the line unless one is pending (not yet running). */
+  async ensureFlushJob(lineRef: string, portalId: string, trx: Db): Promise<void> {
+    const key = lineFlushKey(lineRef);
+    let q = trx.selectFrom('jobs').select('id').where('conversation_key', '=', key).where('state', '=', 'pending').limit(1);
+    if (this.engine === 'postgres') q = q.forUpdate();
+    if (await q.executeTakeFirst()) return;
+    const now = this.clock.nowMs();
+    await trx.insertInto('jobs').values({
+      kind: LINE_FLUSH_JOB, conversation_key: key, resource_key: `portal:${portalId}`, payload: JSON.stringify({ lineRef, portalId }),
+      state: 'pending', attempts: 0, run_at_ms: now, locked_by: null, lease_until_ms: null, last_error_code: null,
+      last_error: null, last_response: null, event_id: null, created_at_ms: now, updated_at_ms: now,
+    }).execute();
+  }
+
+  /** The oldest pending items of a line, in queue order. */
+  async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'item_json'])
+      .where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({
+      id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
+      item: JSON.parse(r.item_json) as Record<string, unknown>,
+    }));
+  }
+
+  async countPending(lineRef: string, db: Db = this.db): Promise<number> {
+    const row = await db.selectFrom('line_outbox').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('line_ref', '=', lineRef).where('state', '=', 'pending').executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async finish(id: number, state: 'sent' | 'rejected', result: unknown, trx: Db): Promise<void> {
+    await trx.updateTable('line_outbox').set({ state, result_json: JSON.stringify(result ?? null), updated_at_ms: this.clock.nowMs() })
+      .where('id', '=', id).where('state', '=', 'pending').execute();
+  }
+
+  /** Lines with pending items (to restart their flush after a line is restored). */
+  async linesWithPending(): Promise<string[]> {
+    const rows = await this.db.selectFrom('line_outbox').select('line_ref').distinct().where('state', '=', 'pending').execute();
+    return rows.map((r) => r.line_ref);
+  }
+
+  /** For tests and metrics: items by state. */
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('line_outbox').select(['state', sql<number>`count(*)`.as('n')]).groupBy('state').execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+}
