@@ -62,9 +62,11 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
         log.push({ portalId: portal.id, method, atMs: started, outcome: 'QUERY_LIMIT_EXCEEDED' });
         return sendError(reply, b24Errors.queryLimit());
       }
-      log.push({ portalId: portal.id, method, atMs: started, outcome: 'accepted' });
       const body = request.body && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? (request.body as Record<string, unknown>) : {};
       const params = { ...(request.query as Record<string, unknown>), ...body };
+      const messages = params.MESSAGES;
+      const items = Array.isArray(messages) ? messages.length : messages && typeof messages === 'object' ? Object.keys(messages).length : undefined;
+      log.push({ portalId: portal.id, method, atMs: started, outcome: 'accepted', ...(items === undefined ? {} : { items }) });
       try {
         if (segments.length !== 1 && segments.length !== 3) throw b24Errors.methodNotFound(segments.join('/'));
         const auth = authenticate(ctx, portal, segments, params);
@@ -95,6 +97,8 @@ export interface RequestLogEntry {
   method: string;
   atMs: number;
   outcome: 'accepted' | 'QUERY_LIMIT_EXCEEDED';
+  /** How many MESSAGES items the request carried (imconnector.*.messages), for coalescing figures. */
+  items?: number;
 }
 
 export type RequestLog = RequestLogEntry[];

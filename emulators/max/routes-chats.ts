@@ -27,7 +27,8 @@ export function chatView(ctx: MaxContext, chat: ChatState): Record<string, unkno
   };
   if (chat.type === 'dialog' && chat.userId !== null) {
     const user = ctx.world.users.get(chat.userId);
-    if (user) view.dialog_with_user = { ...user, avatar_url: null, full_avatar_url: null };
+    const avatar = ctx.world.avatars.get(chat.userId) ?? null;
+    if (user) view.dialog_with_user = { ...user, avatar_url: avatar, full_avatar_url: avatar };
   }
   return view;
 }

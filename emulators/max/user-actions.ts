@@ -12,6 +12,8 @@ export interface UserInput {
   first_name?: string;
   last_name?: string | null;
   username?: string | null;
+  /** A profile photo URL (only GET /chats/{id} shows it, as MAX does). */
+  avatar_url?: string | null;
 }
 
 /** Attachment as the control API accepts it; converted to what MAX delivers. */
@@ -24,8 +26,10 @@ export type ControlAttachment =
 
 export function ensureUser(ctx: MaxContext, input: UserInput): MaxUser {
   const existing = ctx.world.users.get(input.user_id);
+  if (typeof input.avatar_url === 'string') ctx.world.avatars.set(input.user_id, input.avatar_url);
   if (existing && !input.first_name) return existing;
-  const user = userFromInput({ first_name: `User ${input.user_id}`, ...existing, ...input } as Parameters<typeof userFromInput>[0]);
+  const { avatar_url: _avatar, ...fields } = input;
+  const user = userFromInput({ first_name: `User ${input.user_id}`, ...existing, ...fields } as Parameters<typeof userFromInput>[0]);
   ctx.world.users.set(user.user_id, user);
   return user;
 }

@@ -27,6 +27,8 @@ const FIRST_GROUP_CHAT_ID = -70_000_001;
 export class MaxWorld {
   readonly bots = new Map<number, BotState>();
   readonly users = new Map<number, MaxUser>();
+  /** Profile photos (UserWithPhoto.avatar_url): shown in GET /chats/{id} dialog_with_user, never in updates' User. */
+  readonly avatars = new Map<number, string>();
   readonly chats = new Map<number, ChatState>();
   readonly messages = new Map<string, StoredMessage>();
   readonly uploads = new Map<string, UploadState>();
@@ -162,6 +164,7 @@ export class MaxWorld {
 
   reset(): void {
     this.users.clear();
+    this.avatars.clear();
     this.chats.clear();
     this.messages.clear();
     this.uploads.clear();

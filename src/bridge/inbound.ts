@@ -24,7 +24,7 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
-import type { OutboxMethod } from '../store/repos/outbox-repo.ts';
+import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
@@ -37,6 +37,8 @@ export interface InboundDeps {
   max: MaxClient;
   /** The line a bot's new conversations go to (active or paused); null before the portal's setup. */
   routeFor: (botId: string) => Promise<Route | null>;
+  /** The line flush's reorder window: the flush job is queued to run when the item may go. */
+  reorderWindowMs?: number;
   /** Files re-hosted for the line: `message.files` items for a MAX message, or none. */
   filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<Array<{ url: string; name: string }>>;
 }
@@ -71,9 +73,20 @@ function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null)
   return u;
 }
 
+/** Where an update sits in its conversation: MAX time, then seq (webhooks may arrive out of order). */
+function sortKeyOfUpdate(update: Json): string {
+  const message = update.message as Json | undefined;
+  if (update.update_type === 'message_created' && message) {
+    return sortKeyOf(String(message.timestamp ?? update.timestamp), String((message.body as Json | undefined)?.seq ?? 0));
+  }
+  return sortKeyOf(String(update.timestamp ?? 0));
+}
+
 function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json): OnComplete {
   return async (trx) => {
-    await ctx.deps.store.outbox.enqueue([{ lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, item }], ctx.portalId, trx);
+    await ctx.deps.store.outbox.enqueue([{
+      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey: sortKeyOfUpdate(ctx.update), item,
+    }], ctx.portalId, trx, ctx.deps.reorderWindowMs ?? 0);
   };
 }
 
@@ -130,6 +143,7 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
   async bot_started(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
     const payload = (ctx.update.payload as string | null | undefined) ?? null;
+    if (payload !== null) await ctx.deps.store.conversations.setSource(ctx.conversation.id, JSON.stringify({ payload }));
     return systemLine(ctx, 'started', botStartedText(payload));
   },
   async bot_stopped(ctx) {

@@ -24,11 +24,19 @@ import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
+import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
 /** How long a flush waits for its batch to fill when the bucket is filling. */
 export const DEFAULT_LINGER_MS = 150;
+/**
+ * MAX may deliver webhooks concurrently, so a client's second message can reach
+ * us a few ms before the first. Fresh items wait this long so such pairs are
+ * put back in MAX order (timestamp, seq). Retries that come much later cannot be
+ * reordered by any window; they go when they come.
+ */
+export const DEFAULT_REORDER_WINDOW_MS = 100;
 /** How many pending items a flush looks at to build one batch. */
 const SCAN_LIMIT = 500;
 
@@ -47,22 +55,47 @@ export interface LineFlushDeps {
   pauseLine: (portalId: string, lineId: number, reason: string) => Promise<void>;
   maxItemsPerCall?: number;
   lingerMs?: number;
+  /** How long a fresh item waits for earlier messages of its conversation that may still be in flight. */
+  reorderWindowMs?: number;
 }
 
-/** The next batch: one method, queue order kept per conversation. */
-export function pickBatch(rows: PendingOutboxRow[], maxItems: number): PendingOutboxRow[] {
-  const first = rows[0];
-  if (!first) return [];
-  if (first.method === 'chat_name') return [first];
-  const batch: PendingOutboxRow[] = [];
-  const held = new Set<string>();
+export interface BatchPlan {
+  batch: PendingOutboxRow[];
+  /** When an item held back by the reorder window becomes sendable; null if none is held. */
+  nextEligibleAtMs: number | null;
+}
+
+/**
+ * The next batch: one method; within a conversation items go in MAX order
+ * (sort key), and an item younger than the reorder window holds its
+ * conversation back (an earlier message may still be on its way to us).
+ */
+export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, reorderWindowMs = 0): BatchPlan {
+  const byConversation = new Map<string, PendingOutboxRow[]>();
   for (const row of rows) {
-    if (batch.length >= maxItems) break;
-    if (held.has(row.conversationId)) continue;
-    if (row.method === first.method) batch.push(row);
-    else held.add(row.conversationId);
+    const list = byConversation.get(row.conversationId);
+    if (list) list.push(row);
+    else byConversation.set(row.conversationId, [row]);
   }
-  return batch;
+  let method: OutboxMethod | null = null;
+  let nextEligibleAtMs: number | null = null;
+  const batch: PendingOutboxRow[] = [];
+  for (const list of byConversation.values()) {
+    list.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.id - b.id));
+    for (const row of list) {
+      const eligibleAtMs = row.createdAtMs + reorderWindowMs;
+      if (eligibleAtMs > nowMs) {
+        nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
+        break;
+      }
+      method ??= row.method;
+      if (row.method !== method || batch.length >= maxItems) break;
+      batch.push(row);
+      if (method === 'chat_name') return { batch, nextEligibleAtMs };
+    }
+    if (batch.length >= maxItems) break;
+  }
+  return { batch, nextEligibleAtMs };
 }
 
 type ItemResult = { SUCCESS?: boolean; session?: { ID?: string | number; CHAT_ID?: string | number }; ERRORS?: unknown };
@@ -72,9 +105,23 @@ function itemResults(result: unknown): ItemResult[] {
   return Array.isArray(data?.RESULT) ? data.RESULT as ItemResult[] : [];
 }
 
+function isLineInactive(err: unknown): boolean {
+  return err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.lineInactive;
+}
+
+/** A certain, final "no" to this request (4xx argument errors), as opposed to limits, outages, timeouts. */
+function isRefusal(err: unknown): err is BridgeError {
+  return err instanceof BridgeError && !err.retryable && err.certain && !isLineInactive(err);
+}
+
+function refusalText(err: BridgeError): string {
+  return `${(err as { bitrixCode?: string }).bitrixCode ?? err.code}: ${err.message}`;
+}
+
 export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
+  const reorderWindowMs = deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
   return async (job, ctx) => {
     const { lineRef, portalId } = job.payload as { lineRef: string; portalId: string };
     const lineId = Number(lineRef.slice(portalId.length + 1));
@@ -82,39 +129,68 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
-    if ((await deps.store.outbox.pending(lineRef, 1)).length === 0) return;
+    const planNow = async () => pickBatch(await deps.store.outbox.pending(lineRef, SCAN_LIMIT), maxItems, deps.clock.nowMs(), reorderWindowMs);
+    // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
+    const later = (at: number | null): OnComplete => async (trx) => {
+      if (at !== null) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx, at);
+    };
+    let plan = await planNow();
+    if (plan.batch.length === 0) return later(plan.nextEligibleAtMs);
 
     const { burst } = bitrix.limiter.effective(portalId);
-    if (bitrix.limiter.level(portalId) >= Math.max(2, burst / 5) && (await deps.store.outbox.countPending(lineRef)) < maxItems) {
+    if (plan.batch.length < maxItems && bitrix.limiter.level(portalId) >= Math.max(2, burst / 5)) {
       await deps.clock.sleep(lingerMs, ctx.signal);
     }
     await bitrix.limiter.acquire(portalId, ctx.signal);
-    const batch = pickBatch(await deps.store.outbox.pending(lineRef, SCAN_LIMIT), maxItems);
+    // Read again with the slot in hand: what was queued while we waited rides along.
+    plan = await planNow();
+    const { batch } = plan;
     const first = batch[0];
-    if (!first) return;
+    if (!first) return later(plan.nextEligibleAtMs);
 
-    const params: Record<string, unknown> = first.method === 'chat_name'
+    const call = (rows: PendingOutboxRow[], preAcquired: boolean) => bitrix.call(portalId, METHOD_NAMES[first.method], first.method === 'chat_name'
       ? { CONNECTOR: deps.connectorId, LINE: lineId, ...first.item }
-      : { CONNECTOR: deps.connectorId, LINE: lineId, MESSAGES: batch.map((r) => r.item) };
-    let result: unknown;
+      : { CONNECTOR: deps.connectorId, LINE: lineId, MESSAGES: rows.map((r) => r.item) }, {
+      preAcquired, signal: ctx.signal,
+      correlation: { jobId: String(job.id), conversationId: rows.length === 1 ? rows[0]?.conversationId : undefined },
+    });
+    const outcomes: Array<{ row: PendingOutboxRow; result: ItemResult | undefined }> = [];
+    let retryAfterMs: number | null = null;
     try {
-      result = await bitrix.call(portalId, METHOD_NAMES[first.method], params, {
-        preAcquired: true, signal: ctx.signal,
-        correlation: { jobId: String(job.id), conversationId: batch.length === 1 ? first.conversationId : undefined },
-      });
+      const results = itemResults(await call(batch, true));
+      for (const [i, row] of batch.entries()) outcomes.push({ row, result: first.method === 'chat_name' ? { SUCCESS: true } : results[i] });
     } catch (err) {
       // NOT_ACTIVE_LINE / unknown connector: pause the line instead of burning retries;
       // its items wait in the outbox until the line is restored.
-      if (err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.lineInactive) {
-        await deps.pauseLine(portalId, lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? err.code}`);
+      if (isLineInactive(err)) {
+        await deps.pauseLine(portalId, lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? (err as BridgeError).code}`);
         return;
       }
-      throw err;
+      if (!isRefusal(err)) throw err;
+      // Refused as a whole (a malformed item, CHAT_RENAMING_FAILED): one bad item must not
+      // hold the line. A single item is recorded as rejected; a batch is retried item by item.
+      if (batch.length === 1) {
+        outcomes.push({ row: first, result: { SUCCESS: false, ERRORS: [refusalText(err)] } });
+      } else {
+        for (const row of batch) {
+          try {
+            await bitrix.limiter.acquire(portalId, ctx.signal);
+            const results = itemResults(await call([row], true));
+            outcomes.push({ row, result: first.method === 'chat_name' ? { SUCCESS: true } : results[0] });
+          } catch (one) {
+            if (isRefusal(one)) {
+              outcomes.push({ row, result: { SUCCESS: false, ERRORS: [refusalText(one)] } });
+              continue;
+            }
+            // Keep what went out; the rest waits for the next flush, a little later.
+            retryAfterMs = 1_000;
+            break;
+          }
+        }
+      }
     }
-    const results = itemResults(result);
     return async (trx) => {
-      for (const [i, row] of batch.entries()) {
-        const r = first.method === 'chat_name' ? { SUCCESS: true } : results[i];
+      for (const { row, result: r } of outcomes) {
         const ok = r?.SUCCESS !== false;
         await deps.store.outbox.finish(row.id, ok ? 'sent' : 'rejected', r ?? null, trx);
         if (row.method !== 'send') continue;
@@ -124,7 +200,10 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         }
         await deps.store.conversations.recordInbound(row.conversationId, row.messageKey, ok ? 'delivered' : 'rejected', trx);
       }
-      if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
+      if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) {
+        const runAtMs = retryAfterMs !== null ? deps.clock.nowMs() + retryAfterMs : undefined;
+        await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx, runAtMs);
+      }
     };
   };
 }

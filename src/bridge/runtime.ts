@@ -74,12 +74,12 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       [MAX_UPDATE_JOB]: async (job, ctx) => {
         const botId = (job.payload as { botId: string }).botId;
         const max = bots.get(botId)?.client as MaxClient;
-        return inboundHandler({ store, max, routeFor })(job, ctx);
+        return inboundHandler({ store, max, routeFor, reorderWindowMs: config.workers.line_reorder_window_ms })(job, ctx);
       },
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
-        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms,
+        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({ store, nowMs: () => clock.nowMs() }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {

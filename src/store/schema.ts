@@ -90,6 +90,8 @@ export interface LineOutboxTable {
   method: string;
   /** The external message id (or another key unique within the conversation and method). */
   message_key: string;
+  /** Order within the conversation: MAX timestamp (ms) then seq, zero-padded; webhooks may arrive out of order. */
+  sort_key: string;
   item_json: string;
   state: 'pending' | 'sent' | 'rejected';
   result_json: string | null;

@@ -53,6 +53,11 @@ export class ConversationRepo {
     await db.updateTable('conversations').set({ profile_json: JSON.stringify(profile), updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
+  /** The latest start payload (deep link, UTM) is the conversation's source. */
+  async setSource(id: string, sourceJson: string, db: Db = this.db): Promise<void> {
+    await db.updateTable('conversations').set({ source_json: sourceJson, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
+  }
+
   async setState(id: string, state: 'active' | 'blocked', db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ state, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }

@@ -24,6 +24,8 @@ export interface OutboxItem {
   conversationId: string;
   method: OutboxMethod;
   messageKey: string;
+  /** See sortKeyOf. */
+  sortKey: string;
   item: Record<string, unknown>;
 }
 
@@ -32,7 +34,15 @@ export interface PendingOutboxRow {
   conversationId: string;
   method: OutboxMethod;
   messageKey: string;
+  sortKey: string;
+  createdAtMs: number;
   item: Record<string, unknown>;
+}
+
+/** Orders a conversation's items by MAX time, then seq (both integers, as text, zero-padded). */
+export function sortKeyOf(timestampMs: string | number, seq: string | number | null = null): string {
+  const pad = (v: string | number, n: number) => String(v).replace(/\D/g, '').padStart(n, '0');
+  return `${pad(timestampMs, 16)}:${pad(seq ?? 0, 20)}`;
 }
 
 /** Job kind: send what is pending in one line's outbox. */
@@ -50,21 +60,21 @@ export class OutboxRepo {
   ) {}
 
   /** Queues items (idempotent) and makes sure the line has a pending flush job. */
-  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>): Promise<void> {
+  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>, flushDelayMs = 0): Promise<void> {
     const now = this.clock.nowMs();
     const lines = new Set<string>();
     for (const i of items) {
       await trx.insertInto('line_outbox').values({
-        line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey,
+        line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey, sort_key: i.sortKey,
         item_json: JSON.stringify(i.item), state: 'pending', result_json: null, created_at_ms: now, updated_at_ms: now,
       }).onConflict((oc) => oc.columns(['conversation_id', 'method', 'message_key']).doNothing()).execute();
       lines.add(i.lineRef);
     }
-    for (const lineRef of lines) await this.ensureFlushJob(lineRef, portalId, trx);
+    for (const lineRef of lines) await this.ensureFlushJob(lineRef, portalId, trx, now + flushDelayMs);
   }
 
   /** Inserts a flush job for the line unless one is pending (not yet running). */
-  async ensureFlushJob(lineRef: string, portalId: string, trx: Db): Promise<void> {
+  async ensureFlushJob(lineRef: string, portalId: string, trx: Db, runAtMs?: number): Promise<void> {
     const key = lineFlushKey(lineRef);
     let q = trx.selectFrom('jobs').select('id').where('conversation_key', '=', key).where('state', '=', 'pending').limit(1);
     if (this.engine === 'postgres') q = q.forUpdate();
@@ -72,18 +82,18 @@ export class OutboxRepo {
     const now = this.clock.nowMs();
     await trx.insertInto('jobs').values({
       kind: LINE_FLUSH_JOB, conversation_key: key, resource_key: `portal:${portalId}`, payload: JSON.stringify({ lineRef, portalId }),
-      state: 'pending', attempts: 0, run_at_ms: now, locked_by: null, lease_until_ms: null, last_error_code: null,
+      state: 'pending', attempts: 0, run_at_ms: runAtMs ?? now, locked_by: null, lease_until_ms: null, last_error_code: null,
       last_error: null, last_response: null, event_id: null, created_at_ms: now, updated_at_ms: now,
     }).execute();
   }
 
   /** The oldest pending items of a line, in queue order. */
   async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
-    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'item_json'])
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'item_json'])
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({
       id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
-      item: JSON.parse(r.item_json) as Record<string, unknown>,
+      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
     }));
   }
 

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pickBatch } from '../../../src/bridge/line-flush.ts';
+import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
+
+let nextId = 1;
+function row(conversationId: string, method: OutboxMethod, tsMs: number, createdAtMs = 0, seq = 0): PendingOutboxRow {
+  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, item: {} };
+}
+
+test('a batch takes one method and never lets an item overtake an earlier one of its conversation', () => {
+  const rows = [row('a', 'send', 1), row('b', 'send', 1), row('a', 'update', 2), row('a', 'send', 3), row('b', 'send', 2), row('c', 'delete', 1)];
+  const { batch } = pickBatch(rows, 50);
+  assert.deepEqual(batch.map((r) => [r.conversationId, r.method]), [['a', 'send'], ['b', 'send'], ['b', 'send']]);
+});
+
+test('within a conversation items go in MAX order (time, then seq), not arrival order', () => {
+  const late = row('a', 'send', 2_000, 0, 5);
+  const early = row('a', 'send', 1_000, 0, 9);
+  const sameMsLowerSeq = row('a', 'send', 2_000, 0, 4);
+  const { batch } = pickBatch([late, early, sameMsLowerSeq], 50);
+  assert.deepEqual(batch.map((r) => r.id), [early.id, sameMsLowerSeq.id, late.id]);
+});
+
+test('seq values above 2^53 compare correctly as padded text', () => {
+  assert.ok(sortKeyOf(5, '116688673966208835') < sortKeyOf(5, '116688673966208836'));
+  assert.ok(sortKeyOf(5, '999') < sortKeyOf(5, '116688673966208835'));
+  assert.ok(sortKeyOf(4, '116688673966208835') < sortKeyOf(5, '1'));
+});
+
+test('the batch is capped and chat renames go one per call', () => {
+  const many = Array.from({ length: 120 }, (_, i) => row(`c${i}`, 'send', 1));
+  assert.equal(pickBatch(many, 50).batch.length, 50);
+  const renames = [row('a', 'chat_name', 1), row('b', 'chat_name', 1)];
+  assert.equal(pickBatch(renames, 50).batch.length, 1);
+});
+
+test('a fresh item holds its conversation back for the reorder window; others go', () => {
+  const fresh = row('a', 'send', 5, 1_000);
+  const olderOfB = row('b', 'send', 1, 900);
+  const plan = pickBatch([fresh, olderOfB], 50, 1_050, 100);
+  assert.deepEqual(plan.batch.map((r) => r.id), [olderOfB.id]);
+  assert.equal(plan.nextEligibleAtMs, 1_100);
+  assert.deepEqual(pickBatch([fresh], 50, 1_100, 100).batch.map((r) => r.id), [fresh.id]);
+});
