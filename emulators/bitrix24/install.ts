@@ -51,10 +51,11 @@ export async function installApp(
     };
     return { status: await postForm(input.handlerUrl, body, timeoutMs), applicationToken };
   }
-  const url = `${input.handlerUrl}${input.handlerUrl.includes('?') ? '&' : '?'}DOMAIN=${encodeURIComponent(portal.domain)}&PROTOCOL=1&LANG=ru&APP_SID=${randomBytes(8).toString('hex')}`;
+  const url = `${input.handlerUrl}${input.handlerUrl.includes('?') ? '&' : '?'}DOMAIN=${encodeURIComponent(portal.domain)}&PROTOCOL=${portal.baseUrl.startsWith('https:') ? 1 : 0}&LANG=ru&APP_SID=${randomBytes(8).toString('hex')}`;
   const body = {
     AUTH_ID: tokens.accessToken, AUTH_EXPIRES: String(tokens.expiresIn), REFRESH_ID: tokens.refreshToken,
-    SERVER_ENDPOINT: `${ctx.oauthUrl()}/rest/`, member_id: portal.memberId, status: 'L', PLACEMENT: 'DEFAULT', PLACEMENT_OPTIONS: '{}',
+    SERVER_ENDPOINT: `${ctx.oauthUrl()}/rest/`, APPLICATION_TOKEN: applicationToken, member_id: portal.memberId, status: 'L',
+    PLACEMENT: 'DEFAULT', PLACEMENT_OPTIONS: '{}',
   };
   return { status: await postForm(url, body, timeoutMs), applicationToken };
 }

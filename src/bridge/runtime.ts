@@ -43,6 +43,15 @@ export interface Bridge {
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
 
+/** The configured portal whose url names this domain; the only portal when just one is configured and has no url. */
+export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: string): string | undefined {
+  const host = domain.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const byUrl = portals.find((p) => p.url !== undefined && new URL(p.url).host.toLowerCase() === host);
+  if (byUrl) return byUrl.id;
+  const only = portals.length === 1 ? portals[0] : undefined;
+  return only && only.url === undefined ? only.id : undefined;
+}
+
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
   const polling = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
@@ -97,7 +106,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       healthPlugin({ check: () => pausedLineProblems(store) }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id).catch(() => null), events: store.events, onStored: () => runner.poke() }),
-      bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
+        portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),
     ],
   });

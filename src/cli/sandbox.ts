@@ -44,7 +44,11 @@ async function portFor(preferred: number): Promise<number> {
  * installed on the emulated portal (ONAPPINSTALL → the bridge), which then sets
  * up the connector; the bot's webhook points at the bridge.
  */
-export async function startSandboxWithBridge(options: { preferredPorts?: boolean; dataDir?: string; databaseUrl?: string } = {}): Promise<Sandbox> {
+export async function startSandboxWithBridge(options: {
+  preferredPorts?: boolean; dataDir?: string; databaseUrl?: string;
+  /** How the app gets installed: the ONAPPINSTALL event (default), the install page flow, or not at all (tests drive it). */
+  install?: 'event' | 'page' | 'none';
+} = {}): Promise<Sandbox> {
   const sandbox = await startSandbox({ preferredPorts: options.preferredPorts });
   const port = await portFor(options.preferredPorts === false ? 0 : 3000);
   // The emulators start empty each time, so the sandbox's store does too.
@@ -60,11 +64,21 @@ export async function startSandboxWithBridge(options: { preferredPorts?: boolean
     routes: [{ bot: '*', portal: 'sandbox' }],
   });
   const bridge = await startBridge(config, { clock: systemClock });
-  const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${publicUrl}/bitrix24/install/sandbox` }),
-  });
-  if (!res.ok) throw new Error(`sandbox: installing the app on the emulated portal failed (${res.status})`);
+  const install = options.install ?? 'event';
+  if (install !== 'none') {
+    const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${publicUrl}/bitrix24/install${install === 'event' ? '/sandbox' : ''}`, mode: install }),
+    });
+    const handlerStatus = res.ok ? ((await res.json()) as { status?: number | null }).status : res.status;
+    if (handlerStatus !== 200) throw new Error(`sandbox: installing the app on the emulated portal failed (${String(handlerStatus)})`);
+    // The install page's BX24.installFinish(), as the admin's browser would run it.
+    if (install === 'page') {
+      await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install-finish`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: SANDBOX_APP.clientId }),
+      });
+    }
+  }
   return {
     ...sandbox,
     bridge,

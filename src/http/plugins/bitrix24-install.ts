@@ -1,5 +1,7 @@
 /**
- * App install: `POST /bitrix24/install/:portalId`, form-encoded, in both forms
+ * App install: `POST /bitrix24/install` (the portal found by its domain among
+ * the configured portals: one handler URL for an app on several portals) or
+ * `POST /bitrix24/install/:portalId`, form-encoded, in both forms
  * Bitrix24 uses (spec §3): the ONAPPINSTALL event (auth[...] fields) and the
  * install page (AUTH_ID, REFRESH_ID, SERVER_ENDPOINT…; answered with a page that
  * calls BX24.installFinish()). Tokens are stored encrypted, then a setup job
@@ -11,7 +13,7 @@
  * member_id. The access token is checked against the portal (app.info) before
  * anything is stored.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
 import type { PortalTokens } from '../../domain/ports.ts';
@@ -27,6 +29,11 @@ export interface Bitrix24InstallOptions {
   events: EventRepo;
   /** client_id of the configured app for this portal id, or undefined when not configured. */
   clientIdFor: (portalId: string) => string | undefined;
+  /**
+   * For `POST /bitrix24/install` (one handler URL for an app installed on several
+   * portals): the configured portal id for the installing portal's domain, or undefined.
+   */
+  portalIdForDomain?: (domain: string) => string | undefined;
   nowMs: () => number;
   fetchFn?: typeof fetch;
   onStored?: () => void;
@@ -57,7 +64,8 @@ function tokensFrom(form: Form, portalId: string, nowMs: number): PortalTokens |
     const domain = str(form.DOMAIN);
     return {
       portalId, memberId: str(form.member_id), domain, accessToken: str(form.AUTH_ID), refreshToken: str(form.REFRESH_ID),
-      expiresAtMs: nowMs + Number(str(form.AUTH_EXPIRES) || '3600') * 1000, clientEndpoint: `https://${domain}/rest/`,
+      // PROTOCOL=0: a portal served over plain http (on-premise); only loopback passes the URL check then.
+      expiresAtMs: nowMs + Number(str(form.AUTH_EXPIRES) || '3600') * 1000, clientEndpoint: `${str(form.PROTOCOL) === '0' ? 'http' : 'https'}://${domain}/rest/`,
       serverEndpoint: str(form.SERVER_ENDPOINT), applicationToken: str(form.APPLICATION_TOKEN),
     };
   }
@@ -76,14 +84,24 @@ async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: t
 
 export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyPluginAsync {
   return async (app) => {
-    app.post('/bitrix24/install/:portalId', async (request, reply) => {
-      const portalId = (request.params as { portalId: string }).portalId;
+    const install = async (request: FastifyRequest, reply: FastifyReply, givenPortalId: string | null) => {
+      const form = { ...(parseForm(String(request.body ?? '')) as Form), ...(request.query as Form) };
+      let portalId = givenPortalId;
+      if (portalId === null) {
+        const auth = (form.auth && typeof form.auth === 'object' ? form.auth : {}) as Form;
+        const domain = str(auth.domain) || str(form.DOMAIN);
+        if (!domain) throw new HttpError('invalidBody', 'expected ONAPPINSTALL with auth[domain] or the install page fields (DOMAIN, AUTH_ID, REFRESH_ID, member_id)');
+        portalId = options.portalIdForDomain?.(domain) ?? null;
+        if (portalId === null) throw new HttpError('notFound', `no portal in the configuration for ${domain}: add it to portals[] with url: https://${domain}`);
+      }
       const clientId = options.clientIdFor(portalId);
       if (!clientId) throw new HttpError('notFound', `no portal "${portalId}" in the configuration`);
-      const form = { ...(parseForm(String(request.body ?? '')) as Form), ...(request.query as Form) };
       const tokens = tokensFrom(form, portalId, options.nowMs());
       if (!tokens || !tokens.accessToken || !tokens.refreshToken || !tokens.memberId || !tokens.clientEndpoint) {
         throw new HttpError('invalidBody', 'expected ONAPPINSTALL with auth[...] or the install page fields (AUTH_ID, REFRESH_ID, member_id)');
+      }
+      if (!tokens.applicationToken) {
+        throw new HttpError('invalidBody', 'application_token is missing (auth[application_token] or APPLICATION_TOKEN): events from this portal could not be verified');
       }
       if (!endpointAllowed(tokens.serverEndpoint, OFFICIAL_OAUTH_SERVERS)) {
         throw new HttpError('unauthorized', 'server_endpoint must be an official Bitrix24 OAuth server');
@@ -105,6 +123,8 @@ export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyP
         );
       }
       return reply.send({ ok: true });
-    });
+    };
+    app.post('/bitrix24/install', (request, reply) => install(request, reply, null));
+    app.post('/bitrix24/install/:portalId', (request, reply) => install(request, reply, (request.params as { portalId: string }).portalId));
   };
 }
