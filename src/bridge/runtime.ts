@@ -105,7 +105,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     plugins: [
       healthPlugin({ check: () => pausedLineProblems(store) }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
-      bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id).catch(() => null), events: store.events, onStored: () => runner.poke() }),
+      bitrix24EventsPlugin({
+        applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
+        portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
+        events: store.events, onStored: () => runner.poke(),
+      }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),

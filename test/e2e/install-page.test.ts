@@ -48,7 +48,7 @@ for (const engine of testEngines()) {
       const row = await sandbox.bridge!.store.db.selectFrom('portals').selectAll().where('id', '=', 'sandbox').executeTakeFirstOrThrow();
       const state = (await b24('/state')) as { portals: Array<{ member_id: string }> };
       assert.equal(row.member_id, state.portals[0]!.member_id);
-      const tokens = await sandbox.bridge!.store.portals.load('sandbox');
+      const tokens = (await sandbox.bridge!.store.portals.load('sandbox'))!;
       assert.ok(tokens.accessToken.length > 10);
       for (const column of [row.access_token_enc, row.refresh_token_enc, row.application_token_enc]) {
         assert.ok(column && !column.includes(tokens.accessToken) && !column.includes(tokens.refreshToken) && !column.includes(tokens.applicationToken), 'stored encrypted');
@@ -80,7 +80,7 @@ for (const engine of testEngines()) {
       const foreignOauth = await post('?DOMAIN=evil.example&PROTOCOL=1', 'AUTH_ID=a&REFRESH_ID=b&APPLICATION_TOKEN=c&member_id=m&SERVER_ENDPOINT=https://evil.example/oauth/');
       assert.equal(foreignOauth.status, 401);
       assert.equal(await store.events.count(), eventsBefore);
-      const portal = await store.portals.load('sandbox');
+      const portal = (await store.portals.load('sandbox'))!;
       assert.notEqual(portal.accessToken, 'a');
     });
   });

@@ -1,5 +1,6 @@
 /**
- * Bitrix24 events: `POST /bitrix24/events/:portalId`, form-encoded as the portal
+ * Bitrix24 events: `POST /bitrix24/events/:portalId` (what setup binds) or
+ * `POST /bitrix24/events` (the portal found by auth[member_id]), form-encoded as the portal
  * sends them. The caller is verified by `auth[application_token]` against the
  * token stored at install (constant time): unknown portal or wrong token → 401
  * and nothing stored. The event is stored raw with its dedupe key and its job
@@ -7,7 +8,7 @@
  * slow handlers).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
@@ -17,6 +18,8 @@ import { HttpError } from '../http-errors.ts';
 export interface Bitrix24EventsOptions {
   /** The application_token stored for a portal at install, or null when unknown. */
   applicationToken: (portalId: string) => Promise<string | null>;
+  /** For `POST /bitrix24/events` without a portal id: the installed portal with this member_id, or null. */
+  portalIdForMember?: (memberId: string) => Promise<string | null>;
   events: EventRepo;
   onStored?: () => void;
 }
@@ -44,11 +47,13 @@ function parseBody(raw: unknown, contentType: string | undefined): Record<string
 
 export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPluginAsync {
   return async (app) => {
-    app.post('/bitrix24/events/:portalId', async (request, reply) => {
-      const portalId = (request.params as { portalId: string }).portalId;
+    const receive = async (request: FastifyRequest, reply: FastifyReply, givenPortalId: string | null) => {
       const raw = request.body as string;
       const envelope = envelopeOf(parseBody(raw, request.headers['content-type']));
       if (!envelope) throw new HttpError('invalidBody', 'event (string) is required');
+      // Without a portal id in the path, the portal is the one installed with auth[member_id];
+      // an unknown member is refused like a wrong token (nothing tells a prober which exist).
+      const portalId = givenPortalId ?? (envelope.memberId ? await options.portalIdForMember?.(envelope.memberId) : null) ?? '';
       const expected = await options.applicationToken(portalId);
       if (!expected || !sameSecret(envelope.applicationToken, expected)) {
         throw new HttpError('unauthorized', 'auth[application_token] does not match the installed app');
@@ -63,6 +68,8 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
       });
       if (!result.duplicate) options.onStored?.();
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
-    });
+    };
+    app.post('/bitrix24/events', (request, reply) => receive(request, reply, null));
+    app.post('/bitrix24/events/:portalId', (request, reply) => receive(request, reply, (request.params as { portalId: string }).portalId));
   };
 }

@@ -30,7 +30,10 @@ for (const engine of testEngines()) {
       const { auth } = await installApp(emu.controlUrl, handler);
       appToken = auth.application_token!;
       await store.portals.upsertInstall(tokensFromInstall('main', auth), 'local.bridge.1');
-      bridge = buildApp({ plugins: [bitrix24EventsPlugin({ applicationToken: (id) => store.portals.applicationToken(id), events: store.events })] });
+      bridge = buildApp({ plugins: [bitrix24EventsPlugin({
+        applicationToken: (id) => store.portals.applicationToken(id), events: store.events,
+        portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
+      })] });
       await bridge.listen({ host: '127.0.0.1', port: 0 });
       eventsUrl = `http://127.0.0.1:${(bridge.server.address() as { port: number }).port}/bitrix24/events/main`;
       const base = emu.portals[0]!.baseUrl;
@@ -78,6 +81,21 @@ for (const engine of testEngines()) {
       assert.equal(unknownPortal.status, 401);
       const noEvent = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'data[x]=1' });
       assert.equal(noEvent.status, 400);
+      assert.equal(await store.events.count(), before);
+    });
+
+    test('POST /bitrix24/events without a portal id finds the portal by auth[member_id]', async () => {
+      const deliveries = ((await (await fetch(`${emu.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Record<string, unknown> }> }).deliveries;
+      const raw = stringify(deliveries.find((d) => d.event === 'ONIMCONNECTORMESSAGEADD')!.body);
+      const bareUrl = eventsUrl.replace('/main', '');
+      const before = await store.events.count();
+      const same = await fetch(bareUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: raw });
+      assert.equal(same.status, 200);
+      assert.equal(((await same.json()) as { duplicate: boolean }).duplicate, true, 'the same event as through /events/main');
+      const otherMember = raw.replace(/auth%5Bmember_id%5D=[^&]+/, 'auth%5Bmember_id%5D=someone-else');
+      assert.notEqual(otherMember, raw);
+      const refused = await fetch(bareUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: otherMember });
+      assert.equal(refused.status, 401);
       assert.equal(await store.events.count(), before);
     });
   });
