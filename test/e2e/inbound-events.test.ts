@@ -66,6 +66,24 @@ for (const engine of testEngines()) {
       assert.equal(chat.externalUser.last_name, 'Котова');
     });
 
+    test('replies and forwards carry their context; a sticker is named; dialog_removed blocks and tells the operator', async () => {
+      const first = await maxCtl('POST', '/messages', { user: { user_id: 9001 }, text: 'Где мой заказ?' });
+      const mid = String(((first.message as Record<string, unknown>).body as Record<string, unknown>).mid);
+      await maxCtl('POST', '/messages', { user: { user_id: 9001 }, text: 'уточняю', reply_to: mid });
+      await maxCtl('POST', '/messages', { user: { user_id: 9001 }, text: 'смотрите', forward: mid });
+      await maxCtl('POST', '/messages', { user: { user_id: 9001 }, attachments: [{ type: 'sticker', code: 'smile' }] });
+      await waitForText((t) => t === '(Стикер)');
+      const texts = await lineTexts();
+      assert.ok(texts.includes('[quote]Ответ на (Мария): Где мой заказ?[/quote]\nуточняю') || texts.some((t) => t.startsWith('[quote]Ответ на (Мария): Где мой заказ?[/quote]') && t.endsWith('уточняю')), texts.join(' | '));
+      assert.ok(texts.some((t) => t.startsWith('[quote]Переслано (Мария): Где мой заказ?[/quote]') && t.endsWith('смотрите')), texts.join(' | '));
+      await maxCtl('POST', '/bot-stopped', { user_id: 9001, remove_dialog: true });
+      await waitForText((t) => t.startsWith('Клиент удалил диалог с ботом.'));
+      const conv = await sandbox.bridge!.store.db.selectFrom('conversations').select('state').where('max_user_id', '=', '9001').executeTakeFirstOrThrow();
+      assert.equal(conv.state, 'blocked');
+      await maxCtl('POST', '/bot-started', { user: { user_id: 9001 } });
+      await until(async () => (await sandbox.bridge!.store.db.selectFrom('conversations').select('state').where('max_user_id', '=', '9001').executeTakeFirstOrThrow()).state === 'active' ? true : undefined);
+    });
+
     test('a long message (4000 characters) arrives intact', async () => {
       const long = Array.from({ length: 400 }, (_, i) => `строка${String(i).padStart(3, '0')}`).join(' ').padEnd(4000, 'ж').slice(0, 4000);
       assert.equal(long.length, 4000);
