@@ -36,7 +36,7 @@ export const DEFAULT_LINGER_MS = 150;
  * put back in MAX order (timestamp, seq). Retries that come much later cannot be
  * reordered by any window; they go when they come.
  */
-export const DEFAULT_REORDER_WINDOW_MS = 100;
+export const DEFAULT_REORDER_WINDOW_MS = 50;
 /** How many pending items a flush looks at to build one batch. */
 const SCAN_LIMIT = 500;
 
@@ -138,7 +138,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (plan.batch.length === 0) return later(plan.nextEligibleAtMs);
 
     const { burst } = bitrix.limiter.effective(portalId);
-    if (plan.batch.length < maxItems && bitrix.limiter.level(portalId) >= Math.max(2, burst / 5)) {
+    if (plan.batch.length < maxItems && bitrix.limiter.level(portalId) >= Math.max(2, burst / 20)) {
       await deps.clock.sleep(lingerMs, ctx.signal);
     }
     await bitrix.limiter.acquire(portalId, ctx.signal);

@@ -90,7 +90,7 @@ export const configShapeSchema = z.object({
     /** How long a line's flush waits for its batch to fill when the portal's limit is under pressure. */
     line_linger_ms: z.number().int().min(0).max(5_000).default(150),
     /** How long a fresh client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently). */
-    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(100),
+    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(50),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),
