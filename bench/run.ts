@@ -1,90 +1,67 @@
 /**
- * `npm run bench`: figures measured side by side in one run on this machine.
- * So far (durable core): event intake (raw event + its job in one transaction)
- * and job throughput (claim → no-op handler → done, head-of-line, 8 in flight),
- * on SQLite and on PostgreSQL (a throwaway server from the installed binaries,
- * or BENCH_DATABASE_URL). Bounded counts; prints a table and a last line.
- * The issue "Proof" adds intake over HTTP, burst, latency and footprint.
+ * `npm run bench`: figures measured side by side in one run on this machine,
+ * printed as a table and as one last line:
+ *   bench: intake_ratio=R p99_ack_ms=X burst_s=Y msgs_per_call=Z min_burst_s=W e2e_p50_ms=A e2e_p99_ms=B rss_mb=M
+ * Sections (docs/performance.md explains each method):
+ * - intake over HTTP against a bare Fastify server, p99 answer at 1,000 req/s;
+ * - burst: 5,000 messages / 500 conversations into a 2 req/s, burst-50 portal;
+ * - latency: MAX update → Open Line at 200 messages/s without limit pressure;
+ * - footprint: RSS of the bridge process with 100,000 stored messages;
+ * - durable core: event intake and job throughput on SQLite and PostgreSQL.
+ * `--quick` shrinks every count (a smoke run, not figures to quote).
+ * The bridge runs in a child process; the emulators and the load in this one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { systemClock } from '../src/domain/clock.ts';
-import { JobRunner } from '../src/queue/runner.ts';
-import { openStore, type Store } from '../src/store/open-store.ts';
-import { startPostgresServer } from '../scripts/postgres-server.ts';
+import { startEmulators } from './bench-world.ts';
+import { measureBurst } from './burst.ts';
+import { EVENTS, measureCore, postgresUrl } from './core.ts';
+import { measureFootprint } from './footprint.ts';
+import { measureIntake } from './http-intake.ts';
+import { measureInboundLatency } from './latency.ts';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
-const CONCURRENCY = 8;
-const SECRET = 'bench-secret-key-0123456789';
-
-async function intake(store: Store): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < EVENTS) {
-      const i = next++;
-      await store.events.record({
-        source: 'max:bench', kind: 'message_created', dedupeKey: `mid.${i}`, raw: `{"update_type":"message_created","n":${i}}`,
-        jobs: [{ kind: 'noop', conversationKey: `conv-${i % 200}`, payload: { i } }],
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return EVENTS / ((performance.now() - started) / 1000);
-}
-
-async function jobs(store: Store): Promise<number> {
-  const started = performance.now();
-  let done = 0;
-  const runner = new JobRunner({ store, workerId: 'bench', clock: systemClock, concurrency: CONCURRENCY, pollIntervalMs: 1, handlers: { noop: async () => void done++ } });
-  runner.start();
-  while (done < EVENTS) await new Promise((r) => setTimeout(r, 5));
-  const elapsed = performance.now() - started;
-  await runner.stop(1_000);
-  return EVENTS / (elapsed / 1000);
-}
-
-async function measure(databaseUrl: string) {
-  const store = await openStore({ databaseUrl, secretKey: SECRET, clock: systemClock });
-  try {
-    return { intakePerS: await intake(store), jobsPerS: await jobs(store) };
-  } finally {
-    await store.close();
-  }
-}
-
-async function postgresUrl(): Promise<{ url: string; stop: () => void }> {
-  const admin = process.env.BENCH_DATABASE_URL;
-  const server = admin ? null : await startPostgresServer();
-  const adminUrl = admin ?? server!.url;
-  const name = `bench_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), stop: () => server?.stop() };
-}
+const quick = process.argv.includes('--quick');
+const n = (full: number, small: number) => (quick ? small : full);
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
+const sandbox = await startEmulators();
 const pgServer = await postgresUrl();
 try {
-  const sqlite = await measure(join(dir, 'bench.sqlite'));
-  const postgres = await measure(pgServer.url);
-  const f = (n: number) => n.toFixed(0).padStart(10);
-  console.log(`durable core, ${EVENTS} events, ${CONCURRENCY} concurrent, node ${process.version}`);
-  console.log('engine       intake/s     jobs/s');
-  console.log(`sqlite     ${f(sqlite.intakePerS)} ${f(sqlite.jobsPerS)}`);
-  console.log(`postgres   ${f(postgres.intakePerS)} ${f(postgres.jobsPerS)}`);
+  const e2eDb = join(dir, 'e2e.sqlite');
+  const intake = await measureIntake(sandbox, join(dir, 'intake.sqlite'), n(5, 2));
+  const burst = await measureBurst(sandbox, e2eDb, n(5_000, 500), n(500, 50));
+  const latency = await measureInboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 200, durationS: n(10, 2), label: 'default' });
+  const latencyNoWindow = await measureInboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 200, durationS: n(10, 2), label: 'nowindow', reorderWindowMs: 0 });
+  const footprint = await measureFootprint(sandbox, e2eDb, burst.clients, n(100_000, 5_000));
+  const sqlite = await measureCore(join(dir, 'core.sqlite'));
+  const postgres = await measureCore(pgServer.url);
+
+  const f = (v: number, digits = 0) => v.toFixed(digits);
+  const rows: Array<[string, string, string]> = [
+    ['intake, bare Fastify 200', `${f(intake.bareRps)} req/s`, '16 connections, autocannon'],
+    ['intake, bridge webhook', `${f(intake.bridgeRps)} req/s`, 'secret checked, stored, answered'],
+    ['intake_ratio', f(intake.ratio, 2), 'target ≥ 0.7'],
+    ['answer at 1,000 req/s', `p50 ${f(intake.p50AckMs, 1)} ms, p99 ${f(intake.p99AckMs, 1)} ms`, `achieved ${f(intake.rateAchieved)} req/s; target p99 ≤ 10 ms`],
+    ['burst', `${f(burst.burstS, 1)} s for ${burst.messages} msgs`, `min ${f(burst.minBurstS, 1)} s; ratio ${f(burst.burstS / Math.max(burst.minBurstS, 0.001), 2)} (target ≤ 1.1)`],
+    ['burst calls', `${burst.calls} send.messages, ${f(burst.msgsPerCall, 1)} msgs/call`, `limit errors ${burst.limitErrors}; target ≥ 10 msgs/call`],
+    ['MAX → Open Line latency', `p50 ${f(latency.p50Ms, 1)} ms, p99 ${f(latency.p99Ms, 1)} ms`, `${latency.messages} msgs at 200/s, reorder window 50 ms (default)`],
+    ['  same, window off', `p50 ${f(latencyNoWindow.p50Ms, 1)} ms, p99 ${f(latencyNoWindow.p99Ms, 1)} ms`, 'line_reorder_window_ms: 0; target p50 ≤ 15, p99 ≤ 50 ms'],
+    ['footprint', `${f(footprint.rssMb)} MB RSS`, `${footprint.storedMessages} stored messages (idle ${f(footprint.idleRssMb)} MB); target ≤ 150 MB`],
+    ['core sqlite', `${f(sqlite.intakePerS)} events/s, ${f(sqlite.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
+    ['core postgres', `${f(postgres.intakePerS)} events/s, ${f(postgres.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
+  ];
+  console.log(`bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (--quick: smoke run, do not quote)' : ''}`);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  if (intake.errors > 0) console.log(`warning: ${intake.errors} load-tool errors or non-2xx answers during intake`);
   console.log(
-    `bench: sqlite_intake_per_s=${sqlite.intakePerS.toFixed(0)} sqlite_jobs_per_s=${sqlite.jobsPerS.toFixed(0)} ` +
-      `pg_intake_per_s=${postgres.intakePerS.toFixed(0)} pg_jobs_per_s=${postgres.jobsPerS.toFixed(0)}`,
+    `bench: intake_ratio=${f(intake.ratio, 2)} p99_ack_ms=${f(intake.p99AckMs, 1)} burst_s=${f(burst.burstS, 1)} msgs_per_call=${f(burst.msgsPerCall, 1)} ` +
+      `min_burst_s=${f(burst.minBurstS, 1)} e2e_p50_ms=${f(latency.p50Ms, 1)} e2e_p99_ms=${f(latency.p99Ms, 1)} rss_mb=${f(footprint.rssMb)}`,
   );
 } finally {
+  await sandbox.close();
   pgServer.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,101 @@
+/**
+ * The stage for the end-to-end benchmarks: both emulators in this process, the
+ * bridge in a child process of its own (so the load tool and the emulators do
+ * not share its event loop), the app installed on the emulated portal over
+ * HTTP exactly as in the sandbox.
+ */
+import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../src/cli/sandbox.ts';
+import { startChild, freePort, type BenchChild } from './child-process.ts';
+
+export const BENCH_WEBHOOK_SECRET = 'bench_webhook_secret';
+const SECRET_KEY = 'bench-only-secret-key-0123456789';
+
+export interface BridgeOptions {
+  databaseUrl: string;
+  drainPerSecond: number;
+  burst: number;
+  noRunner?: boolean;
+  concurrency?: number;
+  reorderWindowMs?: number;
+}
+
+export async function startEmulators(): Promise<Sandbox> {
+  return startSandbox({ preferredPorts: false });
+}
+
+export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Promise<BenchChild> {
+  const port = await freePort();
+  const config = {
+    server: { port, public_url: `http://127.0.0.1:${port}` },
+    database: { url: o.databaseUrl },
+    security: { secret_key: SECRET_KEY },
+    log_level: 'warn',
+    workers: { concurrency: o.concurrency ?? 8, ...(o.reorderWindowMs === undefined ? {} : { line_reorder_window_ms: o.reorderWindowMs }) },
+    bots: [{ id: 'bench', token: SANDBOX_BOT_TOKEN, webhook_secret: BENCH_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
+    portals: [{ id: 'bench', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, limits: { drain_per_second: o.drainPerSecond, burst: o.burst } }],
+    routes: [{ bot: '*', portal: 'bench' }],
+  };
+  return startChild('bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) });
+}
+
+/** Installs the app on the emulated portal (ONAPPINSTALL → the bridge) and waits until its events are bound. */
+export async function installApp(sandbox: Sandbox, bridgeUrl: string): Promise<void> {
+  const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridgeUrl}/bitrix24/install/bench` }),
+  });
+  if (((await res.json()) as { status?: number }).status !== 200) throw new Error('bench: install failed');
+  await waitFor(async () => {
+    const list = ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> }).bindings;
+    return list.some((b) => b.event === 'ONAPPUNINSTALL');
+  }, 60_000);
+}
+
+/** Sets the emulated portal's request limit and empties its bucket. */
+export async function setPortalLimit(sandbox: Sandbox, drainPerSecond: number, burst: number): Promise<void> {
+  await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/limits`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ drainPerSecond, burst }),
+  });
+}
+
+export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`bench: condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Clients who started the bot: their dialogs exist in the MAX emulator, so updates about them are real. */
+export async function startClients(sandbox: Sandbox, count: number, firstUserId: number): Promise<Array<{ userId: number; chatId: number }>> {
+  const clients: Array<{ userId: number; chatId: number }> = [];
+  for (let i = 0; i < count; i++) {
+    const userId = firstUserId + i;
+    const res = await fetch(`${sandbox.max.controlUrl}/bot-started`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: { user_id: userId, first_name: `Клиент${i}` } }),
+    });
+    clients.push({ userId, chatId: Number(((await res.json()) as { chat_id: number }).chat_id) });
+  }
+  return clients;
+}
+
+/** A message_created update as MAX sends it, for a client's dialog. */
+export function messageUpdate(client: { userId: number; chatId: number }, mid: string, seq: number, text: string): string {
+  const nowMs = Date.now();
+  return JSON.stringify({
+    update_type: 'message_created', timestamp: nowMs, user_locale: 'ru',
+    message: {
+      sender: { user_id: client.userId, first_name: 'Клиент', last_name: null, username: null, is_bot: false, last_activity_time: nowMs },
+      recipient: { chat_id: client.chatId, chat_type: 'dialog', user_id: null },
+      timestamp: nowMs, link: null, stat: null, url: null,
+      body: { mid, seq, text, attachments: null, markup: null },
+    },
+  });
+}
+
+/** Messages the emulated portal holds from clients (in this process: the emulator's own state). */
+export function inboundMessages(sandbox: Sandbox): Array<{ text: string; externalIds: string[] }> {
+  const portal = sandbox.bitrix24.context.portals[0];
+  if (!portal) return [];
+  return [...portal.messages.values()].filter((m) => m.direction === 'in');
+}

@@ -1,0 +1,61 @@
+/**
+ * Latency with no limit pressure (the portal allows 1,000 requests/s, the bridge plans for 100/s with a burst of 10,000): client
+ * messages posted to the bridge's webhook at a steady 200 per second; for each,
+ * the time from the POST until the emulated Open Line holds it (polled in
+ * process every 2 ms). Reported at the default reorder window and with the
+ * window off, side by side.
+ */
+import type { Sandbox } from '../src/cli/sandbox.ts';
+import { BENCH_WEBHOOK_SECRET, inboundMessages, messageUpdate, setPortalLimit, startBridgeChild, waitFor } from './bench-world.ts';
+
+export interface LatencyFigures {
+  messages: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export async function measureInboundLatency(
+  sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, options: { ratePerS: number; durationS: number; label: string; reorderWindowMs?: number },
+): Promise<LatencyFigures> {
+  await setPortalLimit(sandbox, 1_000, 10_000);
+  const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: 100, burst: 10_000, reorderWindowMs: options.reorderWindowMs });
+  const total = options.ratePerS * options.durationS;
+  const sentAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const prefix = `lat ${options.label} `;
+  const poll = setInterval(() => {
+    const now = performance.now();
+    for (const m of inboundMessages(sandbox)) {
+      if (!m.text.startsWith(prefix)) continue;
+      const id = m.externalIds[0];
+      if (id && !seenAt.has(id)) seenAt.set(id, now);
+    }
+  }, 2);
+  try {
+    const intervalMs = 1000 / options.ratePerS;
+    const started = performance.now();
+    const posts: Array<Promise<void>> = [];
+    for (let i = 0; i < total; i++) {
+      const due = started + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const mid = `mid.lat.${options.label}.${i}`;
+      const body = messageUpdate(clients[i % clients.length]!, mid, i, `${prefix}${i}`);
+      sentAt.set(mid, performance.now());
+      posts.push(fetch(`${bridge.url}/max/webhook/bench`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET }, body,
+      }).then((res) => res.arrayBuffer()).then(() => undefined));
+    }
+    await Promise.all(posts);
+    await waitFor(() => seenAt.size >= total, 120_000, 20);
+  } finally {
+    clearInterval(poll);
+    await bridge.stop();
+  }
+  const latencies = [...sentAt.entries()].map(([mid, t]) => (seenAt.get(mid) ?? Number.NaN) - t).sort((a, b) => a - b);
+  return { messages: total, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
