@@ -115,14 +115,30 @@ export class JobRunner {
       } catch {
         // Store briefly unavailable: try again after the poll interval.
       }
+      const waitMs = await this.idleWaitMs();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pollIntervalMs);
+        const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
       this.wake = null;
+    }
+  }
+
+  /**
+   * How long to sleep before claiming again: the poll interval, or less when a
+   * job falls due sooner (a delayed flush, a short retry), so it starts on time.
+   */
+  private async idleWaitMs(): Promise<number> {
+    if (this.stopping || this.inflight.size >= this.o.concurrency) return this.o.pollIntervalMs;
+    try {
+      const next = await this.options.store.jobs.nextFutureRunAtMs();
+      if (next === null) return this.o.pollIntervalMs;
+      return Math.max(1, Math.min(this.o.pollIntervalMs, next - this.options.clock.nowMs()));
+    } catch {
+      return this.o.pollIntervalMs;
     }
   }
 

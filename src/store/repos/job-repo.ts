@@ -121,6 +121,13 @@ export class JobRepo {
     });
   }
 
+  /** The earliest run_at of a pending job that is not due yet, or null: lets the runner wake for it. */
+  async nextFutureRunAtMs(): Promise<number | null> {
+    const row = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_at_ms').as('at'))
+      .where('state', '=', 'pending').where('run_at_ms', '>', this.clock.nowMs()).executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  }
+
   private fenced(job: ClaimedJob) {
     return this.db.updateTable('jobs').where('id', '=', job.id).where('state', '=', 'running')
       .where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt);
