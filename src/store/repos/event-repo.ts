@@ -4,9 +4,12 @@
  * the HTTP answer. Insert-or-ignore, never check-then-set: a redelivery finds
  * the key taken and creates nothing (STYLE habits 1 and 2).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
 import type { Database } from '../schema.ts';
+
+/** Most events one group commit takes. */
+const GROUP_COMMIT_MAX = 256;
 
 export interface NewJob {
   kind: string;
@@ -38,33 +41,88 @@ export class EventRepo {
     private readonly clock: Clock,
   ) {}
 
-  async record(input: RecordEventInput): Promise<RecordEventResult> {
-    const now = this.clock.nowMs();
-    return this.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('events')
-        .values({ source: input.source, kind: input.kind, dedupe_key: input.dedupeKey, raw: input.raw, received_at_ms: now })
-        .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) return { duplicate: true, eventId: null, jobIds: [] };
-      const eventId = Number(inserted.id);
-      const jobIds: number[] = [];
-      for (const job of input.jobs) {
-        const row = await trx
-          .insertInto('jobs')
-          .values({
-            kind: job.kind, conversation_key: job.conversationKey, resource_key: job.resourceKey ?? null,
-            payload: JSON.stringify(job.payload ?? null), state: 'pending', attempts: 0, run_at_ms: job.runAtMs ?? now,
-            locked_by: null, lease_until_ms: null, last_error_code: null, last_error: null, last_response: null,
-            event_id: eventId, created_at_ms: now, updated_at_ms: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        jobIds.push(Number(row.id));
-      }
-      return { duplicate: false, eventId, jobIds };
+  private readonly waiting: Array<{ input: RecordEventInput; resolve: (r: RecordEventResult) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
+  private flushing = false;
+
+  /**
+   * Stores the event and its jobs atomically. Without a transaction, concurrent
+   * calls are grouped: everything that arrived in the same turn of the event
+   * loop (or while the previous group was committing) commits in ONE
+   * transaction, each event still insert-or-ignore on its own key, and each
+   * caller resolves only after that commit (group commit: intake pays one
+   * commit per group, not per request). With `trx`, it joins that transaction.
+   */
+  record(input: RecordEventInput, trx?: Transaction<Database>): Promise<RecordEventResult> {
+    if (trx) return this.recordIn(trx, input);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, GROUP_COMMIT_MAX);
+        try {
+          const results = await this.db.transaction().execute(async (trx) => {
+            const out: RecordEventResult[] = [];
+            for (const w of group) out.push(await this.recordIn(trx, w.input));
+            return out;
+          });
+          group.forEach((w, i) => w.resolve(results[i] as RecordEventResult));
+        } catch (err) {
+          // One bad event must not fail the others: retry each alone.
+          if (group.length === 1) {
+            group[0]?.reject(err);
+            continue;
+          }
+          for (const w of group) {
+            await this.db.transaction().execute((trx) => this.recordIn(trx, w.input)).then(w.resolve, w.reject);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async recordIn(trx: Transaction<Database>, input: RecordEventInput): Promise<RecordEventResult> {
+    const now = this.clock.nowMs();
+    const inserted = await trx
+      .insertInto('events')
+      .values({ source: input.source, kind: input.kind, dedupe_key: input.dedupeKey, raw: input.raw, received_at_ms: now })
+      .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return { duplicate: true, eventId: null, jobIds: [] };
+    const eventId = Number(inserted.id);
+    const jobIds: number[] = [];
+    for (const job of input.jobs) {
+      const row = await trx
+        .insertInto('jobs')
+        .values({
+          kind: job.kind, conversation_key: job.conversationKey, resource_key: job.resourceKey ?? null,
+          payload: JSON.stringify(job.payload ?? null), state: 'pending', attempts: 0, run_at_ms: job.runAtMs ?? now,
+          locked_by: null, lease_until_ms: null, last_error_code: null, last_error: null, last_response: null,
+          event_id: eventId, created_at_ms: now, updated_at_ms: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      jobIds.push(Number(row.id));
+    }
+    return { duplicate: false, eventId, jobIds };
   }
 
   async count(source?: string): Promise<number> {
