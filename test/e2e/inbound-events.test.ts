@@ -126,8 +126,11 @@ for (const engine of testEngines()) {
         return j?.state === 'done' ? j : undefined;
       });
       assert.equal(job.state, 'done');
-      const journaled = await store.db.selectFrom('journal').select('request_body').where('endpoint', '=', '/max/webhook/:botId').execute();
-      assert.ok(journaled.some((r) => (r.request_body ?? '').includes('future_feature')));
+      const journaled = await until(async () => {
+        const rows = await store.db.selectFrom('journal').select(['message_id', 'status']).where('endpoint', '=', '/max/webhook/:botId').execute();
+        return rows.find((r) => r.message_id === event.dedupe_key);
+      });
+      assert.equal(journaled.status, 200);
     });
 
     test('pending messages of a line are coalesced into few send.messages calls, each conversation in order', async () => {

@@ -11,7 +11,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseJsonKeepingBigIntegers } from '../../domain/big-json.ts';
 import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
 import type { JournalWriter } from '../../domain/ports.ts';
-import { redactText } from '../../journal/redact.ts';
 import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import { HttpError } from '../http-errors.ts';
@@ -71,17 +70,21 @@ export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync
       const update = parseUpdate(raw);
       const chatId = maxChatIdOf(update);
       const own = isOwnMessage(update, bot.userId);
+      const dedupeKey = maxDedupeKey(update, raw);
       const result = await options.events.record({
         source: `max:${bot.id}`,
         kind: String(update.update_type),
-        dedupeKey: maxDedupeKey(update, raw),
+        dedupeKey,
         raw,
         // The bot's own messages are stored (journal) but start no work.
         jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${bot.id}:${chatId ?? 'nochat'}`, payload: { botId: bot.id } }],
       });
-      await options.journal?.write({
+      // The body itself is the stored event (events.raw, found by this entry's message_id =
+      // its dedupe key); the journal records the exchange. Not awaited: the event is durable
+      // already, and the journal joins the next group insert.
+      void options.journal?.write({
         atMs: startedMs, side: 'max', direction: 'in', method: 'POST', endpoint: '/max/webhook/:botId', status: 200,
-        durationMs: options.nowMs() - startedMs, requestBody: redactText(raw) ?? undefined, botId: bot.id,
+        durationMs: options.nowMs() - startedMs, botId: bot.id, messageId: `${result.duplicate ? 'duplicate ' : ''}${dedupeKey}`,
       }).catch(() => undefined);
       if (!result.duplicate) options.onStored?.();
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });

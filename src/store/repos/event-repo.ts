@@ -4,9 +4,9 @@
  * the HTTP answer. Insert-or-ignore, never check-then-set: a redelivery finds
  * the key taken and creates nothing (STYLE habits 1 and 2).
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
-import type { Database } from '../schema.ts';
+import type { Database, JobsTable } from '../schema.ts';
 
 /** Most events one group commit takes. */
 const GROUP_COMMIT_MAX = 256;
@@ -76,11 +76,7 @@ export class EventRepo {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, GROUP_COMMIT_MAX);
         try {
-          const results = await this.db.transaction().execute(async (trx) => {
-            const out: RecordEventResult[] = [];
-            for (const w of group) out.push(await this.recordIn(trx, w.input));
-            return out;
-          });
+          const results = await this.db.transaction().execute((trx) => this.recordGroup(trx, group.map((w) => w.input)));
           group.forEach((w, i) => w.resolve(results[i] as RecordEventResult));
         } catch (err) {
           // One bad event must not fail the others: retry each alone.
@@ -96,6 +92,53 @@ export class EventRepo {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * A group in three statements: the events in one multi-row insert-or-ignore
+   * (RETURNING says which keys were new; a key twice in the group is new once),
+   * then all their jobs in one insert. Ids are assigned in VALUES order on both
+   * engines, so sorted job ids follow the inputs.
+   */
+  private async recordGroup(trx: Transaction<Database>, inputs: RecordEventInput[]): Promise<RecordEventResult[]> {
+    if (inputs.length === 1) return [await this.recordIn(trx, inputs[0] as RecordEventInput)];
+    const now = this.clock.nowMs();
+    const keyOf = (source: string, dedupeKey: string) => `${source}\u0000${dedupeKey}`;
+    const inserted = await trx.insertInto('events')
+      .values(inputs.map((i) => ({ source: i.source, kind: i.kind, dedupe_key: i.dedupeKey, raw: i.raw, received_at_ms: now })))
+      .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+      .returning(['id', 'source', 'dedupe_key'])
+      .execute();
+    const newIds = new Map(inserted.map((r) => [keyOf(r.source, r.dedupe_key), Number(r.id)]));
+    const results: RecordEventResult[] = [];
+    const jobRows: Array<{ index: number; values: Insertable<JobsTable> }> = [];
+    for (const [index, input] of inputs.entries()) {
+      const key = keyOf(input.source, input.dedupeKey);
+      const eventId = newIds.get(key);
+      if (eventId === undefined) {
+        results.push({ duplicate: true, eventId: null, jobIds: [] });
+        continue;
+      }
+      newIds.delete(key); // the same key again later in the group is a duplicate
+      results.push({ duplicate: false, eventId, jobIds: [] });
+      for (const job of input.jobs) {
+        jobRows.push({
+          index,
+          values: {
+            kind: job.kind, conversation_key: job.conversationKey, resource_key: job.resourceKey ?? null,
+            payload: JSON.stringify(job.payload ?? null), state: 'pending', attempts: 0, run_at_ms: job.runAtMs ?? now,
+            locked_by: null, lease_until_ms: null, last_error_code: null, last_error: null, last_response: null,
+            event_id: eventId, created_at_ms: now, updated_at_ms: now,
+          },
+        });
+      }
+    }
+    if (jobRows.length > 0) {
+      const ids = (await trx.insertInto('jobs').values(jobRows.map((r) => r.values)).returning('id').execute())
+        .map((r) => Number(r.id)).sort((a, b) => a - b);
+      jobRows.forEach((row, i) => results[row.index]?.jobIds.push(ids[i] as number));
+    }
+    return results;
   }
 
   private async recordIn(trx: Transaction<Database>, input: RecordEventInput): Promise<RecordEventResult> {
