@@ -4,9 +4,11 @@
  * not share its event loop), the app installed on the emulated portal over
  * HTTP exactly as in the sandbox.
  */
+import { existsSync } from 'node:fs';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../src/cli/sandbox.ts';
 import { startChild, freePort, type BenchChild } from './child-process.ts';
 
+const BUNDLE = 'dist/bench-bridge-server.mjs';
 export const BENCH_WEBHOOK_SECRET = 'bench_webhook_secret';
 const SECRET_KEY = 'bench-only-secret-key-0123456789';
 
@@ -35,7 +37,8 @@ export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Prom
     portals: [{ id: 'bench', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, limits: { drain_per_second: o.drainPerSecond, burst: o.burst } }],
     routes: [{ bot: '*', portal: 'bench' }],
   };
-  return startChild('bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) });
+  // Built by bench/run.ts (`npm run build`): the bridge runs as plain JS, as `npm start` runs it.
+  return startChild(existsSync(BUNDLE) ? BUNDLE : 'bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) });
 }
 
 /** Installs the app on the emulated portal (ONAPPINSTALL → the bridge) and waits until its events are bound. */

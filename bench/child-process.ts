@@ -14,7 +14,9 @@ export interface BenchChild {
 export async function startChild(script: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000): Promise<BenchChild> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the child (to find where its time goes).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  // A built bundle (.mjs) runs on plain Node, as `npm start` does; sources run through tsx.
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...loader, script], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

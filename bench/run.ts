@@ -11,6 +11,7 @@
  * `--quick` shrinks every count (a smoke run, not figures to quote).
  * The bridge runs in a child process; the emulators and the load in this one.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { measureIntake } from './http-intake.ts';
 import { measureInboundLatency } from './latency.ts';
 
 const quick = process.argv.includes('--quick');
+// The bridge runs from the same bundle `npm start` builds.
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const n = (full: number, small: number) => (quick ? small : full);
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));

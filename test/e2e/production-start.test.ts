@@ -3,8 +3,8 @@
  * starts, subscribes its webhook at MAX, answers /health, and stops on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,12 @@ test('production mode starts, subscribes at MAX and stops cleanly', async () => 
   const b24 = await startBitrix24Emulator({ apps: [{ clientId: 'local.prod', clientSecret: 'prod-secret' }] });
   const dir = mkdtempSync(join(tmpdir(), 'bridge-prod-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
+  // What `npm start` runs: the esbuild bundle on plain Node (built inside the project, so
+  // its package imports resolve from node_modules; a directory of this test's own).
+  mkdirSync('.data', { recursive: true });
+  const dist = mkdtempSync(join('.data', 'dist-'));
+  execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', dist]);
+  const child = spawn(process.execPath, ['--enable-source-maps', join(dist, 'start.mjs')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -53,5 +58,6 @@ test('production mode starts, subscribes at MAX and stops cleanly', async () => 
     await max.close();
     await b24.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dist, { recursive: true, force: true });
   }
 });
