@@ -25,6 +25,7 @@ import type { Store } from '../store/open-store.ts';
 import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
+import { findMissed, type CatchUpWindow } from './catch-up.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
@@ -37,6 +38,8 @@ export interface InboundDeps {
   max: MaxClient;
   /** The line a bot's new conversations go to (active or paused); null before the portal's setup. */
   routeFor: (botId: string) => Promise<Route | null>;
+  /** Catch-up after a restart (catch-up.ts); absent = off. */
+  catchUp?: { window: CatchUpWindow; windowMs: number };
   /** The line flush's reorder window: the flush job is queued to run when the item may go. */
   reorderWindowMs?: number;
   /** Files re-hosted for the line: `message.files` items for a MAX message, or none. */
@@ -82,19 +85,55 @@ function sortKeyOfUpdate(update: Json): string {
   return sortKeyOf(String(update.timestamp ?? 0));
 }
 
-function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json): OnComplete {
+function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, sortKey = sortKeyOfUpdate(ctx.update)): OnComplete {
   return async (trx) => {
     await ctx.deps.store.outbox.enqueue([{
-      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey: sortKeyOfUpdate(ctx.update), item,
+      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey, item,
     }], ctx.portalId, trx, ctx.deps.reorderWindowMs ?? 0);
   };
 }
 
+type Files = Array<{ url: string; name: string }>;
+
 /** Queues one message into the line as written by `user`. */
-function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Array<{ url: string; name: string }> = []): OnComplete {
+function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Files = [], sortKey?: string): OnComplete {
   const message: Json = { id: messageId, date: Math.floor(dateMs / 1000), text: text || (files.length > 0 ? '' : ' ') };
   if (files.length > 0) message.files = files;
-  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } });
+  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } }, sortKey);
+}
+
+/** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
+async function clientMessage(ctx: Ctx, message: Json, sortKey: string): Promise<OnComplete> {
+  const mid = String((message.body as Json).mid);
+  const files = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? [];
+  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files, sortKey);
+  return async (trx) => {
+    await send(trx);
+    await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, sortKey, trx);
+  };
+}
+
+/**
+ * After a restart: client messages MAX has not (re)delivered yet go first, each
+ * stored under its own dedupe key so the later retry is a duplicate (catch-up.ts).
+ */
+async function missedBefore(ctx: Ctx, sortKey: string): Promise<OnComplete[]> {
+  const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id)) ?? null;
+  if (start === null || !ctx.deps.catchUp) return [];
+  const missed = await findMissed({ store: ctx.deps.store, max: ctx.deps.max, botId: ctx.conversation.botId },
+    ctx.conversation.maxChatId, ctx.conversation.lastInboundKey, sortKey, start - ctx.deps.catchUp.windowMs);
+  const steps: OnComplete[] = [];
+  for (const m of missed) {
+    const queueIt = await clientMessage(ctx, m.message, m.sortKey);
+    const raw = JSON.stringify({ update_type: 'message_created', timestamp: m.message.timestamp, message: m.message, recovered_from: 'history' });
+    steps.push(async (trx) => {
+      const recorded = await ctx.deps.store.events.record({
+        source: `max:${ctx.conversation.botId}`, kind: 'message_created', dedupeKey: `message:${String((m.message.body as Json).mid)}`, raw, jobs: [],
+      }, trx);
+      if (!recorded.duplicate) await queueIt(trx);
+    });
+  }
+  return steps;
 }
 
 /** A line for the operator about the chat itself (group events), from the acting user. */
@@ -114,8 +153,8 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const message = ctx.update.message as Json;
     const mid = String((message.body as Json).mid);
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
-    const files = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? [];
-    return sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files);
+    const sortKey = sortKeyOfUpdate(ctx.update);
+    return both(...(await missedBefore(ctx, sortKey)), await clientMessage(ctx, message, sortKey));
   },
   async message_edited(ctx) {
     const message = ctx.update.message as Json;

@@ -19,6 +19,7 @@ import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
+import { CatchUpWindow } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { lineOf, setupHandler } from './setup.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
@@ -76,14 +77,21 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
     return { portalId: route.portal, lineId: line.lineId };
   };
+  const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
+  await catchUpWindow.recordStart();
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
   const runner = new JobRunner({
     store, workerId: `bridge-${process.pid}-${randomBytes(3).toString('hex')}`, clock, concurrency: config.workers.concurrency,
+    // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
+    resourceLeases: store.engine === 'postgres',
     handlers: {
       [MAX_UPDATE_JOB]: async (job, ctx) => {
         const botId = (job.payload as { botId: string }).botId;
         const max = bots.get(botId)?.client as MaxClient;
-        return inboundHandler({ store, max, routeFor, reorderWindowMs: config.workers.line_reorder_window_ms })(job, ctx);
+        return inboundHandler({
+          store, max, routeFor, reorderWindowMs: config.workers.line_reorder_window_ms,
+          catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
+        })(job, ctx);
       },
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,

@@ -102,6 +102,11 @@ export const configShapeSchema = z.object({
   max: z.object({
     api_url: serviceUrl.default(DEFAULT_MAX_API_URL),
     updates: z.enum(['webhook', 'polling']).default('webhook'),
+    /**
+     * After any bridge process starts, for this long the first message of each conversation
+     * reads the chat's recent history to take messages MAX has not redelivered yet, in order.
+     */
+    catchup_window_ms: z.number().int().min(0).max(86_400_000).default(600_000),
   }).strict().prefault({}),
   /** Defaults for every portal that does not set its own (one app installed on several portals). */
   bitrix24: z.object({

@@ -119,7 +119,7 @@ const unfinishedJobIndexes: Migration = {
  */
 const lineOutbox: Migration = {
   id: 3,
-  name: 'line outbox and client profile',
+  name: 'line outbox, client profile, catch-up state',
   async up(db, engine) {
     await db.schema.createTable('line_outbox').addColumn('id', serialId(engine), idColumn(engine))
       .addColumn('line_ref', 'text', (c) => c.notNull()).addColumn('conversation_id', 'text', (c) => c.notNull())
@@ -131,6 +131,11 @@ const lineOutbox: Migration = {
     await db.schema.createIndex('line_outbox_pending_idx').on('line_outbox').columns(['line_ref', 'id'])
       .where(sql.ref('state'), '=', 'pending').execute();
     await db.schema.alterTable('conversations').addColumn('profile_json', 'text').execute();
+    // The sort key of the latest client message queued for the line (catch-up after a restart).
+    await db.schema.alterTable('conversations').addColumn('last_inbound_key', 'text').execute();
+    // Small shared facts of the running bridge (e.g. when a process last started).
+    await db.schema.createTable('bridge_meta').addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull()).execute();
   },
 };
 

@@ -12,6 +12,7 @@ import { EventRepo } from './repos/event-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
+import { MetaRepo } from './repos/meta-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 
@@ -35,6 +36,7 @@ export interface Store {
   journal: JournalRepo;
   conversations: ConversationRepo;
   outbox: OutboxRepo;
+  meta: MetaRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     journal: new JournalRepo(db),
     conversations: new ConversationRepo(db, options.clock),
     outbox: new OutboxRepo(db, engine, options.clock),
+    meta: new MetaRepo(db, options.clock),
     box,
     close: () => opened.close(),
   };

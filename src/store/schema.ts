@@ -66,6 +66,8 @@ export interface ConversationsTable {
   bitrix_session_id: string | null;
   /** The client's profile for the line (avatar, profile link), read once from MAX. */
   profile_json: string | null;
+  /** Sort key (MAX time, seq) of the latest client message queued for the line. */
+  last_inbound_key: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -78,6 +80,12 @@ export interface MessagesTable {
   bitrix_message_id: string | null;
   state: string;
   created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface BridgeMetaTable {
+  key: string;
+  value: string;
   updated_at_ms: number;
 }
 
@@ -168,6 +176,7 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   line_outbox: LineOutboxTable;
+  bridge_meta: BridgeMetaTable;
   events: EventsTable;
   jobs: JobsTable;
   journal: JournalTable;

@@ -19,6 +19,8 @@ export interface ConversationRow {
   bitrixChatId: string | null;
   /** The client's profile (avatar, profile link) once read from MAX; null before. */
   profile: ClientProfile | null;
+  /** Sort key of the latest client message queued for the line; null before the first. */
+  lastInboundKey: string | null;
 }
 
 export interface ClientProfile {
@@ -37,11 +39,12 @@ export class ConversationRepo {
     const id = `${input.botId}:${input.maxChatId}`;
     await db.insertInto('conversations').values({
       id, bot_id: input.botId, max_chat_id: input.maxChatId, max_user_id: input.maxUserId, line_ref: input.lineRef, state: 'active',
-      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, created_at_ms: now, updated_at_ms: now,
+      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, last_inbound_key: null, created_at_ms: now, updated_at_ms: now,
     }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).execute();
     const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state, bitrixChatId: row.bitrix_chat_id,
       profile: row.profile_json ? JSON.parse(row.profile_json) as ClientProfile : null,
+      lastInboundKey: row.last_inbound_key,
     };
   }
 
@@ -51,6 +54,12 @@ export class ConversationRepo {
 
   async setProfile(id: string, profile: ClientProfile, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ profile_json: JSON.stringify(profile), updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
+  }
+
+  /** Moves the conversation's "latest client message" mark forward (never back). */
+  async advanceInboundKey(id: string, sortKey: string, db: Db = this.db): Promise<void> {
+    await db.updateTable('conversations').set({ last_inbound_key: sortKey })
+      .where('id', '=', id).where((eb) => eb.or([eb('last_inbound_key', 'is', null), eb('last_inbound_key', '<', sortKey)])).execute();
   }
 
   /** The latest start payload (deep link, UTM) is the conversation's source. */

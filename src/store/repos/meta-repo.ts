@@ -1,0 +1,21 @@
+/** Small shared facts of the running bridge, one row per key (e.g. when a process last started). */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import type { Database } from '../schema.ts';
+
+export class MetaRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async set(key: string, value: string): Promise<void> {
+    const now = this.clock.nowMs();
+    await this.db.insertInto('bridge_meta').values({ key, value, updated_at_ms: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at_ms: now })).execute();
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.db.selectFrom('bridge_meta').select('value').where('key', '=', key).executeTakeFirst())?.value ?? null;
+  }
+}
