@@ -6,6 +6,7 @@
  * - each paused line: `imconnector.status`; re-activated when the connector is
  *   registered and the line exists, reported on /health otherwise.
  */
+import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { Store } from '../store/open-store.ts';
@@ -29,9 +30,15 @@ export interface MaintenanceReport {
 async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport, force: boolean): Promise<void> {
   const ours = `${deps.publicUrl}/max/webhook/${bot.id}`;
   const { subscriptions } = await bot.client.getSubscriptions();
-  // At start always subscribe: the same URL again replaces its secret and update types.
-  if (force || !subscriptions.some((s) => s.url === ours)) {
+  // MAX does not show a subscription's secret, so what we last subscribed with is remembered
+  // (as a hash). At start, subscribe again only when the URL, the update types or the secret
+  // changed: re-subscribing an unchanged URL gains nothing and might drop MAX's pending retries.
+  const fingerprint = createHash('sha256').update(JSON.stringify([ours, [...deps.updateTypes].sort(), bot.secret])).digest('hex');
+  const metaKey = `subscription:${bot.id}`;
+  const unchanged = force ? (await deps.store.meta.get(metaKey)) === fingerprint : true;
+  if (!subscriptions.some((s) => s.url === ours) || !unchanged) {
     await bot.client.subscribe(ours, deps.updateTypes, bot.secret);
+    await deps.store.meta.set(metaKey, fingerprint);
     report.resubscribed.push(bot.id);
   }
   for (const s of subscriptions) {
