@@ -23,6 +23,8 @@ export interface MaxEmulatorSettings {
   /** Dialog messages without a keyboard can be edited for 7 days. */
   editWindowMs: number;
   duplicateDeliveryRate: number;
+  /** A redelivered update comes 1…N extra times (at random moments within ~2 s, scaled). */
+  duplicateDeliveryMaxCopies: number;
   reorderRetries: boolean;
   /** When true, subscription URLs must be https on port 443 like the real service. */
   strictWebhookUrls: boolean;

@@ -37,7 +37,11 @@ export class UpdateDelivery {
     for (const sub of subs) {
       if (sub.updateTypes && !sub.updateTypes.includes(logged.update.update_type)) continue;
       this.schedule(sub, logged, 0, 0);
-      if (this.ctx.random() < this.ctx.settings.duplicateDeliveryRate) this.schedule(sub, logged, 0, 5);
+      // A redelivered update: MAX sends it again when it did not see our 200 in time.
+      if (this.ctx.random() < this.ctx.settings.duplicateDeliveryRate) {
+        const copies = 1 + Math.floor(this.ctx.random() * Math.max(1, this.ctx.settings.duplicateDeliveryMaxCopies));
+        for (let i = 0; i < copies; i++) this.schedule(sub, logged, 0, 5 + Math.floor(this.ctx.random() * this.ctx.scaled(2_000)));
+      }
     }
   }
 

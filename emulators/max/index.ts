@@ -56,6 +56,7 @@ export const DEFAULT_MAX_SETTINGS: MaxEmulatorSettings = {
   webhookFailureWindowMs: 8 * 3_600_000,
   editWindowMs: 7 * 86_400_000,
   duplicateDeliveryRate: 0,
+  duplicateDeliveryMaxCopies: 1,
   reorderRetries: false,
   strictWebhookUrls: false,
 };

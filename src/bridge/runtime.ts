@@ -63,6 +63,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
+    timeoutMs: p.request_timeout_ms,
   })]));
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.

@@ -62,6 +62,8 @@ export const portalSchema = z.object({
   limits: limitsSchema.optional(),
   /** The Open Line to use; when absent a line named "MAX" is found or created. */
   line_id: lineId.optional(),
+  /** Give up on one REST request after this long (Bitrix24 cuts requests at 60 s). Default 55 000. */
+  request_timeout_ms: z.number().int().min(1_000).max(60_000).optional(),
 }).strict();
 
 /** A route sends new conversations of a bot to a portal's line; a routing issue adds conditions here. */
@@ -151,6 +153,7 @@ function complete(shape: Shape) {
       plan,
       limits: p.limits ?? { ...PLAN_LIMITS[plan] },
       line_id: p.line_id ?? bitrix24.line_id,
+      request_timeout_ms: p.request_timeout_ms ?? 55_000,
     };
   });
   const only = portals.length === 1 ? portals[0] : undefined;
