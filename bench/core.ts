@@ -50,8 +50,9 @@ export async function measureCore(databaseUrl: string) {
   }
 }
 
-export async function postgresUrl(): Promise<{ url: string; stop: () => void }> {
-  const admin = process.env.BENCH_DATABASE_URL;
+/** A fresh database on `adminUrl` (default BENCH_DATABASE_URL), or on a throwaway server from the installed binaries. */
+export async function postgresUrl(adminUrlGiven = process.env.BENCH_DATABASE_URL): Promise<{ url: string; stop: () => void }> {
+  const admin = adminUrlGiven;
   const server = admin ? null : await startPostgresServer();
   const adminUrl = admin ?? server!.url;
   const name = `bench_${randomBytes(4).toString('hex')}`;

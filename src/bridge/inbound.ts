@@ -40,8 +40,6 @@ export interface InboundDeps {
   routeFor: (botId: string) => Promise<Route | null>;
   /** Catch-up after a restart (catch-up.ts); absent = off. */
   catchUp?: { window: CatchUpWindow; windowMs: number };
-  /** The line flush's reorder window: the flush job is queued to run when the item may go. */
-  reorderWindowMs?: number;
   /** Files re-hosted for the line: `message.files` items for a MAX message, or none. */
   filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<Array<{ url: string; name: string }>>;
 }
@@ -54,6 +52,8 @@ interface Ctx {
   lineRef: string;
   conversation: ConversationRow;
   update: Json;
+  /** When the bridge received the update (its event's time). */
+  arrivedMs: number;
 }
 
 function fullName(user: Json | undefined): string {
@@ -77,39 +77,47 @@ function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null)
 }
 
 /** Where an update sits in its conversation: MAX time, then seq (webhooks may arrive out of order). */
-function sortKeyOfUpdate(update: Json): string {
-  const message = update.message as Json | undefined;
-  if (update.update_type === 'message_created' && message) {
-    return sortKeyOf(String(message.timestamp ?? update.timestamp), String((message.body as Json | undefined)?.seq ?? 0));
-  }
-  return sortKeyOf(String(update.timestamp ?? 0));
+interface Place {
+  sortKey: string;
+  tsMs: number;
 }
 
-function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, sortKey = sortKeyOfUpdate(ctx.update)): OnComplete {
+function placeOfMessage(message: Json, fallbackTs: unknown): Place {
+  const ts = String(message.timestamp ?? fallbackTs ?? 0);
+  return { sortKey: sortKeyOf(ts, String((message.body as Json | undefined)?.seq ?? 0)), tsMs: Number(ts) };
+}
+
+function placeOfUpdate(update: Json): Place {
+  const message = update.message as Json | undefined;
+  if (update.update_type === 'message_created' && message) return placeOfMessage(message, update.timestamp);
+  return { sortKey: sortKeyOf(String(update.timestamp ?? 0)), tsMs: Number(update.timestamp ?? 0) };
+}
+
+function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, place = placeOfUpdate(ctx.update)): OnComplete {
   return async (trx) => {
     await ctx.deps.store.outbox.enqueue([{
-      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey, item,
-    }], ctx.portalId, trx, ctx.deps.reorderWindowMs ?? 0);
+      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey: place.sortKey, tsMs: place.tsMs, arrivedMs: ctx.arrivedMs, item,
+    }], ctx.portalId, trx);
   };
 }
 
 type Files = Array<{ url: string; name: string }>;
 
 /** Queues one message into the line as written by `user`. */
-function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Files = [], sortKey?: string): OnComplete {
+function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Files = [], place?: Place): OnComplete {
   const message: Json = { id: messageId, date: Math.floor(dateMs / 1000), text: text || (files.length > 0 ? '' : ' ') };
   if (files.length > 0) message.files = files;
-  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } }, sortKey);
+  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } }, place);
 }
 
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
-async function clientMessage(ctx: Ctx, message: Json, sortKey: string): Promise<OnComplete> {
+async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnComplete> {
   const mid = String((message.body as Json).mid);
   const files = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? [];
-  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files, sortKey);
+  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files, place);
   return async (trx) => {
     await send(trx);
-    await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, sortKey, trx);
+    await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);
   };
 }
 
@@ -124,7 +132,7 @@ async function missedBefore(ctx: Ctx, sortKey: string): Promise<OnComplete[]> {
     ctx.conversation.maxChatId, ctx.conversation.lastInboundKey, sortKey, start - ctx.deps.catchUp.windowMs);
   const steps: OnComplete[] = [];
   for (const m of missed) {
-    const queueIt = await clientMessage(ctx, m.message, m.sortKey);
+    const queueIt = await clientMessage(ctx, m.message, placeOfMessage(m.message, ctx.update.timestamp));
     const raw = JSON.stringify({ update_type: 'message_created', timestamp: m.message.timestamp, message: m.message, recovered_from: 'history' });
     steps.push(async (trx) => {
       const recorded = await ctx.deps.store.events.record({
@@ -153,8 +161,8 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const message = ctx.update.message as Json;
     const mid = String((message.body as Json).mid);
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
-    const sortKey = sortKeyOfUpdate(ctx.update);
-    return both(...(await missedBefore(ctx, sortKey)), await clientMessage(ctx, message, sortKey));
+    const place = placeOfUpdate(ctx.update);
+    return both(...(await missedBefore(ctx, place.sortKey)), await clientMessage(ctx, message, place));
   },
   async message_edited(ctx) {
     const message = ctx.update.message as Json;
@@ -270,6 +278,6 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     conversation = await ensureProfile(deps, conversation);
     // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
     const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
-    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update });
+    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms) });
   };
 }

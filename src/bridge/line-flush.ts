@@ -26,17 +26,14 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
+import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
+import { ReorderWatermark } from './reorder-watermark.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
 /** How long a flush waits for its batch to fill when the bucket is filling. */
 export const DEFAULT_LINGER_MS = 150;
-/**
- * MAX may deliver webhooks concurrently, so a client's second message can reach
- * us a few ms before the first. Fresh items wait this long so such pairs are
- * put back in MAX order (timestamp, seq). Retries that come much later cannot be
- * reordered by any window; they go when they come.
- */
-export const DEFAULT_REORDER_WINDOW_MS = 50;
+/** The longest a client's item is held for an earlier message still in flight (reorder-watermark.ts). */
+export const DEFAULT_REORDER_WINDOW_MS = 1_000;
 /** How many pending items a flush looks at to build one batch. */
 const SCAN_LIMIT = 500;
 
@@ -55,7 +52,7 @@ export interface LineFlushDeps {
   pauseLine: (portalId: string, lineId: number, reason: string) => Promise<void>;
   maxItemsPerCall?: number;
   lingerMs?: number;
-  /** How long a fresh item waits for earlier messages of its conversation that may still be in flight. */
+  /** The longest a fresh item waits for earlier messages of its conversation still in flight (the watermark's cap). */
   reorderWindowMs?: number;
 }
 
@@ -67,10 +64,10 @@ export interface BatchPlan {
 
 /**
  * The next batch: one method; within a conversation items go in MAX order
- * (sort key), and an item younger than the reorder window holds its
- * conversation back (an earlier message may still be on its way to us).
+ * (sort key), and an item not yet eligible (the reorder watermark) holds its
+ * conversation back: an earlier message may still be on its way to us.
  */
-export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, reorderWindowMs = 0): BatchPlan {
+export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, eligibleAt: (row: PendingOutboxRow) => number = () => 0): BatchPlan {
   const byConversation = new Map<string, PendingOutboxRow[]>();
   for (const row of rows) {
     const list = byConversation.get(row.conversationId);
@@ -83,7 +80,7 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
   for (const list of byConversation.values()) {
     list.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.id - b.id));
     for (const row of list) {
-      const eligibleAtMs = row.createdAtMs + reorderWindowMs;
+      const eligibleAtMs = eligibleAt(row);
       if (eligibleAtMs > nowMs) {
         nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
         break;
@@ -121,7 +118,7 @@ function refusalText(err: BridgeError): string {
 export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
-  const reorderWindowMs = deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
+  const watermark = new ReorderWatermark(deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS);
   return async (job, ctx) => {
     const { lineRef, portalId } = job.payload as { lineRef: string; portalId: string };
     const lineId = Number(lineRef.slice(portalId.length + 1));
@@ -129,7 +126,15 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
-    const planNow = async () => pickBatch(await deps.store.outbox.pending(lineRef, SCAN_LIMIT), maxItems, deps.clock.nowMs(), reorderWindowMs);
+    const planNow = async () => {
+      const rows = await deps.store.outbox.pending(lineRef, SCAN_LIMIT);
+      const nowMs = deps.clock.nowMs();
+      watermark.observe(lineRef, rows, nowMs);
+      // A conversation whose next MAX update is stored but not processed yet may be about to
+      // queue an earlier message (it arrived late): its items wait for it (up to the cap).
+      const busy = await deps.store.outbox.busyConversations([...new Set(rows.map((r) => r.conversationId))], MAX_UPDATE_JOB, (id) => `max:${id}`);
+      return pickBatch(rows, maxItems, nowMs, (row) => (busy.has(row.conversationId) ? watermark.heldAtMostUntilMs(row) : watermark.eligibleAtMs(lineRef, row)));
+    };
     // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
     const later = (at: number | null): OnComplete => async (trx) => {
       if (at !== null) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx, at);

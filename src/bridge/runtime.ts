@@ -90,7 +90,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const botId = (job.payload as { botId: string }).botId;
         const max = bots.get(botId)?.client as MaxClient;
         return inboundHandler({
-          store, max, routeFor, reorderWindowMs: config.workers.line_reorder_window_ms,
+          store, max, routeFor,
           catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
         })(job, ctx);
       },

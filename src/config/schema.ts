@@ -91,8 +91,8 @@ export const configShapeSchema = z.object({
     line_batch_max: portCount.min(1).max(200).default(50),
     /** How long a line's flush waits for its batch to fill when the portal's limit is under pressure. */
     line_linger_ms: z.number().int().min(0).max(5_000).default(150),
-    /** How long a fresh client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently). */
-    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(50),
+    /** The longest a client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently); the wait itself adapts to observed delivery delays. */
+    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(1_000),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),

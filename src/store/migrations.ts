@@ -124,7 +124,8 @@ const lineOutbox: Migration = {
     await db.schema.createTable('line_outbox').addColumn('id', serialId(engine), idColumn(engine))
       .addColumn('line_ref', 'text', (c) => c.notNull()).addColumn('conversation_id', 'text', (c) => c.notNull())
       .addColumn('method', 'text', (c) => c.notNull()).addColumn('message_key', 'text', (c) => c.notNull())
-      .addColumn('sort_key', 'text', (c) => c.notNull()).addColumn('item_json', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('sort_key', 'text', (c) => c.notNull())
+      .addColumn('ts_ms', 'bigint', (c) => c.notNull()).addColumn('arrived_ms', 'bigint', (c) => c.notNull()).addColumn('item_json', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
       .addColumn('result_json', 'text').addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('line_outbox_item_unique', ['conversation_id', 'method', 'message_key']).execute();

@@ -100,6 +100,9 @@ export interface LineOutboxTable {
   message_key: string;
   /** Order within the conversation: MAX timestamp (ms) then seq, zero-padded; webhooks may arrive out of order. */
   sort_key: string;
+  /** MAX's time of the update, and when the bridge received it: their difference is the delivery delay. */
+  ts_ms: number;
+  arrived_ms: number;
   item_json: string;
   state: 'pending' | 'sent' | 'rejected';
   result_json: string | null;

@@ -26,6 +26,9 @@ export interface OutboxItem {
   messageKey: string;
   /** See sortKeyOf. */
   sortKey: string;
+  /** MAX's time of the update and when the bridge received it (the reorder watermark uses both). */
+  tsMs: number;
+  arrivedMs: number;
   item: Record<string, unknown>;
 }
 
@@ -36,6 +39,8 @@ export interface PendingOutboxRow {
   messageKey: string;
   sortKey: string;
   createdAtMs: number;
+  tsMs: number;
+  arrivedMs: number;
   item: Record<string, unknown>;
 }
 
@@ -60,40 +65,57 @@ export class OutboxRepo {
   ) {}
 
   /** Queues items (idempotent) and makes sure the line has a pending flush job. */
-  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>, flushDelayMs = 0): Promise<void> {
+  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>): Promise<void> {
     const now = this.clock.nowMs();
     const lines = new Set<string>();
     for (const i of items) {
       await trx.insertInto('line_outbox').values({
-        line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey, sort_key: i.sortKey,
+        line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey, sort_key: i.sortKey, ts_ms: i.tsMs, arrived_ms: i.arrivedMs,
         item_json: JSON.stringify(i.item), state: 'pending', result_json: null, created_at_ms: now, updated_at_ms: now,
       }).onConflict((oc) => oc.columns(['conversation_id', 'method', 'message_key']).doNothing()).execute();
       lines.add(i.lineRef);
     }
-    for (const lineRef of lines) await this.ensureFlushJob(lineRef, portalId, trx, now + flushDelayMs);
+    for (const lineRef of lines) await this.ensureFlushJob(lineRef, portalId, trx);
   }
 
-  /** Inserts a flush job for the line unless one is pending (not yet running). */
+  /**
+   * Makes sure a flush job for the line is pending and due by `runAtMs` (default
+   * now): inserts one, or brings a pending one's start forward.
+   */
   async ensureFlushJob(lineRef: string, portalId: string, trx: Db, runAtMs?: number): Promise<void> {
     const key = lineFlushKey(lineRef);
-    let q = trx.selectFrom('jobs').select('id').where('conversation_key', '=', key).where('state', '=', 'pending').limit(1);
-    if (this.engine === 'postgres') q = q.forUpdate();
-    if (await q.executeTakeFirst()) return;
     const now = this.clock.nowMs();
+    const due = runAtMs ?? now;
+    let q = trx.selectFrom('jobs').select(['id', 'run_at_ms']).where('conversation_key', '=', key).where('state', '=', 'pending').limit(1);
+    if (this.engine === 'postgres') q = q.forUpdate();
+    const pending = await q.executeTakeFirst();
+    if (pending) {
+      if (Number(pending.run_at_ms) > due) await trx.updateTable('jobs').set({ run_at_ms: due }).where('id', '=', pending.id).execute();
+      return;
+    }
     await trx.insertInto('jobs').values({
       kind: LINE_FLUSH_JOB, conversation_key: key, resource_key: `portal:${portalId}`, payload: JSON.stringify({ lineRef, portalId }),
-      state: 'pending', attempts: 0, run_at_ms: runAtMs ?? now, locked_by: null, lease_until_ms: null, last_error_code: null,
+      state: 'pending', attempts: 0, run_at_ms: due, locked_by: null, lease_until_ms: null, last_error_code: null,
       last_error: null, last_response: null, event_id: null, created_at_ms: now, updated_at_ms: now,
     }).execute();
   }
 
+  /** Conversations among these with inbound work not yet done (their next item is not queued yet). */
+  async busyConversations(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const byKey = new Map(conversationIds.map((id) => [keyOf(id), id]));
+    const rows = await this.db.selectFrom('jobs').select('conversation_key').distinct()
+      .where('conversation_key', 'in', [...byKey.keys()]).where('state', 'in', ['pending', 'running']).where('kind', '=', jobKind).execute();
+    return new Set(rows.map((r) => byKey.get(r.conversation_key) as string));
+  }
+
   /** The oldest pending items of a line, in queue order. */
   async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
-    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'item_json'])
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({
       id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
-      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
+      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
     }));
   }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pickBatch } from '../../../src/bridge/line-flush.ts';
+import { ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
 let nextId = 1;
 function row(conversationId: string, method: OutboxMethod, tsMs: number, createdAtMs = 0, seq = 0): PendingOutboxRow {
-  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, item: {} };
+  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tsMs, arrivedMs: createdAtMs, item: {} };
 }
 
 test('a batch takes one method and never lets an item overtake an earlier one of its conversation', () => {
@@ -35,11 +36,30 @@ test('the batch is capped and chat renames go one per call', () => {
   assert.equal(pickBatch(renames, 50).batch.length, 1);
 });
 
-test('a fresh item holds its conversation back for the reorder window; others go', () => {
+test('an item not yet eligible holds its conversation back; others go', () => {
   const fresh = row('a', 'send', 5, 1_000);
   const olderOfB = row('b', 'send', 1, 900);
-  const plan = pickBatch([fresh, olderOfB], 50, 1_050, 100);
+  const eligibleAt = (r: PendingOutboxRow) => r.createdAtMs + 100;
+  const plan = pickBatch([fresh, olderOfB], 50, 1_050, eligibleAt);
   assert.deepEqual(plan.batch.map((r) => r.id), [olderOfB.id]);
   assert.equal(plan.nextEligibleAtMs, 1_100);
-  assert.deepEqual(pickBatch([fresh], 50, 1_100, 100).batch.map((r) => r.id), [fresh.id]);
+  assert.deepEqual(pickBatch([fresh], 50, 1_100, eligibleAt).batch.map((r) => r.id), [fresh.id]);
+});
+
+test('the watermark holds an item as long as recent deliveries straggled, up to the cap, and ignores retries', () => {
+  const w = new ReorderWatermark(1_000);
+  const quick = { ...row('a', 'send', 10_000, 10_003), arrivedMs: 10_003 };
+  w.observe('L', [quick], 10_003);
+  assert.equal(w.eligibleAtMs('L', quick), 10_003, 'a quiet line: held only as long as its own delivery took');
+  const slow = { ...row('b', 'send', 10_010, 10_250), arrivedMs: 10_250 };
+  const retried = { ...row('c', 'send', 1_000, 10_260), arrivedMs: 10_260 };
+  w.observe('L', [slow, retried], 10_260);
+  assert.equal(w.maxDelayMs('L'), 240, 'the 9 s late retry is not learned from');
+  const next = { ...row('a', 'send', 10_300, 10_302), arrivedMs: 10_302 };
+  assert.equal(w.eligibleAtMs('L', next), 10_540, 'waits as long as the slowest recent delivery');
+  assert.ok(w.eligibleAtMs('L', retried) <= 10_260, 'a late retry goes at once');
+  const capped = new ReorderWatermark(100);
+  capped.observe('L', [slow], 10_260);
+  assert.ok(capped.eligibleAtMs('L', next) <= next.arrivedMs, 'nothing learned above the cap: goes at once');
+  assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next), 0, 'cap 0: off');
 });

@@ -1,0 +1,271 @@
+/**
+ * One chaos run on one engine: both emulators and a front proxy in this
+ * process, the bridge as 1 (SQLite) or N (PostgreSQL) child processes built
+ * from the same bundle `npm start` runs. Clients write to the bots while
+ * operators answer; MAX redelivers updates 1–3 times and reorders its retries;
+ * the portal answers QUERY_LIMIT_EXCEEDED, 500s and never-answered requests at
+ * the given rates; bridge processes are killed with SIGKILL at spread-out
+ * moments and restarted. Then everything is counted on the receiving sides.
+ */
+import { startBitrix24Emulator, type Bitrix24Emulator } from '../emulators/bitrix24/index.ts';
+import { startMaxEmulator, type MaxEmulator } from '../emulators/max/index.ts';
+import { freePort, startChild, type BenchChild } from '../bench/child-process.ts';
+import { countDelivery, addCounts, type DeliveryCount } from './count.ts';
+import { startFrontProxy, type FrontProxy } from './front-proxy.ts';
+
+export const BRIDGE_BUNDLE = 'dist/bench-bridge-server.mjs';
+
+export interface ChaosOptions {
+  engine: 'sqlite' | 'postgres';
+  databaseUrl: string;
+  processes: number;
+  messages: number;
+  conversations: number;
+  bots: number;
+  limitErrorRate: number;
+  errorRate: number;
+  timeoutRate: number;
+  redeliveryRate: number;
+  kills: number;
+  seed: number;
+  outbound: boolean;
+  drainTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface ChaosResult {
+  inbound: DeliveryCount;
+  outbound: DeliveryCount;
+  total: DeliveryCount;
+  kills: number;
+  seconds: number;
+}
+
+/** A small seeded generator (mulberry32): the same seed, the same run plan. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const APP = { clientId: 'local.chaos.bridge', clientSecret: 'chaos-client-secret' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function json<T>(res: Promise<Response>): Promise<T> {
+  const r = await res;
+  if (!r.ok) throw new Error(`${r.url}: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`chaos: ${what} did not happen within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+interface Conversation {
+  index: number;
+  botKey: string;
+  botUserId: number;
+  userId: number;
+  chatId: number;
+}
+
+class BridgeProcesses {
+  private readonly procs: Array<BenchChild | null> = [];
+
+  constructor(private readonly configFor: (i: number) => Promise<string>, private readonly proxy: FrontProxy, private readonly ports: number[]) {}
+
+  async start(i: number): Promise<void> {
+    this.procs[i] = await startChild(BRIDGE_BUNDLE, { BENCH_BRIDGE_CONFIG: await this.configFor(i) }, 120_000);
+    this.proxy.setBackends(this.ports.map((p) => `http://127.0.0.1:${p}`));
+  }
+
+  kill(i: number): void {
+    const child = this.procs[i];
+    if (child) process.kill(child.pid, 'SIGKILL');
+    this.procs[i] = null;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.procs.map((p) => p?.stop()));
+  }
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const random = seededRandom(o.seed);
+  const max: MaxEmulator = await startMaxEmulator({
+    bots: Array.from({ length: o.bots }, (_, i) => ({ token: `chaos-bot-token-${i}`, name: `Бот ${i}` })),
+    // Retries ×2.5 from 1.2 s; a delivery not answered within 5 s counts as failed.
+    timeFactor: 0.02, webhookTimeoutMs: 250_000,
+    duplicateDeliveryRate: o.redeliveryRate, duplicateDeliveryMaxCopies: 3, reorderRetries: true, random,
+  });
+  const b24: Bitrix24Emulator = await startBitrix24Emulator({ apps: [APP], portals: [{ limits: { drainPerSecond: 50, burst: 500 } }], random });
+  const proxy = await startFrontProxy();
+  const ports = await Promise.all(Array.from({ length: o.processes }, () => freePort()));
+  const botKeys = Array.from({ length: o.bots }, (_, i) => `bot${i}`);
+  const configFor = async (i: number) => JSON.stringify({
+    config: {
+      server: { port: ports[i], public_url: proxy.url },
+      database: { url: o.databaseUrl },
+      security: { secret_key: 'chaos-only-secret-key-0123456789' },
+      log_level: 'error',
+      workers: { concurrency: 16 },
+      bots: botKeys.map((id, b) => ({ id, token: `chaos-bot-token-${b}`, webhook_secret: `chaos_secret_${b}`, api_url: max.baseUrl })),
+      portals: [{ id: 'main', client_id: APP.clientId, client_secret: APP.clientSecret, limits: { drain_per_second: 50, burst: 500 }, request_timeout_ms: 3_000 }],
+      routes: [{ bot: '*', portal: 'main' }],
+    },
+  });
+  const procs = new BridgeProcesses(configFor, proxy, ports);
+  let kills = 0;
+  try {
+    await procs.start(0);
+    await json(fetch(`${b24.controlUrl}/portals/0/install`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: APP.clientId, handlerUrl: `${proxy.url}/bitrix24/install/main` }),
+    }));
+    await waitUntil(async () => (await json<{ bindings: Array<{ event: string }> }>(fetch(`${b24.controlUrl}/portals/0/bindings`)))
+      .bindings.some((b) => b.event === 'ONAPPUNINSTALL'), 60_000, 'the app setup');
+    for (let i = 1; i < o.processes; i++) await procs.start(i);
+    o.log(`chaos[${o.engine}]: ${o.processes} bridge process(es) up, setup done`);
+
+    const botUserIds = await Promise.all(botKeys.map(async (_, b) =>
+      (await json<{ user_id: number }>(fetch(`${max.baseUrl}/me`, { headers: { authorization: `chaos-bot-token-${b}` } }))).user_id));
+    await json(fetch(`${b24.controlUrl}/portals/0/faults`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rules: [
+          { kind: 'status', status: 503, code: 'QUERY_LIMIT_EXCEEDED', rate: o.limitErrorRate },
+          { kind: 'status', status: 500, code: 'INTERNAL_SERVER_ERROR', rate: o.errorRate },
+          { kind: 'timeout', rate: o.timeoutRate },
+        ],
+      }),
+    }));
+
+    const perConversation = Math.ceil(o.messages / o.conversations);
+    const sentIn = new Map<string, number>();
+    const sentOut = new Map<string, number>();
+    const conversations: Conversation[] = [];
+    const writeClient = async (conv: Omit<Conversation, 'chatId'>, k: number) => {
+      const r = await json<{ message: { recipient: { chat_id: number } } }>(fetch(`${max.controlUrl}/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bot_id: conv.botUserId, user: { user_id: conv.userId, first_name: `Клиент ${conv.index}` }, text: `c${conv.index}-${k}` }),
+      }));
+      sentIn.set(String(conv.index), k + 1);
+      return r.message.recipient.chat_id;
+    };
+    // Every conversation opens with a client message (the Open Lines chat exists after it).
+    for (let c = 0; c < o.conversations; c++) {
+      const conv = { index: c, botKey: botKeys[c % o.bots] as string, botUserId: botUserIds[c % o.bots] as number, userId: 800_000 + c };
+      conversations.push({ ...conv, chatId: await writeClient(conv, 0) });
+    }
+    const portal = b24.context.portals[0]!;
+    const lineChatOf = (conv: Conversation) => [...portal.chats.values()].find((ch) => ch.externalChatId === `${conv.botKey}:${conv.chatId}`);
+    if (o.outbound) await waitUntil(() => conversations.every((c) => lineChatOf(c) !== undefined), o.drainTimeoutMs, 'every conversation reaching the line');
+
+    // The load: the rest of the client messages and the operators' replies, with kills spread over it.
+    const plan: Array<{ kind: 'in' | 'out'; conv: Conversation; k: number }> = [];
+    for (let k = 1; k < perConversation; k++) for (const conv of conversations) if (k * o.conversations + conv.index < o.messages) plan.push({ kind: 'in', conv, k });
+    if (o.outbound) {
+      const outbound: typeof plan = [];
+      for (let k = 0; k < perConversation; k++) for (const conv of conversations) if (k * o.conversations + conv.index < o.messages) outbound.push({ kind: 'out', conv, k });
+      // Interleave the two directions.
+      const merged: typeof plan = [];
+      for (let i = 0; i < Math.max(plan.length, outbound.length); i++) {
+        if (plan[i]) merged.push(plan[i]!);
+        if (outbound[i]) merged.push(outbound[i]!);
+      }
+      plan.splice(0, plan.length, ...merged);
+    }
+    // Kills at spread-out points of the load. Each worker owns a share of the conversations
+    // and writes each one's messages strictly one after another (a client does not send
+    // message k+1 before k is sent), so MAX's order of a conversation is the order of k.
+    const WORKERS = 8;
+    const killAt = new Set(Array.from({ length: o.kills }, (_, i) => Math.floor(((i + 1) * plan.length) / (o.kills + 1))));
+    let done = 0;
+    let killing: Promise<void> = Promise.resolve();
+    const maybeKill = () => {
+      const step = done++;
+      if (!killAt.has(step)) return;
+      const victim = Math.floor(random() * o.processes);
+      procs.kill(victim);
+      kills++;
+      o.log(`chaos[${o.engine}]: SIGKILL process ${victim} at step ${step}/${plan.length}`);
+      killing = killing.then(async () => {
+        await sleep(300 + Math.floor(random() * 1_200));
+        await procs.start(victim);
+      });
+    };
+    const worker = async (w: number) => {
+      for (const step of plan.filter((p) => p.conv.index % WORKERS === w)) {
+        maybeKill();
+        if (step.kind === 'in') {
+          await writeClient(step.conv, step.k);
+        } else {
+          const chat = lineChatOf(step.conv)!;
+          await json(fetch(`${b24.controlUrl}/portals/0/chats/${chat.chatId}/reply`, {
+            method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `o${step.conv.index}-${step.k}` }),
+          }));
+          sentOut.set(String(step.conv.index), step.k + 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+    await killing;
+    o.log(`chaos[${o.engine}]: load sent in ${((Date.now() - started) / 1000).toFixed(0)} s; draining`);
+
+    const observe = () => {
+      const inbound = new Map<string, number[]>();
+      const outbound = new Map<string, number[]>();
+      for (const conv of conversations) {
+        const chat = lineChatOf(conv);
+        const ins = (chat?.messageIds ?? []).map((id) => portal.messages.get(id)).filter((m) => m && m.direction === 'in')
+          .map((m) => /^c(\d+)-(\d+)$/.exec(m!.text)).filter((m) => m && Number(m[1]) === conv.index).map((m) => Number(m![2]));
+        inbound.set(String(conv.index), ins);
+        const maxChat = max.world.chats.get(conv.chatId);
+        const outs = (maxChat?.mids ?? []).map((mid) => max.world.messages.get(mid)).filter((m) => m?.fromBot && !m.deleted)
+          .map((m) => /o(\d+)-(\d+)/.exec(m!.message.body.text ?? '')).filter((m) => m && Number(m[1]) === conv.index).map((m) => Number(m![2]));
+        outbound.set(String(conv.index), outs);
+      }
+      return { inbound: countDelivery(sentIn, inbound), outbound: countDelivery(sentOut, outbound) };
+    };
+    let last = -1;
+    let lastProgressAt = Date.now();
+    const deadline = Date.now() + o.drainTimeoutMs;
+    for (;;) {
+      const now = observe();
+      const delivered = now.inbound.delivered + now.outbound.delivered;
+      if (now.inbound.lost === 0 && now.outbound.lost === 0) break;
+      if (delivered !== last) {
+        last = delivered;
+        lastProgressAt = Date.now();
+      }
+      if (Date.now() > deadline || Date.now() - lastProgressAt > 120_000) break;
+      await sleep(1_000);
+    }
+    // Late duplicates (a redelivery still in flight) would show up now.
+    await sleep(2_000);
+    const result = observe();
+    if (process.env.CHAOS_DEBUG) {
+      for (const conv of conversations) {
+        const texts = (lineChatOf(conv)?.messageIds ?? []).map((id) => portal.messages.get(id)).filter((m) => m?.direction === 'in').map((m) => m!.text);
+        const ks = texts.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
+        if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
+      }
+    }
+    return { ...result, total: addCounts(result.inbound, result.outbound), kills, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await procs.stopAll();
+    await proxy.close();
+    await max.close();
+    await b24.close();
+  }
+}
