@@ -7,6 +7,7 @@ import type { Bitrix24Context, CallAuth, MethodHandler } from './context.ts';
 import { b24Errors } from './errors.ts';
 import { crmMethods } from './methods/crm.ts';
 import { eventMethods } from './methods/events.ts';
+import { imMethods } from './methods/im.ts';
 import { imconnectorMethods } from './methods/imconnector.ts';
 import { imopenlinesMethods } from './methods/imopenlines.ts';
 import { miscMethods } from './methods/misc.ts';
@@ -15,6 +16,7 @@ import type { PortalState } from './portal.ts';
 const METHODS: Record<string, MethodHandler> = {
   ...imconnectorMethods,
   ...imopenlinesMethods,
+  ...imMethods,
   ...eventMethods,
   ...crmMethods,
   ...miscMethods,

@@ -2,8 +2,8 @@
  * Bitrix24 lifecycle events (the `bitrix24.event` job): a deleted line, a
  * connector switched off, or the app uninstalled pause the affected lines, so
  * nothing more is sent there until a reinstall (or the health check) restores
- * them. Operator message events belong to the outbound pipeline; until it
- * handles them they are kept as dead letters (code BRG_ERR_OUTBOUND_PENDING),
+ * them. Operator message events go to the outbound pipeline (outbound.ts);
+ * one with no handler wired is kept as a dead letter (BRG_ERR_OUTBOUND_PENDING),
  * visible and replayable, never dropped.
  */
 import { parse as parseForm } from 'qs';
@@ -17,6 +17,10 @@ export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
+  /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
+  onMessagesAdded?: (portalId: string, data: unknown) => Promise<void>;
+  /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
+  onMessagesChanged?: (portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown) => Promise<void>;
 }
 
 /** Pauses one line of a portal, or all of them (lineId null). */
@@ -53,8 +57,19 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         await pauseLines(deps, portalId, null, 'app uninstalled');
         await deps.store.db.updateTable('portals').set({ status: 'uninstalled', updated_at_ms: deps.nowMs() }).where('id', '=', portalId).execute();
         return;
+      case 'ONIMCONNECTORMESSAGEADD':
+        if (deps.onMessagesAdded) return deps.onMessagesAdded(portalId, data);
+        break;
+      case 'ONIMCONNECTORMESSAGEUPDATE':
+      case 'ONIMCONNECTORMESSAGEDELETE':
+        if (deps.onMessagesChanged) return deps.onMessagesChanged(portalId, envelope.event, data);
+        break;
+      case 'ONIMCONNECTORDIALOGSTART':
+      case 'ONIMCONNECTORDIALOGFINISH':
+        return;
       default:
-        throw new BridgeError('BRG_ERR_OUTBOUND_PENDING', `${envelope.event}: the outbound pipeline does not handle this event yet; replay it once it does`, { retryable: false });
+        return;
     }
+    throw new BridgeError('BRG_ERR_OUTBOUND_PENDING', `${envelope.event}: no handler is wired for this event; replay it once one is`, { retryable: false });
   };
 }

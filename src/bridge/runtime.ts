@@ -21,6 +21,7 @@ import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
+import { deliverOperatorMessages } from './outbound.ts';
 import { lineOf, setupHandler } from './setup.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
 
@@ -99,7 +100,13 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
       }),
-      [BITRIX24_EVENT_JOB]: lifecycleHandler({ store, nowMs: () => clock.nowMs() }),
+      [BITRIX24_EVENT_JOB]: lifecycleHandler({
+        store, nowMs: () => clock.nowMs(),
+        onMessagesAdded: (portalId, data) => deliverOperatorMessages({
+          store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
+          operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
+        }, portalId, data),
+      }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;
         return setupHandler({

@@ -140,7 +140,28 @@ const lineOutbox: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox];
+/**
+ * Outbound: each part of an operator message sent to MAX, recorded the moment
+ * MAX accepts it (a retried job never sends a part twice), with the MAX mid for
+ * edits, deletes and the delivery status; and our own notices to operators, so
+ * one that comes back as an event is recognised (echo safety).
+ */
+const outboundParts: Migration = {
+  id: 6,
+  name: 'outbound parts and operator notices',
+  async up(db, engine) {
+    await db.schema.createTable('outbound_parts').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('bitrix_message_id', 'text', (c) => c.notNull())
+      .addColumn('part', 'integer', (c) => c.notNull()).addColumn('max_mid', 'text')
+      .addColumn('sent_at_ms', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('outbound_parts_unique', ['conversation_id', 'bitrix_message_id', 'part']).execute();
+    await db.schema.createTable('operator_notices').addColumn('bitrix_message_id', 'text', (c) => c.primaryKey())
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, outboundParts];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

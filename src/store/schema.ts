@@ -83,6 +83,22 @@ export interface MessagesTable {
   updated_at_ms: number;
 }
 
+export interface OutboundPartsTable {
+  id: Generated<number>;
+  conversation_id: string;
+  bitrix_message_id: string;
+  part: number;
+  max_mid: string | null;
+  sent_at_ms: number;
+}
+
+export interface OperatorNoticesTable {
+  bitrix_message_id: string;
+  conversation_id: string;
+  reason: string;
+  created_at_ms: number;
+}
+
 export interface BridgeMetaTable {
   key: string;
   value: string;
@@ -180,6 +196,8 @@ export interface Database {
   messages: MessagesTable;
   line_outbox: LineOutboxTable;
   bridge_meta: BridgeMetaTable;
+  outbound_parts: OutboundPartsTable;
+  operator_notices: OperatorNoticesTable;
   events: EventsTable;
   jobs: JobsTable;
   journal: JournalTable;

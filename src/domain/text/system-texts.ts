@@ -24,7 +24,22 @@ const T = {
   userLeft: { ru: 'Участник покинул чат', en: 'A member left the chat' },
   titleChanged: { ru: 'Название чата изменено', en: 'The chat was renamed' },
   by: { ru: 'кто', en: 'by' },
+  undelivered: { ru: 'Сообщение не доставлено клиенту в MAX', en: 'The message was not delivered to the client in MAX' },
+  blocked: { ru: 'клиент остановил бота или заблокировал его. Сообщения дойдут, когда клиент снова запустит бота.', en: 'the client stopped or blocked the bot. Messages will reach them once they start the bot again.' },
+  denied: { ru: 'бот больше не может писать в этот чат (его удалили из чата или лишили прав).', en: 'the bot can no longer write to this chat (removed or lost its rights).' },
+  gone: { ru: 'чат в MAX больше не существует.', en: 'the chat no longer exists in MAX.' },
+  tooLarge: { ru: 'файл слишком большой для MAX.', en: 'the file is too large for MAX.' },
+  rejected: { ru: 'MAX отклонил сообщение', en: 'MAX refused the message' },
 } as const;
+
+export type UndeliveredReason = 'blocked' | 'denied' | 'gone' | 'tooLarge' | 'rejected';
+
+/** The operator's notice in the Open Line when a reply cannot reach the client (BB-code). */
+export function undeliveredText(reason: UndeliveredReason, excerpt: string, detail = '', locale: Locale = 'ru'): string {
+  const quoted = excerpt ? ` «${escapeBbcodeText(excerpt.length > 80 ? `${excerpt.slice(0, 79)}…` : excerpt)}»` : '';
+  const why = reason === 'rejected' ? `${T.rejected[locale]}${detail ? `: ${escapeBbcodeText(detail)}` : ''}.` : T[reason][locale];
+  return `[b]${T.undelivered[locale]}[/b]${quoted}: ${why}`;
+}
 
 function who(name: string): string {
   return name ? `: ${escapeBbcodeText(name)}` : '';

@@ -48,6 +48,15 @@ export class ConversationRepo {
     };
   }
 
+  async get(id: string, db: Db = this.db): Promise<ConversationRow | null> {
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    return {
+      id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state,
+      bitrixChatId: row.bitrix_chat_id, profile: row.profile_json ? JSON.parse(row.profile_json) as ClientProfile : null, lastInboundKey: row.last_inbound_key,
+    };
+  }
+
   async setBitrixIds(id: string, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ bitrix_chat_id: chatId, bitrix_session_id: sessionId, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }

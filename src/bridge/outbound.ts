@@ -1,0 +1,210 @@
+/**
+ * Outbound pipeline: an operator's message in the Open Line
+ * (ONIMCONNECTORMESSAGEADD, stored as a `bitrix24.event` job keyed by the
+ * external chat, so one conversation's replies go strictly in order) → MAX.
+ *
+ * - The external chat id is the conversation id `<botId>:<chatId>`: it names
+ *   the bot and the MAX chat.
+ * - Text: the operator-name prefix kept (bold) or stripped per configuration;
+ *   system messages (user_id 0: operator joined, transferred, dialog closed)
+ *   forwarded, rewritten (in italics) or dropped; BB-code → MAX html; split at
+ *   MAX's limit on paragraph/line/word boundaries, never inside markup.
+ * - Exactly once: each part is recorded the moment MAX accepts it, so a
+ *   retried job never sends a part twice; a send that may have reached MAX
+ *   (timeout) is looked up among the bot's recent messages before it is sent
+ *   again.
+ * - Then `imconnector.send.status.delivery` with the MAX mids (the operator
+ *   sees "delivered"; later edits carry our ids).
+ * - Cannot be delivered (client stopped or blocked the bot, chat gone, bot
+ *   removed): a notice in Russian in the same Open Lines chat
+ *   (`im.message.add`, SYSTEM), the job to dead letters with the reason, no
+ *   retries. A blocked conversation is unblocked by `bot_started`.
+ * - Echo safety: our own notices come back as events (NEED_SYSTEM_MESSAGES) and
+ *   are recognised by their id; messages we inject with send.messages raise no
+ *   event at all (spec §7).
+ */
+import { messagesOf } from '../bitrix24/event-shape.ts';
+import type { Bitrix24Client } from '../bitrix24/client.ts';
+import { BridgeError } from '../domain/errors.ts';
+import { bbcodeToMaxHtml, escapeHtml } from '../domain/text/bbcode-to-max.ts';
+import { parseOperatorSignature } from '../domain/text/operator-signature.ts';
+import { splitForMax } from '../domain/text/split.ts';
+import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
+import type { MaxClient } from '../max/client.ts';
+import { MAX_ERROR_CODES } from '../max/errors.ts';
+import type { Store } from '../store/open-store.ts';
+import type { ConversationRow } from '../store/repos/conversation-repo.ts';
+
+type Json = Record<string, unknown>;
+
+export interface OutboundDeps {
+  store: Store;
+  bitrixFor: (portalId: string) => Bitrix24Client | undefined;
+  maxFor: (botId: string) => MaxClient | undefined;
+  connectorId: string;
+  operatorName: 'keep' | 'strip';
+  systemMessages: 'forward' | 'rewrite' | 'drop';
+  nowMs: () => number;
+  /** MAX attachments for an operator's files (download from the portal, upload to MAX); absent = files as links. */
+  attachmentsFor?: (ctx: { portalId: string; conversation: ConversationRow; files: Json[] }) => Promise<Json[]>;
+}
+
+/** What the client gets for one operator message: text parts (MAX html), then the files. */
+export function renderOperatorText(text: string, system: boolean, deps: Pick<OutboundDeps, 'operatorName' | 'systemMessages'>): string | null {
+  if (system) {
+    if (deps.systemMessages === 'drop') return null;
+    const html = bbcodeToMaxHtml(text).trim();
+    if (!html) return null;
+    return deps.systemMessages === 'rewrite' ? `<i>${html}</i>` : html;
+  }
+  const { operatorName, body } = parseOperatorSignature(text);
+  const html = bbcodeToMaxHtml(body).trim();
+  if (operatorName && deps.operatorName === 'keep') return html ? `<b>${escapeHtml(operatorName)}:</b>\n${html}` : `<b>${escapeHtml(operatorName)}</b>`;
+  return html;
+}
+
+function plain(html: string): string {
+  return html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&').trim();
+}
+
+const REASON_OF: Record<string, UndeliveredReason> = {
+  [MAX_ERROR_CODES.userBlockedBot]: 'blocked',
+  [MAX_ERROR_CODES.chatDenied]: 'denied',
+  [MAX_ERROR_CODES.notFound]: 'gone',
+};
+
+export const OUTBOUND_ERROR_CODES = {
+  clientBlocked: 'BRG_ERR_CLIENT_BLOCKED',
+  undeliverable: 'BRG_ERR_UNDELIVERABLE',
+  unknownChat: 'BRG_ERR_UNKNOWN_CHAT',
+} as const;
+
+interface Item {
+  imChatId: string;
+  imMessageId: string;
+  externalChatId: string;
+  userId: string;
+  text: string;
+  files: Json[];
+}
+
+function itemOf(raw: Json): Item | null {
+  const im = (raw.im ?? {}) as Json;
+  const message = (raw.message ?? {}) as Json;
+  const chat = (raw.chat ?? {}) as Json;
+  if (im.message_id === undefined || chat.id === undefined) return null;
+  const files = Array.isArray(message.files) ? message.files as Json[] : message.files && typeof message.files === 'object' ? Object.values(message.files as Json) as Json[] : [];
+  return {
+    imChatId: String(im.chat_id ?? ''), imMessageId: String(im.message_id), externalChatId: String(chat.id),
+    userId: String(message.user_id ?? '0'), text: typeof message.text === 'string' ? message.text : '', files,
+  };
+}
+
+/** Posts the notice into the Open Lines chat and remembers its id (so its echo is ignored). */
+async function noticeOperator(deps: OutboundDeps, portalId: string, item: Item, conversation: ConversationRow, reason: UndeliveredReason, detail = ''): Promise<void> {
+  const bitrix = deps.bitrixFor(portalId);
+  if (!bitrix || !item.imChatId) return;
+  const excerpt = plain(bbcodeToMaxHtml(parseOperatorSignature(item.text).body));
+  const id = await bitrix.call<number | string>(portalId, 'im.message.add', {
+    DIALOG_ID: `chat${item.imChatId}`, MESSAGE: undeliveredText(reason, excerpt, detail), SYSTEM: 'Y',
+  }, { correlation: { conversationId: conversation.id } });
+  await deps.store.db.insertInto('operator_notices').values({
+    bitrix_message_id: String(id), conversation_id: conversation.id, reason, created_at_ms: deps.nowMs(),
+  }).onConflict((oc) => oc.column('bitrix_message_id').doNothing()).execute();
+}
+
+async function isOurNotice(store: Store, imMessageId: string): Promise<boolean> {
+  return !!(await store.db.selectFrom('operator_notices').select('bitrix_message_id').where('bitrix_message_id', '=', imMessageId).executeTakeFirst());
+}
+
+async function sentPart(store: Store, conversationId: string, imMessageId: string, part: number): Promise<string | null | undefined> {
+  const row = await store.db.selectFrom('outbound_parts').select('max_mid').where('conversation_id', '=', conversationId)
+    .where('bitrix_message_id', '=', imMessageId).where('part', '=', part).executeTakeFirst();
+  return row ? row.max_mid : undefined;
+}
+
+async function recordPart(deps: OutboundDeps, conversationId: string, imMessageId: string, part: number, mid: string | null): Promise<void> {
+  await deps.store.db.insertInto('outbound_parts').values({
+    conversation_id: conversationId, bitrix_message_id: imMessageId, part, max_mid: mid, sent_at_ms: deps.nowMs(),
+  }).onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doNothing()).execute();
+}
+
+/** Sends one part unless it was sent already; after an uncertain failure, looks for it among the bot's recent messages. */
+async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: ConversationRow, item: Item, part: number, body: Json): Promise<string | null> {
+  const already = await sentPart(deps.store, conversation.id, item.imMessageId, part);
+  if (already !== undefined) return already;
+  try {
+    const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, body as never, { conversationId: conversation.id });
+    const mid = String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null;
+    await recordPart(deps, conversation.id, item.imMessageId, part, mid);
+    return mid;
+  } catch (err) {
+    if (err instanceof BridgeError && !err.certain && typeof body.text === 'string') {
+      const wanted = plain(body.text);
+      const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch(() => null);
+      if (found) {
+        const mid = String(found.body?.mid ?? '') || null;
+        await recordPart(deps, conversation.id, item.imMessageId, part, mid);
+        return mid;
+      }
+    }
+    throw err;
+  }
+}
+
+async function deliverOne(deps: OutboundDeps, portalId: string, line: string, item: Item): Promise<void> {
+  if (await isOurNotice(deps.store, item.imMessageId)) return;
+  const conversation = await deps.store.conversations.get(item.externalChatId);
+  if (!conversation) {
+    throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `no conversation ${item.externalChatId} for operator message ${item.imMessageId}`, { retryable: false });
+  }
+  const max = deps.maxFor(conversation.botId);
+  if (!max) throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `bot ${conversation.botId} is not configured`, { retryable: false });
+  const system = item.userId === '0' || item.userId === '';
+  const html = renderOperatorText(item.text, system, deps);
+  const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
+  if (item.files.length > 0) {
+    if (deps.attachmentsFor) {
+      for (const attachment of await deps.attachmentsFor({ portalId, conversation, files: item.files })) bodies.push({ attachments: [attachment] });
+    } else {
+      const links = item.files.map((f) => `<a href="${escapeHtml(String(f.link ?? ''))}">${escapeHtml(String(f.name ?? 'файл'))}</a>`).join('\n');
+      bodies.push({ text: links, format: 'html' });
+    }
+  }
+  if (bodies.length === 0) return;
+  if (conversation.state === 'blocked') {
+    await noticeOperator(deps, portalId, item, conversation, 'blocked');
+    throw new BridgeError(OUTBOUND_ERROR_CODES.clientBlocked, `conversation ${conversation.id} is blocked (the client stopped the bot)`, { retryable: false });
+  }
+  const mids: string[] = [];
+  for (const [part, body] of bodies.entries()) {
+    try {
+      const mid = await sendPart(deps, max, conversation, item, part, body);
+      if (mid) mids.push(mid);
+    } catch (err) {
+      const reason = err instanceof BridgeError ? REASON_OF[err.code] : undefined;
+      if (reason || (err instanceof BridgeError && !err.retryable && err.code === MAX_ERROR_CODES.badRequest)) {
+        if (reason === 'blocked') await deps.store.conversations.setState(conversation.id, 'blocked');
+        await noticeOperator(deps, portalId, item, conversation, reason ?? 'rejected', reason ? '' : (err as BridgeError).message);
+        throw new BridgeError(reason === 'blocked' ? OUTBOUND_ERROR_CODES.clientBlocked : OUTBOUND_ERROR_CODES.undeliverable,
+          `operator message ${item.imMessageId} not delivered: ${(err as BridgeError).message}`, { retryable: false });
+      }
+      throw err;
+    }
+  }
+  const bitrix = deps.bitrixFor(portalId);
+  if (!bitrix || mids.length === 0) return;
+  await bitrix.call(portalId, 'imconnector.send.status.delivery', {
+    CONNECTOR: deps.connectorId, LINE: line,
+    MESSAGES: [{ im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(deps.nowMs() / 1000) }, chat: { id: item.externalChatId } }],
+  }, { correlation: { conversationId: conversation.id } });
+}
+
+/** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order. */
+export async function deliverOperatorMessages(deps: OutboundDeps, portalId: string, data: unknown): Promise<void> {
+  const line = String((data as Json | undefined)?.LINE ?? '');
+  for (const raw of messagesOf(data)) {
+    const item = itemOf(raw);
+    if (item) await deliverOne(deps, portalId, line, item);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Outbound end to end (bridge + both emulators over HTTP, SQLite and
+ * PostgreSQL): the operator's reply in the Open Line reaches the client in MAX
+ * formatted and in order, with the delivery status back in Bitrix24; long
+ * replies are split in order; system messages follow the configuration; a
+ * reply to a client who stopped the bot becomes a notice in the Open Line and
+ * a dead letter without retries; a replayed event changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
+import { testEngines } from '../helpers/databases.ts';
+
+for (const engine of testEngines()) {
+  describe(`outbound end to end (${engine.name})`, () => {
+    let sandbox: Sandbox;
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-out-'));
+
+    async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error('until: timed out');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const post = async (url: string, body: unknown) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const portal = () => sandbox.bitrix24.context.portals[0]!;
+    const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
+    /** What the client sees from the bot in MAX, in order. */
+    const botTexts = (userId: number) => {
+      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
+      return (chat?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
+    };
+    const reply = (userId: number, text: string) => post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}/reply`, { text });
+    async function openDialog(userId: number, name: string) {
+      await post(`${sandbox.max.controlUrl}/messages`, { user: { user_id: userId, first_name: name }, text: 'Здравствуйте' });
+      await until(() => (lineChatOf(userId) ? true : undefined));
+    }
+
+    before(async () => {
+      sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
+      await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
+        .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+    });
+    after(async () => {
+      await sandbox.close();
+      await engine.dropAll();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('an operator reply reaches MAX formatted, with the operator name, and is marked delivered in Bitrix24', async () => {
+      await openDialog(6101, 'Пётр');
+      const sent = await reply(6101, 'Добрый день! [b]Заказ[/b] готов: [url=https://shop.example.ru/o/1]ссылка[/url]');
+      const texts = await until(() => (botTexts(6101).length > 0 ? botTexts(6101) : undefined));
+      assert.deepEqual(texts, ['<b>Анна Смирнова:</b>\nДобрый день! <b>Заказ</b> готов: <a href="https://shop.example.ru/o/1">ссылка</a>']);
+      const id = Number((sent.message as { id: number }).id);
+      const status = await until(() => (portal().messages.get(id)?.delivered ? portal().messages.get(id) : undefined));
+      assert.equal(status.externalIds.length, 1, 'Bitrix24 keeps the MAX mid');
+    });
+
+    test('replies go in order; a long reply is split at paragraph boundaries, parts in order', async () => {
+      await openDialog(6102, 'Анна');
+      const paragraphs = Array.from({ length: 12 }, (_, i) => `Абзац ${i + 1}: ${'текст '.repeat(90).trim()}`);
+      await reply(6102, 'первый');
+      await reply(6102, paragraphs.join('\n\n'));
+      await reply(6102, 'последний');
+      const texts = await until(() => (botTexts(6102).some((t) => t.endsWith('последний')) ? botTexts(6102) : undefined));
+      assert.ok(texts.length >= 4, `the long reply came in parts: ${texts.length} messages`);
+      assert.ok(texts.every((t) => t.length <= 4000));
+      assert.ok(texts[0]!.endsWith('первый') && texts.at(-1)!.endsWith('последний'));
+      const middle = texts.slice(1, -1).join('\n').replace(/<b>[^<]+:<\/b>\n/g, '');
+      for (const [i, p] of paragraphs.entries()) assert.ok(middle.includes(p), `paragraph ${i + 1} arrived whole`);
+      assert.ok(paragraphs.every((p, i) => i === 0 || middle.indexOf(p) > middle.indexOf(paragraphs[i - 1]!)), 'parts in order');
+    });
+
+    test('a transfer (a system message) reaches the client rewritten, without an operator name', async () => {
+      await openDialog(6103, 'Олег');
+      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/transfer`, { operatorId: 3 });
+      const texts = await until(() => (botTexts(6103).length > 0 ? botTexts(6103) : undefined));
+      assert.match(texts[0]!, /^<i>.+<\/i>$/s);
+      assert.ok(!/<b>[^<]+:<\/b>/.test(texts[0]!), 'no operator name on a system message');
+    });
+
+    test('a reply to a client who stopped the bot: a notice in the Open Line, a dead letter, no retries; bot_started unblocks', async () => {
+      await openDialog(6104, 'Ирина');
+      await post(`${sandbox.max.controlUrl}/bot-stopped`, { user_id: 6104 });
+      const store = sandbox.bridge!.store;
+      await until(async () => ((await store.conversations.get(`sandbox:${lineChatOf(6104)!.externalChatId.split(':')[1]}`))?.state === 'blocked' ? true : undefined));
+      await reply(6104, 'Вы ещё здесь?');
+      const notice = await until(() => {
+        const chat = lineChatOf(6104)!;
+        return chat.messageIds.map((id) => portal().messages.get(id)!).find((m) => m.system && m.text.startsWith('[b]Сообщение не доставлено'));
+      });
+      assert.match(notice.text, /«Вы ещё здесь\?»: клиент остановил бота/);
+      const dead = await until(async () => (await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').where('last_error_code', '=', 'BRG_ERR_CLIENT_BLOCKED').execute())[0]);
+      assert.equal(dead.attempts, 1, 'no retries');
+      // The notice came back as an event (NEED_SYSTEM_MESSAGES) and was ignored: it does not loop.
+      const echo = await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; status: number | null; body: { data?: { MESSAGES?: Array<{ im: { message_id: string } }> } } }> })
+        .deliveries.find((d) => d.event === 'ONIMCONNECTORMESSAGEADD' && d.body.data?.MESSAGES?.[0]?.im.message_id === String(notice.id) && d.status === 200));
+      assert.ok(echo);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(botTexts(6104), [], 'nothing was sent to MAX');
+      assert.equal((await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').execute()).length, 1, 'the echo made no dead letter');
+      await post(`${sandbox.max.controlUrl}/bot-started`, { user: { user_id: 6104 } });
+      await until(async () => ((await store.db.selectFrom('conversations').select('state').where('max_user_id', '=', '6104').executeTakeFirst())?.state === 'active' ? true : undefined));
+      await reply(6104, 'С возвращением!');
+      await until(() => (botTexts(6104).some((t) => t.endsWith('С возвращением!')) ? true : undefined));
+    });
+
+    test('a replayed event changes nothing', async () => {
+      await openDialog(6105, 'Вера');
+      await reply(6105, 'один раз');
+      await until(() => (botTexts(6105).length === 1 ? true : undefined));
+      const deliveries = ((await (await fetch(`${sandbox.bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Record<string, unknown>; handler: string }> }).deliveries;
+      const original = deliveries.filter((d) => d.event === 'ONIMCONNECTORMESSAGEADD').at(-1)!;
+      const { stringify } = await import('qs');
+      const res = await fetch(original.handler, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stringify(original.body) });
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { duplicate: boolean }).duplicate, true);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(botTexts(6105).length, 1);
+    });
+  });
+}
