@@ -21,7 +21,8 @@ import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
-import { deliverOperatorMessages } from './outbound.ts';
+import { applyOperatorChanges } from './outbound-edits.ts';
+import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
 import { lineOf, setupHandler } from './setup.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
 
@@ -79,6 +80,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
     return { portalId: route.portal, lineId: line.lineId };
   };
+  const outboundDeps: OutboundDeps = {
+    store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
+    operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
+  };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
   await catchUpWindow.recordStart();
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
@@ -102,10 +107,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
         store, nowMs: () => clock.nowMs(),
-        onMessagesAdded: (portalId, data) => deliverOperatorMessages({
-          store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
-          operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
-        }, portalId, data),
+        onMessagesAdded: (portalId, data) => deliverOperatorMessages(outboundDeps, portalId, data),
+        onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;

@@ -116,6 +116,20 @@ for (const engine of testEngines()) {
       await until(() => (botTexts(6104).some((t) => t.endsWith('С возвращением!')) ? true : undefined));
     });
 
+    test('an operator edit changes the message in MAX; a delete removes it', async () => {
+      await openDialog(6106, 'Глеб');
+      const sent = await reply(6106, 'цена 100 ₽');
+      await until(() => (botTexts(6106).length === 1 ? true : undefined));
+      const id = Number((sent.message as { id: number }).id);
+      const edit = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'цена 90 ₽' }) });
+      assert.equal(edit.status, 200);
+      await until(() => (botTexts(6106)[0]?.endsWith('цена 90 ₽') ? true : undefined));
+      assert.equal(botTexts(6106).length, 1, 'edited in place, not sent again');
+      const del = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'DELETE' });
+      assert.equal(del.status, 200);
+      await until(() => (botTexts(6106).length === 0 ? true : undefined));
+    });
+
     test('a replayed event changes nothing', async () => {
       await openDialog(6105, 'Вера');
       await reply(6105, 'один раз');
