@@ -22,6 +22,7 @@ import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
+import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
 import { lineOf, setupHandler } from './setup.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
@@ -40,11 +41,15 @@ export interface Bridge {
   runner: JobRunner;
   /** Runs the periodic checks now (also every MAINTENANCE_INTERVAL_MS). */
   maintain(): Promise<MaintenanceReport>;
+  /** Looks for operator replies the bridge never received (also at start and every MAINTENANCE_INTERVAL_MS). */
+  reconcile(): Promise<ReconcileReport>;
   close(): Promise<void>;
 }
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
+/** At start the bridge waits at most this long for the reconciliation before it listens. */
+const RECONCILE_AT_START_MAX_MS = 30_000;
 
 /** The configured portal whose url names this domain; the only portal when just one is configured and has no url. */
 export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: string): string | undefined {
@@ -135,6 +140,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     ],
   });
   const host = options.host ?? '127.0.0.1';
+  // Operator replies written while the bridge was away are queued before anything newer can arrive.
+  const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
+  await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
   await app.listen({ host, port: config.server.port });
   const port = (app.server.address() as { port: number }).port;
   runner.start();
@@ -144,7 +152,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
   }, { atStart });
   await maintain(true);
-  const timer = setInterval(() => void maintain().catch(() => undefined), MAINTENANCE_INTERVAL_MS);
+  const timer = setInterval(() => {
+    void maintain().catch(() => undefined);
+    void reconcile().then(() => runner.poke(), () => undefined);
+  }, MAINTENANCE_INTERVAL_MS);
   timer.unref();
   return {
     url: `http://${host}:${port}`,
@@ -152,6 +163,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     store,
     runner,
     maintain: () => maintain(false),
+    reconcile: async () => {
+      const report = await reconcile();
+      runner.poke();
+      return report;
+    },
     async close() {
       clearInterval(timer);
       await runner.stop(5_000);
