@@ -34,6 +34,7 @@ import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
+import { FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,8 +46,8 @@ export interface OutboundDeps {
   operatorName: 'keep' | 'strip';
   systemMessages: 'forward' | 'rewrite' | 'drop';
   nowMs: () => number;
-  /** MAX attachments for an operator's files (download from the portal, upload to MAX); absent = files as links. */
-  attachmentsFor?: (ctx: { portalId: string; conversation: ConversationRow; files: Json[] }) => Promise<Json[]>;
+  /** Downloads and uploads operator files (outbound-files.ts); tests may replace it. */
+  files?: OperatorFilesDeps;
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
@@ -163,21 +164,33 @@ async function deliverOne(deps: OutboundDeps, portalId: string, line: string, it
   const system = item.userId === '0' || item.userId === '';
   const html = renderOperatorText(item.text, system, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
-  if (item.files.length > 0) {
-    if (deps.attachmentsFor) {
-      for (const attachment of await deps.attachmentsFor({ portalId, conversation, files: item.files })) bodies.push({ attachments: [attachment] });
-    } else {
-      const links = item.files.map((f) => `<a href="${escapeHtml(String(f.link ?? ''))}">${escapeHtml(String(f.name ?? 'файл'))}</a>`).join('\n');
-      bodies.push({ text: links, format: 'html' });
-    }
-  }
-  if (bodies.length === 0) return;
+  if (bodies.length === 0 && item.files.length === 0) return;
   if (conversation.state === 'blocked') {
     await noticeOperator(deps, portalId, item, conversation, 'blocked');
     throw new BridgeError(OUTBOUND_ERROR_CODES.clientBlocked, `conversation ${conversation.id} is blocked (the client stopped the bot)`, { retryable: false });
   }
+  // Files: one attachment per message; the first one rides with the last text part (its caption).
+  // Part numbers are fixed by position, so a retried job skips what MAX already has.
+  const textParts = bodies.length;
+  const partOfFile = (j: number) => (textParts > 0 ? textParts - 1 + j : j);
+  const tooLarge: string[] = [];
+  for (const [j, file] of item.files.entries()) {
+    const part = partOfFile(j);
+    if ((await sentPart(deps.store, conversation.id, item.imMessageId, part)) !== undefined) continue;
+    try {
+      const attachment = await operatorFileAttachment(deps.files ?? {}, max, file);
+      if (!attachment) continue;
+      const shared = j === 0 && textParts > 0 ? bodies[textParts - 1] : undefined;
+      if (shared) shared.attachments = [attachment];
+      else bodies[part] = { attachments: [attachment] };
+    } catch (err) {
+      if (err instanceof BridgeError && err.code === FILE_TOO_LARGE) tooLarge.push(String(file.name ?? 'файл'));
+      else throw err;
+    }
+  }
   const mids: string[] = [];
   for (const [part, body] of bodies.entries()) {
+    if (!body) continue;
     try {
       const mid = await sendPart(deps, max, conversation, item, part, body);
       if (mid) mids.push(mid);
@@ -193,11 +206,14 @@ async function deliverOne(deps: OutboundDeps, portalId: string, line: string, it
     }
   }
   const bitrix = deps.bitrixFor(portalId);
-  if (!bitrix || mids.length === 0) return;
-  await bitrix.call(portalId, 'imconnector.send.status.delivery', {
+  if (bitrix && mids.length > 0) await bitrix.call(portalId, 'imconnector.send.status.delivery', {
     CONNECTOR: deps.connectorId, LINE: line,
     MESSAGES: [{ im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(deps.nowMs() / 1000) }, chat: { id: item.externalChatId } }],
   }, { correlation: { conversationId: conversation.id } });
+  if (tooLarge.length > 0) {
+    await noticeOperator(deps, portalId, item, conversation, 'tooLarge', tooLarge.join(', '));
+    throw new BridgeError(OUTBOUND_ERROR_CODES.undeliverable, `operator files too large for MAX: ${tooLarge.join(', ')}`, { retryable: false });
+  }
 }
 
 /** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order. */

@@ -130,6 +130,29 @@ for (const engine of testEngines()) {
       await until(() => (botTexts(6106).length === 0 ? true : undefined));
     });
 
+    test('operator files of each type arrive in MAX with the right type and bytes; the text rides as the caption', async () => {
+      await openDialog(6107, 'Лев');
+      const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+      const files = [
+        { name: 'счёт.png', type: 'image', mime: 'image/png', content_base64: png.toString('base64') },
+        { name: 'обзор.mp4', type: 'file', mime: 'video/mp4', content_base64: Buffer.from('video-bytes').toString('base64') },
+        { name: 'голос.mp3', type: 'file', mime: 'audio/mpeg', content_base64: Buffer.from('audio-bytes').toString('base64') },
+        { name: 'договор.pdf', type: 'file', mime: 'application/pdf', content_base64: Buffer.from('%PDF-1.4 договор').toString('base64') },
+      ];
+      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6107)!.chatId}/reply`, { text: 'Документы по заказу', files });
+      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6107)!;
+      const sent = await until(() => {
+        const list = chat.mids.map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot);
+        return list.length >= 4 ? list : undefined;
+      }, 60_000);
+      assert.equal(sent.length, 4, 'one message per file, the text with the first');
+      assert.ok((sent[0]!.message.body.text ?? '').endsWith('Документы по заказу'));
+      assert.deepEqual(sent.map((m) => m.message.body.attachments?.[0]?.type), ['image', 'video', 'audio', 'file']);
+      const fileAttachment = sent[3]!.message.body.attachments![0] as { payload: { url: string } };
+      const bytes = Buffer.from(await (await fetch(fileAttachment.payload.url)).arrayBuffer());
+      assert.equal(bytes.toString(), '%PDF-1.4 договор', 'the file arrived intact');
+    });
+
     test('a replayed event changes nothing', async () => {
       await openDialog(6105, 'Вера');
       await reply(6105, 'один раз');

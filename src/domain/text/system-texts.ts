@@ -37,7 +37,8 @@ export type UndeliveredReason = 'blocked' | 'denied' | 'gone' | 'tooLarge' | 're
 /** The operator's notice in the Open Line when a reply cannot reach the client (BB-code). */
 export function undeliveredText(reason: UndeliveredReason, excerpt: string, detail = '', locale: Locale = 'ru'): string {
   const quoted = excerpt ? ` «${escapeBbcodeText(excerpt.length > 80 ? `${excerpt.slice(0, 79)}…` : excerpt)}»` : '';
-  const why = reason === 'rejected' ? `${T.rejected[locale]}${detail ? `: ${escapeBbcodeText(detail)}` : ''}.` : T[reason][locale];
+  const why = reason === 'rejected' ? `${T.rejected[locale]}${detail ? `: ${escapeBbcodeText(detail)}` : ''}.`
+    : reason === 'tooLarge' && detail ? `${T.tooLarge[locale]} (${escapeBbcodeText(detail)})` : T[reason][locale];
   return `[b]${T.undelivered[locale]}[/b]${quoted}: ${why}`;
 }
 
