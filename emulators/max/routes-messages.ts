@@ -48,6 +48,8 @@ function hasKeyboard(stored: StoredMessage): boolean {
   return (stored.message.body.attachments ?? []).some((a) => a.type === 'inline_keyboard');
 }
 
+import { parseHtmlText } from './formatted-text.ts';
+
 export function registerMessageRoutes(app: FastifyInstance, ctx: MaxContext): void {
   app.post('/messages', async (request, reply) => {
     const bot = requestBot(request);
@@ -57,13 +59,15 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: MaxContext): vo
     if (chat.type === 'channel' && !parsed.notify) throw maxErrors.payload('notify=false is not allowed in channels');
     checkChatRate(ctx, chat.chatId);
     const link = resolveLink(ctx, parsed.link);
+    // format html: stored as plain text + markup, as MAX delivers messages.
+    const formatted = parsed.format === 'html' && parsed.text !== null ? parseHtmlText(parsed.text) : null;
     const stored = ctx.world.addMessage({
       chat,
       sender: ctx.world.botSender(bot.userId),
       fromBot: true,
-      text: parsed.text,
+      text: formatted ? formatted.text : parsed.text,
       attachments: parsed.attachments,
-      markup: null,
+      markup: formatted && formatted.markup.length > 0 ? formatted.markup : null,
       link,
     });
     return sendMax(reply, 200, { message: stored.message });
@@ -82,9 +86,11 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: MaxContext): vo
     checkChatRate(ctx, stored.chatId);
     stored.history.push(stored.message.body);
     const prev = stored.message.body;
+    const formatted = parsed.format === 'html' && parsed.text !== null ? parseHtmlText(parsed.text) : null;
     stored.message.body = {
       ...prev,
-      text: parsed.text ?? prev.text,
+      text: formatted ? formatted.text : parsed.text ?? prev.text,
+      markup: formatted ? (formatted.markup.length > 0 ? formatted.markup : null) : parsed.text !== null ? null : prev.markup,
       // null keeps the current attachments, [] removes them (spec §3).
       attachments: (request.body as Record<string, unknown>).attachments === undefined ? prev.attachments : parsed.attachments,
     };

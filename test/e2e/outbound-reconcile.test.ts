@@ -33,7 +33,7 @@ for (const engine of testEngines()) {
     const lineChat = () => [...portal().chats.values()].find((c) => c.externalUserId === '7301');
     const botTexts = () => {
       const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 7301);
-      return (chat?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot).map((m) => (m.message.body.text ?? '').replace(/^<b>[^<]+:<\/b>\n/, ''));
+      return (chat?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot).map((m) => (m.message.body.text ?? '').replace(/^[^\n]+:\n/, ''));
     };
 
     before(async () => {

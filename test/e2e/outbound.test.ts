@@ -61,7 +61,12 @@ for (const engine of testEngines()) {
       await openDialog(6101, 'Пётр');
       const sent = await reply(6101, 'Добрый день! [b]Заказ[/b] готов: [url=https://shop.example.ru/o/1]ссылка[/url]');
       const texts = await until(() => (botTexts(6101).length > 0 ? botTexts(6101) : undefined));
-      assert.deepEqual(texts, ['<b>Анна Смирнова:</b>\nДобрый день! <b>Заказ</b> готов: <a href="https://shop.example.ru/o/1">ссылка</a>']);
+      assert.deepEqual(texts, ['Анна Смирнова:\nДобрый день! Заказ готов: ссылка']);
+      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6101)!;
+      const markup = sandbox.max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number; url?: string }>;
+      assert.deepEqual(markup.map((m) => [m.type, texts[0]!.slice(m.from, m.from + m.length), m.url]), [
+        ['strong', 'Анна Смирнова:', undefined], ['strong', 'Заказ', undefined], ['link', 'ссылка', 'https://shop.example.ru/o/1'],
+      ]);
       const id = Number((sent.message as { id: number }).id);
       const status = await until(() => (portal().messages.get(id)?.delivered ? portal().messages.get(id) : undefined));
       assert.equal(status.externalIds.length, 1, 'Bitrix24 keeps the MAX mid');
@@ -77,7 +82,7 @@ for (const engine of testEngines()) {
       assert.ok(texts.length >= 4, `the long reply came in parts: ${texts.length} messages`);
       assert.ok(texts.every((t) => t.length <= 4000));
       assert.ok(texts[0]!.endsWith('первый') && texts.at(-1)!.endsWith('последний'));
-      const middle = texts.slice(1, -1).join('\n').replace(/<b>[^<]+:<\/b>\n/g, '');
+      const middle = texts.slice(1, -1).join('\n');
       for (const [i, p] of paragraphs.entries()) assert.ok(middle.includes(p), `paragraph ${i + 1} arrived whole`);
       assert.ok(paragraphs.every((p, i) => i === 0 || middle.indexOf(p) > middle.indexOf(paragraphs[i - 1]!)), 'parts in order');
     });
@@ -86,8 +91,10 @@ for (const engine of testEngines()) {
       await openDialog(6103, 'Олег');
       await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/transfer`, { operatorId: 3 });
       const texts = await until(() => (botTexts(6103).length > 0 ? botTexts(6103) : undefined));
-      assert.match(texts[0]!, /^<i>.+<\/i>$/s);
-      assert.ok(!/<b>[^<]+:<\/b>/.test(texts[0]!), 'no operator name on a system message');
+      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6103)!;
+      const markup = sandbox.max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number }>;
+      assert.deepEqual(markup.map((m) => [m.type, m.from, m.length]), [['emphasized', 0, texts[0]!.length]], 'rewritten: the whole notice in italics');
+      assert.ok(!texts[0]!.startsWith('Анна Смирнова:'), 'no operator name on a system message');
     });
 
     test('a reply to a client who stopped the bot: a notice in the Open Line, a dead letter, no retries; bot_started unblocks', async () => {
@@ -148,7 +155,7 @@ for (const engine of testEngines()) {
       assert.equal(sent.length, 4, 'one message per file, the text with the first');
       assert.ok((sent[0]!.message.body.text ?? '').endsWith('Документы по заказу'));
       assert.deepEqual(sent.map((m) => m.message.body.attachments?.[0]?.type), ['image', 'video', 'audio', 'file']);
-      const fileAttachment = sent[3]!.message.body.attachments![0] as { payload: { url: string } };
+      const fileAttachment = sent[3]!.message.body.attachments![0] as unknown as { payload: { url: string } };
       const bytes = Buffer.from(await (await fetch(fileAttachment.payload.url)).arrayBuffer());
       assert.equal(bytes.toString(), '%PDF-1.4 договор', 'the file arrived intact');
     });
