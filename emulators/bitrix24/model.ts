@@ -52,7 +52,8 @@ export interface OlMessage {
   /** Bitrix user id of the author (operator, or the internal user of the client); 0 for system. */
   authorId: number;
   text: string;
-  files: Array<{ name: string; url: string; type: string; size: number }>;
+  /** Client files: fetchStatus is the HTTP status the portal got when it downloaded the file (0: unreachable). */
+  files: Array<{ name: string; url: string; type: string; size: number; fetchStatus?: number }>;
   /** External ids: given by send.messages (in) or by send.status.delivery (out). */
   externalIds: string[];
   delivered: boolean;

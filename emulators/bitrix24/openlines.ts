@@ -4,6 +4,7 @@
  * after the previous was closed) and running the CRM tracker; operator actions
  * produce the connector events the app receives.
  */
+import { randomBytes } from 'node:crypto';
 import type { Bitrix24Context } from './context.ts';
 import { trackCrm } from './crm-tracker.ts';
 import type { ConnectorState, LineState, OlChat, OlMessage } from './model.ts';
@@ -52,7 +53,31 @@ export function storeClientMessage(portal: PortalState, chat: OlChat, item: Inco
   };
   portal.messages.set(message.id, message);
   chat.messageIds.push(message.id);
+  for (const file of message.files) void fetchClientFile(portal, file);
   return message;
+}
+
+/**
+ * Bitrix24 downloads each file of a client message from its url (it must be
+ * reachable without auth, spec §9) onto the portal's Disk, shortly after the
+ * call returns; the chat then shows the portal's copy. A file it cannot fetch
+ * stays broken (`fetchStatus` records why).
+ */
+async function fetchClientFile(portal: PortalState, file: OlMessage['files'][number]): Promise<void> {
+  try {
+    const res = await fetch(file.url, { signal: AbortSignal.timeout(30_000) });
+    file.fetchStatus = res.status;
+    if (!res.ok) return;
+    const data = Buffer.from(await res.arrayBuffer());
+    const id = randomBytes(6).toString('hex');
+    const type = res.headers.get('content-type') ?? 'application/octet-stream';
+    portal.files.set(id, { name: file.name, data, type });
+    file.size = data.length;
+    file.type = type.startsWith('image/') ? 'image' : 'file';
+    file.url = `${portal.baseUrl}/upload/${id}/${encodeURIComponent(file.name)}`;
+  } catch {
+    file.fetchStatus = 0;
+  }
 }
 
 export function receiveClientMessage(portal: PortalState, connector: ConnectorState, line: LineState, item: IncomingItem) {

@@ -17,7 +17,7 @@ import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
-  botAddedText, botRemovedText, botStartedText, botStoppedText, buttonPressedText, chatTitleChangedText, userAddedText, userRemovedText,
+  botAddedText, botRemovedText, fileTooLargeText, botStartedText, botStoppedText, buttonPressedText, chatTitleChangedText, userAddedText, userRemovedText,
 } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { JobHandler } from '../queue/runner.ts';
@@ -40,8 +40,8 @@ export interface InboundDeps {
   routeFor: (botId: string) => Promise<Route | null>;
   /** Catch-up after a restart (catch-up.ts); absent = off. */
   catchUp?: { window: CatchUpWindow; windowMs: number };
-  /** Files re-hosted for the line: `message.files` items for a MAX message, or none. */
-  filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<Array<{ url: string; name: string }>>;
+  /** Files re-hosted for the line (src/media/rehost.ts): `message.files` items, and names of files too large to carry. */
+  filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<{ files: Array<{ url: string; name: string }>; skipped: string[] }>;
 }
 
 type Json = Record<string, unknown>;
@@ -113,8 +113,9 @@ function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateM
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
 async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnComplete> {
   const mid = String((message.body as Json).mid);
-  const files = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? [];
-  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, renderInbound(message), Number(message.timestamp), files, place);
+  const rehosted = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? { files: [], skipped: [] };
+  const text = [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n');
+  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, text, Number(message.timestamp), rehosted.files, place);
   return async (trx) => {
     await send(trx);
     await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);

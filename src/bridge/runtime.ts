@@ -14,6 +14,9 @@ import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitri
 import { healthPlugin } from '../http/plugins/health.ts';
 import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
 import { MaxClient } from '../max/client.ts';
+import { rehostAttachments } from '../media/rehost.ts';
+import { MediaSigner } from '../media/signed-url.ts';
+import { mediaPlugin } from '../http/plugins/media.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { inboundHandler, type Route } from './inbound.ts';
@@ -85,6 +88,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
     return { portalId: route.portal, lineId: line.lineId };
   };
+  const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
+  let listeningUrl = '';
+  const publicUrl = () => config.server.public_url ?? listeningUrl;
   const outboundDeps: OutboundDeps = {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
     operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
@@ -102,6 +108,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const max = bots.get(botId)?.client as MaxClient;
         return inboundHandler({
           store, max, routeFor,
+          filesFor: ({ conversationId, message }) => rehostAttachments({
+            media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
+          }, conversationId, message),
           catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
         })(job, ctx);
       },
@@ -136,6 +145,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),
     ],
   });
@@ -145,6 +155,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
   await app.listen({ host, port: config.server.port });
   const port = (app.server.address() as { port: number }).port;
+  listeningUrl = `http://${host}:${port}`;
   runner.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
   const maintain = (atStart = false) => runMaintenance({
@@ -154,6 +165,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await maintain(true);
   const timer = setInterval(() => {
     void maintain().catch(() => undefined);
+    void store.media.purgeExpired().catch(() => undefined);
     void reconcile().then(() => runner.poke(), () => undefined);
   }, MAINTENANCE_INTERVAL_MS);
   timer.unref();

@@ -98,6 +98,11 @@ export const configShapeSchema = z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),
     operator_name: z.enum(['keep', 'strip']).default('keep'),
   }).strict().prefault({}),
+  /** Client files re-hosted for Bitrix24 (signed, expiring URLs served by the bridge). */
+  media: z.object({
+    max_bytes: z.number().int().min(1_024).max(4 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    url_ttl_hours: z.number().int().min(1).max(24 * 90).default(72),
+  }).strict().prefault({}),
   journal: z.object({ retention_days: portCount.min(1).max(3650).default(90) }).strict().prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Defaults for every bot that does not set its own. */

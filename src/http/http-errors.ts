@@ -60,6 +60,18 @@ export const HTTP_ERRORS = {
     messageRu: 'Внутренняя ошибка; подробности в журнале сервиса.',
     messageEn: 'Internal error; see the service log.',
   },
+  mediaSignature: {
+    statusCode: 403,
+    code: 'BRG_ERR_MEDIA_SIGNATURE',
+    messageRu: 'Ссылка на файл недействительна (подпись не совпадает).',
+    messageEn: 'The file link is not valid (signature mismatch).',
+  },
+  mediaExpired: {
+    statusCode: 410,
+    code: 'BRG_ERR_MEDIA_EXPIRED',
+    messageRu: 'Срок действия ссылки на файл истёк.',
+    messageEn: 'The file link has expired.',
+  },
   unavailable: {
     statusCode: 503,
     code: 'BRG_ERR_UNAVAILABLE',

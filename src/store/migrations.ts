@@ -141,6 +141,24 @@ const lineOutbox: Migration = {
 };
 
 /**
+ * Media re-hosted for Bitrix24: a client's file from MAX, downloaded at once
+ * (MAX CDN links have no documented lifetime) and served by the bridge at a
+ * signed, expiring URL until it expires.
+ */
+const media: Migration = {
+  id: 4,
+  name: 'media re-hosted for Bitrix24',
+  async up(db, engine) {
+    await db.schema.createTable('media').addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('mime', 'text', (c) => c.notNull()).addColumn('size_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('data', engine === 'postgres' ? sql`bytea` : sql`blob`, (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('expires_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await db.schema.createIndex('media_expires_idx').on('media').column('expires_at_ms').execute();
+  },
+};
+
+/**
  * Outbound: each part of an operator message sent to MAX, recorded the moment
  * MAX accepts it (a retried job never sends a part twice), with the MAX mid for
  * edits, deletes and the delivery status; and our own notices to operators, so
@@ -161,7 +179,7 @@ const outboundParts: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, outboundParts];
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundParts];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -12,6 +12,7 @@ import { EventRepo } from './repos/event-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
+import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
@@ -37,6 +38,7 @@ export interface Store {
   conversations: ConversationRepo;
   outbox: OutboxRepo;
   meta: MetaRepo;
+  media: MediaRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     conversations: new ConversationRepo(db, options.clock),
     outbox: new OutboxRepo(db, engine, options.clock),
     meta: new MetaRepo(db, options.clock),
+    media: new MediaRepo(db, options.clock),
     box,
     close: () => opened.close(),
   };

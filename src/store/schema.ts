@@ -83,6 +83,17 @@ export interface MessagesTable {
   updated_at_ms: number;
 }
 
+export interface MediaTable {
+  id: string;
+  conversation_id: string;
+  name: string;
+  mime: string;
+  size_bytes: number;
+  data: Uint8Array;
+  created_at_ms: number;
+  expires_at_ms: number;
+}
+
 export interface OutboundPartsTable {
   id: Generated<number>;
   conversation_id: string;
@@ -197,6 +208,7 @@ export interface Database {
   line_outbox: LineOutboxTable;
   bridge_meta: BridgeMetaTable;
   outbound_parts: OutboundPartsTable;
+  media: MediaTable;
   operator_notices: OperatorNoticesTable;
   events: EventsTable;
   jobs: JobsTable;

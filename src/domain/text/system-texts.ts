@@ -30,7 +30,13 @@ const T = {
   gone: { ru: 'чат в MAX больше не существует.', en: 'the chat no longer exists in MAX.' },
   tooLarge: { ru: 'файл слишком большой для MAX.', en: 'the file is too large for MAX.' },
   rejected: { ru: 'MAX отклонил сообщение', en: 'MAX refused the message' },
+  clientFileTooLarge: { ru: 'файл слишком большой, не передан', en: 'file too large, not carried' },
 } as const;
+
+/** In the Open Line, for a client's file over the bridge's size cap (media.max_bytes). */
+export function fileTooLargeText(name: string, locale: Locale = 'ru'): string {
+  return `(${escapeBbcodeText(name)}: ${T.clientFileTooLarge[locale]})`;
+}
 
 export type UndeliveredReason = 'blocked' | 'denied' | 'gone' | 'tooLarge' | 'rejected';
 
