@@ -24,6 +24,7 @@ import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
+import { PollingLoop } from './polling.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
@@ -46,6 +47,8 @@ export interface Bridge {
   maintain(): Promise<MaintenanceReport>;
   /** Looks for operator replies the bridge never received (also at start and every MAINTENANCE_INTERVAL_MS). */
   reconcile(): Promise<ReconcileReport>;
+  /** Long-polling loops, one per bot with `updates: polling`. */
+  pollers: PollingLoop[];
   close(): Promise<void>;
 }
 
@@ -65,10 +68,6 @@ export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: 
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
-  const polling = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
-  if (polling.length > 0) {
-    throw new Error(`long polling (updates: polling) is not available in this build yet for bots ${polling.join(', ')}: use webhook with an https PUBLIC_URL`);
-  }
   const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock });
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
@@ -133,10 +132,13 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       },
     },
   });
+  const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
+    store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal),
+  }, { id: b.id, name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes,
     plugins: [
-      healthPlugin({ check: () => pausedLineProblems(store) }),
+      healthPlugin({ check: async () => [...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : []))] }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       bitrix24EventsPlugin({
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
@@ -157,6 +159,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const port = (app.server.address() as { port: number }).port;
   listeningUrl = `http://${host}:${port}`;
   runner.start();
+  for (const p of pollers) p.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
   const maintain = (atStart = false) => runMaintenance({
     store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
@@ -180,8 +183,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       runner.poke();
       return report;
     },
+    pollers,
     async close() {
       clearInterval(timer);
+      await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
       await app.close();
       await store.close();

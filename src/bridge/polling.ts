@@ -1,0 +1,126 @@
+/**
+ * Long polling, the alternative to webhooks (`MAX_UPDATES=polling`, or
+ * `updates: polling` per bot): one loop per bot asks `GET /updates` with the
+ * stored marker, stores the batch — each update as an event with its job,
+ * exactly as the webhook does — and the new marker IN ONE TRANSACTION, and
+ * only then asks again with it (which is what tells MAX the batch is
+ * consumed). A crash between the fetch and the commit leaves the marker where
+ * it was, so MAX hands the same updates out again and the dedupe keys absorb
+ * any that were stored. Markers are int64: kept as text.
+ *
+ * MAX serves no long polling while a webhook subscription exists: our own
+ * stale webhook for this bot is removed; anyone else's is reported on /health.
+ */
+import { maxDedupeKey } from '../domain/dedupe-keys.ts';
+import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
+import type { MaxClient } from '../max/client.ts';
+import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
+import { decideRetry } from '../queue/retry-policy.ts';
+import type { Store } from '../store/open-store.ts';
+
+/** Seconds MAX may hold one poll open (below the client's 30 s request timeout). */
+export const POLL_TIMEOUT_S = 20;
+const POLL_LIMIT = 100;
+
+export interface PollingBot {
+  id: string;
+  name: string;
+  token: string;
+  client: MaxClient;
+  userId: string | null;
+}
+
+export interface PollingDeps {
+  store: Store;
+  updateTypes: string[];
+  onStored: () => void;
+  /** Waits between failed polls (the shared retry policy's back-off). */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export class PollingLoop {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  /** Why polling is not working right now (shown on /health), or null. */
+  problem: string | null = null;
+  /** Batches stored so far (for tests and metrics). */
+  batches = 0;
+
+  constructor(private readonly deps: PollingDeps, private readonly bot: PollingBot) {}
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  private async ensureRow(): Promise<string | null> {
+    const { store } = this.deps;
+    await store.db.insertInto('bots').values({
+      id: this.bot.id, name: this.bot.name, token_enc: store.box.seal(this.bot.token), webhook_secret_enc: null,
+      updates_mode: 'polling', poll_marker: null, created_at_ms: Date.now(),
+    }).onConflict((oc) => oc.column('id').doUpdateSet({ token_enc: store.box.seal(this.bot.token), updates_mode: 'polling' })).execute();
+    const row = await store.db.selectFrom('bots').select('poll_marker').where('id', '=', this.bot.id).executeTakeFirstOrThrow();
+    return row.poll_marker;
+  }
+
+  private async clearWebhooks(): Promise<void> {
+    const { subscriptions } = await this.bot.client.getSubscriptions();
+    const others: string[] = [];
+    for (const s of subscriptions) {
+      if (new URL(s.url).pathname.endsWith(`/max/webhook/${this.bot.id}`)) await this.bot.client.unsubscribe(s.url);
+      else others.push(s.url);
+    }
+    this.problem = others.length > 0 ? `бот ${this.bot.id}: MAX не отдаёт обновления опросом, пока есть подписка ${others.join(', ')} — удалите её` : null;
+  }
+
+  /** Stores one batch and its marker atomically; returns the marker to ask with next. */
+  async storeBatch(updates: Array<Record<string, unknown>>, marker: string | null): Promise<void> {
+    const { store } = this.deps;
+    await store.db.transaction().execute(async (trx) => {
+      for (const update of updates) {
+        const raw = JSON.stringify(update);
+        const chatId = maxChatIdOf(update);
+        const own = isOwnMessage(update, this.bot.userId);
+        await store.events.record({
+          source: `max:${this.bot.id}`, kind: String(update.update_type), dedupeKey: maxDedupeKey(update, raw), raw,
+          jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
+        }, trx);
+      }
+      await trx.updateTable('bots').set({ poll_marker: marker }).where('id', '=', this.bot.id).execute();
+    });
+    this.batches++;
+    if (updates.length > 0) this.deps.onStored();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let marker: string | null = null;
+    let failures = 0;
+    let ready = false;
+    while (!signal.aborted) {
+      try {
+        if (!ready) {
+          marker = await this.ensureRow();
+          await this.clearWebhooks();
+          ready = true;
+        }
+        const page = await this.bot.client.getUpdates({ marker, limit: POLL_LIMIT, timeoutSeconds: POLL_TIMEOUT_S, types: this.deps.updateTypes }, signal);
+        const next: string | null = page.marker === null || page.marker === undefined ? marker : String(page.marker);
+        if (page.updates.length > 0 || next !== marker) await this.storeBatch(page.updates, next);
+        marker = next;
+        failures = 0;
+        if (this.problem?.startsWith('опрос')) this.problem = null;
+      } catch (err) {
+        if (signal.aborted) return;
+        failures++;
+        this.problem ??= `опрос MAX для бота ${this.bot.id} не удаётся: ${(err as Error).message}`;
+        const decision = decideRetry(err, Math.min(failures, 10), { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAttempts: Number.MAX_SAFE_INTEGER }, Math.random);
+        await this.deps.sleep(decision.action === 'retry' ? decision.delayMs : 60_000, signal).catch(() => undefined);
+      }
+    }
+  }
+}
