@@ -8,6 +8,8 @@ export interface BenchChild {
   pid: number;
   /** Resident set size of the process now, MB (Linux /proc). */
   rssMb(): number;
+  /** False once the process has exited. */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startChild(script: string, env: Record<string, string> = {
   return {
     url,
     pid: child.pid ?? 0,
+    alive: () => child.exitCode === null && child.signalCode === null,
     rssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;

@@ -31,6 +31,8 @@ export interface ChaosOptions {
   outbound: boolean;
   drainTimeoutMs: number;
   log: (line: string) => void;
+  /** The built bridge (scripts/build.mjs); default dist/. */
+  bundle?: string;
 }
 
 export interface ChaosResult {
@@ -81,10 +83,10 @@ interface Conversation {
 class BridgeProcesses {
   private readonly procs: Array<BenchChild | null> = [];
 
-  constructor(private readonly configFor: (i: number) => Promise<string>, private readonly proxy: FrontProxy, private readonly ports: number[]) {}
+  constructor(private readonly configFor: (i: number) => Promise<string>, private readonly proxy: FrontProxy, private readonly ports: number[], private readonly bundle: string) {}
 
   async start(i: number): Promise<void> {
-    this.procs[i] = await startChild(BRIDGE_BUNDLE, { BENCH_BRIDGE_CONFIG: await this.configFor(i) }, 120_000);
+    this.procs[i] = await startChild(this.bundle, { BENCH_BRIDGE_CONFIG: await this.configFor(i) }, 120_000);
     this.proxy.setBackends(this.ports.map((p) => `http://127.0.0.1:${p}`));
   }
 
@@ -124,7 +126,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       routes: [{ bot: '*', portal: 'main' }],
     },
   });
-  const procs = new BridgeProcesses(configFor, proxy, ports);
+  const procs = new BridgeProcesses(configFor, proxy, ports, o.bundle ?? BRIDGE_BUNDLE);
   let kills = 0;
   try {
     await procs.start(0);

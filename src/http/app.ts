@@ -20,11 +20,30 @@ export interface AppOptions {
   logger?: boolean | object;
 }
 
+/** Bodies announced above the limit are still read (and dropped) up to this size, then the 413 goes out. */
+const DRAIN_MAX_BYTES = 32 * 1024 * 1024;
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logger: options.logger ?? false,
     return503OnClosing: true,
+  });
+  // An announced body over the limit: read it to the end (up to a hard cap) before answering
+  // 413, so the sender gets the answer instead of a connection reset mid-upload.
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  app.addHook('onRequest', async (request) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!(declared > bodyLimit)) return;
+    if (declared <= DRAIN_MAX_BYTES) {
+      await new Promise<void>((resolve) => {
+        request.raw.on('data', () => undefined);
+        request.raw.once('end', resolve);
+        request.raw.once('error', () => resolve());
+        request.raw.once('close', resolve);
+      });
+    }
+    throw new HttpError('bodyTooLarge', `the body is ${declared} bytes; at most ${bodyLimit} are accepted`);
   });
   const asText = { parseAs: 'string' as const };
   app.removeAllContentTypeParsers();
