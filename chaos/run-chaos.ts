@@ -10,6 +10,8 @@
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../emulators/max/index.ts';
 import { freePort, startChild, type BenchChild } from '../bench/child-process.ts';
+import { systemClock } from '../src/domain/clock.ts';
+import { openStore } from '../src/store/open-store.ts';
 import { countDelivery, addCounts, type DeliveryCount } from './count.ts';
 import { startFrontProxy, type FrontProxy } from './front-proxy.ts';
 
@@ -98,6 +100,20 @@ class BridgeProcesses {
 
   async stopAll(): Promise<void> {
     await Promise.all(this.procs.map((p) => p?.stop()));
+  }
+}
+
+/** When something was lost: what the jobs say (states, last errors), to see where it stuck. */
+async function logJobStates(o: ChaosOptions): Promise<void> {
+  const store = await openStore({ databaseUrl: o.databaseUrl, secretKey: 'chaos-only-secret-key-0123456789', clock: systemClock });
+  try {
+    const rows = await store.db.selectFrom('jobs').select(['kind', 'state', 'last_error_code', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['kind', 'state', 'last_error_code']).execute();
+    for (const r of rows) o.log(`chaos[${o.engine}]: jobs ${r.kind} ${r.state} ${r.last_error_code ?? '-'}: ${Number(r.n)}`);
+    const outbox = await store.outbox.countByState();
+    o.log(`chaos[${o.engine}]: outbox ${JSON.stringify(outbox)}`);
+  } finally {
+    await store.close();
   }
 }
 
@@ -256,6 +272,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // Late duplicates (a redelivery still in flight) would show up now.
     await sleep(2_000);
     const result = observe();
+    if (result.inbound.lost + result.outbound.lost > 0) await logJobStates(o);
     if (process.env.CHAOS_DEBUG) {
       for (const conv of conversations) {
         const texts = (lineChatOf(conv)?.messageIds ?? []).map((id) => portal.messages.get(id)).filter((m) => m?.direction === 'in').map((m) => m!.text);

@@ -7,7 +7,7 @@
  * visible and replayable, never dropped.
  */
 import { parse as parseForm } from 'qs';
-import { envelopeOf } from '../bitrix24/event-shape.ts';
+import { envelopeOf, messagesOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
@@ -17,6 +17,8 @@ export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
+  /** How long a reply waits for an earlier one still in flight (Bitrix24 posts events concurrently). */
+  operatorReorderWindowMs?: number;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
@@ -38,8 +40,36 @@ export async function pausedLineProblems(store: Store): Promise<string[]> {
   return rows.map((r) => `линия ${r.line_id} портала ${r.portal_id} приостановлена: ${r.paused_reason ?? ''}`);
 }
 
+/** The smallest Bitrix24 message id in an event's MESSAGES (ids grow with time on a portal). */
+function firstMessageId(data: unknown): number {
+  const ids = messagesOf(data).map((m) => Number(((m.im ?? {}) as Record<string, unknown>).message_id)).filter((n) => Number.isFinite(n));
+  return ids.length > 0 ? Math.min(...ids) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Bitrix24 promises no order for its events, and posts them concurrently: an
+ * operator's second reply can arrive before the first. A reply's job waits
+ * until `operatorReorderWindowMs` after its event arrived, then delivers first
+ * any reply of the same conversation that arrived after it but was written
+ * before it (smaller Bitrix24 message id); those jobs later find their parts
+ * sent and skip them.
+ */
+async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, receivedAtMs: number, data: unknown, signal: AbortSignal): Promise<unknown[]> {
+  const windowMs = deps.operatorReorderWindowMs ?? 0;
+  const waitMs = receivedAtMs + windowMs - deps.nowMs();
+  if (waitMs > 0) await new Promise((r) => setTimeout(r, Math.min(waitMs, windowMs)));
+  if (signal.aborted || windowMs <= 0) return [];
+  const mine = firstMessageId(data);
+  const later = await deps.store.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw', 'events.kind'])
+    .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', jobId)
+    .where('events.kind', '=', 'ONIMCONNECTORMESSAGEADD').orderBy('jobs.id').execute();
+  return later.map((r) => envelopeOf(parseForm(r.raw, { depth: 10 }) as Record<string, unknown>)?.data)
+    .filter((d) => d !== undefined && firstMessageId(d) < mine)
+    .sort((a, b) => firstMessageId(a) - firstMessageId(b));
+}
+
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
-  return async (job) => {
+  return async (job, { signal }) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
     const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }) as Record<string, unknown>);
@@ -58,7 +88,12 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         await deps.store.db.updateTable('portals').set({ status: 'uninstalled', updated_at_ms: deps.nowMs() }).where('id', '=', portalId).execute();
         return;
       case 'ONIMCONNECTORMESSAGEADD':
-        if (deps.onMessagesAdded) return deps.onMessagesAdded(portalId, data);
+        if (deps.onMessagesAdded) {
+          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), data, signal)) {
+            await deps.onMessagesAdded(portalId, earlier);
+          }
+          return deps.onMessagesAdded(portalId, data);
+        }
         break;
       case 'ONIMCONNECTORMESSAGEUPDATE':
       case 'ONIMCONNECTORMESSAGEDELETE':

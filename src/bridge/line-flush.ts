@@ -42,6 +42,7 @@ const METHOD_NAMES: Record<OutboxMethod, string> = {
   update: 'imconnector.update.messages',
   delete: 'imconnector.delete.messages',
   chat_name: 'imconnector.chat.name.set',
+  status: 'imconnector.send.status.delivery',
 };
 
 export interface LineFlushDeps {

@@ -14,7 +14,8 @@
  *   (timeout) is looked up among the bot's recent messages before it is sent
  *   again.
  * - Then `imconnector.send.status.delivery` with the MAX mids (the operator
- *   sees "delivered"; later edits carry our ids).
+ *   sees "delivered"; later edits carry our ids), queued in the line outbox so
+ *   the statuses of many replies share one REST call.
  * - Cannot be delivered (client stopped or blocked the bot, chat gone, bot
  *   removed): a notice in Russian in the same Open Lines chat
  *   (`im.message.add`, SYSTEM), the job to dead letters with the reason, no
@@ -34,6 +35,7 @@ import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
+import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 
 type Json = Record<string, unknown>;
@@ -205,11 +207,15 @@ async function deliverOne(deps: OutboundDeps, portalId: string, line: string, it
       throw err;
     }
   }
-  const bitrix = deps.bitrixFor(portalId);
-  if (bitrix && mids.length > 0) await bitrix.call(portalId, 'imconnector.send.status.delivery', {
-    CONNECTOR: deps.connectorId, LINE: line,
-    MESSAGES: [{ im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(deps.nowMs() / 1000) }, chat: { id: item.externalChatId } }],
-  }, { correlation: { conversationId: conversation.id } });
+  // The delivery status goes through the line outbox: statuses of many replies share one call.
+  if (mids.length > 0) {
+    const now = deps.nowMs();
+    await deps.store.db.transaction().execute((trx) => deps.store.outbox.enqueue([{
+      lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: item.imMessageId,
+      sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
+      item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
+    }], conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':')), trx));
+  }
   if (tooLarge.length > 0) {
     await noticeOperator(deps, portalId, item, conversation, 'tooLarge', tooLarge.join(', '));
     throw new BridgeError(OUTBOUND_ERROR_CODES.undeliverable, `operator files too large for MAX: ${tooLarge.join(', ')}`, { retryable: false });

@@ -17,6 +17,9 @@
 import type { PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 
 const HORIZON_MS = 10_000;
+/** Deliveries straggle in bursts: wait twice the largest recent delay, plus a little. */
+const SAFETY_FACTOR = 2;
+const SAFETY_MARGIN_MS = 10;
 
 export class ReorderWatermark {
   private readonly samples = new Map<string, Array<{ atMs: number; delayMs: number; id: number }>>();
@@ -52,6 +55,6 @@ export class ReorderWatermark {
 
   eligibleAtMs(lineRef: string, row: PendingOutboxRow): number {
     if (this.capMs <= 0) return 0;
-    return Math.min(row.arrivedMs + this.capMs, row.tsMs + this.maxDelayMs(lineRef));
+    return Math.min(row.arrivedMs + this.capMs, row.tsMs + SAFETY_FACTOR * this.maxDelayMs(lineRef) + SAFETY_MARGIN_MS);
   }
 }

@@ -119,7 +119,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
-        store, nowMs: () => clock.nowMs(),
+        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
         onMessagesAdded: (portalId, data) => deliverOperatorMessages(outboundDeps, portalId, data),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),

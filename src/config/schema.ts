@@ -93,6 +93,8 @@ export const configShapeSchema = z.object({
     line_linger_ms: z.number().int().min(0).max(5_000).default(150),
     /** The longest a client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently); the wait itself adapts to observed delivery delays. */
     line_reorder_window_ms: z.number().int().min(0).max(60_000).default(1_000),
+    /** How long an operator's reply waits for an earlier one still in flight (Bitrix24 promises no event order). */
+    operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(100),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),

@@ -6,8 +6,9 @@
  *
  * The portal's real bucket may be smaller than configured, or shared with other
  * apps on the same IP. So after a QUERY_LIMIT_EXCEEDED the limiter assumes the
- * bucket is full, halves its rate and stops bursting (cautious mode) for
- * `CAUTIOUS_MS`; reservations made before the warning are re-made after it.
+ * bucket is full: it waits two drain intervals, halves its rate and stops
+ * bursting (cautious mode) for `CAUTIOUS_MS`; reservations made before the
+ * warning are re-made after it.
  * A limit that warned once is therefore not exceeded again.
  *
  * One request of headroom is kept (the model never fills the last slot): a
@@ -91,7 +92,10 @@ export class LeakyBucketLimiter {
     const now = this.clock.nowMs();
     s.factor = Math.max(MIN_FACTOR, s.factor * 0.5);
     s.cautiousUntilMs = now + CAUTIOUS_MS;
-    s.tat = now + (config.burst * 1000) / config.drainPerSecond;
+    // A full bucket takes a new request after one drain interval; wait two, then send at
+    // half the drain rate or slower: the bucket then empties faster than we fill it, so the
+    // limit is not hit again — without stalling for a whole burst's drain on every warning.
+    s.tat = Math.max(s.tat, now) + (2 * 1000) / config.drainPerSecond;
     s.epoch += 1;
   }
 

@@ -17,7 +17,7 @@ import type { Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type OutboxMethod = 'send' | 'update' | 'delete' | 'chat_name';
+export type OutboxMethod = 'send' | 'update' | 'delete' | 'chat_name' | 'status';
 
 export interface OutboxItem {
   lineRef: string;
