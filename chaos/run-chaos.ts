@@ -213,11 +213,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const maybeKill = () => {
       const step = done++;
       if (!killAt.has(step)) return;
-      const victim = Math.floor(random() * o.processes);
-      procs.kill(victim);
-      kills++;
-      o.log(`chaos[${o.engine}]: SIGKILL process ${victim} at step ${step}/${plan.length}`);
+      // One kill-and-restart at a time: a process is never started twice on its port.
       killing = killing.then(async () => {
+        const victim = Math.floor(random() * o.processes);
+        procs.kill(victim);
+        kills++;
+        o.log(`chaos[${o.engine}]: SIGKILL process ${victim} at step ${step}/${plan.length}`);
         await sleep(300 + Math.floor(random() * 1_200));
         await procs.start(victim);
       });
