@@ -20,7 +20,7 @@ export interface LifecycleDeps {
   /** How long a reply waits for an earlier one still in flight (Bitrix24 posts events concurrently). */
   operatorReorderWindowMs?: number;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
-  onMessagesAdded?: (portalId: string, data: unknown) => Promise<void>;
+  onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
   onMessagesChanged?: (portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown) => Promise<void>;
 }
@@ -90,9 +90,9 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
       case 'ONIMCONNECTORMESSAGEADD':
         if (deps.onMessagesAdded) {
           for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), data, signal)) {
-            await deps.onMessagesAdded(portalId, earlier);
+            await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }
-          return deps.onMessagesAdded(portalId, data);
+          return deps.onMessagesAdded(portalId, data, job.attempt > 1);
         }
         break;
       case 'ONIMCONNECTORMESSAGEUPDATE':

@@ -133,9 +133,19 @@ async function recordPart(deps: OutboundDeps, conversationId: string, imMessageI
 }
 
 /** Sends one part unless it was sent already; after an uncertain failure, looks for it among the bot's recent messages. */
-async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: ConversationRow, item: Item, part: number, body: Json): Promise<string | null> {
+async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: ConversationRow, item: Item, part: number, body: Json, rerun: boolean): Promise<string | null> {
   const already = await sentPart(deps.store, conversation.id, item.imMessageId, part);
   if (already !== undefined) return already;
+  // A re-run after a crash: the part may have reached MAX before it could be recorded.
+  if (rerun && typeof body.text === 'string') {
+    const wanted = plain(body.text);
+    const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch(() => null);
+    if (found) {
+      const mid = String(found.body?.mid ?? '') || null;
+      await recordPart(deps, conversation.id, item.imMessageId, part, mid);
+      return mid;
+    }
+  }
   try {
     const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, body as never, { conversationId: conversation.id });
     const mid = String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null;
@@ -155,7 +165,7 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
   }
 }
 
-async function deliverOne(deps: OutboundDeps, portalId: string, line: string, item: Item): Promise<void> {
+async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
   if (await isOurNotice(deps.store, item.imMessageId)) return;
   const conversation = await deps.store.conversations.get(item.externalChatId);
   if (!conversation) {
@@ -194,7 +204,7 @@ async function deliverOne(deps: OutboundDeps, portalId: string, line: string, it
   for (const [part, body] of bodies.entries()) {
     if (!body) continue;
     try {
-      const mid = await sendPart(deps, max, conversation, item, part, body);
+      const mid = await sendPart(deps, max, conversation, item, part, body, rerun);
       if (mid) mids.push(mid);
     } catch (err) {
       const reason = err instanceof BridgeError ? REASON_OF[err.code] : undefined;
@@ -222,11 +232,10 @@ async function deliverOne(deps: OutboundDeps, portalId: string, line: string, it
   }
 }
 
-/** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order. */
-export async function deliverOperatorMessages(deps: OutboundDeps, portalId: string, data: unknown): Promise<void> {
-  const line = String((data as Json | undefined)?.LINE ?? '');
+/** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order; `rerun`: the job ran before (it may have sent). */
+export async function deliverOperatorMessages(deps: OutboundDeps, portalId: string, data: unknown, rerun = false): Promise<void> {
   for (const raw of messagesOf(data)) {
     const item = itemOf(raw);
-    if (item) await deliverOne(deps, portalId, line, item);
+    if (item) await deliverOne(deps, portalId, item, rerun);
   }
 }

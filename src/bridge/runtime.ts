@@ -120,7 +120,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
         store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
-        onMessagesAdded: (portalId, data) => deliverOperatorMessages(outboundDeps, portalId, data),
+        onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
