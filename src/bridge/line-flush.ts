@@ -116,6 +116,29 @@ function refusalText(err: BridgeError): string {
   return `${(err as { bitrixCode?: string }).bitrixCode ?? err.code}: ${err.message}`;
 }
 
+/** Rows (tried before) whose message is already in its Open Lines chat: history carries our ids as CONNECTOR_MID. */
+async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  if (rows.length === 0) return found;
+  const chats = await deps.store.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
+    .where('id', 'in', [...new Set(rows.map((r) => r.conversationId))]).where('bitrix_chat_id', 'is not', null).execute();
+  if (chats.length === 0) return found;
+  const outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])));
+  const idsByConversation = new Map<string, Set<string>>();
+  for (const [i, c] of chats.entries()) {
+    const history = outcome.results[`c${i}`] as { message?: unknown } | undefined;
+    const messages = Array.isArray(history?.message) ? history.message : Object.values((history?.message ?? {}) as Record<string, unknown>);
+    const ids = new Set<string>();
+    for (const m of messages as Array<{ params?: { CONNECTOR_MID?: unknown } }>) {
+      const mids = m.params?.CONNECTOR_MID;
+      for (const id of Array.isArray(mids) ? mids : mids === undefined || mids === null ? [] : [mids]) ids.add(String(id));
+    }
+    idsByConversation.set(c.id, ids);
+  }
+  for (const r of rows) if (idsByConversation.get(r.conversationId)?.has(r.messageKey)) found.add(r.id);
+  return found;
+}
+
 export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
@@ -150,9 +173,15 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     await bitrix.limiter.acquire(portalId, ctx.signal);
     // Read again with the slot in hand: what was queued while we waited rides along.
     plan = await planNow();
-    const { batch } = plan;
-    const first = batch[0];
+    const first = plan.batch[0];
     if (!first) return later(plan.nextEligibleAtMs);
+    const outcomes: Array<{ row: PendingOutboxRow; result: ItemResult | undefined }> = [];
+    // A send tried before (its process died, or the answer never came) may already be in the
+    // line: Bitrix24 documents no dedupe by message id, so look before sending it again.
+    const arrived = first.method === 'send' ? await alreadyInLine(deps, bitrix, portalId, plan.batch.filter((r) => r.tried)) : new Set<number>();
+    for (const row of plan.batch) if (arrived.has(row.id)) outcomes.push({ row, result: { SUCCESS: true } });
+    const batch = plan.batch.filter((r) => !arrived.has(r.id));
+    await deps.store.outbox.markTried(batch.map((r) => r.id));
 
     const call = (rows: PendingOutboxRow[], preAcquired: boolean) => bitrix.call(portalId, METHOD_NAMES[first.method], first.method === 'chat_name'
       ? { CONNECTOR: deps.connectorId, LINE: lineId, ...first.item }
@@ -160,10 +189,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       preAcquired, signal: ctx.signal,
       correlation: { jobId: String(job.id), conversationId: rows.length === 1 ? rows[0]?.conversationId : undefined },
     });
-    const outcomes: Array<{ row: PendingOutboxRow; result: ItemResult | undefined }> = [];
     let retryAfterMs: number | null = null;
     try {
-      const results = itemResults(await call(batch, true));
+      const results = batch.length > 0 ? itemResults(await call(batch, true)) : [];
       for (const [i, row] of batch.entries()) outcomes.push({ row, result: first.method === 'chat_name' ? { SUCCESS: true } : results[i] });
     } catch (err) {
       // NOT_ACTIVE_LINE / unknown connector: pause the line instead of burning retries;
@@ -176,7 +204,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       // Refused as a whole (a malformed item, CHAT_RENAMING_FAILED): one bad item must not
       // hold the line. A single item is recorded as rejected; a batch is retried item by item.
       if (batch.length === 1) {
-        outcomes.push({ row: first, result: { SUCCESS: false, ERRORS: [refusalText(err)] } });
+        outcomes.push({ row: batch[0] as PendingOutboxRow, result: { SUCCESS: false, ERRORS: [refusalText(err)] } });
       } else {
         for (const row of batch) {
           try {

@@ -126,7 +126,7 @@ const lineOutbox: Migration = {
       .addColumn('method', 'text', (c) => c.notNull()).addColumn('message_key', 'text', (c) => c.notNull())
       .addColumn('sort_key', 'text', (c) => c.notNull())
       .addColumn('ts_ms', 'bigint', (c) => c.notNull()).addColumn('arrived_ms', 'bigint', (c) => c.notNull()).addColumn('item_json', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
-      .addColumn('result_json', 'text').addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('result_json', 'text').addColumn('tried_at_ms', 'bigint').addColumn('created_at_ms', 'bigint', (c) => c.notNull())
       .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('line_outbox_item_unique', ['conversation_id', 'method', 'message_key']).execute();
     await db.schema.createIndex('line_outbox_pending_idx').on('line_outbox').columns(['line_ref', 'id'])

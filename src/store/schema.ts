@@ -133,6 +133,8 @@ export interface LineOutboxTable {
   item_json: string;
   state: 'pending' | 'sent' | 'rejected';
   result_json: string | null;
+  /** Set just before a send is attempted: a row still pending with it set may have reached Bitrix24. */
+  tried_at_ms: number | null;
   created_at_ms: number;
   updated_at_ms: number;
 }

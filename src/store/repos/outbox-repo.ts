@@ -39,6 +39,8 @@ export interface PendingOutboxRow {
   messageKey: string;
   sortKey: string;
   createdAtMs: number;
+  /** A send was attempted before (it may have reached Bitrix24). */
+  tried: boolean;
   tsMs: number;
   arrivedMs: number;
   item: Record<string, unknown>;
@@ -71,7 +73,7 @@ export class OutboxRepo {
     for (const i of items) {
       await trx.insertInto('line_outbox').values({
         line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey, sort_key: i.sortKey, ts_ms: i.tsMs, arrived_ms: i.arrivedMs,
-        item_json: JSON.stringify(i.item), state: 'pending', result_json: null, created_at_ms: now, updated_at_ms: now,
+        item_json: JSON.stringify(i.item), state: 'pending', result_json: null, tried_at_ms: null, created_at_ms: now, updated_at_ms: now,
       }).onConflict((oc) => oc.columns(['conversation_id', 'method', 'message_key']).doNothing()).execute();
       lines.add(i.lineRef);
     }
@@ -111,12 +113,18 @@ export class OutboxRepo {
 
   /** The oldest pending items of a line, in queue order. */
   async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
-    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({
       id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
-      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
+      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
     }));
+  }
+
+  /** Marks rows as attempted (committed before the call goes out). */
+  async markTried(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('line_outbox').set({ tried_at_ms: this.clock.nowMs() }).where('id', 'in', ids).where('state', '=', 'pending').execute();
   }
 
   async countPending(lineRef: string, db: Db = this.db): Promise<number> {

@@ -6,7 +6,7 @@ import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../sr
 
 let nextId = 1;
 function row(conversationId: string, method: OutboxMethod, tsMs: number, createdAtMs = 0, seq = 0): PendingOutboxRow {
-  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tsMs, arrivedMs: createdAtMs, item: {} };
+  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tried: false, tsMs, arrivedMs: createdAtMs, item: {} };
 }
 
 test('a batch takes one method and never lets an item overtake an earlier one of its conversation', () => {
