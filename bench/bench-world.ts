@@ -19,6 +19,7 @@ export interface BridgeOptions {
   noRunner?: boolean;
   concurrency?: number;
   reorderWindowMs?: number;
+  operatorReorderWindowMs?: number;
 }
 
 export async function startEmulators(): Promise<Sandbox> {
@@ -32,7 +33,11 @@ export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Prom
     database: { url: o.databaseUrl },
     security: { secret_key: SECRET_KEY },
     log_level: 'warn',
-    workers: { concurrency: o.concurrency ?? 8, ...(o.reorderWindowMs === undefined ? {} : { line_reorder_window_ms: o.reorderWindowMs }) },
+    workers: {
+      concurrency: o.concurrency ?? 8,
+      ...(o.reorderWindowMs === undefined ? {} : { line_reorder_window_ms: o.reorderWindowMs }),
+      ...(o.operatorReorderWindowMs === undefined ? {} : { operator_reorder_window_ms: o.operatorReorderWindowMs }),
+    },
     bots: [{ id: 'bench', token: SANDBOX_BOT_TOKEN, webhook_secret: BENCH_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
     portals: [{ id: 'bench', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, limits: { drain_per_second: o.drainPerSecond, burst: o.burst } }],
     routes: [{ bot: '*', portal: 'bench' }],

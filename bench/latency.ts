@@ -59,3 +59,49 @@ export async function measureInboundLatency(
   const latencies = [...sentAt.entries()].map(([mid, t]) => (seenAt.get(mid) ?? Number.NaN) - t).sort((a, b) => a - b);
   return { messages: total, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
+
+/**
+ * Operator reply → MAX: replies posted on the emulated portal (its control API,
+ * as the operator page does) at a steady rate; for each, the time until the
+ * MAX emulator holds the bot's message (polled in process every 2 ms).
+ */
+export async function measureOutboundLatency(
+  sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, options: { ratePerS: number; durationS: number; operatorReorderWindowMs?: number },
+): Promise<LatencyFigures> {
+  await setPortalLimit(sandbox, 1_000, 10_000);
+  const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: 100, burst: 10_000, operatorReorderWindowMs: options.operatorReorderWindowMs });
+  const portal = sandbox.bitrix24.context.portals[0]!;
+  const chats = clients.map((c) => [...portal.chats.values()].find((ch) => ch.externalChatId === `bench:${c.chatId}`)).filter((c) => c !== undefined);
+  const total = options.ratePerS * options.durationS;
+  const sentAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const poll = setInterval(() => {
+    const now = performance.now();
+    for (const m of sandbox.max.world.messages.values()) {
+      if (!m.fromBot) continue;
+      const tag = /olat (\d+)/.exec(m.message.body.text ?? '')?.[1];
+      if (tag && !seenAt.has(tag)) seenAt.set(tag, now);
+    }
+  }, 2);
+  try {
+    const intervalMs = 1000 / options.ratePerS;
+    const started = performance.now();
+    const posts: Array<Promise<unknown>> = [];
+    for (let i = 0; i < total; i++) {
+      const wait = started + i * intervalMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const chat = chats[i % chats.length]!;
+      sentAt.set(String(i), performance.now());
+      posts.push(fetch(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${chat.chatId}/reply`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `olat ${i}` }),
+      }).then((r) => r.arrayBuffer()));
+    }
+    await Promise.all(posts);
+    await waitFor(() => seenAt.size >= total, 120_000, 20);
+  } finally {
+    clearInterval(poll);
+    await bridge.stop();
+  }
+  const latencies = [...sentAt.entries()].map(([i, t]) => (seenAt.get(i) ?? Number.NaN) - t).sort((a, b) => a - b);
+  return { messages: total, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
