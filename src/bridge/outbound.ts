@@ -133,34 +133,34 @@ async function recordPart(deps: OutboundDeps, conversationId: string, imMessageI
 }
 
 /** Sends one part unless it was sent already; after an uncertain failure, looks for it among the bot's recent messages. */
+/**
+ * Sends one part unless it was sent already. A part that may have reached MAX
+ * without being recorded (a re-run after a crash, or a send that timed out) is
+ * first looked for among the bot's recent messages in the chat.
+ */
 async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: ConversationRow, item: Item, part: number, body: Json, rerun: boolean): Promise<string | null> {
   const already = await sentPart(deps.store, conversation.id, item.imMessageId, part);
   if (already !== undefined) return already;
-  // A re-run after a crash: the part may have reached MAX before it could be recorded.
-  if (rerun && typeof body.text === 'string') {
+  const record = async (mid: string | null) => {
+    await recordPart(deps, conversation.id, item.imMessageId, part, mid);
+    return mid;
+  };
+  const lookUp = async (): Promise<{ mid: string | null } | null> => {
+    if (typeof body.text !== 'string') return null;
     const wanted = plain(body.text);
     const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch(() => null);
-    if (found) {
-      const mid = String(found.body?.mid ?? '') || null;
-      await recordPart(deps, conversation.id, item.imMessageId, part, mid);
-      return mid;
-    }
+    return found ? { mid: String(found.body?.mid ?? '') || null } : null;
+  };
+  if (rerun) {
+    const found = await lookUp();
+    if (found) return record(found.mid);
   }
   try {
     const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, body as never, { conversationId: conversation.id });
-    const mid = String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null;
-    await recordPart(deps, conversation.id, item.imMessageId, part, mid);
-    return mid;
+    return await record(String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null);
   } catch (err) {
-    if (err instanceof BridgeError && !err.certain && typeof body.text === 'string') {
-      const wanted = plain(body.text);
-      const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch(() => null);
-      if (found) {
-        const mid = String(found.body?.mid ?? '') || null;
-        await recordPart(deps, conversation.id, item.imMessageId, part, mid);
-        return mid;
-      }
-    }
+    const found = err instanceof BridgeError && !err.certain ? await lookUp() : null;
+    if (found) return record(found.mid);
     throw err;
   }
 }

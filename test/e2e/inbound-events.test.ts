@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until } from '../helpers/e2e.ts';
 
 type LineMessage = { text: string; deleted: boolean };
 type LineChat = { externalChatId: string; externalUser: Record<string, unknown>; messages: LineMessage[] };
@@ -21,15 +22,6 @@ for (const engine of testEngines()) {
     let sandbox: Sandbox;
     const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-events-'));
 
-    async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const b24 = async (path: string) => (await (await fetch(`${sandbox.bitrix24.controlUrl}${path}`)).json()) as Record<string, unknown>;
     const maxCtl = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${sandbox.max.controlUrl}${path}`, {

@@ -13,26 +13,17 @@ import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { MediaSigner } from '../../src/media/signed-url.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until, waitForSetup } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`client files to the Open Line (${engine.name})`, () => {
     let sandbox: Sandbox;
     const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-media-'));
 
-    async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
 
     before(async () => {
       sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
-        .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+      await waitForSetup(sandbox.bitrix24.controlUrl);
     });
     after(async () => {
       await sandbox.close();

@@ -13,21 +13,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`install page flow (${engine.name})`, () => {
     let sandbox: Sandbox;
     const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-install-'));
 
-    async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const b24 = async (path: string) => (await (await fetch(`${sandbox.bitrix24.controlUrl}${path}`)).json()) as Record<string, unknown>;
 
     before(async () => {

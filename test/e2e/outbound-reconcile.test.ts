@@ -12,6 +12,7 @@ import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../.
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until, waitForSetup } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`lost operator replies (${engine.name})`, () => {
@@ -19,15 +20,6 @@ for (const engine of testEngines()) {
     let bridge: Bridge | null = null;
     let config: ReturnType<typeof configSchema.parse>;
 
-    async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const portal = () => sandbox.bitrix24.context.portals[0]!;
     const lineChat = () => [...portal().chats.values()].find((c) => c.externalUserId === '7301');
@@ -49,8 +41,7 @@ for (const engine of testEngines()) {
       });
       bridge = await startBridge(config, { clock: systemClock });
       await post(`${sandbox.bitrix24.controlUrl}/portals/0/install`, { clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` });
-      await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
-        .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+      await waitForSetup(sandbox.bitrix24.controlUrl);
     });
     after(async () => {
       await bridge?.close();

@@ -13,21 +13,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until, waitForSetup } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`outbound end to end (${engine.name})`, () => {
     let sandbox: Sandbox;
     const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-out-'));
 
-    async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const post = async (url: string, body: unknown) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
@@ -48,8 +40,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
-        .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+      await waitForSetup(sandbox.bitrix24.controlUrl);
     });
     after(async () => {
       await sandbox.close();

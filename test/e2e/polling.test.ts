@@ -14,6 +14,7 @@ import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../.
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines } from '../helpers/databases.ts';
+import { until, waitForSetup } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`long polling (${engine.name})`, () => {
@@ -21,15 +22,6 @@ for (const engine of testEngines()) {
     let bridge: Bridge | null = null;
     let config: ReturnType<typeof configSchema.parse>;
 
-    async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error('until: timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const write = (text: string) => fetch(`${sandbox.max.controlUrl}/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: { user_id: 7401, first_name: 'Нина' }, text }),
     });
@@ -60,8 +52,7 @@ for (const engine of testEngines()) {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
       });
-      await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
-        .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+      await waitForSetup(sandbox.bitrix24.controlUrl);
     });
     after(async () => {
       await bridge?.close();

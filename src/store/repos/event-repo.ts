@@ -6,6 +6,7 @@
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
+import { GroupWriter } from '../group-writer.ts';
 import type { Database, JobsTable } from '../schema.ts';
 
 /** Most events one group commit takes. */
@@ -41,9 +42,11 @@ export class EventRepo {
     private readonly clock: Clock,
   ) {}
 
-  private readonly waiting: Array<{ input: RecordEventInput; resolve: (r: RecordEventResult) => void; reject: (e: unknown) => void }> = [];
-  private flushScheduled = false;
-  private flushing = false;
+  private readonly group = new GroupWriter<RecordEventInput, RecordEventResult>(
+    (inputs) => this.db.transaction().execute((trx) => this.recordGroup(trx, inputs)),
+    (input) => this.db.transaction().execute((trx) => this.recordIn(trx, input)),
+    GROUP_COMMIT_MAX,
+  );
 
   /**
    * Stores the event and its jobs atomically. Without a transaction, concurrent
@@ -55,43 +58,7 @@ export class EventRepo {
    */
   record(input: RecordEventInput, trx?: Transaction<Database>): Promise<RecordEventResult> {
     if (trx) return this.recordIn(trx, input);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ input, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const group = this.waiting.splice(0, GROUP_COMMIT_MAX);
-        try {
-          const results = await this.db.transaction().execute((trx) => this.recordGroup(trx, group.map((w) => w.input)));
-          group.forEach((w, i) => w.resolve(results[i] as RecordEventResult));
-        } catch (err) {
-          // One bad event must not fail the others: retry each alone.
-          if (group.length === 1) {
-            group[0]?.reject(err);
-            continue;
-          }
-          for (const w of group) {
-            await this.db.transaction().execute((trx) => this.recordIn(trx, w.input)).then(w.resolve, w.reject);
-          }
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+    return this.group.write(input);
   }
 
   /**

@@ -5,15 +5,32 @@
  */
 import type { Kysely } from 'kysely';
 import type { JournalEntry, JournalWriter } from '../../domain/ports.ts';
+import { GroupWriter } from '../group-writer.ts';
 import type { Database } from '../schema.ts';
 
 /** Most rows one journal insert carries. */
 const JOURNAL_GROUP_MAX = 500;
 
+function toRow(e: JournalEntry) {
+  return {
+    at_ms: e.atMs, side: e.side, direction: e.direction, method: e.method, endpoint: e.endpoint, status: e.status,
+    duration_ms: Math.round(e.durationMs), request_body: e.requestBody ?? null, response_body: e.responseBody ?? null,
+    error_code: e.errorCode ?? null, bot_id: e.botId ?? null, portal_id: e.portalId ?? null,
+    conversation_id: e.conversationId ?? null, message_id: e.messageId ?? null, job_id: e.jobId ?? null,
+  };
+}
+
 export class JournalRepo implements JournalWriter {
-  private readonly waiting: Array<{ entry: JournalEntry; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private flushScheduled = false;
-  private flushing = false;
+  private readonly group = new GroupWriter<JournalEntry, void>(
+    async (entries) => {
+      await this.db.insertInto('journal').values(entries.map(toRow)).execute();
+      return entries.map(() => undefined);
+    },
+    async (entry) => {
+      await this.db.insertInto('journal').values(toRow(entry)).execute();
+    },
+    JOURNAL_GROUP_MAX,
+  );
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -23,37 +40,7 @@ export class JournalRepo implements JournalWriter {
    * statement per group, not one per request.
    */
   write(e: JournalEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ entry: e, resolve, reject });
-      if (this.flushScheduled || this.flushing) return;
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        void this.flush();
-      });
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const group = this.waiting.splice(0, JOURNAL_GROUP_MAX);
-        try {
-          await this.db.insertInto('journal').values(group.map(({ entry: e }) => ({
-            at_ms: e.atMs, side: e.side, direction: e.direction, method: e.method, endpoint: e.endpoint, status: e.status,
-            duration_ms: Math.round(e.durationMs), request_body: e.requestBody ?? null, response_body: e.responseBody ?? null,
-            error_code: e.errorCode ?? null, bot_id: e.botId ?? null, portal_id: e.portalId ?? null,
-            conversation_id: e.conversationId ?? null, message_id: e.messageId ?? null, job_id: e.jobId ?? null,
-          }))).execute();
-          for (const w of group) w.resolve();
-        } catch (err) {
-          for (const w of group) w.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+    return this.group.write(e);
   }
 
   async recent(limit = 100) {
