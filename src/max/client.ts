@@ -56,6 +56,9 @@ interface Operation {
   signal?: AbortSignal;
 }
 
+/** Extra width of the 2-messages-per-second chat window, ms. */
+const CHAT_WINDOW_MARGIN_MS = 150;
+
 export class MaxClient {
   private readonly botLimiter: SlidingWindowLimiter;
   private readonly chatLimiter: SlidingWindowLimiter;
@@ -63,7 +66,9 @@ export class MaxClient {
 
   constructor(private readonly o: MaxClientOptions) {
     this.botLimiter = new SlidingWindowLimiter(o.clock, o.botRps ?? 30, 1_000);
-    this.chatLimiter = new SlidingWindowLimiter(o.clock, o.chatMessagesPerSecond ?? 2, 1_000);
+    // MAX counts a chat's messages when they arrive: a wider margin absorbs a request that
+    // spent longer on the way than the next one (a loaded machine, a slow network).
+    this.chatLimiter = new SlidingWindowLimiter(o.clock, o.chatMessagesPerSecond ?? 2, 1_000, CHAT_WINDOW_MARGIN_MS);
     this.retry = o.retry ?? { baseDelayMs: 500, maxDelayMs: 5_000, maxAttempts: 3 };
   }
 

@@ -56,7 +56,13 @@ describe('sandbox round trip in Chromium', { skip: existsSync(CHROMIUM) ? false 
     await operator.fill('#text', '[b]Заказ[/b] в пути');
     await operator.click('#reply button[type=submit]');
     await client.locator('#log .msg.bot', { hasText: 'Заказ в пути' }).waitFor({ timeout: 30_000 });
-    await operator.locator('#msgs .m.out', { hasText: 'доставлено' }).filter({ hasText: 'Заказ' }).first().waitFor({ timeout: 30_000 });
+    // "доставлено" is a substring of "не доставлено": wait until no operator message says the latter.
+    // (A string, evaluated in the page: the test itself is compiled without DOM types.)
+    await operator.waitForFunction(
+      `(() => { const out = [...document.querySelectorAll('#msgs .m.out')];
+        return out.some((e) => e.textContent.includes('Заказ')) && !out.some((e) => e.textContent.includes('не доставлено')); })()`,
+      undefined, { timeout: 30_000 },
+    );
     assert.equal(await operator.locator('#msgs .m.out', { hasText: 'не доставлено' }).count(), 0);
     // A button press: the bot (through the MAX API) offers a choice; the client presses it.
     const chats = ((await (await fetch(`${sandbox.max.controlUrl}/state`)).json()) as { chats: Array<{ chat_id: number; user_id: number }> }).chats;

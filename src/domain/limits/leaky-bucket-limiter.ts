@@ -6,8 +6,8 @@
  *
  * The portal's real bucket may be smaller than configured, or shared with other
  * apps on the same IP. So after a QUERY_LIMIT_EXCEEDED the limiter assumes the
- * bucket is full: it waits two drain intervals, halves its rate and stops
- * bursting (cautious mode) for `CAUTIOUS_MS`; reservations made before the
+ * bucket is full: it waits for it to drain (at most PENALTY_WAIT_MAX_MS), halves
+ * its rate and stops bursting (cautious mode) for `CAUTIOUS_MS`; reservations made before the
  * warning are re-made after it.
  * A limit that warned once is therefore not exceeded again.
  *
@@ -23,6 +23,8 @@ export interface LeakyBucketConfig {
 
 /** How long after the last warning the limiter stays cautious: 60 s. */
 export const CAUTIOUS_MS = 60_000;
+/** The longest the limiter waits after a warning before it sends again (cautiously). */
+export const PENALTY_WAIT_MAX_MS = 1_000;
 /** Never slower than a tenth of the configured rate. */
 const MIN_FACTOR = 0.1;
 
@@ -92,10 +94,11 @@ export class LeakyBucketLimiter {
     const now = this.clock.nowMs();
     s.factor = Math.max(MIN_FACTOR, s.factor * 0.5);
     s.cautiousUntilMs = now + CAUTIOUS_MS;
-    // A full bucket takes a new request after one drain interval; wait two, then send at
-    // half the drain rate or slower: the bucket then empties faster than we fill it, so the
-    // limit is not hit again — without stalling for a whole burst's drain on every warning.
-    s.tat = Math.max(s.tat, now) + (2 * 1000) / config.drainPerSecond;
+    // Wait for the assumed-full bucket to drain, but at most PENALTY_WAIT_MAX_MS: after that
+    // at least a couple of slots are free, and at half the drain rate or slower the bucket
+    // empties faster than we fill it, so the limit is not hit again — without stalling for a
+    // whole burst's drain (25 s on the standard plan) on every warning.
+    s.tat = Math.max(s.tat, now) + Math.min((config.burst * 1000) / config.drainPerSecond, PENALTY_WAIT_MAX_MS);
     s.epoch += 1;
   }
 

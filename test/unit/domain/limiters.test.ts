@@ -44,7 +44,7 @@ test('leaky bucket: after QUERY_LIMIT_EXCEEDED it assumes a full bucket, halves 
   const limiter = new LeakyBucketLimiter(clock, () => ({ drainPerSecond: 2, burst: 50 }));
   limiter.penalize('portal');
   assert.deepEqual(limiter.effective('portal'), { drainPerSecond: 1, burst: 1 });
-  assert.equal(limiter.reserve('portal'), 1_000, 'a full bucket takes one more after a drain interval: waits two');
+  assert.equal(limiter.reserve('portal'), 1_000, 'waits for the assumed-full bucket to drain, at most 1 s (not 25 s)');
   assert.equal(limiter.reserve('portal'), 2_000, 'then one per second: half the drain, so the bucket empties');
   limiter.penalize('portal');
   assert.deepEqual(limiter.effective('portal'), { drainPerSecond: 0.5, burst: 1 }, 'another warning halves again');
