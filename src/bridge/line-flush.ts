@@ -200,7 +200,11 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         await deps.pauseLine(portalId, lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? (err as BridgeError).code}`);
         return;
       }
-      if (!isRefusal(err)) throw err;
+      if (!isRefusal(err)) {
+        // Bitrix24 answered (a limit, a 5xx): it did not take the items, so the next try need not look.
+        if (err instanceof BridgeError && err.certain) await deps.store.outbox.clearTried(batch.map((r) => r.id));
+        throw err;
+      }
       // Refused as a whole (a malformed item, CHAT_RENAMING_FAILED): one bad item must not
       // hold the line. A single item is recorded as rejected; a batch is retried item by item.
       if (batch.length === 1) {

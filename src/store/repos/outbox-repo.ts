@@ -127,6 +127,12 @@ export class OutboxRepo {
     await this.db.updateTable('line_outbox').set({ tried_at_ms: this.clock.nowMs() }).where('id', 'in', ids).where('state', '=', 'pending').execute();
   }
 
+  /** The attempt certainly did not reach Bitrix24 (it answered with an error): no need to look before the next. */
+  async clearTried(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('line_outbox').set({ tried_at_ms: null }).where('id', 'in', ids).where('state', '=', 'pending').execute();
+  }
+
   async countPending(lineRef: string, db: Db = this.db): Promise<number> {
     const row = await db.selectFrom('line_outbox').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').executeTakeFirstOrThrow();
