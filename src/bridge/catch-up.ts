@@ -43,7 +43,12 @@ export class CatchUpWindow {
   }
 
   /** The start that opened the window, if this conversation still needs its history read; else null. */
-  async due(conversationId: string): Promise<number | null> {
+  /**
+   * `messageTsMs`: MAX's time of the message at hand. One written before the
+   * start that opened the window is a late retry: the messages that failed
+   * with it may still be waiting at MAX, so the history is read again.
+   */
+  async due(conversationId: string, messageTsMs = Number.POSITIVE_INFINITY): Promise<number | null> {
     if (this.windowMs <= 0) return null;
     const now = this.nowMs();
     if (!this.cache || now - this.cache.readAtMs > 1_000) {
@@ -56,7 +61,7 @@ export class CatchUpWindow {
       this.checked = new Set();
       this.checkedForStart = start;
     }
-    if (this.checked.has(conversationId)) return null;
+    if (this.checked.has(conversationId) && messageTsMs >= start) return null;
     this.checked.add(conversationId);
     return start;
   }
@@ -67,12 +72,14 @@ function sortKeyOfMessage(m: Json): string {
 }
 
 /**
- * Client messages of the chat between `afterKey` (exclusive; null = the start of
- * the window) and `beforeKey` (exclusive) that are not stored yet, oldest first.
+ * Client messages of the chat after `afterKey` (exclusive; null = the start of
+ * the window), other than `currentMid`, that are not stored yet, oldest first —
+ * earlier ones go before the current message, later ones (failed with it and
+ * still waiting at MAX) after it, each in MAX order.
  */
 export async function findMissed(
   deps: { store: Store; max: MaxClient; botId: string },
-  chatId: string, afterKey: string | null, beforeKey: string, windowStartMs: number,
+  chatId: string, afterKey: string | null, currentMid: string, windowStartMs: number,
 ): Promise<MissedMessage[]> {
   const { messages } = await deps.max.getMessages(chatId, HISTORY_COUNT);
   const lower = afterKey ?? sortKeyOf(windowStartMs);
@@ -80,9 +87,9 @@ export async function findMissed(
   for (const m of messages as unknown as Json[]) {
     if ((m.sender as Json | undefined)?.is_bot) continue;
     const key = sortKeyOfMessage(m);
-    if (key <= lower || key >= beforeKey) continue;
+    if (key <= lower) continue;
     const mid = String((m.body as Json | undefined)?.mid ?? '');
-    if (!mid || (await deps.store.events.findByKey(`max:${deps.botId}`, `message:${mid}`))) continue;
+    if (!mid || mid === currentMid || (await deps.store.events.findByKey(`max:${deps.botId}`, `message:${mid}`))) continue;
     missed.push({ message: m, sortKey: key });
   }
   return missed.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));

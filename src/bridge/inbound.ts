@@ -123,14 +123,15 @@ async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnC
 }
 
 /**
- * After a restart: client messages MAX has not (re)delivered yet go first, each
- * stored under its own dedupe key so the later retry is a duplicate (catch-up.ts).
+ * After a restart: client messages MAX has not (re)delivered yet are taken from
+ * the chat history and queued in MAX order around this one, each stored under
+ * its own dedupe key so the later retry is a duplicate (catch-up.ts).
  */
-async function missedBefore(ctx: Ctx, sortKey: string): Promise<OnComplete[]> {
-  const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id)) ?? null;
+async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComplete[]> {
+  const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id, tsMs)) ?? null;
   if (start === null || !ctx.deps.catchUp) return [];
   const missed = await findMissed({ store: ctx.deps.store, max: ctx.deps.max, botId: ctx.conversation.botId },
-    ctx.conversation.maxChatId, ctx.conversation.lastInboundKey, sortKey, start - ctx.deps.catchUp.windowMs);
+    ctx.conversation.maxChatId, ctx.conversation.lastInboundKey, mid, start - ctx.deps.catchUp.windowMs);
   const steps: OnComplete[] = [];
   for (const m of missed) {
     const queueIt = await clientMessage(ctx, m.message, placeOfMessage(m.message, ctx.update.timestamp));
@@ -163,7 +164,7 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const mid = String((message.body as Json).mid);
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
     const place = placeOfUpdate(ctx.update);
-    return both(...(await missedBefore(ctx, place.sortKey)), await clientMessage(ctx, message, place));
+    return both(...(await missedAround(ctx, mid, place.tsMs)), await clientMessage(ctx, message, place));
   },
   async message_edited(ctx) {
     const message = ctx.update.message as Json;
