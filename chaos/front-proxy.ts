@@ -12,10 +12,13 @@ export interface FrontProxy {
   close(): Promise<void>;
 }
 
+/** A fresh connection per request: a kept-alive socket the backend already closed would look like a failed delivery. */
+const agent = new http.Agent({ keepAlive: false });
+
 function forward(backend: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const target = new URL(req.url ?? '/', backend);
-    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host }, timeout: 60_000 }, (res) => {
+    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host, connection: 'close' }, timeout: 60_000, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -53,7 +56,8 @@ export async function startFrontProxy(port = 0): Promise<FrontProxy> {
       })();
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // Longer than any client keeps an idle connection: a socket closed under a reusing client looks like a failed delivery.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: actual } = server.address() as { port: number };
   return {
