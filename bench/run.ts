@@ -54,7 +54,7 @@ try {
     ['burst calls', `${burst.calls} send.messages, ${f(burst.msgsPerCall, 1)} msgs/call`, `limit errors ${burst.limitErrors}; target ≥ 10 msgs/call`],
     ['MAX → Open Line latency', `p50 ${f(latency.p50Ms, 1)} ms, p99 ${f(latency.p99Ms, 1)} ms`, `${latency.messages} msgs at 200/s, adaptive reorder watermark (default)`],
     ['  same, reorder window off', `p50 ${f(latencyNoWindow.p50Ms, 1)} ms, p99 ${f(latencyNoWindow.p99Ms, 1)} ms`, 'line_reorder_window_ms: 0; target p50 ≤ 15, p99 ≤ 50 ms'],
-    ['operator reply → MAX latency', `p50 ${f(outbound.p50Ms, 1)} ms, p99 ${f(outbound.p99Ms, 1)} ms`, `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), operator reorder window 100 ms (default)`],
+    ['operator reply → MAX latency', `p50 ${f(outbound.p50Ms, 1)} ms, p99 ${f(outbound.p99Ms, 1)} ms`, `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), window 100 ms (default)${outbound.missing ? `; ${outbound.missing} not seen in 60 s` : ''}`],
     ['  same, reorder window off', `p50 ${f(outboundNoWindow.p50Ms, 1)} ms, p99 ${f(outboundNoWindow.p99Ms, 1)} ms`, 'operator_reorder_window_ms: 0'],
     ['footprint', `${f(footprint.rssMb)} MB RSS`, `${footprint.storedMessages} stored messages (idle ${f(footprint.idleRssMb)} MB); target ≤ 150 MB`],
     ['core sqlite', `${f(sqlite.intakePerS)} events/s, ${f(sqlite.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
