@@ -4,9 +4,10 @@
  * Why html rather than markdown: MAX's html escaping is the ordinary one
  * (&amp; &lt; &gt;), so any client text is unambiguous; MAX's markdown has no
  * documented escape for "*", "_" or "~". Supported: b, i, u, s, url, quote,
- * code, list, br, mentions as plain names, color/size/font dropped (text kept),
- * img as a link, icon dropped. Unknown or unclosed tags stay as literal text,
- * never as broken markup.
+ * code (its content literal, BB-code inside is not parsed, as in Bitrix24),
+ * list (bullets; `[list=1]` numbered), br, mentions as plain names,
+ * color/size/font dropped (text kept), img as a link, icon dropped. Unknown or
+ * unclosed tags stay as literal text, never as broken markup.
  */
 type Node = { kind: 'text'; text: string } | { kind: 'tag'; name: string; arg: string | null; children: Node[] };
 
@@ -34,12 +35,19 @@ export function parseBbcode(input: string): Node[] {
   const pushText = (text: string) => {
     if (text) top().children.push({ kind: 'text', text });
   };
-  for (const m of input.matchAll(TAG)) {
+  const tags = new RegExp(TAG.source, TAG.flags);
+  for (let m = tags.exec(input); m; m = tags.exec(input)) {
     pushText(input.slice(last, m.index));
-    last = (m.index ?? 0) + m[0].length;
+    last = m.index + m[0].length;
     const closing = m[1] === '/';
     const name = (m[2] as string).toLowerCase();
-    if (!closing && SINGLE.has(name)) {
+    const codeEnd = !closing && name === 'code' ? input.toLowerCase().indexOf('[/code]', last) : -1;
+    if (codeEnd >= 0) {
+      // Code is literal: BB-code inside it is text.
+      top().children.push({ kind: 'tag', name, arg: null, children: [{ kind: 'text', text: input.slice(last, codeEnd) }] });
+      last = codeEnd + '[/code]'.length;
+      tags.lastIndex = last;
+    } else if (!closing && SINGLE.has(name)) {
       top().children.push({ kind: 'tag', name, arg: m[3] ?? null, children: [] });
     } else if (!closing && CONTAINERS.has(name)) {
       stack.push({ name, arg: m[3] ?? null, children: [], raw: m[0] });
@@ -72,14 +80,14 @@ function plain(nodes: Node[]): string {
   return nodes.map((n) => (n.kind === 'text' ? n.text : n.name === 'br' ? '\n' : plain(n.children))).join('');
 }
 
-function renderList(children: Node[]): string {
+function renderList(children: Node[], numbered: boolean): string {
   const items: Node[][] = [];
   for (const child of children) {
     if (child.kind === 'tag' && child.name === '*') items.push([]);
     else if (items.length > 0) (items[items.length - 1] as Node[]).push(child);
     else if (child.kind !== 'text' || child.text.trim()) items.push([child]);
   }
-  return items.map((item) => `• ${render(item).trim()}`).join('\n');
+  return items.map((item, i) => `${numbered ? `${i + 1}.` : '•'} ${render(item).trim()}`).join('\n');
 }
 
 function renderTag(node: Extract<Node, { kind: 'tag' }>): string {
@@ -100,7 +108,7 @@ function renderTag(node: Extract<Node, { kind: 'tag' }>): string {
     case 'code':
       return `<pre>${escapeHtml(plain(node.children))}</pre>`;
     case 'list':
-      return renderList(node.children);
+      return renderList(node.children, node.arg !== null && /^\s*1\s*$/.test(node.arg));
     case 'br':
       return '\n';
     case 'hr':

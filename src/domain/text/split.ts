@@ -44,10 +44,14 @@ function atomsOf(html: string): Atom[] {
   return atoms;
 }
 
-/** Where to cut (the next part starts there): the last paragraph, line or space boundary before `end`, else `end`. */
+/**
+ * Where to cut (the next part starts there): the last paragraph, line or space
+ * boundary within the atoms that fit (`start…end`), else `end`. A boundary right
+ * after the last fitting atom counts too: the whitespace is trimmed from the part.
+ */
 function cutPoint(atoms: Atom[], start: number, end: number): number {
   for (const boundary of ['\n\n', '\n', ' ']) {
-    for (let i = end - 1; i > start; i--) {
+    for (let i = boundary === '\n\n' ? end + 1 : end; i > start; i--) {
       if (boundary === '\n\n' ? atoms[i]?.text === '\n' && atoms[i - 1]?.text === '\n' : atoms[i]?.text === boundary) return i;
     }
   }

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { bbcodeToMaxHtml } from '../../../../src/domain/text/bbcode-to-max.ts';
 import { maxMarkupToBbcode, type MarkupElement } from '../../../../src/domain/text/markup-to-bbcode.ts';
+import { splitForMax, type LengthUnit } from '../../../../src/domain/text/split.ts';
+import { renderOperatorText } from '../../../../src/bridge/outbound.ts';
 
 const doc = readFileSync('docs/formatting.md', 'utf8');
 
@@ -44,4 +46,35 @@ test('every Bitrix24 → MAX row of docs/formatting.md holds', () => {
   const rows = tableAfter('## Bitrix24 → MAX');
   assert.ok(rows.length >= 25, `found ${rows.length} rows`);
   for (const [input, expected] of rows) assert.equal(bbcodeToMaxHtml(input as string), expected, `row: ${input}`);
+});
+
+test('the Bitrix24 → MAX table covers every construct operators use', () => {
+  const inputs = tableAfter('## Bitrix24 → MAX').map((r) => (r[0] as string).toLowerCase());
+  for (const tag of ['[b]', '[i]', '[u]', '[s]', '[url=', '[url]', '[quote]', '[code]', '[list]', '[list=1]', '[*]', '[br]', '\n', '[user=', '[chat=', '[icon=', '😀']) {
+    assert.ok(inputs.some((i) => i.includes(tag)), `a row with ${tag}`);
+  }
+});
+
+test('every operator-name / system-message row of docs/formatting.md holds', () => {
+  const rows = tableAfter('## Operator name and system messages');
+  assert.ok(rows.length >= 10, `found ${rows.length} rows`);
+  for (const [operatorName, systemMessages, from, text, expected] of rows) {
+    const deps = { operatorName: operatorName as 'keep' | 'strip', systemMessages: systemMessages as 'forward' | 'rewrite' | 'drop' };
+    assert.equal(renderOperatorText(text as string, from === 'system', deps), expected ?? null, `row: ${operatorName}/${systemMessages}/${from}: ${text}`);
+  }
+  const settings = new Set(rows.map((r) => `${r[0]}/${r[1]}`));
+  for (const s of ['keep/rewrite', 'strip/rewrite', 'keep/forward', 'keep/drop']) assert.ok(settings.has(s), `a row for ${s}`);
+});
+
+test('every long-text row of docs/formatting.md holds: parts in order, each within the limit, nothing lost', () => {
+  const rows = tableAfter('## Long texts');
+  assert.ok(rows.length >= 8, `found ${rows.length} rows`);
+  for (const [limit, unit, html, ...parts] of rows) {
+    const got = splitForMax(html as string, Number(limit), unit as LengthUnit);
+    assert.deepEqual(got, parts, `row: ${html} @ ${limit} ${unit}`);
+    const size = (t: string) => (unit === 'bytes' ? Buffer.byteLength(t) : [...t].length);
+    for (const part of got) assert.ok(size(part) <= Number(limit), `"${part}" fits ${limit} ${unit}`);
+    const text = (t: string) => t.replace(/<[^>]+>/g, '').replace(/\s+/g, '');
+    assert.equal(got.map(text).join(''), text(html as string), 'nothing lost or repeated');
+  }
 });
