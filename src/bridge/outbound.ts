@@ -37,6 +37,7 @@ import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
+import { forgetUploads, rememberedUpload } from './outbound-uploads.ts';
 
 type Json = Record<string, unknown>;
 
@@ -190,7 +191,9 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
     const part = partOfFile(j);
     if ((await sentPart(deps.store, conversation.id, item.imMessageId, part)) !== undefined) continue;
     try {
-      const attachment = await operatorFileAttachment(deps.files ?? {}, max, file);
+      // A retry (attachment.not.ready) sends the same upload: a new one would start MAX's processing over.
+      const attachment = await rememberedUpload(deps.store, { conversationId: conversation.id, imMessageId: item.imMessageId, part }, deps.nowMs(),
+        () => operatorFileAttachment(deps.files ?? {}, max, file));
       if (!attachment) continue;
       const shared = j === 0 && textParts > 0 ? bodies[textParts - 1] : undefined;
       if (shared) shared.attachments = [attachment];
@@ -217,6 +220,7 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
       throw err;
     }
   }
+  if (item.files.length > 0) await forgetUploads(deps.store, conversation.id, item.imMessageId);
   // The delivery status goes through the line outbox: statuses of many replies share one call.
   if (mids.length > 0) {
     const now = deps.nowMs();

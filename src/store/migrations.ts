@@ -159,6 +159,26 @@ const media: Migration = {
 };
 
 /**
+ * Operator files uploaded to MAX but not yet sent: the attachment (its upload
+ * token) per part of an operator message, so a job retried after
+ * `attachment.not.ready` sends the same upload again instead of uploading anew
+ * (a fresh upload would start MAX's processing over and never become ready).
+ * Removed once the message is delivered; what a dead letter leaves is swept.
+ */
+const outboundUploads: Migration = {
+  id: 5,
+  name: 'operator files uploaded to MAX, awaiting send',
+  async up(db) {
+    await db.schema.createTable('outbound_uploads')
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('bitrix_message_id', 'text', (c) => c.notNull())
+      .addColumn('part', 'integer', (c) => c.notNull()).addColumn('attachment', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('outbound_uploads_pk', ['conversation_id', 'bitrix_message_id', 'part']).execute();
+    await db.schema.createIndex('outbound_uploads_created_idx').on('outbound_uploads').column('created_at_ms').execute();
+  },
+};
+
+/**
  * Outbound: each part of an operator message sent to MAX, recorded the moment
  * MAX accepts it (a retried job never sends a part twice), with the MAX mid for
  * edits, deletes and the delivery status; and our own notices to operators, so
@@ -179,7 +199,7 @@ const outboundParts: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundParts];
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

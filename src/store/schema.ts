@@ -103,6 +103,16 @@ export interface OutboundPartsTable {
   sent_at_ms: number;
 }
 
+/** An operator file uploaded to MAX, kept until its part is sent (retries reuse the upload). */
+export interface OutboundUploadsTable {
+  conversation_id: string;
+  bitrix_message_id: string;
+  part: number;
+  /** The MAX attachment JSON ({type, payload}). */
+  attachment: string;
+  created_at_ms: number;
+}
+
 export interface OperatorNoticesTable {
   bitrix_message_id: string;
   conversation_id: string;
@@ -210,6 +220,7 @@ export interface Database {
   line_outbox: LineOutboxTable;
   bridge_meta: BridgeMetaTable;
   outbound_parts: OutboundPartsTable;
+  outbound_uploads: OutboundUploadsTable;
   media: MediaTable;
   operator_notices: OperatorNoticesTable;
   events: EventsTable;
