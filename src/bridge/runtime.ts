@@ -56,6 +56,8 @@ export interface Bridge {
 export const MAINTENANCE_INTERVAL_MS = 600_000;
 /** At start the bridge waits at most this long for the reconciliation before it listens. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
+/** The second reconciliation after start. */
+const RECONCILE_SECOND_PASS_MS = 5_000;
 
 /** The configured portal whose url names this domain; the only portal when just one is configured and has no url. */
 export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: string): string | undefined {
@@ -166,6 +168,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
   }, { atStart });
   await maintain(true);
+  // Once more shortly after listening: events the portal posted between the first pass and
+  // the moment we listened were refused and are never retried.
+  const secondPass = setTimeout(() => void reconcile().then(() => runner.poke(), () => undefined), RECONCILE_SECOND_PASS_MS);
+  secondPass.unref();
   const timer = setInterval(() => {
     void maintain().catch(() => undefined);
     void store.media.purgeExpired().catch(() => undefined);
@@ -185,6 +191,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     },
     pollers,
     async close() {
+      clearTimeout(secondPass);
       clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
