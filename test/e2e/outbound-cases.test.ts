@@ -164,7 +164,8 @@ for (const engine of testEngines()) {
       await new Promise((r) => setTimeout(r, 1_000));
       const sends = await store().db.selectFrom('journal').select(['endpoint', 'status']).where('side', '=', 'max')
         .where('method', '=', 'POST').where('conversation_id', '=', conversation.id).execute();
-      assert.deepEqual(sends.filter((s) => s.endpoint.includes('/messages')).map((s) => s.status), [200, 403], 'one refused send, none for the third reply');
+      // Journal rows are written in groups, so their order need not be the order of the sends.
+      assert.deepEqual(sends.filter((s) => s.endpoint.includes('/messages')).map((s) => s.status).sort(), [200, 403], 'one refused send, none for the third reply');
       assert.deepEqual(botTexts(6204), ['Анна Смирнова:\nпервый']);
       assert.equal(notices(6204).length, 2, 'the notices did not come back as more notices');
     });
