@@ -25,7 +25,7 @@ import type { Store } from '../store/open-store.ts';
 import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
-import { findMissed, type CatchUpWindow } from './catch-up.ts';
+import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
@@ -45,6 +45,9 @@ export interface InboundDeps {
 }
 
 type Json = Record<string, unknown>;
+
+/** Tries of a catch-up job before the conversation's items go unverified. */
+const CATCHUP_ATTEMPTS = 3;
 
 interface Ctx {
   deps: InboundDeps;
@@ -122,28 +125,62 @@ async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnC
   };
 }
 
-/**
- * After a restart: client messages MAX has not (re)delivered yet are taken from
- * the chat history and queued in MAX order around this one, each stored under
- * its own dedupe key so the later retry is a duplicate (catch-up.ts).
- */
-async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComplete[]> {
-  const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id, tsMs)) ?? null;
-  if (start === null || !ctx.deps.catchUp) return [];
-  const missed = await findMissed({ store: ctx.deps.store, max: ctx.deps.max, botId: ctx.conversation.botId },
-    ctx.conversation.maxChatId, ctx.conversation.lastInboundKey, mid, start - ctx.deps.catchUp.windowMs);
+/** Queues recovered history messages, each stored under its own dedupe key (MAX's retry later is a duplicate). */
+async function queueMissed(ctx: Ctx, missed: MissedMessage[]): Promise<OnComplete[]> {
   const steps: OnComplete[] = [];
   for (const m of missed) {
     const queueIt = await clientMessage(ctx, m.message, placeOfMessage(m.message, ctx.update.timestamp));
     const raw = JSON.stringify({ update_type: 'message_created', timestamp: m.message.timestamp, message: m.message, recovered_from: 'history' });
     steps.push(async (trx) => {
-      const recorded = await ctx.deps.store.events.record({
+      await ctx.deps.store.events.record({
         source: `max:${ctx.conversation.botId}`, kind: 'message_created', dedupeKey: `message:${String((m.message.body as Json).mid)}`, raw, jobs: [],
       }, trx);
-      if (!recorded.duplicate) await queueIt(trx);
+      // Stored already (its job has not run yet) or not: queued now, in order; its own job finds it queued.
+      await queueIt(trx);
     });
   }
   return steps;
+}
+
+/**
+ * After a restart: client messages MAX has not (re)delivered yet, or that wait
+ * unprocessed behind this one, are taken from the chat history and queued in
+ * MAX order around this one (catch-up.ts).
+ */
+async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComplete[]> {
+  const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id, tsMs)) ?? null;
+  if (start === null || !ctx.deps.catchUp) return [];
+  const missed = await findMissed({ store: ctx.deps.store, max: ctx.deps.max }, ctx.conversation.id, ctx.conversation.maxChatId, mid, start - ctx.deps.catchUp.windowMs);
+  return queueMissed(ctx, missed);
+}
+
+/**
+ * The `max.catchup` job (catch-up.ts): after a restart, before a conversation's
+ * waiting items go to the line, what the history holds and the conversation
+ * has not queued is queued in MAX order. The line's flush holds the
+ * conversation while this job is pending. When MAX cannot be read, after a
+ * few tries the items go as they are (order unverified beats not delivered).
+ */
+export function catchUpHandler(deps: InboundDeps): JobHandler {
+  return async (job) => {
+    const { conversationId } = job.payload as { conversationId: string };
+    const conversation = await deps.store.conversations.get(conversationId);
+    const catchUp = deps.catchUp;
+    if (!conversation) return;
+    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
+    const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
+    if (!catchUp || start === null) return wake;
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp.window.nowMs() };
+    let missed: MissedMessage[];
+    try {
+      missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', start - catchUp.windowMs);
+    } catch (err) {
+      if (job.attempt < CATCHUP_ATTEMPTS) throw err;
+      return wake;
+    }
+    return both(...(await queueMissed(ctx, missed)), wake);
+  };
 }
 
 /** A line for the operator about the chat itself (group events), from the acting user. */
@@ -163,6 +200,8 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const message = ctx.update.message as Json;
     const mid = String((message.body as Json).mid);
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
+    // Queued already from the chat history by a catch-up (it arrived late).
+    if ((await ctx.deps.store.outbox.queuedKeys(ctx.conversation.id, 'send', [mid])).size > 0) return;
     const place = placeOfUpdate(ctx.update);
     return both(...(await missedAround(ctx, mid, place.tsMs)), await clientMessage(ctx, message, place));
   },

@@ -15,6 +15,9 @@
  * request is spent; and it reads the outbox only after it holds the limiter
  * slot, so everything queued while it waited rides along.
  *
+ * After a restart, a conversation with a pending catch-up job (catch-up.ts)
+ * is held until the job has read its history and queued what was missed.
+ *
  * A paused line (deleted, connector off, app uninstalled) sends nothing: its
  * items stay pending until the line is restored, which queues a flush again.
  */
@@ -27,6 +30,7 @@ import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
+import { MAX_CATCHUP_JOB } from './catch-up.ts';
 import { ReorderWatermark } from './reorder-watermark.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
@@ -83,7 +87,8 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
     for (const row of list) {
       const eligibleAtMs = eligibleAt(row);
       if (eligibleAtMs > nowMs) {
-        nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
+        // Held without a time (a catch-up job pending): that job wakes the flush when done.
+        if (Number.isFinite(eligibleAtMs)) nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
         break;
       }
       method ??= row.method;
@@ -156,8 +161,12 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       watermark.observe(lineRef, rows, nowMs);
       // A conversation whose next MAX update is stored but not processed yet may be about to
       // queue an earlier message (it arrived late): its items wait for it (up to the cap).
-      const busy = await deps.store.outbox.busyConversations([...new Set(rows.map((r) => r.conversationId))], MAX_UPDATE_JOB, (id) => `max:${id}`);
-      return pickBatch(rows, maxItems, nowMs, (row) => (busy.has(row.conversationId) ? watermark.heldAtMostUntilMs(row) : watermark.eligibleAtMs(lineRef, row)));
+      const conversations = [...new Set(rows.map((r) => r.conversationId))];
+      const busy = await deps.store.outbox.busyConversations(conversations, MAX_UPDATE_JOB, (id) => `max:${id}`);
+      // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
+      const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);
+      return pickBatch(rows, maxItems, nowMs, (row) => (catchingUp.has(row.conversationId) ? Number.POSITIVE_INFINITY
+        : busy.has(row.conversationId) ? watermark.heldAtMostUntilMs(row) : watermark.eligibleAtMs(lineRef, row)));
     };
     // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
     const later = (at: number | null): OnComplete => async (trx) => {

@@ -19,10 +19,10 @@ import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
-import { inboundHandler, type Route } from './inbound.ts';
+import { catchUpHandler, inboundHandler, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
-import { CatchUpWindow } from './catch-up.ts';
+import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { PollingLoop } from './polling.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
@@ -54,10 +54,8 @@ export interface Bridge {
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
-/** At start the bridge waits at most this long for the reconciliation before it listens. */
+/** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
-/** The second reconciliation after start. */
-const RECONCILE_SECOND_PASS_MS = 5_000;
 
 /** The configured portal whose url names this domain; the only portal when just one is configured and has no url. */
 export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: string): string | undefined {
@@ -98,6 +96,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
   await catchUpWindow.recordStart();
+  await scheduleCatchUps(store);
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
   const runner = new JobRunner({
     store, workerId: `bridge-${process.pid}-${randomBytes(3).toString('hex')}`, clock, concurrency: config.workers.concurrency,
@@ -108,6 +107,17 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const botId = (job.payload as { botId: string }).botId;
         const max = bots.get(botId)?.client as MaxClient;
         return inboundHandler({
+          store, max, routeFor,
+          filesFor: ({ conversationId, message }) => rehostAttachments({
+            media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
+          }, conversationId, message),
+          catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
+        })(job, ctx);
+      },
+      [MAX_CATCHUP_JOB]: async (job, ctx) => {
+        const botId = (job.payload as { botId: string }).botId;
+        const max = bots.get(botId)?.client as MaxClient;
+        return catchUpHandler({
           store, max, routeFor,
           filesFor: ({ conversationId, message }) => rehostAttachments({
             media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
@@ -154,12 +164,14 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     ],
   });
   const host = options.host ?? '127.0.0.1';
-  // Operator replies written while the bridge was away are queued before anything newer can arrive.
-  const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
-  await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
   await app.listen({ host, port: config.server.port });
   const port = (app.server.address() as { port: number }).port;
   listeningUrl = `http://${host}:${port}`;
+  // Operator replies written while the bridge was away are queued before anything newer is
+  // handled: events arriving now are stored (not refused — the portal never retries them),
+  // and the runner starts once the history has been read.
+  const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
+  await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
   runner.start();
   for (const p of pollers) p.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
@@ -168,10 +180,6 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
   }, { atStart });
   await maintain(true);
-  // Once more shortly after listening: events the portal posted between the first pass and
-  // the moment we listened were refused and are never retried.
-  const secondPass = setTimeout(() => void reconcile().then(() => runner.poke(), () => undefined), RECONCILE_SECOND_PASS_MS);
-  secondPass.unref();
   const timer = setInterval(() => {
     void maintain().catch(() => undefined);
     void store.media.purgeExpired().catch(() => undefined);
@@ -191,7 +199,6 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     },
     pollers,
     async close() {
-      clearTimeout(secondPass);
       clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);

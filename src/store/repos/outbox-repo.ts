@@ -111,6 +111,21 @@ export class OutboxRepo {
     return new Set(rows.map((r) => byKey.get(r.conversation_key) as string));
   }
 
+  /** Of these message keys, the ones already queued (in any state) for this conversation and method. */
+  async queuedKeys(conversationId: string, method: OutboxMethod, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.db.selectFrom('line_outbox').select('message_key').where('conversation_id', '=', conversationId)
+      .where('method', '=', method).where('message_key', 'in', keys).execute();
+    return new Set(rows.map((r) => r.message_key));
+  }
+
+  /** Conversations with client messages waiting to be sent to the line. */
+  async conversationsWithPendingSends(): Promise<string[]> {
+    const rows = await this.db.selectFrom('line_outbox').select('conversation_id').distinct()
+      .where('state', '=', 'pending').where('method', '=', 'send').execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
   /** The oldest pending items of a line, in queue order. */
   async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
