@@ -7,6 +7,7 @@
  *
  * Flags (defaults): --messages 10000 (each way) --conversations 300 --bots 10
  * --limit-errors 0.2 --errors 0.05 --timeouts 0.02 --redeliveries 0.2 --kills 5
+ * --rate 100 (messages per second each way)
  * --processes 3 (PostgreSQL) --engines sqlite,postgres --seed 1 --inbound-only
  * PostgreSQL: a throwaway server from the installed binaries, or CHAOS_DATABASE_URL
  * (an admin URL; a fresh database is created on it).
@@ -59,6 +60,7 @@ try {
         timeoutRate: flag('timeouts', 0.02),
         redeliveryRate: flag('redeliveries', 0.2),
         kills: flag('kills', 5),
+        ratePerS: Math.max(1, flag('rate', 100)),
         seed: flag('seed', 1),
         outbound: !process.argv.includes('--inbound-only'),
         drainTimeoutMs: flag('drain-timeout-s', 900) * 1000,
@@ -73,7 +75,9 @@ try {
     }
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  // CHAOS_KEEP=1 keeps the SQLite database for a look afterwards.
+  if (process.env.CHAOS_KEEP) console.log(`chaos: kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 console.log(countLine('chaos', total));
 process.exit(total.lost === 0 && total.duplicated === 0 && total.reordered === 0 ? 0 : 1);

@@ -1,8 +1,10 @@
 /**
  * The address MAX and Bitrix24 know the bridge by, in front of its processes
  * (as a load balancer would be): each request goes to the next live process;
- * a process that refuses or drops the connection is skipped; when none
- * answers, 502 — MAX and the portal then behave as they do with a dead bridge.
+ * a process that refuses the connection is skipped; a request a process took
+ * and died with is not sent again (a POST may have been acted on — load
+ * balancers do not retry it either): 502. When none answers, 502 — MAX and the
+ * portal then behave as they do with a dead bridge.
  */
 import http from 'node:http';
 
@@ -12,13 +14,19 @@ export interface FrontProxy {
   close(): Promise<void>;
 }
 
-/** A fresh connection per request: a kept-alive socket the backend already closed would look like a failed delivery. */
-const agent = new http.Agent({ keepAlive: false });
+/**
+ * Kept-alive connections to the processes, as load balancers keep them: with a
+ * fresh connection per request, a saturated two-core machine left new
+ * connections seconds in the accept queue — a delay of this harness, not of
+ * the bridge. Idle sockets are dropped after 20 s, well before the bridge's
+ * own 72 s, so a socket the bridge closed is never reused.
+ */
+const agent = new http.Agent({ keepAlive: true, timeout: 20_000, maxSockets: 256 });
 
 function forward(backend: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const target = new URL(req.url ?? '/', backend);
-    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host, connection: 'close' }, timeout: 60_000, agent }, (res) => {
+    const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host, connection: 'keep-alive' }, timeout: 60_000, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -47,8 +55,9 @@ export async function startFrontProxy(port = 0): Promise<FrontProxy> {
             res.writeHead(answer.status, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
             res.end(answer.body);
             return;
-          } catch {
-            // refused or dropped: the next process
+          } catch (err) {
+            // Refused: nothing was sent, so the next process. Dropped mid-request: 502.
+            if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') break;
           }
         }
         res.writeHead(502, { 'content-type': 'application/json' });

@@ -7,6 +7,7 @@
  * the given rates; bridge processes are killed with SIGKILL at spread-out
  * moments and restarted. Then everything is counted on the receiving sides.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../emulators/max/index.ts';
 import { freePort, startChild, type BenchChild } from '../bench/child-process.ts';
@@ -29,6 +30,8 @@ export interface ChaosOptions {
   timeoutRate: number;
   redeliveryRate: number;
   kills: number;
+  /** Messages per second in each direction (the load's pace). */
+  ratePerS: number;
   seed: number;
   outbound: boolean;
   drainTimeoutMs: number;
@@ -89,6 +92,7 @@ class BridgeProcesses {
 
   async start(i: number): Promise<void> {
     this.procs[i] = await startChild(this.bundle, { BENCH_BRIDGE_CONFIG: await this.configFor(i) }, 120_000);
+    if (process.env.CHAOS_DEBUG) console.log(`chaos: ${Date.now()} process ${i} up`);
     this.proxy.setBackends(this.ports.map((p) => `http://127.0.0.1:${p}`));
   }
 
@@ -119,6 +123,8 @@ async function logJobStates(o: ChaosOptions): Promise<void> {
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const random = seededRandom(o.seed);
   const max: MaxEmulator = await startMaxEmulator({
     bots: Array.from({ length: o.bots }, (_, i) => ({ token: `chaos-bot-token-${i}`, name: `Бот ${i}` })),
@@ -136,7 +142,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       database: { url: o.databaseUrl },
       security: { secret_key: 'chaos-only-secret-key-0123456789' },
       log_level: 'error',
-      workers: { concurrency: 16 },
+      workers: { concurrency: 16, line_reorder_window_ms: Number(process.env.CHAOS_LINE_WINDOW ?? 1000), operator_reorder_window_ms: Number(process.env.CHAOS_OP_WINDOW ?? 100) },
       bots: botKeys.map((id, b) => ({ id, token: `chaos-bot-token-${b}`, webhook_secret: `chaos_secret_${b}`, api_url: max.baseUrl })),
       portals: [{ id: 'main', client_id: APP.clientId, client_secret: APP.clientSecret, limits: { drain_per_second: 50, burst: 500 }, request_timeout_ms: 3_000 }],
       routes: [{ bot: '*', portal: 'main' }],
@@ -203,7 +209,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
       plan.splice(0, plan.length, ...merged);
     }
-    // Kills at spread-out points of the load. Each worker owns a share of the conversations
+    // Kills at spread-out points of the load, each after the previous restart has run for 1–3 s. Each worker owns a share of the conversations
     // and writes each one's messages strictly one after another (a client does not send
     // message k+1 before k is sent), so MAX's order of a conversation is the order of k.
     const WORKERS = 8;
@@ -218,13 +224,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const victim = Math.floor(random() * o.processes);
         procs.kill(victim);
         kills++;
-        o.log(`chaos[${o.engine}]: SIGKILL process ${victim} at step ${step}/${plan.length}`);
+        o.log(`chaos[${o.engine}]: ${Date.now()} SIGKILL process ${victim} at step ${step}/${plan.length}`);
         await sleep(300 + Math.floor(random() * 1_200));
         await procs.start(victim);
+        // The next kill comes after the bridge has worked a while, at a random moment.
+        await sleep(1_000 + Math.floor(random() * 2_000));
       });
     };
+    // Paced: step i goes at loadStart + i / (rate × directions); a worker behind schedule goes at once.
+    const loadStart = Date.now();
+    const perStepMs = 1000 / (o.ratePerS * (o.outbound ? 2 : 1));
+    const indexed = plan.map((step, i) => ({ ...step, atMs: loadStart + i * perStepMs }));
     const worker = async (w: number) => {
-      for (const step of plan.filter((p) => p.conv.index % WORKERS === w)) {
+      for (const step of indexed.filter((p) => p.conv.index % WORKERS === w)) {
+        const waitMs = step.atMs - Date.now();
+        if (waitMs > 0) await sleep(waitMs);
         maybeKill();
         if (step.kind === 'in') {
           await writeClient(step.conv, step.k);
@@ -275,10 +289,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const result = observe();
     if (result.inbound.lost + result.outbound.lost > 0) await logJobStates(o);
     if (process.env.CHAOS_DEBUG) {
+      o.log(`debug chaos event loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+      const byOutcome = new Map<string, number>();
+      const { attempts } = await json<{ attempts: Array<{ status: number | null; error?: string; atMs: number }> }>(fetch(`${max.controlUrl}/deliveries`));
+      for (const a of attempts) {
+        const k = `${a.status ?? a.error ?? '?'}@${Math.floor((a.atMs - started) / 1000)}s`;
+        byOutcome.set(k, (byOutcome.get(k) ?? 0) + 1);
+      }
+      o.log(`debug deliveries: ${[...byOutcome].filter(([k]) => !k.startsWith('200@')).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       for (const conv of conversations) {
         const texts = (lineChatOf(conv)?.messageIds ?? []).map((id) => portal.messages.get(id)).filter((m) => m?.direction === 'in').map((m) => m!.text);
         const ks = texts.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
         if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
+        const outs = (max.world.chats.get(conv.chatId)?.mids ?? []).map((mid) => max.world.messages.get(mid)).filter((m) => m?.fromBot && !m.deleted).map((m) => m!.message.body.text ?? '');
+        const oks = outs.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
+        if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) o.log(`debug out c${conv.index} ${conv.botKey}:${conv.chatId}: ${outs.join(' ')}`);
       }
     }
     return { ...result, total: addCounts(result.inbound, result.outbound), kills, seconds: (Date.now() - started) / 1000 };

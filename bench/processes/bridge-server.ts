@@ -13,3 +13,12 @@ const bridge = await startBridge(configSchema.parse(input.config), { clock: syst
 if (input.noRunner) await bridge.runner.stop(1_000);
 process.stdout.write(`READY ${bridge.url}\n`);
 process.on('SIGTERM', () => void bridge.close().then(() => process.exit(0), () => process.exit(1)));
+if (process.env.CHAOS_DEBUG) {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  setInterval(() => {
+    process.stderr.write(`bridge ${process.pid} loop p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms max ${(h.max / 1e6).toFixed(0)} ms\n`);
+    h.reset();
+  }, 3_000).unref();
+}

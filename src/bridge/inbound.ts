@@ -90,7 +90,7 @@ function placeOfMessage(message: Json, fallbackTs: unknown): Place {
   return { sortKey: sortKeyOf(ts, String((message.body as Json | undefined)?.seq ?? 0)), tsMs: Number(ts) };
 }
 
-function placeOfUpdate(update: Json): Place {
+export function placeOfUpdate(update: Json): Place {
   const message = update.message as Json | undefined;
   if (update.update_type === 'message_created' && message) return placeOfMessage(message, update.timestamp);
   return { sortKey: sortKeyOf(String(update.timestamp ?? 0)), tsMs: Number(update.timestamp ?? 0) };

@@ -9,6 +9,7 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messagesOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { NotYet } from '../queue/not-yet.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -17,7 +18,7 @@ export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
-  /** How long a reply waits for an earlier one still in flight (Bitrix24 posts events concurrently). */
+  /** How long a reply waits at least for an earlier one still in flight (Bitrix24 posts events concurrently); grows with late events (OperatorWindow). */
   operatorReorderWindowMs?: number;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
@@ -46,19 +47,48 @@ function firstMessageId(data: unknown): number {
   return ids.length > 0 ? Math.min(...ids) : Number.POSITIVE_INFINITY;
 }
 
+/** The most a reply waits for earlier ones however slow deliveries get. */
+export const OPERATOR_WINDOW_CAP_MS = 5_000;
+/** Delays seen within this long shape the wait. */
+const DELAY_HORIZON_MS = 10_000;
+
+/**
+ * How long a reply waits for earlier ones still on their way: the configured
+ * base, or — when events come late — twice the largest recent delivery delay,
+ * up to OPERATOR_WINDOW_CAP_MS. The event's `ts` is in whole seconds, so its
+ * delay is known only from below (received − (ts + 1 s)): zero on a healthy
+ * bridge, and the base alone applies.
+ */
+export class OperatorWindow {
+  private samples: Array<{ atMs: number; delayMs: number }> = [];
+
+  constructor(private readonly baseMs: number) {}
+
+  windowMs(receivedAtMs: number, tsSeconds: string | null, nowMs: number): number {
+    if (this.baseMs <= 0) return 0;
+    const ts = Number(tsSeconds);
+    if (tsSeconds !== null && Number.isFinite(ts) && ts > 0) {
+      const delayMs = receivedAtMs - (ts + 1) * 1000;
+      if (delayMs > 0) this.samples.push({ atMs: receivedAtMs, delayMs });
+    }
+    this.samples = this.samples.filter((x) => nowMs - x.atMs <= DELAY_HORIZON_MS);
+    const largest = Math.max(0, ...this.samples.map((x) => x.delayMs));
+    return Math.min(Math.max(this.baseMs, 2 * largest), Math.max(this.baseMs, OPERATOR_WINDOW_CAP_MS));
+  }
+}
+
 /**
  * Bitrix24 promises no order for its events, and posts them concurrently: an
- * operator's second reply can arrive before the first. A reply's job waits
- * until `operatorReorderWindowMs` after its event arrived, then delivers first
- * any reply of the same conversation that arrived after it but was written
- * before it (smaller Bitrix24 message id); those jobs later find their parts
- * sent and skip them.
+ * operator's second reply can arrive before the first. A reply's job is put
+ * back (NotYet, no worker waits) until the window after its event arrived,
+ * then delivers first any reply of the same conversation that arrived after it
+ * but was written before it (smaller Bitrix24 message id); those jobs later
+ * find their parts sent and skip them.
  */
-async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, receivedAtMs: number, data: unknown, signal: AbortSignal): Promise<unknown[]> {
-  const windowMs = deps.operatorReorderWindowMs ?? 0;
-  const waitMs = receivedAtMs + windowMs - deps.nowMs();
-  if (waitMs > 0) await new Promise((r) => setTimeout(r, Math.min(waitMs, windowMs)));
-  if (signal.aborted || windowMs <= 0) return [];
+async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, receivedAtMs: number, windowMs: number, data: unknown): Promise<unknown[]> {
+  const dueAtMs = receivedAtMs + windowMs;
+  if (dueAtMs > deps.nowMs()) throw new NotYet(dueAtMs, 'earlier operator replies may still arrive');
+  if (windowMs <= 0) return [];
   const mine = firstMessageId(data);
   const later = await deps.store.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw', 'events.kind'])
     .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', jobId)
@@ -69,7 +99,8 @@ async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversat
 }
 
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
-  return async (job, { signal }) => {
+  const window = new OperatorWindow(deps.operatorReorderWindowMs ?? 0);
+  return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
     const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }) as Record<string, unknown>);
@@ -89,7 +120,8 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         return;
       case 'ONIMCONNECTORMESSAGEADD':
         if (deps.onMessagesAdded) {
-          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), data, signal)) {
+          const windowMs = window.windowMs(Number(event.received_at_ms), envelope.ts, deps.nowMs());
+          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), windowMs, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }
           return deps.onMessagesAdded(portalId, data, job.attempt > 1);

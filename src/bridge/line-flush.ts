@@ -15,8 +15,9 @@
  * request is spent; and it reads the outbox only after it holds the limiter
  * slot, so everything queued while it waited rides along.
  *
- * After a restart, a conversation with a pending catch-up job (catch-up.ts)
- * is held until the job has read its history and queued what was missed.
+ * Held: a conversation with an earlier MAX update stored but not processed yet
+ * (however long that takes), and after a restart one with a pending catch-up
+ * job (catch-up.ts) until it has read the history and queued what was missed.
  *
  * A paused line (deleted, connector off, app uninstalled) sends nothing: its
  * items stay pending until the line is restored, which queues a flush again.
@@ -31,6 +32,7 @@ import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import { MAX_CATCHUP_JOB } from './catch-up.ts';
+import { placeOfUpdate } from './inbound.ts';
 import { ReorderWatermark } from './reorder-watermark.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
@@ -38,6 +40,8 @@ export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
 export const DEFAULT_LINGER_MS = 150;
 /** The longest a client's item is held for an earlier message still in flight (reorder-watermark.ts). */
 export const DEFAULT_REORDER_WINDOW_MS = 1_000;
+/** How soon a flush looks again at a conversation held for a stored earlier message or a catch-up. */
+const HOLD_RECHECK_MS = 200;
 /** How many pending items a flush looks at to build one batch. */
 const SCAN_LIMIT = 500;
 
@@ -87,8 +91,7 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
     for (const row of list) {
       const eligibleAtMs = eligibleAt(row);
       if (eligibleAtMs > nowMs) {
-        // Held without a time (a catch-up job pending): that job wakes the flush when done.
-        if (Number.isFinite(eligibleAtMs)) nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
+        nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
         break;
       }
       method ??= row.method;
@@ -162,11 +165,23 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       // A conversation whose next MAX update is stored but not processed yet may be about to
       // queue an earlier message (it arrived late): its items wait for it (up to the cap).
       const conversations = [...new Set(rows.map((r) => r.conversationId))];
-      const busy = await deps.store.outbox.busyConversations(conversations, MAX_UPDATE_JOB, (id) => `max:${id}`);
+      // MAX time of the earliest update each conversation has stored but not processed yet.
+      const earliestPendingTs = new Map<string, number>();
+      for (const [id, raws] of await deps.store.outbox.pendingUpdates(conversations, MAX_UPDATE_JOB, (c) => `max:${c}`)) {
+        earliestPendingTs.set(id, Math.min(...raws.map((raw) => placeOfUpdate(JSON.parse(raw) as Record<string, unknown>).tsMs)));
+      }
       // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
       const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);
-      return pickBatch(rows, maxItems, nowMs, (row) => (catchingUp.has(row.conversationId) ? Number.POSITIVE_INFINITY
-        : busy.has(row.conversationId) ? watermark.heldAtMostUntilMs(row) : watermark.eligibleAtMs(lineRef, row)));
+      const recheckAtMs = nowMs + HOLD_RECHECK_MS;
+      return pickBatch(rows, maxItems, nowMs, (row) => {
+        if (catchingUp.has(row.conversationId)) return recheckAtMs;
+        const pendingTs = earliestPendingTs.get(row.conversationId);
+        // An earlier message of the conversation is stored and still being processed: it goes first, however long that takes.
+        if (pendingTs !== undefined && pendingTs <= row.tsMs) return recheckAtMs;
+        // A later update is being processed; it may still bring an earlier message (a late arrival): wait up to the cap.
+        if (pendingTs !== undefined) return watermark.heldAtMostUntilMs(row);
+        return watermark.eligibleAtMs(lineRef, row);
+      });
     };
     // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
     const later = (at: number | null): OnComplete => async (trx) => {

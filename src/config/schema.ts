@@ -92,7 +92,7 @@ export const configShapeSchema = z.object({
     /** How long a line's flush waits for its batch to fill when the portal's limit is under pressure. */
     line_linger_ms: z.number().int().min(0).max(5_000).default(150),
     /** The longest a client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently); the wait itself adapts to observed delivery delays. */
-    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(1_000),
+    line_reorder_window_ms: z.number().int().min(0).max(60_000).default(5_000),
     /** How long an operator's reply waits for an earlier one still in flight (Bitrix24 promises no event order). */
     operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(100),
   }).strict().prefault({}),

@@ -18,6 +18,7 @@ import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { LostLeaseError, type ClaimedJob, type OnComplete } from '../store/repos/job-repo.ts';
 import type { Store } from '../store/open-store.ts';
+import { NotYet } from './not-yet.ts';
 import type { RunnerEventMap, RunnerEventName, RunnerListener } from './events.ts';
 import { decideRetry, DEFAULT_RETRY_POLICY, errorCodeOf, type RetryPolicy } from './retry-policy.ts';
 
@@ -212,6 +213,10 @@ export class JobRunner {
   private async fail(job: ClaimedJob, error: unknown): Promise<void> {
     if (error instanceof LostLeaseError) {
       this.emit('job:lease-lost', { job });
+      return;
+    }
+    if (error instanceof NotYet) {
+      if (!(await this.options.store.jobs.defer(job, error.runAtMs).catch(() => false))) this.emit('job:lease-lost', { job });
       return;
     }
     const decision = decideRetry(error, job.attempt, this.o.retryPolicy, this.o.random);

@@ -170,6 +170,15 @@ export class JobRepo {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /** Puts a claimed job back unrun until `runAtMs` (its handler said "not yet"): not counted as an attempt. */
+  async defer(job: ClaimedJob, runAtMs: number): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const res = await this.fenced(job).set((eb) => ({
+      state: 'pending', attempts: eb('attempts', '-', 1), run_at_ms: runAtMs, locked_by: null, lease_until_ms: null, updated_at_ms: now,
+    })).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   /** Gives a claimed job back unrun (graceful shutdown): not counted as an attempt. */
   async release(job: ClaimedJob): Promise<boolean> {
     const now = this.clock.nowMs();

@@ -111,6 +111,20 @@ export class OutboxRepo {
     return new Set(rows.map((r) => byKey.get(r.conversation_key) as string));
   }
 
+  /** The stored updates (raw) that `jobKind` jobs still have to process, per conversation. */
+  async pendingUpdates(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (conversationIds.length === 0) return out;
+    const byKey = new Map(conversationIds.map((id) => [keyOf(id), id]));
+    const rows = await this.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['jobs.conversation_key', 'events.raw'])
+      .where('jobs.conversation_key', 'in', [...byKey.keys()]).where('jobs.state', 'in', ['pending', 'running']).where('jobs.kind', '=', jobKind).execute();
+    for (const r of rows) {
+      const id = byKey.get(r.conversation_key) as string;
+      out.set(id, [...(out.get(id) ?? []), r.raw]);
+    }
+    return out;
+  }
+
   /** Of these message keys, the ones already queued (in any state) for this conversation and method. */
   async queuedKeys(conversationId: string, method: OutboxMethod, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();

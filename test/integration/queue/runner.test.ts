@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BridgeError } from '../../../src/domain/errors.ts';
+import { NotYet } from '../../../src/queue/not-yet.ts';
 import { JobRunner, type JobHandler } from '../../../src/queue/runner.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
@@ -137,6 +138,35 @@ for (const engine of testEngines()) {
       assert.equal(row?.state, 'pending');
       assert.equal(row?.attempts, 0, 'a released job is not counted as an attempt');
       release();
+    });
+
+    test('"not yet": the job goes back unrun until its time, not counted, still ahead of its conversation', async () => {
+      const ran: string[] = [];
+      let deferrals = 0;
+      const dueMs = clock.nowMs() + 50_000;
+      const handler: JobHandler = async (job) => {
+        const { n } = job.payload as { n: number };
+        if (n === 1 && clock.nowMs() < dueMs) {
+          deferrals++;
+          throw new NotYet(dueMs, 'test');
+        }
+        ran.push(`${n}@${job.attempt}`);
+      };
+      const first = await store.jobs.enqueue({ kind: 'wait', conversationKey: 'waiting', payload: { n: 1 } });
+      await store.jobs.enqueue({ kind: 'wait', conversationKey: 'waiting', payload: { n: 2 } });
+      await store.jobs.enqueue({ kind: 'wait', conversationKey: 'other', payload: { n: 3 } });
+      const runner = new JobRunner({ store, handlers: { wait: handler }, workerId: 'w-notyet', clock, random: () => 0, pollIntervalMs: 5 });
+      runner.start();
+      await until(() => ran.includes('3@1') && deferrals >= 1);
+      const row = await store.jobs.get(first);
+      assert.equal(row?.state, 'pending');
+      assert.equal(row?.attempts, 0, 'a deferral is not an attempt');
+      assert.equal(Number(row?.run_at_ms), dueMs);
+      assert.deepEqual(ran, ['3@1'], 'job 2 waits behind job 1 of its conversation');
+      await clock.advance(50_000);
+      await until(() => ran.length === 3);
+      await runner.stop(1_000);
+      assert.deepEqual(ran, ['3@1', '1@1', '2@1']);
     });
   });
 }
