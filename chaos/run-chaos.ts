@@ -303,7 +303,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
         const outs = (max.world.chats.get(conv.chatId)?.mids ?? []).map((mid) => max.world.messages.get(mid)).filter((m) => m?.fromBot && !m.deleted).map((m) => m!.message.body.text ?? '');
         const oks = outs.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
-        if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) o.log(`debug out c${conv.index} ${conv.botKey}:${conv.chatId}: ${outs.join(' ')}`);
+        if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) o.log(`debug out c${conv.index} ${conv.botKey}:${conv.chatId}: ${oks.join(' ')}`);
       }
     }
     return { ...result, total: addCounts(result.inbound, result.outbound), kills, seconds: (Date.now() - started) / 1000 };

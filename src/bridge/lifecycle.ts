@@ -10,6 +10,7 @@ import { parse as parseForm } from 'qs';
 import { envelopeOf, messagesOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { NotYet } from '../queue/not-yet.ts';
+import type { Barrier } from './line-flush.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -20,6 +21,8 @@ export interface LifecycleDeps {
   nowMs: () => number;
   /** How long a reply waits at least for an earlier one still in flight (Bitrix24 posts events concurrently); grows with late events (OperatorWindow). */
   operatorReorderWindowMs?: number;
+  /** Several processes: a reply goes once every other process has shown itself alive since it arrived (peers.ts). */
+  barrier?: Barrier;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
@@ -120,6 +123,9 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         return;
       case 'ONIMCONNECTORMESSAGEADD':
         if (deps.onMessagesAdded) {
+          if (deps.barrier && !deps.barrier.passed(Number(event.received_at_ms))) {
+            throw new NotYet(deps.barrier.recheckAtMs(), 'another bridge process may hold an earlier reply');
+          }
           const windowMs = window.windowMs(Number(event.received_at_ms), envelope.ts, deps.nowMs());
           for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), windowMs, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);

@@ -63,6 +63,13 @@ export interface LineFlushDeps {
   lingerMs?: number;
   /** The longest a fresh item waits for earlier messages of its conversation still in flight (the watermark's cap). */
   reorderWindowMs?: number;
+  /** Several processes: an item goes once every other process has shown itself alive since it arrived (peers.ts). */
+  barrier?: Barrier;
+}
+
+export interface Barrier {
+  passed(arrivedMs: number): boolean;
+  recheckAtMs(): number;
 }
 
 export interface BatchPlan {
@@ -175,6 +182,8 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       const recheckAtMs = nowMs + HOLD_RECHECK_MS;
       return pickBatch(rows, maxItems, nowMs, (row) => {
         if (catchingUp.has(row.conversationId)) return recheckAtMs;
+        // Another process may have died holding an earlier message of this conversation.
+        if (deps.barrier && !deps.barrier.passed(row.arrivedMs)) return deps.barrier.recheckAtMs();
         const pendingTs = earliestPendingTs.get(row.conversationId);
         // An earlier message of the conversation is stored and still being processed: it goes first, however long that takes.
         if (pendingTs !== undefined && pendingTs <= row.tsMs) return recheckAtMs;

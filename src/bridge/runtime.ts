@@ -24,6 +24,7 @@ import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
+import { Peers } from './peers.ts';
 import { PollingLoop } from './polling.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
@@ -68,7 +69,9 @@ export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: 
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
-  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock });
+  // PostgreSQL: a connection for every worker plus the intake's group commits and the heartbeat,
+  // so requests never queue for a connection behind jobs waiting on a row lock.
+  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: config.workers.concurrency + 6 });
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
@@ -98,8 +101,12 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await catchUpWindow.recordStart();
   await scheduleCatchUps(store);
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
+  const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Several processes may share PostgreSQL: each sees the others die (peers.ts).
+  let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
+  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id) }) : null;
   const runner = new JobRunner({
-    store, workerId: `bridge-${process.pid}-${randomBytes(3).toString('hex')}`, clock, concurrency: config.workers.concurrency,
+    store, workerId, clock, concurrency: config.workers.concurrency,
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
@@ -129,9 +136,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
+        barrier: peers ?? undefined,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
+        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, barrier: peers ?? undefined,
         onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
@@ -172,6 +180,14 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   // and the runner starts once the history has been read.
   const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
   await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
+  // A survivor does for a dead process what its restart would have done, before what came after goes out.
+  recoverFromPeer = async () => {
+    await catchUpWindow.recordStart();
+    await scheduleCatchUps(store);
+    await reconcile().catch(() => undefined);
+    runner.poke();
+  };
+  await peers?.start();
   runner.start();
   for (const p of pollers) p.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
@@ -202,6 +218,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
+      await peers?.stop();
       await app.close();
       await store.close();
     },

@@ -18,4 +18,16 @@ export class MetaRepo {
   async get(key: string): Promise<string | null> {
     return (await this.db.selectFrom('bridge_meta').select('value').where('key', '=', key).executeTakeFirst())?.value ?? null;
   }
+
+  /** Every key with this prefix, with its value and when it was last written. */
+  async list(prefix: string): Promise<Array<{ key: string; value: string; updatedAtMs: number }>> {
+    const rows = await this.db.selectFrom('bridge_meta').select(['key', 'value', 'updated_at_ms']).where('key', 'like', `${prefix}%`).execute();
+    return rows.map((r) => ({ key: r.key, value: r.value, updatedAtMs: Number(r.updated_at_ms) }));
+  }
+
+  /** Deletes the key if its value is still `value` (someone else may have rewritten it); true if deleted. */
+  async deleteIf(key: string, value: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('bridge_meta').where('key', '=', key).where('value', '=', value).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
 }

@@ -1,0 +1,93 @@
+/**
+ * Bridge processes sharing one PostgreSQL database see each other's deaths.
+ *
+ * A process killed mid-request loses what it had taken but not stored: MAX
+ * retries that webhook much later, Bitrix24 never resends its event. Another
+ * process meanwhile receives the client's or operator's NEXT message and would
+ * send it first. So, with several processes:
+ * - each writes a heartbeat (`peer:<worker id>` in bridge_meta) every
+ *   HEARTBEAT_MS, and removes it when it stops cleanly;
+ * - an item (a client message for the line, an operator reply) goes out only
+ *   once every other live process has written a heartbeat GRACE_MS after the
+ *   item arrived — proof that it did not die holding an earlier message
+ *   (the barrier; it costs about one heartbeat of latency, and nothing with one
+ *   process);
+ * - a process whose heartbeat is older than DEAD_AFTER_MS is dead: a survivor
+ *   runs the recovery a restart runs (the catch-up for conversations with
+ *   messages waiting, the reconciliation of operator replies) and only then
+ *   removes the dead process's row, which lifts the barrier — so what the dead
+ *   process lost is queued before what came after it.
+ * Times are each process's clock: hosts sharing a database keep them in step
+ * (NTP); skew only lengthens the wait.
+ */
+import type { Store } from '../store/open-store.ts';
+
+export const HEARTBEAT_MS = 200;
+export const GRACE_MS = 50;
+export const DEAD_AFTER_MS = 2_000;
+const PREFIX = 'peer:';
+
+export interface PeerDeps {
+  store: Store;
+  workerId: string;
+  nowMs: () => number;
+  /** The restart recovery, run by a survivor for a dead process before its barrier lifts. */
+  recover: (deadWorkerId: string) => Promise<void>;
+}
+
+export class Peers {
+  private timer: NodeJS.Timeout | null = null;
+  private others: Array<{ id: string; beatMs: number }> = [];
+  private beating: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: PeerDeps) {}
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      this.beating = this.beating.then(() => this.beat()).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.beating;
+    await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch(() => undefined);
+  }
+
+  /**
+   * Whether an item that arrived at `arrivedMs` may go: every other process
+   * known to be running has shown itself alive since. Reads the heartbeats as
+   * of the last beat (at most HEARTBEAT_MS old).
+   */
+  passed(arrivedMs: number): boolean {
+    return this.others.every((p) => p.beatMs >= arrivedMs + GRACE_MS);
+  }
+
+  /** When to look again at an item the barrier holds. */
+  recheckAtMs(): number {
+    return this.deps.nowMs() + HEARTBEAT_MS;
+  }
+
+  private async beat(): Promise<void> {
+    const { store, workerId, nowMs } = this.deps;
+    const now = nowMs();
+    await store.meta.set(`${PREFIX}${workerId}`, String(now));
+    const rows = (await store.meta.list(PREFIX)).filter((r) => r.key !== `${PREFIX}${workerId}`);
+    const others: Array<{ id: string; beatMs: number }> = [];
+    for (const row of rows) {
+      const id = row.key.slice(PREFIX.length);
+      const beatMs = Number(row.value);
+      if (now - beatMs > DEAD_AFTER_MS) {
+        // Recovered first, then forgotten: until then the barrier holds what came after.
+        await this.deps.recover(id);
+        await store.meta.deleteIf(row.key, row.value);
+        continue;
+      }
+      others.push({ id, beatMs });
+    }
+    this.others = others;
+  }
+}
