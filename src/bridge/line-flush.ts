@@ -138,7 +138,7 @@ async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portal
   const chats = await deps.store.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
     .where('id', 'in', [...new Set(rows.map((r) => r.conversationId))]).where('bitrix_chat_id', 'is not', null).execute();
   if (chats.length === 0) return found;
-  const outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])));
+  const outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
   const idsByConversation = new Map<string, Set<string>>();
   for (const [i, c] of chats.entries()) {
     const history = outcome.results[`c${i}`] as { message?: unknown } | undefined;

@@ -1,8 +1,10 @@
 /**
  * Lost operator replies. Bitrix24 posts each event once and never retries, so
  * replies written while the bridge was down or unreachable would be lost. On
- * start (before the bridge listens, so they go before anything newer) and
- * every maintenance run, recent conversations' Open Lines history
+ * start (after the bridge listens — events arriving meanwhile are stored — and
+ * before its jobs run, so they go before anything newer; tried again until it
+ * succeeds, up to 30 s), when another process died (peers.ts), and every
+ * maintenance run, recent conversations' Open Lines history
  * (`imopenlines.session.history.get`, 50 chats per `batch` request — the spec
  * sheet's recommended path; offline events are marked uncertain for
  * connector events) is compared with what the bridge has seen: an operator
@@ -52,7 +54,8 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
   for (const [portalId, list] of byPortal) {
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) continue;
-    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])));
+    // Reads only: safe to send again after a timeout.
+    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
     for (const [i, c] of list.entries()) {
       const history = outcome.results[`c${i}`] as Json | undefined;
       if (!history) continue;

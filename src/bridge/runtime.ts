@@ -67,6 +67,21 @@ export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: 
   return only && only.url === undefined ? only.id : undefined;
 }
 
+/** Tries the reconciliation until it succeeds (the portal may answer limits or errors), for at most `budgetMs`. */
+async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    const outcome = await Promise.race([
+      reconcile().then(() => 'done' as const, () => 'failed' as const),
+      new Promise<'late'>((r) => setTimeout(() => r('late'), left).unref()),
+    ]);
+    if (outcome !== 'failed') return;
+    await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))).unref());
+  }
+}
+
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
   // PostgreSQL: a connection for every worker plus the intake's group commits and the heartbeat,
@@ -179,12 +194,12 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   // handled: events arriving now are stored (not refused — the portal never retries them),
   // and the runner starts once the history has been read.
   const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
-  await Promise.race([reconcile().catch(() => undefined), new Promise((r) => setTimeout(r, RECONCILE_AT_START_MAX_MS).unref())]);
+  await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS);
   // A survivor does for a dead process what its restart would have done, before what came after goes out.
   recoverFromPeer = async () => {
     await catchUpWindow.recordStart();
     await scheduleCatchUps(store);
-    await reconcile().catch(() => undefined);
+    await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS);
     runner.poke();
   };
   await peers?.start();
