@@ -46,7 +46,9 @@ test('production mode starts, subscribes at MAX and stops cleanly', async () => 
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   try {
     const deadline = Date.now() + 20_000;
-    while (!out.includes('Bridge running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The install link is printed on the line after "Bridge running" (it may come in a later chunk).
+    while (!/\/bitrix24\/install\//.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /Bridge running/);
     assert.match(out, /\/bitrix24\/install\/default/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
     const subs = ((await (await fetch(`${max.controlUrl}/subscriptions`)).json()) as { subscriptions: Array<{ url: string }> }).subscriptions;
