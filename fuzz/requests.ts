@@ -149,7 +149,7 @@ export function otherRequests(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
     fc.constantFrom('GET /admin/dead-letters', 'POST /admin/dead-letters/replay', 'POST /admin/dead-letters/{id}/replay'),
     fc.oneof(fc.constant(null), fc.constant(`Bearer ${t.adminToken}`), fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[^\x20-\x7e]/g, '')}`)),
     fc.oneof(fc.integer({ min: -5, max: 1_000_000 }).map(String), fc.string({ maxLength: 10 }).map(encodeURIComponent)),
-    fc.oneof(fc.constant(''), fc.constant('{'), fc.json()),
+    fc.oneof(fc.constant(''), fc.constant('{'), fc.constantFrom('null', '[]', '0', '"x"'), fc.json()),
   ).map(([route, auth, id, body]): FuzzRequest => {
     const [method, p] = route.split(' ') as [string, string];
     return {

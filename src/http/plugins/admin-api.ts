@@ -38,12 +38,18 @@ export function adminApiPlugin(options: AdminApiOptions): FastifyPluginAsync {
       return { replayed: [Number(id)] };
     });
     app.post('/admin/dead-letters/replay', async (request) => {
-      let body: { error_code?: unknown } = {};
+      let parsed: unknown = {};
       try {
-        if (typeof request.body === 'string' && request.body) body = JSON.parse(request.body) as typeof body;
+        if (typeof request.body === 'string' && request.body) parsed = JSON.parse(request.body);
       } catch {
         throw new HttpError('malformedBody');
       }
+      // Only an object (or no body) is a request: `null` would throw below (a 500), and an
+      // array or a number must not quietly mean "replay every dead letter".
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new HttpError('invalidBody', 'the body must be a JSON object, e.g. {"error_code": "BRG_ERR_..."} or {}');
+      }
+      const body = parsed as { error_code?: unknown };
       if (body.error_code !== undefined && typeof body.error_code !== 'string') throw new HttpError('invalidBody', 'error_code must be a string');
       return { replayed_count: await options.deadLetters.replayAll(body.error_code as string | undefined) };
     });

@@ -60,5 +60,24 @@ for (const engine of testEngines()) {
       assert.equal(malformed.json().error, 'BRG_ERR_MALFORMED_BODY');
       await a.close();
     });
+
+    test('replay all: a JSON body that is not an object is a coded 400 (null was a 500), and nothing is replayed', async () => {
+      const dead = await store.jobs.enqueue({ kind: 'deliver', conversationKey: 'c2', payload: {} });
+      let job = (await store.jobs.claim({ workerId: 'w', leaseMs: 60_000 }))!;
+      while (job.id !== dead) job = (await store.jobs.claim({ workerId: 'w', leaseMs: 60_000 }))!;
+      await store.jobs.markDead(job, { code: 'BRG_ERR_MAX_CHAT_DENIED', message: 'denied', response: '{}' });
+      const a = app();
+      const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+      for (const payload of ['null', '[]', '[{"error_code":"X"}]', '42', '"text"', 'true']) {
+        const res = await a.inject({ method: 'POST', url: '/admin/dead-letters/replay', headers, payload });
+        assert.equal(res.statusCode, 400, payload);
+        assert.equal(res.json().error, 'BRG_ERR_INVALID_BODY', payload);
+      }
+      assert.equal((await store.jobs.get(dead))?.state, 'dead');
+      const typed = await a.inject({ method: 'POST', url: '/admin/dead-letters/replay', headers, payload: '{"error_code":"BRG_ERR_MAX_CHAT_DENIED"}' });
+      assert.deepEqual(typed.json(), { replayed_count: 1 });
+      assert.equal((await store.jobs.get(dead))?.state, 'pending');
+      await a.close();
+    });
   });
 }
