@@ -5,7 +5,7 @@
  * minimum the limit allows: with at most `line_batch_max` (50) messages per
  * call, ceil(N / 50) calls, of which `burst` go at once and the rest at the
  * drain rate → min_burst_s = (ceil(N / 50) − burst) / rate.
- * The 500 clients started the bot beforehand (their conversations exist).
+ * The 500 clients started the bot beforehand (prepareConversations: their conversations exist).
  */
 import type { Sandbox } from '../src/cli/sandbox.ts';
 import { BENCH_WEBHOOK_SECRET, inboundMessages, installApp, messageUpdate, setPortalLimit, startBridgeChild, startClients, waitFor } from './bench-world.ts';
@@ -23,19 +23,29 @@ const RATE = 2;
 const BURST = 50;
 const PER_CALL = 50;
 
-export async function measureBurst(sandbox: Sandbox, databaseUrl: string, messages: number, conversations: number): Promise<BurstFigures & { clients: Array<{ userId: number; chatId: number }> }> {
+export type BenchClient = { userId: number; chatId: number };
+
+/**
+ * The stage every end-to-end section needs: the app installed and `conversations` clients who
+ * started the bot, each conversation bound to the line (the welcome message reached it).
+ */
+export async function prepareConversations(sandbox: Sandbox, databaseUrl: string, conversations: number): Promise<BenchClient[]> {
   // Setup at a generous limit: install, and the clients start the bot.
   await setPortalLimit(sandbox, 1_000, 10_000);
   const setup = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: 100, burst: 10_000 });
-  let clients: Array<{ userId: number; chatId: number }>;
   try {
     await installApp(sandbox, setup.url);
     const before = inboundMessages(sandbox).length;
-    clients = await startClients(sandbox, conversations, 300_000);
+    const clients = await startClients(sandbox, conversations, 300_000);
     await waitFor(() => inboundMessages(sandbox).length >= before + conversations, 120_000, 100);
+    return clients;
   } finally {
     await setup.stop();
   }
+}
+
+export async function measureBurst(sandbox: Sandbox, databaseUrl: string, clients: BenchClient[], messages: number): Promise<BurstFigures> {
+  const conversations = clients.length;
   // The measured run: a fresh bridge process (its limiter starts empty) and an empty bucket at the portal.
   await setPortalLimit(sandbox, RATE, BURST);
   const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: RATE, burst: BURST });
@@ -65,7 +75,7 @@ export async function measureBurst(sandbox: Sandbox, databaseUrl: string, messag
     const calls = sends.length;
     const items = sends.reduce((n, r) => n + (r.items ?? 0), 0);
     return {
-      clients, messages, burstS, calls, msgsPerCall: items / Math.max(1, calls),
+      messages, burstS, calls, msgsPerCall: items / Math.max(1, calls),
       minBurstS: Math.max(0, (Math.ceil(messages / PER_CALL) - BURST) / RATE),
       limitErrors: requests.filter((r) => r.outcome === 'QUERY_LIMIT_EXCEEDED').length,
     };

@@ -41,7 +41,12 @@ async function jobs(store: Store): Promise<number> {
   return EVENTS / (elapsed / 1000);
 }
 
-export async function measureCore(databaseUrl: string) {
+export interface CoreFigures {
+  intakePerS: number;
+  jobsPerS: number;
+}
+
+export async function measureCore(databaseUrl: string): Promise<CoreFigures> {
   const store = await openStore({ databaseUrl, secretKey: SECRET, clock: systemClock });
   try {
     return { intakePerS: await intake(store), jobsPerS: await jobs(store) };

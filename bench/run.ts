@@ -8,8 +8,11 @@
  * - latency: MAX update → Open Line and operator reply → MAX at 200/s without limit pressure
  *   (the last line quotes the slower direction of the two; both are in the table);
  * - footprint: RSS of the bridge process with 100,000 stored messages;
- * - durable core: event intake and job throughput on SQLite and PostgreSQL.
- * `--quick` shrinks every count (a smoke run, not figures to quote).
+ * - core: event intake and job throughput on SQLite and PostgreSQL.
+ * Flags:
+ *   --quick            shrinks every count (a smoke run, not figures to quote);
+ *   --only <sections>  runs only these sections, comma-separated (e.g. `--only latency,footprint`);
+ *                      the others print "not run" in the table and `n/a` in the last line.
  * The bridge runs in a child process; the emulators and the load in this one.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,60 +20,142 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulators } from './bench-world.ts';
-import { measureBurst } from './burst.ts';
-import { EVENTS, measureCore, postgresUrl } from './core.ts';
-import { measureFootprint } from './footprint.ts';
-import { measureIntake } from './http-intake.ts';
-import { measureInboundLatency, measureOutboundLatency } from './latency.ts';
+import { measureBurst, prepareConversations, type BurstFigures } from './burst.ts';
+import { EVENTS, measureCore, postgresUrl, type CoreFigures } from './core.ts';
+import { measureFootprint, type FootprintFigures } from './footprint.ts';
+import { measureIntake, type IntakeFigures } from './http-intake.ts';
+import { measureInboundLatency, measureOutboundLatency, type LatencyFigures } from './latency.ts';
+
+const SECTIONS = ['intake', 'burst', 'latency', 'footprint', 'core'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function selectedSections(argv: string[]): Set<Section> {
+  const at = argv.indexOf('--only');
+  if (at < 0) return new Set(SECTIONS);
+  const names = (argv[at + 1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(`bench: --only takes sections from ${SECTIONS.join(', ')} (comma-separated)${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    process.exit(2);
+  }
+  return new Set(names as Section[]);
+}
 
 const quick = process.argv.includes('--quick');
+const only = selectedSections(process.argv);
+const n = (full: number, small: number) => (quick ? small : full);
+const f = (v: number, digits = 0) => v.toFixed(digits);
+/** A figure for the last line: `n/a` when its section did not run. */
+const fig = <T>(value: T | undefined, pick: (v: T) => number, digits = 0) => (value === undefined ? 'n/a' : f(pick(value), digits));
+
+interface Figures {
+  intake?: IntakeFigures;
+  burst?: BurstFigures;
+  latency?: { inbound: LatencyFigures; inboundNoWindow: LatencyFigures; outbound: LatencyFigures; outboundNoWindow: LatencyFigures };
+  footprint?: FootprintFigures;
+  core?: { sqlite: CoreFigures; postgres: CoreFigures };
+}
+
+async function measure(dir: string): Promise<Figures> {
+  const out: Figures = {};
+  const needsEmulators = ['intake', 'burst', 'latency', 'footprint'].some((s) => only.has(s as Section));
+  const sandbox = needsEmulators ? await startEmulators() : undefined;
+  try {
+    if (sandbox && only.has('intake')) out.intake = await measureIntake(sandbox, join(dir, 'intake.sqlite'), n(5, 2));
+    if (sandbox && (only.has('burst') || only.has('latency') || only.has('footprint'))) {
+      // Burst, latency and footprint share one database and the conversations prepared here.
+      const e2eDb = join(dir, 'e2e.sqlite');
+      const clients = await prepareConversations(sandbox, e2eDb, n(500, 50));
+      if (only.has('burst')) out.burst = await measureBurst(sandbox, e2eDb, clients, n(5_000, 500));
+      if (only.has('latency')) {
+        const inbound = (label: string, reorderWindowMs?: number) =>
+          measureInboundLatency(sandbox, e2eDb, clients, { ratePerS: 200, durationS: n(10, 2), label, reorderWindowMs });
+        // One bot: MAX allows it 30 requests/s, so replies go at 20/s (200/s would be limit pressure).
+        const outbound = (operatorReorderWindowMs?: number) =>
+          measureOutboundLatency(sandbox, e2eDb, clients, { ratePerS: 20, durationS: n(10, 2), operatorReorderWindowMs });
+        out.latency = { inbound: await inbound('default'), inboundNoWindow: await inbound('nowindow', 0), outbound: await outbound(), outboundNoWindow: await outbound(0) };
+      }
+      if (only.has('footprint')) out.footprint = await measureFootprint(sandbox, e2eDb, clients, n(100_000, 5_000));
+    }
+  } finally {
+    await sandbox?.close();
+  }
+  if (only.has('core')) {
+    const pgServer = await postgresUrl();
+    try {
+      out.core = { sqlite: await measureCore(join(dir, 'core.sqlite')), postgres: await measureCore(pgServer.url) };
+    } finally {
+      pgServer.stop();
+    }
+  }
+  return out;
+}
+
+type Row = [string, string, string];
+const notRun = (name: string): Row => [name, 'not run', ''];
+
+function tableRows(m: Figures): Row[] {
+  const { intake, burst, latency, footprint, core } = m;
+  const rows: Row[] = [];
+  if (intake) {
+    rows.push(
+      ['intake, bare Fastify 200', `${f(intake.bareRps)} req/s`, '16 connections, autocannon'],
+      ['intake, bridge webhook', `${f(intake.bridgeRps)} req/s`, 'secret checked, stored, answered'],
+      ['intake_ratio', f(intake.ratio, 2), 'target ≥ 0.7'],
+      ['answer at 1,000 req/s', `p50 ${f(intake.p50AckMs, 1)} ms, p99 ${f(intake.p99AckMs, 1)} ms`, `achieved ${f(intake.rateAchieved)} req/s; target p99 ≤ 10 ms`],
+    );
+  } else rows.push(notRun('intake'));
+  if (burst) {
+    rows.push(
+      ['burst', `${f(burst.burstS, 1)} s for ${burst.messages} msgs`, `min ${f(burst.minBurstS, 1)} s; ratio ${f(burst.burstS / Math.max(burst.minBurstS, 0.001), 2)} (target ≤ 1.1)`],
+      ['burst calls', `${burst.calls} send.messages, ${f(burst.msgsPerCall, 1)} msgs/call`, `limit errors ${burst.limitErrors}; target ≥ 10 msgs/call`],
+    );
+  } else rows.push(notRun('burst'));
+  if (latency) {
+    const p = (l: LatencyFigures) => `p50 ${f(l.p50Ms, 1)} ms, p99 ${f(l.p99Ms, 1)} ms`;
+    const missing = (l: LatencyFigures) => (l.missing ? `; ${l.missing} not seen within the deadline` : '');
+    const { inbound, inboundNoWindow, outbound, outboundNoWindow } = latency;
+    rows.push(
+      ['MAX → Open Line latency', p(inbound), `${inbound.messages} msgs at 200/s, adaptive reorder watermark (default)`],
+      ['  same, reorder window off', p(inboundNoWindow), 'line_reorder_window_ms: 0; target p50 ≤ 15, p99 ≤ 50 ms'],
+      ['operator reply → MAX latency', p(outbound), `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), window 100 ms (default)${missing(outbound)}`],
+      ['  same, reorder window off', p(outboundNoWindow), `operator_reorder_window_ms: 0${missing(outboundNoWindow)}`],
+    );
+  } else rows.push(notRun('latency'));
+  if (footprint) {
+    rows.push(['footprint', `${f(footprint.rssMb)} MB RSS`, `${footprint.storedMessages} stored messages (idle ${f(footprint.idleRssMb)} MB); target ≤ 150 MB`]);
+  } else rows.push(notRun('footprint'));
+  if (core) {
+    rows.push(
+      ['core sqlite', `${f(core.sqlite.intakePerS)} events/s, ${f(core.sqlite.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
+      ['core postgres', `${f(core.postgres.intakePerS)} events/s, ${f(core.postgres.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
+    );
+  } else rows.push(notRun('core'));
+  return rows;
+}
+
+function lastLine(m: Figures): string {
+  const { intake, burst, latency, footprint } = m;
+  // The slower direction of the two (at the default windows).
+  const e2e = latency && { p50: Math.max(latency.inbound.p50Ms, latency.outbound.p50Ms), p99: Math.max(latency.inbound.p99Ms, latency.outbound.p99Ms) };
+  return `bench: intake_ratio=${fig(intake, (v) => v.ratio, 2)} p99_ack_ms=${fig(intake, (v) => v.p99AckMs, 1)} ` +
+    `burst_s=${fig(burst, (v) => v.burstS, 1)} msgs_per_call=${fig(burst, (v) => v.msgsPerCall, 1)} min_burst_s=${fig(burst, (v) => v.minBurstS, 1)} ` +
+    `e2e_p50_ms=${fig(e2e, (v) => v.p50, 1)} e2e_p99_ms=${fig(e2e, (v) => v.p99, 1)} rss_mb=${fig(footprint, (v) => v.rssMb)}`;
+}
+
 // The bridge runs from the same bundle `npm start` builds.
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-const n = (full: number, small: number) => (quick ? small : full);
-
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
-const sandbox = await startEmulators();
-const pgServer = await postgresUrl();
 try {
-  const e2eDb = join(dir, 'e2e.sqlite');
-  const intake = await measureIntake(sandbox, join(dir, 'intake.sqlite'), n(5, 2));
-  const burst = await measureBurst(sandbox, e2eDb, n(5_000, 500), n(500, 50));
-  const latency = await measureInboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 200, durationS: n(10, 2), label: 'default' });
-  const latencyNoWindow = await measureInboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 200, durationS: n(10, 2), label: 'nowindow', reorderWindowMs: 0 });
-  // One bot: MAX allows it 30 requests/s, so replies go at 20/s (200/s would be limit pressure).
-  const outbound = await measureOutboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 20, durationS: n(10, 2) });
-  const outboundNoWindow = await measureOutboundLatency(sandbox, e2eDb, burst.clients, { ratePerS: 20, durationS: n(10, 2), operatorReorderWindowMs: 0 });
-  const footprint = await measureFootprint(sandbox, e2eDb, burst.clients, n(100_000, 5_000));
-  const sqlite = await measureCore(join(dir, 'core.sqlite'));
-  const postgres = await measureCore(pgServer.url);
-
-  const f = (v: number, digits = 0) => v.toFixed(digits);
-  const rows: Array<[string, string, string]> = [
-    ['intake, bare Fastify 200', `${f(intake.bareRps)} req/s`, '16 connections, autocannon'],
-    ['intake, bridge webhook', `${f(intake.bridgeRps)} req/s`, 'secret checked, stored, answered'],
-    ['intake_ratio', f(intake.ratio, 2), 'target ≥ 0.7'],
-    ['answer at 1,000 req/s', `p50 ${f(intake.p50AckMs, 1)} ms, p99 ${f(intake.p99AckMs, 1)} ms`, `achieved ${f(intake.rateAchieved)} req/s; target p99 ≤ 10 ms`],
-    ['burst', `${f(burst.burstS, 1)} s for ${burst.messages} msgs`, `min ${f(burst.minBurstS, 1)} s; ratio ${f(burst.burstS / Math.max(burst.minBurstS, 0.001), 2)} (target ≤ 1.1)`],
-    ['burst calls', `${burst.calls} send.messages, ${f(burst.msgsPerCall, 1)} msgs/call`, `limit errors ${burst.limitErrors}; target ≥ 10 msgs/call`],
-    ['MAX → Open Line latency', `p50 ${f(latency.p50Ms, 1)} ms, p99 ${f(latency.p99Ms, 1)} ms`, `${latency.messages} msgs at 200/s, adaptive reorder watermark (default)`],
-    ['  same, reorder window off', `p50 ${f(latencyNoWindow.p50Ms, 1)} ms, p99 ${f(latencyNoWindow.p99Ms, 1)} ms`, 'line_reorder_window_ms: 0; target p50 ≤ 15, p99 ≤ 50 ms'],
-    ['operator reply → MAX latency', `p50 ${f(outbound.p50Ms, 1)} ms, p99 ${f(outbound.p99Ms, 1)} ms`, `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), window 100 ms (default)${outbound.missing ? `; ${outbound.missing} not seen in 60 s` : ''}`],
-    ['  same, reorder window off', `p50 ${f(outboundNoWindow.p50Ms, 1)} ms, p99 ${f(outboundNoWindow.p99Ms, 1)} ms`, 'operator_reorder_window_ms: 0'],
-    ['footprint', `${f(footprint.rssMb)} MB RSS`, `${footprint.storedMessages} stored messages (idle ${f(footprint.idleRssMb)} MB); target ≤ 150 MB`],
-    ['core sqlite', `${f(sqlite.intakePerS)} events/s, ${f(sqlite.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
-    ['core postgres', `${f(postgres.intakePerS)} events/s, ${f(postgres.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
-  ];
-  console.log(`bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (--quick: smoke run, do not quote)' : ''}`);
+  const figures = await measure(dir);
+  const rows = tableRows(figures);
+  const partial = only.size < SECTIONS.length ? `, only ${[...only].join(', ')}` : '';
+  console.log(`bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (--quick: smoke run, do not quote)' : ''}${partial}`);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
-  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
-  if (intake.errors > 0) console.log(`warning: ${intake.errors} load-tool errors or non-2xx answers during intake`);
-  console.log(
-    `bench: intake_ratio=${f(intake.ratio, 2)} p99_ack_ms=${f(intake.p99AckMs, 1)} burst_s=${f(burst.burstS, 1)} msgs_per_call=${f(burst.msgsPerCall, 1)} ` +
-      `min_burst_s=${f(burst.minBurstS, 1)} e2e_p50_ms=${f(Math.max(latency.p50Ms, outbound.p50Ms), 1)} e2e_p99_ms=${f(Math.max(latency.p99Ms, outbound.p99Ms), 1)} rss_mb=${f(footprint.rssMb)}`,
-  );
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd());
+  if (figures.intake && figures.intake.errors > 0) console.log(`warning: ${figures.intake.errors} load-tool errors or non-2xx answers during intake`);
+  console.log(lastLine(figures));
 } finally {
-  await sandbox.close();
-  pgServer.stop();
   rmSync(dir, { recursive: true, force: true });
 }
