@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { SQLITE_CACHE_KIB } from '../../../src/store/db.ts';
 import { MIGRATIONS } from '../../../src/store/migrations.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
@@ -48,6 +50,11 @@ for (const engine of testEngines()) {
       assert.equal(counts.pending, 1);
       const stored = await store.events.findByKey('max:bot1', 'mid.abc');
       assert.equal(stored?.raw, raw, 'raw text kept byte for byte, seq above 2^53 intact');
+    });
+
+    test('SQLite: the page cache is bounded to SQLITE_CACHE_KIB (better-sqlite3 would give each connection 16 MiB)', { skip: engine.name !== 'sqlite' }, async () => {
+      const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(store.db);
+      assert.equal(rows[0]?.cache_size, -SQLITE_CACHE_KIB);
     });
 
     test('migrations are idempotent: reopening runs none', async () => {
