@@ -26,8 +26,18 @@ export async function startEmulators(): Promise<Sandbox> {
   return startSandbox({ preferredPorts: false });
 }
 
+/**
+ * One port (so one public URL) per sandbox for every bridge process started on it, as in
+ * production: the portal's event bindings made at install and the bot's webhook subscription
+ * keep pointing at the bridge across its restarts. A fresh port per process left the
+ * portal posting operator replies to a closed port: the bridge saw them only through its
+ * reconciliation passes (at start and 5 s later), and the later ones not at all.
+ */
+const bridgePorts = new WeakMap<Sandbox, number>();
+
 export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Promise<BenchChild> {
-  const port = await freePort();
+  const port = bridgePorts.get(sandbox) ?? await freePort();
+  bridgePorts.set(sandbox, port);
   const config = {
     server: { port, public_url: `http://127.0.0.1:${port}` },
     database: { url: o.databaseUrl },

@@ -62,6 +62,8 @@ export async function measureInboundLatency(
   return { messages: total, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
+let outboundRuns = 0;
+
 /**
  * Operator reply → MAX: replies posted on the emulated portal (its control API,
  * as the operator page does) at a steady rate; for each, the time until the
@@ -77,11 +79,14 @@ export async function measureOutboundLatency(
   const total = options.ratePerS * options.durationS;
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
+  // A tag of this run's own: replies of an earlier run (same chats, same MAX emulator) must not count.
+  const run = ++outboundRuns;
+  const tagged = new RegExp(`olat ${run}\\.(\\d+)`);
   const poll = setInterval(() => {
     const now = performance.now();
     for (const m of sandbox.max.world.messages.values()) {
       if (!m.fromBot) continue;
-      const tag = /olat (\d+)/.exec(m.message.body.text ?? '')?.[1];
+      const tag = tagged.exec(m.message.body.text ?? '')?.[1];
       if (tag && !seenAt.has(tag)) seenAt.set(tag, now);
     }
   }, 2);
@@ -95,7 +100,7 @@ export async function measureOutboundLatency(
       const chat = chats[i % chats.length]!;
       sentAt.set(String(i), performance.now());
       posts.push(fetch(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${chat.chatId}/reply`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `olat ${i}` }),
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `olat ${run}.${i}` }),
       }).then((r) => r.arrayBuffer()));
     }
     await Promise.all(posts);
