@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -51,6 +51,36 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
   // long history the bridge fills all of it (+14 MiB RSS at 100,000 stored messages). The hot
   // pages are the newest rows and the partial indexes; the OS page cache still holds the file.
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }) });
   return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/** How many prepared SQLite statements are kept (the bridge runs a few dozen distinct ones). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; the bridge sends the same
+ * few dozen SQL texts thousands of times a second, and preparing was the
+ * largest single cost of intake in a profile. Statements are kept by SQL text,
+ * least recently used dropped first. Safe because better-sqlite3 runs a
+ * statement to completion synchronously (`all`/`run`); the bridge never
+ * streams (`iterate`), which would hold a statement open.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, size: number): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(source: string) {
+      const hit = cache.get(source);
+      if (hit) {
+        cache.delete(source);
+        cache.set(source, hit);
+        return hit;
+      }
+      const statement = sqlite.prepare(source);
+      cache.set(source, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
