@@ -20,6 +20,8 @@ export interface BridgeOptions {
   concurrency?: number;
   reorderWindowMs?: number;
   operatorReorderWindowMs?: number;
+  /** Node flags of the bridge process; default those of `npm start`. */
+  nodeFlags?: string[];
 }
 
 export async function startEmulators(): Promise<Sandbox> {
@@ -53,7 +55,7 @@ export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Prom
     routes: [{ bot: '*', portal: 'bench' }],
   };
   // Built by bench/run.ts (`npm run build`): the bridge runs as plain JS, as `npm start` runs it.
-  return startChild(existsSync(BUNDLE) ? BUNDLE : 'bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) });
+  return startChild(existsSync(BUNDLE) ? BUNDLE : 'bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) }, 60_000, o.nodeFlags);
 }
 
 /** Installs the app on the emulated portal (ONAPPINSTALL → the bridge) and waits until its events are bound. */
@@ -116,4 +118,23 @@ export function inboundMessages(sandbox: Sandbox): Array<{ text: string; externa
   const portal = sandbox.bitrix24.context.portals[0];
   if (!portal) return [];
   return [...portal.messages.values()].filter((m) => m.direction === 'in');
+}
+
+/**
+ * Calls `onAdded` when a key is first stored in `map` (an emulator's in-memory
+ * store), at that moment; returns the undo. Benchmarks time arrivals with it
+ * instead of rescanning a store of thousands of messages every few ms, which
+ * took the CPU the emulators serving the bridge needed.
+ */
+export function watchAdded<K, V>(map: Map<K, V>, onAdded: (value: V) => void): () => void {
+  const original = map.set;
+  map.set = function set(this: Map<K, V>, key: K, value: V) {
+    const fresh = !this.has(key);
+    const result = original.call(this, key, value);
+    if (fresh) onAdded(value);
+    return result;
+  };
+  return () => {
+    map.set = original;
+  };
 }

@@ -12,6 +12,8 @@ export interface FootprintFigures {
   storedMessages: number;
   rssMb: number;
   idleRssMb: number;
+  /** The same with Node's default flags (no --max-semi-space-size). */
+  defaultFlagsRssMb: number;
 }
 
 async function fill(databaseUrl: string, count: number, clients: Array<{ userId: number; chatId: number }>): Promise<void> {
@@ -43,10 +45,9 @@ async function fill(databaseUrl: string, count: number, clients: Array<{ userId:
   }
 }
 
-export async function measureFootprint(sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, stored: number): Promise<FootprintFigures> {
-  await fill(databaseUrl, stored, clients);
-  await setPortalLimit(sandbox, 1_000, 10_000);
-  const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: 100, burst: 10_000 });
+/** One bridge process on the filled database: RSS idle, then after `live` messages through the pipeline. */
+async function measureOnce(sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, tag: string, nodeFlags?: string[]): Promise<{ idleRssMb: number; rssMb: number }> {
+  const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: 100, burst: 10_000, nodeFlags });
   try {
     await new Promise((r) => setTimeout(r, 1_000));
     const idleRssMb = bridge.rssMb();
@@ -55,12 +56,21 @@ export async function measureFootprint(sandbox: Sandbox, databaseUrl: string, cl
     for (let i = 0; i < live; i += 20) {
       await Promise.all(Array.from({ length: 20 }, (_, k) => fetch(`${bridge.url}/max/webhook/bench`, {
         method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET },
-        body: messageUpdate(clients[(i + k) % clients.length]!, `mid.live.${i + k}`, i + k, `live ${i + k}`),
+        body: messageUpdate(clients[(i + k) % clients.length]!, `mid.live.${tag}.${i + k}`, i + k, `live ${tag} ${i + k}`),
       }).then((r) => r.arrayBuffer())));
     }
     await waitFor(() => inboundMessages(sandbox).length >= before + live, 120_000, 50);
-    return { storedMessages: stored, rssMb: bridge.rssMb(), idleRssMb };
+    return { idleRssMb, rssMb: bridge.rssMb() };
   } finally {
     await bridge.stop();
   }
+}
+
+/** The figure with the flags `npm start` uses; side by side, the same with Node's defaults. */
+export async function measureFootprint(sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, stored: number): Promise<FootprintFigures> {
+  await fill(databaseUrl, stored, clients);
+  await setPortalLimit(sandbox, 1_000, 10_000);
+  const start = await measureOnce(sandbox, databaseUrl, clients, 'start');
+  const plain = await measureOnce(sandbox, databaseUrl, clients, 'plain', []);
+  return { storedMessages: stored, rssMb: start.rssMb, idleRssMb: start.idleRssMb, defaultFlagsRssMb: plain.rssMb };
 }

@@ -1,12 +1,11 @@
 /**
  * Latency with no limit pressure (the portal allows 1,000 requests/s, the bridge plans for 100/s with a burst of 10,000): client
  * messages posted to the bridge's webhook at a steady 200 per second; for each,
- * the time from the POST until the emulated Open Line holds it (polled in
- * process every 2 ms). Reported at the default reorder window and with the
+ * the time from the POST until the emulated Open Line stores it (watchAdded). Reported at the default reorder window and with the
  * window off, side by side.
  */
 import type { Sandbox } from '../src/cli/sandbox.ts';
-import { BENCH_WEBHOOK_SECRET, inboundMessages, messageUpdate, setPortalLimit, startBridgeChild, waitFor } from './bench-world.ts';
+import { BENCH_WEBHOOK_SECRET, messageUpdate, setPortalLimit, startBridgeChild, waitFor, watchAdded } from './bench-world.ts';
 
 export interface LatencyFigures {
   messages: number;
@@ -29,14 +28,10 @@ export async function measureInboundLatency(
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
   const prefix = `lat ${options.label} `;
-  const poll = setInterval(() => {
-    const now = performance.now();
-    for (const m of inboundMessages(sandbox)) {
-      if (!m.text.startsWith(prefix)) continue;
-      const id = m.externalIds[0];
-      if (id && !seenAt.has(id)) seenAt.set(id, now);
-    }
-  }, 2);
+  const unwatch = watchAdded(sandbox.bitrix24.context.portals[0]!.messages, (m) => {
+    const id = m.externalIds[0];
+    if (m.direction === 'in' && m.text.startsWith(prefix) && id && !seenAt.has(id)) seenAt.set(id, performance.now());
+  });
   try {
     const intervalMs = 1000 / options.ratePerS;
     const started = performance.now();
@@ -55,7 +50,7 @@ export async function measureInboundLatency(
     await Promise.all(posts);
     await waitFor(() => seenAt.size >= total, 120_000, 20);
   } finally {
-    clearInterval(poll);
+    unwatch();
     await bridge.stop();
   }
   const latencies = [...sentAt.entries()].map(([mid, t]) => (seenAt.get(mid) ?? Number.NaN) - t).sort((a, b) => a - b);
@@ -67,7 +62,7 @@ let outboundRuns = 0;
 /**
  * Operator reply → MAX: replies posted on the emulated portal (its control API,
  * as the operator page does) at a steady rate; for each, the time until the
- * MAX emulator holds the bot's message (polled in process every 2 ms).
+ * MAX emulator stores the bot's message (watchAdded).
  */
 export async function measureOutboundLatency(
   sandbox: Sandbox, databaseUrl: string, clients: Array<{ userId: number; chatId: number }>, options: { ratePerS: number; durationS: number; operatorReorderWindowMs?: number },
@@ -82,14 +77,11 @@ export async function measureOutboundLatency(
   // A tag of this run's own: replies of an earlier run (same chats, same MAX emulator) must not count.
   const run = ++outboundRuns;
   const tagged = new RegExp(`olat ${run}\\.(\\d+)`);
-  const poll = setInterval(() => {
-    const now = performance.now();
-    for (const m of sandbox.max.world.messages.values()) {
-      if (!m.fromBot) continue;
-      const tag = tagged.exec(m.message.body.text ?? '')?.[1];
-      if (tag && !seenAt.has(tag)) seenAt.set(tag, now);
-    }
-  }, 2);
+  const unwatch = watchAdded(sandbox.max.world.messages, (m) => {
+    if (!m.fromBot) return;
+    const tag = tagged.exec(m.message.body.text ?? '')?.[1];
+    if (tag && !seenAt.has(tag)) seenAt.set(tag, performance.now());
+  });
   try {
     const intervalMs = 1000 / options.ratePerS;
     const started = performance.now();
@@ -107,7 +99,7 @@ export async function measureOutboundLatency(
     // Replies not seen within the deadline are reported as missing rather than failing the run.
     await waitFor(() => seenAt.size >= total, 60_000, 20).catch(() => undefined);
   } finally {
-    clearInterval(poll);
+    unwatch();
     await bridge.stop();
   }
   const latencies = [...sentAt.entries()].filter(([i]) => seenAt.has(i)).map(([i, t]) => (seenAt.get(i) as number) - t).sort((a, b) => a - b);
