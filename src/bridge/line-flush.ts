@@ -79,6 +79,16 @@ export interface BatchPlan {
 }
 
 /**
+ * Two lanes per conversation: the client's messages and what changes them
+ * (send, update, delete, chat name) in MAX order; and delivery statuses of
+ * operator messages, which concern neither — in their own order, neither
+ * waiting for nor holding back the other lane (under load they would
+ * otherwise cut every batch short).
+ */
+type Lane = 'client' | 'status';
+const laneOf = (method: OutboxMethod): Lane => (method === 'status' ? 'status' : 'client');
+
+/**
  * The next batch: one method; within a conversation items go in MAX order
  * (sort key), and an item not yet eligible (the reorder watermark) holds its
  * conversation back: an earlier message may still be on its way to us.
@@ -95,14 +105,22 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
   const batch: PendingOutboxRow[] = [];
   for (const list of byConversation.values()) {
     list.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.id - b.id));
+    // A lane stops at its first item that cannot go now; the other lane goes on.
+    const stopped = new Set<Lane>();
     for (const row of list) {
+      const lane = laneOf(row.method);
+      if (stopped.has(lane) || (method !== null && lane !== laneOf(method))) continue;
       const eligibleAtMs = eligibleAt(row);
       if (eligibleAtMs > nowMs) {
         nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
-        break;
+        stopped.add(lane);
+        continue;
       }
       method ??= row.method;
-      if (row.method !== method || batch.length >= maxItems) break;
+      if (row.method !== method || batch.length >= maxItems) {
+        stopped.add(lane);
+        continue;
+      }
       batch.push(row);
       if (method === 'chat_name') return { batch, nextEligibleAtMs };
     }

@@ -15,6 +15,19 @@ test('a batch takes one method and never lets an item overtake an earlier one of
   assert.deepEqual(batch.map((r) => [r.conversationId, r.method]), [['a', 'send'], ['b', 'send'], ['b', 'send']]);
 });
 
+test('delivery statuses are a lane of their own: they neither wait for nor hold back client messages', () => {
+  const rows = [row('a', 'send', 1), row('a', 'status', 2), row('a', 'send', 3), row('b', 'status', 1), row('b', 'send', 2), row('b', 'status', 3)];
+  assert.deepEqual(pickBatch(rows, 50).batch.map((r) => [r.conversationId, r.method]), [['a', 'send'], ['a', 'send'], ['b', 'send']]);
+  const statuses = rows.filter((r) => r.method === 'status');
+  assert.deepEqual(pickBatch(statuses, 50).batch.map((r) => r.id), [statuses[0]!.id, statuses[1]!.id, statuses[2]!.id]);
+  // A client message held by the reorder window does not hold the conversation's statuses.
+  const held = row('c', 'send', 1, 1_000);
+  const status = row('c', 'status', 2, 1_000);
+  const plan = pickBatch([held, status], 50, 1_000, (r) => (r.method === 'send' ? 2_000 : 0));
+  assert.deepEqual(plan.batch.map((r) => r.id), [status.id]);
+  assert.equal(plan.nextEligibleAtMs, 2_000);
+});
+
 test('within a conversation items go in MAX order (time, then seq), not arrival order', () => {
   const late = row('a', 'send', 2_000, 0, 5);
   const early = row('a', 'send', 1_000, 0, 9);
