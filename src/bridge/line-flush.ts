@@ -42,8 +42,9 @@ export const DEFAULT_LINGER_MS = 150;
 export const DEFAULT_REORDER_WINDOW_MS = 1_000;
 /** How soon a flush looks again at a conversation held for a stored earlier message or a catch-up. */
 const HOLD_RECHECK_MS = 200;
-/** How many pending items a flush looks at to build one batch. */
+/** How many pending items a flush reads at a time to build one batch, and at most how many such pages. */
 const SCAN_LIMIT = 500;
+const SCAN_PAGES = 10;
 
 const METHOD_NAMES: Record<OutboxMethod, string> = {
   send: 'imconnector.send.messages',
@@ -183,8 +184,18 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
+    /** Plans over the oldest pending rows; while the batch is short and more are pending, looks further (held conversations must not stall the rest). */
     const planNow = async () => {
-      const rows = await deps.store.outbox.pending(lineRef, SCAN_LIMIT);
+      let rows: PendingOutboxRow[] = [];
+      for (let page = 0; page < SCAN_PAGES; page++) {
+        const more = await deps.store.outbox.pending(lineRef, SCAN_LIMIT, rows.at(-1)?.id ?? 0);
+        rows = rows.concat(more);
+        const plan = await planOver(rows);
+        if (plan.batch.length >= maxItems || more.length < SCAN_LIMIT) return plan;
+      }
+      return planOver(rows);
+    };
+    const planOver = async (rows: PendingOutboxRow[]) => {
       const nowMs = deps.clock.nowMs();
       watermark.observe(lineRef, rows, nowMs);
       // A conversation whose next MAX update is stored but not processed yet may be about to

@@ -140,10 +140,10 @@ export class OutboxRepo {
     return rows.map((r) => r.conversation_id);
   }
 
-  /** The oldest pending items of a line, in queue order. */
-  async pending(lineRef: string, limit: number): Promise<PendingOutboxRow[]> {
+  /** The oldest pending items of a line after row `afterId`, in queue order. */
+  async pending(lineRef: string, limit: number, afterId = 0): Promise<PendingOutboxRow[]> {
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
-      .where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').limit(limit).execute();
+      .where('line_ref', '=', lineRef).where('state', '=', 'pending').where('id', '>', afterId).orderBy('id').limit(limit).execute();
     return rows.map((r) => ({
       id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
       sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
