@@ -7,7 +7,7 @@
  *
  * Flags (defaults): --messages 10000 (each way) --conversations 300 --bots 10
  * --limit-errors 0.2 --errors 0.05 --timeouts 0.02 --redeliveries 0.2 --kills 5
- * --rate 100 (messages per second each way)
+ * --rate 50 (messages per second each way)
  * --processes 3 (PostgreSQL) --engines sqlite,postgres --seed 1 --inbound-only
  * PostgreSQL: a throwaway server from the installed binaries, or CHAOS_DATABASE_URL
  * (an admin URL; a fresh database is created on it).
@@ -60,7 +60,7 @@ try {
         timeoutRate: flag('timeouts', 0.02),
         redeliveryRate: flag('redeliveries', 0.2),
         kills: flag('kills', 5),
-        ratePerS: Math.max(1, flag('rate', 100)),
+        ratePerS: Math.max(1, flag('rate', 50)),
         seed: flag('seed', 1),
         outbound: !process.argv.includes('--inbound-only'),
         drainTimeoutMs: flag('drain-timeout-s', 900) * 1000,
