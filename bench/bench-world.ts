@@ -46,7 +46,7 @@ export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Prom
     security: { secret_key: SECRET_KEY },
     log_level: 'warn',
     workers: {
-      concurrency: o.concurrency ?? 8,
+      ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
       ...(o.reorderWindowMs === undefined ? {} : { line_reorder_window_ms: o.reorderWindowMs }),
       ...(o.operatorReorderWindowMs === undefined ? {} : { operator_reorder_window_ms: o.operatorReorderWindowMs }),
     },

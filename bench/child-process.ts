@@ -16,10 +16,10 @@ export interface BenchChild {
 /**
  * The Node flags `npm start` runs the bridge with (package.json "start"; a test
  * keeps the two equal): source maps for stack traces, and a young generation of
- * 2 × 8 MiB instead of V8's 2 × 16 MiB — the bridge's garbage is short-lived
+ * 2 × 4 MiB instead of V8's 2 × 16 MiB — the bridge's garbage is short-lived
  * and small, and the halved nursery is most of what it costs in RSS.
  */
-export const START_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
+export const START_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=4'];
 
 export async function startChild(script: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000, nodeFlags: string[] = START_NODE_FLAGS): Promise<BenchChild> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the child (to find where its time goes).

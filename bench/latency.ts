@@ -28,6 +28,23 @@ export async function measureInboundLatency(
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
   const prefix = `lat ${options.label} `;
+  // Steady state, not the minute after a start: a fresh process reads each conversation's
+  // history on its first message (the catch-up, 30 reads/s per bot), so every client writes
+  // once first and that is waited for. The after-start cost shows in the burst.
+  const warmPrefix = `warm ${options.label} `;
+  let warmed = 0;
+  const unwatchWarm = watchAdded(sandbox.bitrix24.context.portals[0]!.messages, (m) => {
+    if (m.direction === 'in' && m.text.startsWith(warmPrefix)) warmed++;
+  });
+  try {
+    await Promise.all(clients.map((client, i) => fetch(`${bridge.url}/max/webhook/bench`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET },
+      body: messageUpdate(client, `mid.warm.${options.label}.${i}`, i, `${warmPrefix}${i}`),
+    }).then((r) => r.arrayBuffer())));
+    await waitFor(() => warmed >= clients.length, 120_000, 20);
+  } finally {
+    unwatchWarm();
+  }
   const unwatch = watchAdded(sandbox.bitrix24.context.portals[0]!.messages, (m) => {
     const id = m.externalIds[0];
     if (m.direction === 'in' && m.text.startsWith(prefix) && id && !seenAt.has(id)) seenAt.set(id, performance.now());

@@ -142,7 +142,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       database: { url: o.databaseUrl },
       security: { secret_key: 'chaos-only-secret-key-0123456789' },
       log_level: 'error',
-      workers: { concurrency: 16, line_reorder_window_ms: Number(process.env.CHAOS_LINE_WINDOW ?? 1000), operator_reorder_window_ms: Number(process.env.CHAOS_OP_WINDOW ?? 100) },
+      // The bridge's defaults (workers, reorder windows), as a deployment would run it.
       bots: botKeys.map((id, b) => ({ id, token: `chaos-bot-token-${b}`, webhook_secret: `chaos_secret_${b}`, api_url: max.baseUrl })),
       portals: [{ id: 'main', client_id: APP.clientId, client_secret: APP.clientSecret, limits: { drain_per_second: 50, burst: 500 }, request_timeout_ms: 3_000 }],
       routes: [{ bot: '*', portal: 'main' }],

@@ -55,13 +55,21 @@ export class CatchUpWindow {
     this.cache = null;
   }
 
-  /** The start that opened the window, if this conversation still needs its history read; else null. */
   /**
+   * The start that opened the window, if this conversation still needs its
+   * history read (and from now on it counts as read); else null.
    * `messageTsMs`: MAX's time of the message at hand. One written before the
    * start that opened the window is a late retry: the messages that failed
    * with it may still be waiting at MAX, so the history is read again.
    */
   async due(conversationId: string, messageTsMs = Number.POSITIVE_INFINITY): Promise<number | null> {
+    const start = await this.wouldBeDue(conversationId, messageTsMs);
+    if (start !== null) this.checked.add(conversationId);
+    return start;
+  }
+
+  /** As `due`, without counting the read as done. */
+  async wouldBeDue(conversationId: string, messageTsMs = Number.POSITIVE_INFINITY): Promise<number | null> {
     if (this.windowMs <= 0) return null;
     const now = this.now();
     if (!this.cache || now - this.cache.readAtMs > 1_000) {
@@ -75,7 +83,6 @@ export class CatchUpWindow {
       this.checkedForStart = start;
     }
     if (this.checked.has(conversationId) && messageTsMs >= start) return null;
-    this.checked.add(conversationId);
     return start;
   }
 

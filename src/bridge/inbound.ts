@@ -15,6 +15,7 @@
  */
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
   botAddedText, botRemovedText, fileTooLargeText, botStartedText, botStoppedText, buttonPressedText, chatTitleChangedText, userAddedText, userRemovedText,
@@ -48,6 +49,8 @@ type Json = Record<string, unknown>;
 
 /** Tries of a catch-up job before the conversation's items go unverified. */
 const CATCHUP_ATTEMPTS = 3;
+/** A history read that would wait longer than this for the bot's limit puts its job back instead. */
+const CATCHUP_DEFER_AFTER_MS = 100;
 
 interface Ctx {
   deps: InboundDeps;
@@ -125,6 +128,17 @@ async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnC
   };
 }
 
+/**
+ * A history read waits for the bot's rate limit (30 requests/s): after a
+ * restart hundreds of conversations want one at once. Rather than a worker
+ * sleeping in the limiter (all of them would, and nothing else would run —
+ * not even the line's flush), the job is put back until the limit frees up.
+ */
+function deferWhileBotBusy(deps: InboundDeps): void {
+  const waitMs = deps.max.queueMs();
+  if (waitMs > CATCHUP_DEFER_AFTER_MS) throw new NotYet((deps.catchUp?.window.nowMs() ?? Date.now()) + waitMs, 'the bot is at its rate limit');
+}
+
 /** Queues recovered history messages, each stored under its own dedupe key (MAX's retry later is a duplicate). */
 async function queueMissed(ctx: Ctx, missed: MissedMessage[]): Promise<OnComplete[]> {
   const steps: OnComplete[] = [];
@@ -148,6 +162,7 @@ async function queueMissed(ctx: Ctx, missed: MissedMessage[]): Promise<OnComplet
  * MAX order around this one (catch-up.ts).
  */
 async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComplete[]> {
+  if (ctx.deps.catchUp && (await ctx.deps.catchUp.window.wouldBeDue(ctx.conversation.id, tsMs)) !== null) deferWhileBotBusy(ctx.deps);
   const start = (await ctx.deps.catchUp?.window.due(ctx.conversation.id, tsMs)) ?? null;
   if (start === null || !ctx.deps.catchUp) return [];
   const missed = await findMissed({ store: ctx.deps.store, max: ctx.deps.max }, ctx.conversation.id, ctx.conversation.maxChatId, mid, start - ctx.deps.catchUp.windowMs);
@@ -169,6 +184,7 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
     if (!conversation) return;
     const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
     const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
+    if (catchUp && (await catchUp.window.wouldBeDue(conversationId)) !== null) deferWhileBotBusy(deps);
     const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
     if (!catchUp || start === null) return wake;
     const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp.window.nowMs() };

@@ -45,6 +45,8 @@ const HOLD_RECHECK_MS = 200;
 /** How many pending items a flush reads at a time to build one batch, and at most how many such pages. */
 const SCAN_LIMIT = 500;
 const SCAN_PAGES = 10;
+/** MAX times of stored updates remembered by the flush (event id → ms). */
+const UPDATE_TS_CACHE_SIZE = 50_000;
 
 const METHOD_NAMES: Record<OutboxMethod, string> = {
   send: 'imconnector.send.messages',
@@ -177,6 +179,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
   const watermark = new ReorderWatermark(deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS);
+  const updateTsByEvent = new Map<number, number>();
   return async (job, ctx) => {
     const { lineRef, portalId } = job.payload as { lineRef: string; portalId: string };
     const lineId = Number(lineRef.slice(portalId.length + 1));
@@ -201,10 +204,18 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       // A conversation whose next MAX update is stored but not processed yet may be about to
       // queue an earlier message (it arrived late): its items wait for it (up to the cap).
       const conversations = [...new Set(rows.map((r) => r.conversationId))];
-      // MAX time of the earliest update each conversation has stored but not processed yet.
+      // MAX time of the earliest update each conversation has stored but not processed yet
+      // (each event's time read once and remembered: under a backlog thousands are pending).
+      const pendingJobs = await deps.store.outbox.pendingEventJobs(conversations, MAX_UPDATE_JOB, (c) => `max:${c}`);
+      const unknown = pendingJobs.map((j) => j.eventId).filter((id) => !updateTsByEvent.has(id));
+      for (const [id, raw] of await deps.store.outbox.eventBodies(unknown)) {
+        if (updateTsByEvent.size >= UPDATE_TS_CACHE_SIZE) updateTsByEvent.delete(updateTsByEvent.keys().next().value as number);
+        updateTsByEvent.set(id, placeOfUpdate(JSON.parse(raw) as Record<string, unknown>).tsMs);
+      }
       const earliestPendingTs = new Map<string, number>();
-      for (const [id, raws] of await deps.store.outbox.pendingUpdates(conversations, MAX_UPDATE_JOB, (c) => `max:${c}`)) {
-        earliestPendingTs.set(id, Math.min(...raws.map((raw) => placeOfUpdate(JSON.parse(raw) as Record<string, unknown>).tsMs)));
+      for (const { conversationId, eventId } of pendingJobs) {
+        const ts = updateTsByEvent.get(eventId) ?? 0;
+        earliestPendingTs.set(conversationId, Math.min(earliestPendingTs.get(conversationId) ?? ts, ts));
       }
       // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
       const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);

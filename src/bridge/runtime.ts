@@ -84,9 +84,10 @@ async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budge
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
   const { clock } = options;
-  // PostgreSQL: a connection for every worker plus the intake's group commits and the heartbeat,
-  // so requests never queue for a connection behind jobs waiting on a row lock.
-  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: config.workers.concurrency + 6 });
+  // PostgreSQL: connections for the workers plus the intake's group commits and the heartbeat
+  // (most workers wait on the network, not the database), at most 30 so three processes stay
+  // under PostgreSQL's default 100 connections.
+  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: Math.min(config.workers.concurrency + 6, 30) });
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),

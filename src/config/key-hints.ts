@@ -15,7 +15,7 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   'security.secret_key': 'at least 16 characters; make one with `openssl rand -hex 32` and keep it (stored tokens need it)',
   'security.admin_token': 'at least 16 characters; make one with `openssl rand -hex 24`, or remove it to turn the admin API off',
   workers: 'a section with concurrency, line_batch_max, line_linger_ms, line_reorder_window_ms, operator_reorder_window_ms',
-  'workers.concurrency': 'a whole number from 1 to 256 (default 8)',
+  'workers.concurrency': 'a whole number from 1 to 256 (default 32)',
   'workers.line_batch_max': 'a whole number from 1 to 200 (default 50): most client messages one imconnector call carries',
   'workers.line_linger_ms': 'milliseconds from 0 to 5000 (default 150) to let a batch fill when the portal limit is under pressure',
   'workers.operator_reorder_window_ms': 'milliseconds from 0 to 60000 (default 100) an operator reply waits at least for an earlier one still in flight (longer, up to 5000, while events come late); 0 sends at once',

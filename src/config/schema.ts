@@ -86,7 +86,7 @@ export const configShapeSchema = z.object({
     admin_token: z.string().min(16).optional(),
   }).strict().prefault({}),
   workers: z.object({
-    concurrency: portCount.min(1).max(256).default(8),
+    concurrency: portCount.min(1).max(256).default(32),
     /** Most items one imconnector.*.messages call carries (coalescing). */
     line_batch_max: portCount.min(1).max(200).default(50),
     /** How long a line's flush waits for its batch to fill when the portal's limit is under pressure. */

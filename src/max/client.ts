@@ -134,6 +134,11 @@ export class MaxClient {
     return this.checkSuccess(this.request({ method: 'DELETE', path: '/messages', query: { message_id: mid }, chatKey, idempotent: true, correlation }));
   }
 
+  /** How long a call made now would wait for the bot's rate limit, ms. */
+  queueMs(): number {
+    return this.botLimiter.waitMs(this.o.botId);
+  }
+
   getMessages(chatId: string, count = 50) {
     return this.request<{ messages: components['schemas']['Message'][] }>({ method: 'GET', path: '/messages', query: { chat_id: chatId, count }, idempotent: true });
   }

@@ -28,6 +28,14 @@ export class SlidingWindowLimiter {
     return slot - now;
   }
 
+  /** How long a call for `key` made now would wait (nothing is reserved). */
+  waitMs(key: string): number {
+    const now = this.clock.nowMs();
+    const span = this.windowMs + this.marginMs;
+    const list = (this.slots.get(key) ?? []).filter((t) => t > now - span);
+    return list.length >= this.limit ? Math.max(0, (list[list.length - this.limit] as number) + span - now) : 0;
+  }
+
   async acquire(key: string, signal?: AbortSignal): Promise<void> {
     const waitMs = this.reserve(key);
     if (waitMs > 0) await this.clock.sleep(waitMs, signal);

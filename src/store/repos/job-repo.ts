@@ -77,45 +77,7 @@ export class JobRepo {
   async claim(options: ClaimOptions): Promise<ClaimedJob | null> {
     const now = this.clock.nowMs();
     return this.db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom('jobs as j').select('j.id')
-        .where((eb) => eb.or([
-          eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
-          eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),
-        ]))
-        // Head of line: no older unfinished job of the conversation, and no job of it
-        // running under a live lease at all (a replayed dead letter is older than the job
-        // that may be running now: it waits for it instead of running alongside).
-        .where((eb) => eb.not(eb.exists(
-          eb.selectFrom('jobs as p').select('p.id')
-            .whereRef('p.conversation_key', '=', 'j.conversation_key')
-            .whereRef('p.id', '!=', 'j.id')
-            // Implied by the condition below, but spelled out with literals so the planner can use
-            // the partial index on unfinished jobs (migration 2): without it SQLite walked every
-            // job of the conversation, done ones included — a claim cost ∝ history (130 ms at
-            // 100,000 done jobs and 1,000 pending, 2 ms with it).
-            .where('p.state', 'in', [sql.lit<JobState>('pending'), sql.lit<JobState>('running')])
-            .where((pb) => pb.or([
-              pb.and([pb('p.id', '<', pb.ref('j.id')), pb('p.state', 'in', ['pending', 'running'])]),
-              pb.and([pb('p.state', '=', 'running'), pb('p.lease_until_ms', '>=', now)]),
-            ])),
-        )));
-      if (options.requireResourceLease) {
-        // A resource's jobs run only in the process holding its lease, checked in the
-        // same statement (never from a cached list), and only once jobs another process
-        // started under an earlier lease are finished or their job leases expired.
-        q = q.where((eb) => eb.or([
-          eb('j.resource_key', 'is', null),
-          eb.and([
-            eb.exists(eb.selectFrom('leases as l').select('l.resource').whereRef('l.resource', '=', 'j.resource_key')
-              .where('l.holder', '=', options.workerId).where('l.expires_at_ms', '>', now)),
-            eb.not(eb.exists(eb.selectFrom('jobs as r').select('r.id').whereRef('r.resource_key', '=', 'j.resource_key')
-              .where('r.state', '=', 'running').where('r.locked_by', '!=', options.workerId).where('r.lease_until_ms', '>=', now))),
-          ]),
-        ]));
-      }
-      let picked = q.orderBy('j.id').limit(1);
-      if (this.engine === 'postgres') picked = picked.forUpdate().skipLocked();
-      const candidate = await picked.executeTakeFirst();
+      const candidate = this.engine === 'sqlite' && !options.requireResourceLease ? await this.claimHeadSqlite(trx, now) : await this.claimGeneral(trx, now, options);
       if (!candidate) return null;
       const row = await trx.updateTable('jobs')
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
@@ -124,6 +86,74 @@ export class JobRepo {
         .executeTakeFirstOrThrow();
       return toClaimed({ ...row, id: Number(row.id) }, options.workerId);
     });
+  }
+
+  /** The head-of-line rule and, when required, the resource leases (row-locked on PostgreSQL, where several processes claim). */
+  private async claimGeneral(trx: Transaction<Database>, now: number, options: ClaimOptions): Promise<{ id: number } | undefined> {
+    let q = trx.selectFrom('jobs as j').select('j.id')
+      .where((eb) => eb.or([
+        eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
+        eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),
+      ]))
+      // Head of line: no older unfinished job of the conversation, and no job of it
+      // running under a live lease at all (a replayed dead letter is older than the job
+      // that may be running now: it waits for it instead of running alongside).
+      .where((eb) => eb.not(eb.exists(
+        eb.selectFrom('jobs as p').select('p.id')
+          .whereRef('p.conversation_key', '=', 'j.conversation_key')
+          .whereRef('p.id', '!=', 'j.id')
+          // Implied by the condition below, but spelled out with literals so the planner can use
+          // the partial index on unfinished jobs (migration 2): without it SQLite walked every
+          // job of the conversation, done ones included — a claim cost ∝ history (130 ms at
+          // 100,000 done jobs and 1,000 pending, 2 ms with it).
+          .where('p.state', 'in', [sql.lit<JobState>('pending'), sql.lit<JobState>('running')])
+          .where((pb) => pb.or([
+            pb.and([pb('p.id', '<', pb.ref('j.id')), pb('p.state', 'in', ['pending', 'running'])]),
+            pb.and([pb('p.state', '=', 'running'), pb('p.lease_until_ms', '>=', now)]),
+          ])),
+      )));
+    if (options.requireResourceLease) {
+      // A resource's jobs run only in the process holding its lease, checked in the
+      // same statement (never from a cached list), and only once jobs another process
+      // started under an earlier lease are finished or their job leases expired.
+      q = q.where((eb) => eb.or([
+        eb('j.resource_key', 'is', null),
+        eb.and([
+          eb.exists(eb.selectFrom('leases as l').select('l.resource').whereRef('l.resource', '=', 'j.resource_key')
+            .where('l.holder', '=', options.workerId).where('l.expires_at_ms', '>', now)),
+          eb.not(eb.exists(eb.selectFrom('jobs as r').select('r.id').whereRef('r.resource_key', '=', 'j.resource_key')
+            .where('r.state', '=', 'running').where('r.locked_by', '!=', options.workerId).where('r.lease_until_ms', '>=', now))),
+        ]),
+      ]));
+    }
+    let picked = q.orderBy('j.id').limit(1);
+    if (this.engine === 'postgres') picked = picked.forUpdate().skipLocked();
+    return picked.executeTakeFirst();
+  }
+
+  /**
+   * SQLite (one process, no resource leases): the same rule, looked up from the
+   * conversations' heads. Under a backlog most unfinished jobs wait behind an
+   * older one of their conversation; the query above checks each of them in id
+   * order, and a claim that finds nothing checks them all — with thousands
+   * waiting and a claim after every finished job, the largest cost of a
+   * 5,000-message burst. Here the heads (the oldest unfinished job of each
+   * conversation, read from the partial index) are the only candidates.
+   */
+  private async claimHeadSqlite(trx: Transaction<Database>, now: number): Promise<{ id: number } | undefined> {
+    const unfinished = [sql.lit<JobState>('pending'), sql.lit<JobState>('running')];
+    const heads = trx.selectFrom('jobs').select((eb) => eb.fn.min('id').as('head_id')).where('state', 'in', unfinished).groupBy('conversation_key');
+    return trx.selectFrom('jobs as j').innerJoin(heads.as('h'), 'h.head_id', 'j.id').select('j.id')
+      .where((eb) => eb.or([
+        eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
+        eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),
+      ]))
+      // A replayed dead letter is the head but must wait for the job of its conversation running now.
+      .where((eb) => eb.not(eb.exists(
+        eb.selectFrom('jobs as p').select('p.id').whereRef('p.conversation_key', '=', 'j.conversation_key').whereRef('p.id', '!=', 'j.id')
+          .where('p.state', 'in', unfinished).where('p.state', '=', 'running').where('p.lease_until_ms', '>=', now),
+      )))
+      .orderBy('j.id').limit(1).executeTakeFirst();
   }
 
   /** The earliest run_at of a pending job that is not due yet, or null: lets the runner wake for it. */

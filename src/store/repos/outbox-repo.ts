@@ -111,18 +111,20 @@ export class OutboxRepo {
     return new Set(rows.map((r) => byKey.get(r.conversation_key) as string));
   }
 
-  /** The stored updates (raw) that `jobKind` jobs still have to process, per conversation. */
-  async pendingUpdates(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (conversationIds.length === 0) return out;
+  /** The `jobKind` jobs still to run for these conversations, with the ids of their stored events. */
+  async pendingEventJobs(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Array<{ conversationId: string; eventId: number }>> {
+    if (conversationIds.length === 0) return [];
     const byKey = new Map(conversationIds.map((id) => [keyOf(id), id]));
-    const rows = await this.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['jobs.conversation_key', 'events.raw'])
-      .where('jobs.conversation_key', 'in', [...byKey.keys()]).where('jobs.state', 'in', ['pending', 'running']).where('jobs.kind', '=', jobKind).execute();
-    for (const r of rows) {
-      const id = byKey.get(r.conversation_key) as string;
-      out.set(id, [...(out.get(id) ?? []), r.raw]);
-    }
-    return out;
+    const rows = await this.db.selectFrom('jobs').select(['conversation_key', 'event_id'])
+      .where('conversation_key', 'in', [...byKey.keys()]).where('state', 'in', ['pending', 'running']).where('kind', '=', jobKind).execute();
+    return rows.filter((r) => r.event_id !== null).map((r) => ({ conversationId: byKey.get(r.conversation_key) as string, eventId: Number(r.event_id) }));
+  }
+
+  /** Raw bodies of stored events. */
+  async eventBodies(eventIds: number[]): Promise<Map<number, string>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('events').select(['id', 'raw']).where('id', 'in', eventIds).execute();
+    return new Map(rows.map((r) => [Number(r.id), r.raw]));
   }
 
   /** Of these message keys, the ones already queued (in any state) for this conversation and method. */

@@ -11,7 +11,7 @@ describe('defaults and mode', () => {
     const c = r.config;
     assert.deepEqual(c.server, { host: '0.0.0.0', port: 3000, body_limit_bytes: 1_048_576 });
     assert.equal(c.database.url, '.data/bridge.sqlite');
-    assert.equal(c.workers.concurrency, 8);
+    assert.equal(c.workers.concurrency, 32);
     assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep' });
     assert.equal(c.journal.retention_days, 90);
     assert.equal(c.log_level, 'info');
@@ -85,7 +85,7 @@ describe('precedence: env over file over default', () => {
     assert.equal(r.config.server.port, 5000, 'env PORT over file');
     assert.equal(r.config.server.public_url, 'https://file.example.ru', 'file over default');
     assert.equal(r.config.log_level, 'warn');
-    assert.equal(r.config.workers.concurrency, 8, 'default');
+    assert.equal(r.config.workers.concurrency, 32, 'default');
     assert.equal(r.config.portals[0]?.client_id, 'env.app', 'env BITRIX24_CLIENT_ID over file bitrix24.client_id');
     assert.equal(r.config.portals[0]?.client_secret, 'file-secret');
     assert.deepEqual(r.config.bots.map((b) => [b.id, b.token]), [['default', 'env-token-0123456789'], ['other', 'other-token-0123456789']], 'MAX_BOT_TOKEN overrides the bot "default" only');
