@@ -17,7 +17,7 @@ export interface BenchChild {
  * The Node flags `npm start` runs the bridge with (package.json "start"; a test
  * keeps the two equal): source maps for stack traces, and a young generation of
  * 2 × 4 MiB instead of V8's 2 × 16 MiB — the bridge's garbage is short-lived
- * and small, and the halved nursery is most of what it costs in RSS.
+ * and small, and the smaller nursery is most of what it costs in RSS.
  */
 export const START_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=4'];
 
