@@ -19,7 +19,7 @@ import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
-import { catchUpHandler, inboundHandler, type Route } from './inbound.ts';
+import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
@@ -117,6 +117,17 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await catchUpWindow.recordStart();
   await scheduleCatchUps(store);
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
+  /** What the inbound jobs of one bot need (its MAX client, routes, media re-hosting, catch-up). */
+  const inboundDepsFor = (botId: string): InboundDeps => {
+    const max = bots.get(botId)?.client as MaxClient;
+    return {
+      store, max, routeFor,
+      filesFor: ({ conversationId, message }) => rehostAttachments({
+        media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
+      }, conversationId, message),
+      catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
+    };
+  };
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
@@ -126,28 +137,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
-      [MAX_UPDATE_JOB]: async (job, ctx) => {
-        const botId = (job.payload as { botId: string }).botId;
-        const max = bots.get(botId)?.client as MaxClient;
-        return inboundHandler({
-          store, max, routeFor,
-          filesFor: ({ conversationId, message }) => rehostAttachments({
-            media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
-          }, conversationId, message),
-          catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
-        })(job, ctx);
-      },
-      [MAX_CATCHUP_JOB]: async (job, ctx) => {
-        const botId = (job.payload as { botId: string }).botId;
-        const max = bots.get(botId)?.client as MaxClient;
-        return catchUpHandler({
-          store, max, routeFor,
-          filesFor: ({ conversationId, message }) => rehostAttachments({
-            media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
-          }, conversationId, message),
-          catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
-        })(job, ctx);
-      },
+      [MAX_UPDATE_JOB]: async (job, ctx) => inboundHandler(inboundDepsFor((job.payload as { botId: string }).botId))(job, ctx),
+      [MAX_CATCHUP_JOB]: async (job, ctx) => catchUpHandler(inboundDepsFor((job.payload as { botId: string }).botId))(job, ctx),
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
