@@ -11,6 +11,20 @@ test('sliding window: 2 per second per chat, the third waits a window; keys are 
   assert.equal(limiter.reserve('b'), 0);
 });
 
+test('sliding window: waitMs tells how long a call made now would wait, and reserves nothing', async () => {
+  const clock = new ManualClock();
+  const limiter = new SlidingWindowLimiter(clock, 2, 1_000, 25);
+  assert.equal(limiter.waitMs('a'), 0);
+  limiter.reserve('a');
+  limiter.reserve('a');
+  assert.equal(limiter.waitMs('a'), 1_025);
+  assert.equal(limiter.waitMs('a'), 1_025, 'asking again does not take a slot');
+  assert.equal(limiter.reserve('a'), 1_025, 'the next reservation waits just that long');
+  await clock.advance(400);
+  assert.equal(limiter.waitMs('b'), 0, 'keys are independent');
+  assert.equal(limiter.waitMs('a'), 625);
+});
+
 test('sliding window: callers wait on the clock instead of failing', async () => {
   const clock = new ManualClock();
   const limiter = new SlidingWindowLimiter(clock, 1, 1_000, 0);

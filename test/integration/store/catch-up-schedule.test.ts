@@ -1,0 +1,47 @@
+/**
+ * At a process start (catch-up.ts): every conversation with client messages
+ * still waiting for the line gets one `max.catchup` job in its own queue —
+ * not two when several processes start, none for a conversation whose
+ * messages all went out. Real databases.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MAX_CATCHUP_JOB, scheduleCatchUps } from '../../../src/bridge/catch-up.ts';
+import { systemClock } from '../../../src/domain/clock.ts';
+import { openStore, type Store } from '../../../src/store/open-store.ts';
+import { sortKeyOf } from '../../../src/store/repos/outbox-repo.ts';
+import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+
+for (const engine of testEngines()) {
+  describe(`catch-up jobs at start (${engine.name})`, () => {
+    let store: Store;
+    before(async () => {
+      store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: systemClock });
+    });
+    after(async () => {
+      await store.close();
+      await engine.dropAll();
+    });
+
+    const queue = async (conversationId: string, mid: string) => {
+      await store.db.transaction().execute((trx) => store.outbox.enqueue([{
+        lineRef: 'main:1', conversationId, method: 'send', messageKey: mid, sortKey: sortKeyOf(1_000), tsMs: 1_000, arrivedMs: 1_000,
+        item: { message: { id: mid, text: 'x' } },
+      }], 'main', trx));
+    };
+
+    test('one job per conversation with messages waiting, none for the others, none twice', async () => {
+      const waiting = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '101', maxUserId: '7', lineRef: 'main:1' });
+      const done = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '102', maxUserId: '8', lineRef: 'main:1' });
+      await queue(waiting.id, 'mid.a');
+      await queue(done.id, 'mid.b');
+      const sent = await store.db.selectFrom('line_outbox').select('id').where('conversation_id', '=', done.id).executeTakeFirstOrThrow();
+      await store.db.transaction().execute((trx) => store.outbox.finish(Number(sent.id), 'sent', null, trx));
+
+      assert.equal(await scheduleCatchUps(store), 1);
+      assert.equal(await scheduleCatchUps(store), 0, 'a second process starting finds the job pending');
+      const jobs = await store.db.selectFrom('jobs').select(['conversation_key', 'payload']).where('kind', '=', MAX_CATCHUP_JOB).execute();
+      assert.deepEqual(jobs.map((j) => [j.conversation_key, JSON.parse(j.payload) as unknown]), [[`max:${waiting.id}`, { botId: 'shop', conversationId: waiting.id }]]);
+    });
+  });
+}
