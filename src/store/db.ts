@@ -35,6 +35,10 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
       max: options.poolSize ?? 10,
       types: { getTypeParser: ((oid: number, format?: string) => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as never },
     });
+    // An idle connection the server drops (a PostgreSQL restart, an administrator's terminate)
+    // is reported on the pool; unhandled it would crash the process. The pool replaces it, and
+    // the next query that fails is retried by its job.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
