@@ -5,25 +5,18 @@
  * messages all went out. Real databases.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MAX_CATCHUP_JOB, scheduleCatchUps } from '../../../src/bridge/catch-up.ts';
-import { systemClock } from '../../../src/domain/clock.ts';
-import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { sortKeyOf } from '../../../src/store/repos/outbox-repo.ts';
-import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+import { testEngines } from '../../helpers/databases.ts';
+import { storeFor } from '../../helpers/store.ts';
 
 for (const engine of testEngines()) {
   describe(`catch-up jobs at start (${engine.name})`, () => {
-    let store: Store;
-    before(async () => {
-      store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: systemClock });
-    });
-    after(async () => {
-      await store.close();
-      await engine.dropAll();
-    });
+    const storeOf = storeFor(engine);
 
     const queue = async (conversationId: string, mid: string) => {
+      const store = storeOf();
       await store.db.transaction().execute((trx) => store.outbox.enqueue([{
         lineRef: 'main:1', conversationId, method: 'send', messageKey: mid, sortKey: sortKeyOf(1_000), tsMs: 1_000, arrivedMs: 1_000,
         item: { message: { id: mid, text: 'x' } },
@@ -31,6 +24,7 @@ for (const engine of testEngines()) {
     };
 
     test('one job per conversation with messages waiting, none for the others, none twice', async () => {
+      const store = storeOf();
       const waiting = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '101', maxUserId: '7', lineRef: 'main:1' });
       const done = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '102', maxUserId: '8', lineRef: 'main:1' });
       await queue(waiting.id, 'mid.a');

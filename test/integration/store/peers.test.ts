@@ -5,26 +5,19 @@
  * timers (the heartbeat is 200 ms, death is 2 s of silence).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DEAD_AFTER_MS, GRACE_MS, HEARTBEAT_MS, Peers } from '../../../src/bridge/peers.ts';
-import { systemClock } from '../../../src/domain/clock.ts';
-import { openStore, type Store } from '../../../src/store/open-store.ts';
-import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+import { testEngines } from '../../helpers/databases.ts';
+import { storeFor } from '../../helpers/store.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const engine of testEngines()) {
   describe(`peer processes (${engine.name})`, () => {
-    let store: Store;
-    before(async () => {
-      store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: systemClock });
-    });
-    after(async () => {
-      await store.close();
-      await engine.dropAll();
-    });
+    const storeOf = storeFor(engine);
 
     test('a dead process holds later items until a survivor recovered for it; a clean stop holds nothing', { timeout: 20_000 }, async () => {
+      const store = storeOf();
       const recovered: string[] = [];
       const survivor = new Peers({ store, workerId: 'survivor', nowMs: () => Date.now(), recover: async (id) => { recovered.push(id); } });
       const victim = new Peers({ store, workerId: 'victim', nowMs: () => Date.now(), recover: async () => undefined });
