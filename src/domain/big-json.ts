@@ -4,43 +4,18 @@
  * JSON.parse would round them silently. Integer literals of 16 or more digits
  * outside strings are turned into strings before parsing.
  */
-const SAFE_DIGITS = 15;
+
+/**
+ * One pass with one regular expression: a string literal (kept as it is, so
+ * digits inside strings are never touched) or an integer literal of 16+ digits
+ * that is not part of a fraction or an exponent (quoted).
+ */
+const STRING_OR_BIG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+const SIXTEEN_DIGITS = /\d{16}/;
 
 export function quoteBigIntegers(text: string): string {
-  let out = '';
-  let i = 0;
-  let inString = false;
-  while (i < text.length) {
-    const ch = text[i] as string;
-    if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += text[i + 1] ?? '';
-        i += 2;
-        continue;
-      }
-      if (ch === '"') inString = false;
-      i++;
-      continue;
-    }
-    if (ch === '"') {
-      inString = true;
-      out += ch;
-      i++;
-      continue;
-    }
-    if (ch === '-' || (ch >= '0' && ch <= '9')) {
-      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-      const token = m ? m[0] : ch;
-      const isBigInteger = !m?.[1] && !m?.[2] && token.replace('-', '').length > SAFE_DIGITS;
-      out += isBigInteger ? `"${token}"` : token;
-      i += token.length;
-      continue;
-    }
-    out += ch;
-    i++;
-  }
-  return out;
+  if (!SIXTEEN_DIGITS.test(text)) return text;
+  return text.replace(STRING_OR_BIG_INTEGER, (token) => (token.charCodeAt(0) === 34 /* " */ ? token : `"${token}"`));
 }
 
 export function parseJsonKeepingBigIntegers(text: string): unknown {

@@ -9,12 +9,15 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
   engine: Engine;
+  /** The SQLite connection itself (SQLite only), for the prepared hot path (sqlite-direct.ts). */
+  sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,16 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
   // pages are the newest rows and the partial indexes; the OS page cache still holds the file.
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }) });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  // Checkpoints (copying the WAL into the file, with fsyncs) run on a worker thread, not in
+  // the middle of a request's commit: they were the slowest 1 % of webhook answers.
+  const checkpointer = file === ':memory:' ? null : startCheckpointer(sqlite, file);
+  return {
+    db, engine: 'sqlite', sqlite,
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /** How many prepared SQLite statements are kept (the bridge runs a few dozen distinct ones). */

@@ -16,6 +16,7 @@ import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
+import { SqliteDirect } from './sqlite-direct.ts';
 
 export interface StoreOptions {
   /** SQLite file path (default) or postgres://… */
@@ -48,15 +49,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const opened = openDatabase(options.databaseUrl, { poolSize: options.poolSize });
   await migrate(opened.db, opened.engine, options.clock.nowMs());
   const { db, engine } = opened;
+  const direct = opened.sqlite ? new SqliteDirect(db, opened.sqlite) : undefined;
   return {
     engine,
     db,
-    events: new EventRepo(db, options.clock),
+    events: new EventRepo(db, options.clock, direct),
     jobs: new JobRepo(db, engine, options.clock),
     deadLetters: new DeadLetterRepo(db, options.clock),
     leases: new LeaseRepo(db, options.clock),
     portals: new PortalRepo(db, engine, box, options.clock),
-    journal: new JournalRepo(db),
+    journal: new JournalRepo(db, direct),
     conversations: new ConversationRepo(db, options.clock),
     outbox: new OutboxRepo(db, engine, options.clock),
     meta: new MetaRepo(db, options.clock),

@@ -34,11 +34,18 @@ export interface MaxWebhookOptions {
 /** Job kind of a stored MAX update: route, transform and deliver it to its line. */
 export const MAX_UPDATE_JOB = 'max.update';
 
-function secretMatches(given: unknown, expected: string): boolean {
+/** The SHA-256 of a bot's expected secret, computed once per bot and secret (a rotated secret is hashed anew). */
+type DigestCache = Map<string, { secret: string; digest: Buffer }>;
+
+function secretMatches(given: unknown, bot: MaxWebhookBot, cache: DigestCache): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  let expected = cache.get(bot.id);
+  if (expected?.secret !== bot.secret) {
+    expected = { secret: bot.secret, digest: createHash('sha256').update(bot.secret).digest() };
+    cache.set(bot.id, expected);
+  }
+  // Both sides hashed to 32 bytes: the comparison takes the same time whatever the lengths.
+  return timingSafeEqual(createHash('sha256').update(given).digest(), expected.digest);
 }
 
 function parseUpdate(raw: unknown): Record<string, unknown> {
@@ -57,13 +64,14 @@ function parseUpdate(raw: unknown): Record<string, unknown> {
 }
 
 export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync {
+  const digests: DigestCache = new Map();
   return async (app) => {
     app.post('/max/webhook/:botId', async (request, reply) => {
       const startedMs = options.nowMs();
       const botId = (request.params as { botId: string }).botId;
       const bot = options.bots(botId);
       if (!bot) throw new HttpError('unknownBot', `unknown bot "${botId}"`);
-      if (!secretMatches(request.headers['x-max-bot-api-secret'], bot.secret)) {
+      if (!secretMatches(request.headers['x-max-bot-api-secret'], bot, digests)) {
         throw new HttpError('unauthorized', 'X-Max-Bot-Api-Secret does not match this bot');
       }
       const raw = request.body as string;

@@ -8,6 +8,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
 import { GroupWriter } from '../group-writer.ts';
 import type { Database, JobsTable } from '../schema.ts';
+import type { SqliteDirect } from '../sqlite-direct.ts';
 
 /** Most events one group commit takes. */
 const GROUP_COMMIT_MAX = 256;
@@ -40,6 +41,8 @@ export class EventRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    /** SQLite: groups are written with prepared statements, without the query builder. */
+    private readonly direct?: SqliteDirect,
   ) {}
 
   private readonly group = new GroupWriter<RecordEventInput, RecordEventResult>(
@@ -54,10 +57,12 @@ export class EventRepo {
    * loop (or while the previous group was committing) commits in ONE
    * transaction, each event still insert-or-ignore on its own key, and each
    * caller resolves only after that commit (group commit: intake pays one
-   * commit per group, not per request). With `trx`, it joins that transaction.
+   * commit per group, not per request). On SQLite the group is shared with the
+   * other hot-path writes (sqlite-direct.ts). With `trx`, it joins that transaction.
    */
   record(input: RecordEventInput, trx?: Transaction<Database>): Promise<RecordEventResult> {
     if (trx) return this.recordIn(trx, input);
+    if (this.direct) return this.direct.run(() => this.recordDirect([input])[0] as RecordEventResult);
     return this.group.write(input);
   }
 
@@ -106,6 +111,35 @@ export class EventRepo {
       jobRows.forEach((row, i) => results[row.index]?.jobIds.push(ids[i] as number));
     }
     return results;
+  }
+
+  /**
+   * The same on SQLite's prepared hot path: per input, one insert-or-ignore of
+   * the event (RETURNING tells whether it was new) and one insert per job, all
+   * inside the caller's transaction. Ids grow in input order.
+   */
+  private recordDirect(inputs: RecordEventInput[]): RecordEventResult[] {
+    const direct = this.direct as SqliteDirect;
+    const now = this.clock.nowMs();
+    const insertEvent = direct.statement(
+      'INSERT INTO events (source, kind, dedupe_key, raw, received_at_ms) VALUES (?, ?, ?, ?, ?) '
+      + 'ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id',
+    );
+    const insertJob = direct.statement(
+      'INSERT INTO jobs (kind, conversation_key, resource_key, payload, state, attempts, run_at_ms, event_id, created_at_ms, updated_at_ms) '
+      + "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) RETURNING id",
+    );
+    return inputs.map((input) => {
+      const event = insertEvent.get(input.source, input.kind, input.dedupeKey, input.raw, now) as { id: number } | undefined;
+      if (!event) return { duplicate: true, eventId: null, jobIds: [] };
+      const eventId = Number(event.id);
+      const jobIds = input.jobs.map((job) => {
+        const row = insertJob.get(job.kind, job.conversationKey, job.resourceKey ?? null, JSON.stringify(job.payload ?? null),
+          job.runAtMs ?? now, eventId, now, now) as { id: number };
+        return Number(row.id);
+      });
+      return { duplicate: false, eventId, jobIds };
+    });
   }
 
   private async recordIn(trx: Transaction<Database>, input: RecordEventInput): Promise<RecordEventResult> {

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { JournalEntry, JournalWriter } from '../../domain/ports.ts';
 import { GroupWriter } from '../group-writer.ts';
 import type { Database } from '../schema.ts';
+import type { SqliteDirect } from '../sqlite-direct.ts';
 
 /** Most rows one journal insert carries. */
 const JOURNAL_GROUP_MAX = 500;
@@ -32,14 +33,29 @@ export class JournalRepo implements JournalWriter {
     JOURNAL_GROUP_MAX,
   );
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** SQLite: rows go in with a prepared statement, without the query builder. */
+    private readonly direct?: SqliteDirect,
+  ) {}
+
+  private insertDirect(e: JournalEntry): void {
+    const r = toRow(e);
+    (this.direct as SqliteDirect).statement(
+      'INSERT INTO journal (at_ms, side, direction, method, endpoint, status, duration_ms, request_body, response_body, '
+      + 'error_code, bot_id, portal_id, conversation_id, message_id, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(r.at_ms, r.side, r.direction, r.method, r.endpoint, r.status, r.duration_ms, r.request_body, r.response_body,
+      r.error_code, r.bot_id, r.portal_id, r.conversation_id, r.message_id, r.job_id);
+  }
 
   /**
    * Writes one entry. Entries written concurrently go in one multi-row insert
    * (each caller resolves after it), so the journal costs the hot paths one
-   * statement per group, not one per request.
+   * statement per group, not one per request. On SQLite the rows join the
+   * shared hot-path transaction (sqlite-direct.ts).
    */
   write(e: JournalEntry): Promise<void> {
+    if (this.direct) return this.direct.run(() => this.insertDirect(e));
     return this.group.write(e);
   }
 

@@ -23,3 +23,26 @@ test('property: any JSON without big integers parses exactly like JSON.parse', (
     { numRuns: 300 },
   );
 });
+
+test('long digit runs in fractions and exponents stay numbers; big integers anywhere become strings', () => {
+  const parsed = parseJsonKeepingBigIntegers('[0.12345678901234567890,1.5e-12345678901234567,12345678901234567.5,[-12345678901234567],{"a":{"b":98765432109876543210}}]') as unknown[];
+  assert.equal(parsed[0], 0.12345678901234567890);
+  assert.equal(parsed[1], 0);
+  assert.equal(parsed[2], 12345678901234567.5);
+  assert.deepEqual(parsed[3], ['-12345678901234567']);
+  assert.deepEqual(parsed[4], { a: { b: '98765432109876543210' } });
+});
+
+test('property: every integer of 16+ digits comes back exactly, as a string, wherever it stands', () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 2 }), fc.bigInt({ min: 10n ** 15n, max: 10n ** 20n }), fc.boolean(), (value, big, negative) => {
+      const literal = `${negative ? '-' : ''}${big.toString()}`;
+      const inner = JSON.stringify(value);
+      const text = `{"v":${inner},"big":${literal},"list":[${inner},${literal}]}`;
+      const parsed = parseJsonKeepingBigIntegers(text) as { big: string; list: unknown[] };
+      assert.equal(parsed.big, literal);
+      assert.equal(parsed.list[1], literal);
+    }),
+    { numRuns: 300 },
+  );
+});
