@@ -14,6 +14,7 @@ import { freePort, startChild, type BenchChild } from '../bench/child-process.ts
 import { systemClock } from '../src/domain/clock.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { countDelivery, addCounts, type DeliveryCount } from './count.ts';
+import { explainOutboundOrder } from './explain-order.ts';
 import { startFrontProxy, type FrontProxy } from './front-proxy.ts';
 
 export const BRIDGE_BUNDLE = 'dist/bench-bridge-server.mjs';
@@ -36,6 +37,8 @@ export interface ChaosOptions {
   outbound: boolean;
   drainTimeoutMs: number;
   log: (line: string) => void;
+  /** Log what explains misordered conversations (also with CHAOS_DEBUG=1). */
+  debug?: boolean;
   /** The built bridge (scripts/build.mjs); default dist/. */
   bundle?: string;
 }
@@ -150,6 +153,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   });
   const procs = new BridgeProcesses(configFor, proxy, ports, o.bundle ?? BRIDGE_BUNDLE);
   let kills = 0;
+  const killTimes: number[] = [];
   try {
     await procs.start(0);
     await json(fetch(`${b24.controlUrl}/portals/0/install`, {
@@ -223,6 +227,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       killing = killing.then(async () => {
         const victim = Math.floor(random() * o.processes);
         procs.kill(victim);
+        killTimes.push(Date.now());
         kills++;
         o.log(`chaos[${o.engine}]: ${Date.now()} SIGKILL process ${victim} at step ${step}/${plan.length}`);
         await sleep(300 + Math.floor(random() * 1_200));
@@ -288,7 +293,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await sleep(2_000);
     const result = observe();
     if (result.inbound.lost + result.outbound.lost > 0) await logJobStates(o);
-    if (process.env.CHAOS_DEBUG) {
+    if (process.env.CHAOS_DEBUG || o.debug) {
+      const misorderedOut: string[] = [];
       o.log(`debug chaos event loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
       const byOutcome = new Map<string, number>();
       const { attempts } = await json<{ attempts: Array<{ status: number | null; error?: string; atMs: number }> }>(fetch(`${max.controlUrl}/deliveries`));
@@ -303,7 +309,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
         const outs = (max.world.chats.get(conv.chatId)?.mids ?? []).map((mid) => max.world.messages.get(mid)).filter((m) => m?.fromBot && !m.deleted).map((m) => m!.message.body.text ?? '');
         const oks = outs.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
-        if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) o.log(`debug out c${conv.index} ${conv.botKey}:${conv.chatId}: ${oks.join(' ')}`);
+        if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) {
+          o.log(`debug out c${conv.index} ${conv.botKey}:${conv.chatId}: ${oks.join(' ')}`);
+          misorderedOut.push(`${conv.botKey}:${conv.chatId}`);
+        }
+      }
+      if (misorderedOut.length > 0) {
+        o.log(`debug run started at ${started}; kills at ${killTimes.map((t) => `${((t - started) / 1000).toFixed(3)}s`).join(' ')}`);
+        await explainOutboundOrder(o.databaseUrl, misorderedOut, started, o.log).catch((err: unknown) => o.log(`debug order: ${String(err)}`));
       }
     }
     return { ...result, total: addCounts(result.inbound, result.outbound), kills, seconds: (Date.now() - started) / 1000 };

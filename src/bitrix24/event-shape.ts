@@ -34,6 +34,11 @@ export function messagesOf(data: unknown): Json[] {
   return [];
 }
 
+/** The Bitrix24 message ids (`im.message_id`) an event's MESSAGES carry; they grow with time on a portal. */
+export function messageIdsOf(data: unknown): number[] {
+  return messagesOf(data).map((m) => Number(((m.im ?? {}) as Json).message_id)).filter((n) => Number.isFinite(n));
+}
+
 /** The external chat id (our MAX side) the event is about, for ordering. */
 export function externalChatIdOf(data: unknown): string | null {
   const first = messagesOf(data)[0];

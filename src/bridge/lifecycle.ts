@@ -7,10 +7,11 @@
  * visible and replayable, never dropped.
  */
 import { parse as parseForm } from 'qs';
-import { envelopeOf, messagesOf } from '../bitrix24/event-shape.ts';
+import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { Barrier } from './line-flush.ts';
+import { OperatorWindow } from './operator-window.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -19,8 +20,10 @@ export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
-  /** How long a reply waits at least for an earlier one still in flight (Bitrix24 posts events concurrently); grows with late events (OperatorWindow). */
+  /** How long a reply waits at least for an earlier one still in flight (Bitrix24 posts events concurrently); grows with late events. */
   operatorReorderWindowMs?: number;
+  /** The window shared with the event intake, which teaches it how late events come (operator-window.ts); default: one of its own. */
+  operatorWindow?: OperatorWindow;
   /** Several processes: a reply goes once every other process has shown itself alive since it arrived (peers.ts). */
   barrier?: Barrier;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
@@ -46,38 +49,8 @@ export async function pausedLineProblems(store: Store): Promise<string[]> {
 
 /** The smallest Bitrix24 message id in an event's MESSAGES (ids grow with time on a portal). */
 function firstMessageId(data: unknown): number {
-  const ids = messagesOf(data).map((m) => Number(((m.im ?? {}) as Record<string, unknown>).message_id)).filter((n) => Number.isFinite(n));
+  const ids = messageIdsOf(data);
   return ids.length > 0 ? Math.min(...ids) : Number.POSITIVE_INFINITY;
-}
-
-/** The most a reply waits for earlier ones however slow deliveries get. */
-export const OPERATOR_WINDOW_CAP_MS = 5_000;
-/** Delays seen within this long shape the wait. */
-const DELAY_HORIZON_MS = 10_000;
-
-/**
- * How long a reply waits for earlier ones still on their way: the configured
- * base, or — when events come late — twice the largest recent delivery delay,
- * up to OPERATOR_WINDOW_CAP_MS. The event's `ts` is in whole seconds, so its
- * delay is known only from below (received − (ts + 1 s)): zero on a healthy
- * bridge, and the base alone applies.
- */
-export class OperatorWindow {
-  private samples: Array<{ atMs: number; delayMs: number }> = [];
-
-  constructor(private readonly baseMs: number) {}
-
-  windowMs(receivedAtMs: number, tsSeconds: string | null, nowMs: number): number {
-    if (this.baseMs <= 0) return 0;
-    const ts = Number(tsSeconds);
-    if (tsSeconds !== null && Number.isFinite(ts) && ts > 0) {
-      const delayMs = receivedAtMs - (ts + 1) * 1000;
-      if (delayMs > 0) this.samples.push({ atMs: receivedAtMs, delayMs });
-    }
-    this.samples = this.samples.filter((x) => nowMs - x.atMs <= DELAY_HORIZON_MS);
-    const largest = Math.max(0, ...this.samples.map((x) => x.delayMs));
-    return Math.min(Math.max(this.baseMs, 2 * largest), Math.max(this.baseMs, OPERATOR_WINDOW_CAP_MS));
-  }
 }
 
 /**
@@ -102,7 +75,7 @@ async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversat
 }
 
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
-  const window = new OperatorWindow(deps.operatorReorderWindowMs ?? 0);
+  const window = deps.operatorWindow ?? new OperatorWindow(deps.operatorReorderWindowMs ?? 0);
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;

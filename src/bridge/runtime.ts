@@ -9,6 +9,7 @@ import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin } from '../http/plugins/admin-api.ts';
+import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BITRIX24_EVENT_JOB, bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
 import { healthPlugin } from '../http/plugins/health.ts';
@@ -21,6 +22,7 @@ import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
+import { OperatorWindow } from './operator-window.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
@@ -131,6 +133,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
+  // Shared by the event intake (which teaches it how late events come) and the reply jobs.
+  const operatorWindow = new OperatorWindow(config.workers.operator_reorder_window_ms);
   const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id) }) : null;
   const runner = new JobRunner({
     store, workerId, clock, concurrency: config.workers.concurrency,
@@ -146,7 +150,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         barrier: peers ?? undefined,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, barrier: peers ?? undefined,
+        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined,
         onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
@@ -171,6 +175,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
         events: store.events, onStored: () => runner.poke(),
+        onReceived: (portalId, envelope) => {
+          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
+        },
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),

@@ -25,10 +25,12 @@ for (const engine of testEngines()) {
   describe(`chaos, bounded (${engine.name})`, () => {
     after(() => engine.dropAll());
     test('200 messages each way, faults, redeliveries and a SIGKILL: nothing lost, nothing twice, order kept', { timeout: 300_000 }, async (t) => {
+      const debugLines: string[] = [];
       const result = await runChaos({
         engine: engine.name as 'sqlite' | 'postgres', databaseUrl: await engine.createDatabase(), processes: engine.name === 'postgres' ? 3 : 1,
         messages: 200, conversations: 10, bots: 2, limitErrorRate: 0.2, errorRate: 0.05, timeoutRate: 0.02, redeliveryRate: 0.2,
-        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer, log: () => undefined,
+        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer,
+        log: (line) => debugLines.push(line), debug: true,
       });
       assert.equal(result.kills, 1);
       const { inbound, outbound } = result;
@@ -38,6 +40,8 @@ for (const engine of testEngines()) {
       // Operator replies: order under CI load is not yet held (2–15 of 200 misordered there, 0 alone;
       // issue #6 stays open for it) — reported, not asserted, so CI keeps guarding loss and duplicates.
       t.diagnostic(`operator → MAX: ${outbound.reordered} of 200 out of order`);
+      // What the bridge's database says of the misordered conversations, to find the cause.
+      if (outbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
       assert.equal(result.total.delivered, 400);
     });
   });

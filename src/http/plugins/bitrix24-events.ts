@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
-import { envelopeOf, externalChatIdOf } from '../../bitrix24/event-shape.ts';
+import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import { HttpError } from '../http-errors.ts';
@@ -22,6 +22,8 @@ export interface Bitrix24EventsOptions {
   portalIdForMember?: (memberId: string) => Promise<string | null>;
   events: EventRepo;
   onStored?: () => void;
+  /** Each newly stored event, as it is received (the operator window learns from it how late events come). */
+  onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope) => void;
 }
 
 export const BITRIX24_EVENT_JOB = 'bitrix24.event';
@@ -66,7 +68,10 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
         raw,
         jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: chatId ? `b24:${portalId}:${chatId}` : `b24:${portalId}:portal`, payload: { portalId } }],
       });
-      if (!result.duplicate) options.onStored?.();
+      if (!result.duplicate) {
+        options.onReceived?.(portalId, envelope);
+        options.onStored?.();
+      }
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
     };
     app.post('/bitrix24/events', (request, reply) => receive(request, reply, null));

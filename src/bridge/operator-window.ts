@@ -1,0 +1,76 @@
+/**
+ * How long an operator reply waits for earlier ones still on their way.
+ * Bitrix24 promises no order for its events and posts them concurrently; on a
+ * loaded portal or bridge an event can come a second late, after a reply the
+ * operator wrote later. The wait is the configured base, or — when events come
+ * late — twice the largest recent lateness, up to OPERATOR_WINDOW_CAP_MS.
+ *
+ * Lateness is learned from every event as it is received (the intake), not
+ * only when its job runs — under load jobs run late, and by then the reply that
+ * needed the longer wait has gone. Two signals:
+ * - the event's `ts` (whole seconds): late by at least received − (ts + 1 s);
+ * - the order of Bitrix24 message ids, which grow with time on a portal: an
+ *   event whose id is below one received earlier from the same portal (any
+ *   chat) was overtaken; it is late by at least the time since the first of
+ *   those later-written messages arrived. This sees sub-second lateness the
+ *   whole-second `ts` cannot.
+ */
+
+/** The most a reply waits for earlier ones however slow deliveries get. */
+export const OPERATOR_WINDOW_CAP_MS = 5_000;
+/** Lateness seen within this long shapes the wait. */
+const HORIZON_MS = 10_000;
+/** Recent arrivals kept per portal to spot overtaken events. */
+const ARRIVALS_KEPT = 2_000;
+
+export class OperatorWindow {
+  private samples: Array<{ atMs: number; lateMs: number }> = [];
+  /** Per portal: recent arrivals (first message id, when received), in arrival order. */
+  private readonly arrivals = new Map<string, Array<{ id: number; atMs: number }>>();
+
+  constructor(private readonly baseMs: number) {}
+
+  /**
+   * An event received at `receivedAtMs` (stamped `tsSeconds`, carrying these
+   * Bitrix24 message ids): learn how late it came. Call once per stored event.
+   */
+  observe(portalId: string, receivedAtMs: number, tsSeconds: string | null, messageIds: number[]): void {
+    if (this.baseMs <= 0) return;
+    const ts = Number(tsSeconds);
+    if (tsSeconds !== null && tsSeconds !== '' && Number.isFinite(ts) && ts > 0) this.sample(receivedAtMs, receivedAtMs - (ts + 1) * 1000);
+    const ids = messageIds.filter((n) => Number.isFinite(n));
+    if (ids.length === 0) return;
+    const first = Math.min(...ids);
+    const list = this.arrivals.get(portalId) ?? [];
+    let overtakenSinceMs = Number.POSITIVE_INFINITY;
+    for (const a of list) if (a.id > first && a.atMs < overtakenSinceMs) overtakenSinceMs = a.atMs;
+    if (Number.isFinite(overtakenSinceMs)) this.sample(receivedAtMs, receivedAtMs - overtakenSinceMs);
+    list.push({ id: first, atMs: receivedAtMs });
+    while (list.length > 0 && (list.length > ARRIVALS_KEPT || receivedAtMs - (list[0] as { atMs: number }).atMs > HORIZON_MS)) list.shift();
+    this.arrivals.set(portalId, list);
+  }
+
+  /** The wait for a reply now. */
+  currentMs(nowMs: number): number {
+    if (this.baseMs <= 0) return 0;
+    this.samples = this.samples.filter((x) => nowMs - x.atMs <= HORIZON_MS);
+    const largest = Math.max(0, ...this.samples.map((x) => x.lateMs));
+    return Math.min(Math.max(this.baseMs, 2 * largest), Math.max(this.baseMs, OPERATOR_WINDOW_CAP_MS));
+  }
+
+  /**
+   * The wait for a reply whose event was received at `receivedAtMs` stamped
+   * `tsSeconds` (its own `ts` lateness counted too: another process may have
+   * received it).
+   */
+  windowMs(receivedAtMs: number, tsSeconds: string | null, nowMs: number): number {
+    if (this.baseMs <= 0) return 0;
+    const ts = Number(tsSeconds);
+    if (tsSeconds !== null && Number.isFinite(ts) && ts > 0) this.sample(receivedAtMs, receivedAtMs - (ts + 1) * 1000);
+    return this.currentMs(nowMs);
+  }
+
+  private sample(atMs: number, lateMs: number): void {
+    if (lateMs > 0) this.samples.push({ atMs, lateMs });
+  }
+}
