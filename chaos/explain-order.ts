@@ -41,3 +41,25 @@ export async function explainOutboundOrder(databaseUrl: string, externalChatIds:
     await store.close();
   }
 }
+
+/**
+ * The same for client messages that reached the Open Line out of order: each
+ * message's outbox row (MAX time, when the bridge received it, when it was
+ * queued, tried and last changed) for these conversations (`<bot>:<chat>`).
+ */
+export async function explainInboundOrder(databaseUrl: string, conversationIds: string[], startedMs: number, log: (line: string) => void): Promise<void> {
+  const store = await openStore({ databaseUrl, secretKey: 'chaos-only-secret-key-0123456789', clock: systemClock });
+  const at = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${((Number(ms) - startedMs) / 1000).toFixed(3)}s`);
+  try {
+    for (const id of conversationIds) {
+      log(`debug order in ${id}:`);
+      const rows = await store.db.selectFrom('line_outbox').selectAll().where('conversation_id', '=', id).where('method', '=', 'send').orderBy('sort_key').execute();
+      for (const r of rows) {
+        const text = String(((JSON.parse(r.item_json) as Json).message as Json | undefined)?.text ?? r.message_key);
+        log(`  ${text} ts=${at(r.ts_ms)} arrived=${at(r.arrived_ms)} queued=${at(r.created_at_ms)} tried=${at(r.tried_at_ms)} ${r.state}@${at(r.updated_at_ms)} row=${r.id}`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -14,7 +14,7 @@ import { freePort, startChild, type BenchChild } from '../bench/child-process.ts
 import { systemClock } from '../src/domain/clock.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { countDelivery, addCounts, type DeliveryCount } from './count.ts';
-import { explainOutboundOrder } from './explain-order.ts';
+import { explainInboundOrder, explainOutboundOrder } from './explain-order.ts';
 import { startFrontProxy, type FrontProxy } from './front-proxy.ts';
 
 export const BRIDGE_BUNDLE = 'dist/bench-bridge-server.mjs';
@@ -295,6 +295,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (result.inbound.lost + result.outbound.lost > 0) await logJobStates(o);
     if (process.env.CHAOS_DEBUG || o.debug) {
       const misorderedOut: string[] = [];
+      const misorderedIn: string[] = [];
       o.log(`debug chaos event loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
       const byOutcome = new Map<string, number>();
       const { attempts } = await json<{ attempts: Array<{ status: number | null; error?: string; atMs: number }> }>(fetch(`${max.controlUrl}/deliveries`));
@@ -306,7 +307,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       for (const conv of conversations) {
         const texts = (lineChatOf(conv)?.messageIds ?? []).map((id) => portal.messages.get(id)).filter((m) => m?.direction === 'in').map((m) => m!.text);
         const ks = texts.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
-        if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
+        if (ks.some((k, i) => i > 0 && k < Math.max(...ks.slice(0, i)))) {
+          o.log(`debug c${conv.index} ${conv.botKey}:${conv.chatId}: ${texts.join(' ')}`);
+          misorderedIn.push(`${conv.botKey}:${conv.chatId}`);
+        }
         const outs = (max.world.chats.get(conv.chatId)?.mids ?? []).map((mid) => max.world.messages.get(mid)).filter((m) => m?.fromBot && !m.deleted).map((m) => m!.message.body.text ?? '');
         const oks = outs.map((t) => Number(/-(\d+)$/.exec(t)?.[1] ?? -1));
         if (oks.some((k, i) => i > 0 && k < Math.max(...oks.slice(0, i)))) {
@@ -314,9 +318,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           misorderedOut.push(`${conv.botKey}:${conv.chatId}`);
         }
       }
-      if (misorderedOut.length > 0) {
+      if (misorderedOut.length + misorderedIn.length > 0) {
         o.log(`debug run started at ${started}; kills at ${killTimes.map((t) => `${((t - started) / 1000).toFixed(3)}s`).join(' ')}`);
         await explainOutboundOrder(o.databaseUrl, misorderedOut, started, o.log).catch((err: unknown) => o.log(`debug order: ${String(err)}`));
+        await explainInboundOrder(o.databaseUrl, misorderedIn, started, o.log).catch((err: unknown) => o.log(`debug order: ${String(err)}`));
       }
     }
     return { ...result, total: addCounts(result.inbound, result.outbound), kills, seconds: (Date.now() - started) / 1000 };

@@ -11,7 +11,10 @@
  *   once every other live process has written a heartbeat GRACE_MS after the
  *   item arrived — proof that it did not die holding an earlier message
  *   (the barrier; it costs about one heartbeat of latency, and nothing with one
- *   process);
+ *   process); the heartbeat also carries up to when every request that process
+ *   began taking in has been settled (in-flight.ts), and the item waits for
+ *   that too — a process alive but slow may hold an earlier message unstored,
+ *   and die before storing it;
  * - a process whose heartbeat is older than DEAD_AFTER_MS is dead: a survivor
  *   runs the recovery a restart runs (the catch-up for conversations with
  *   messages waiting, the reconciliation of operator replies) and only then
@@ -21,6 +24,7 @@
  * (NTP); skew only lengthens the wait.
  */
 import type { Store } from '../store/open-store.ts';
+import type { InFlightRequests } from './in-flight.ts';
 
 export const HEARTBEAT_MS = 200;
 export const GRACE_MS = 50;
@@ -33,11 +37,20 @@ export interface PeerDeps {
   nowMs: () => number;
   /** The restart recovery, run by a survivor for a dead process before its barrier lifts. */
   recover: (deadWorkerId: string) => Promise<void>;
+  /** The requests this process is taking in; without it, its heartbeat says all is settled. */
+  inFlight?: InFlightRequests;
+}
+
+/** A heartbeat row's value: `<beat ms>` or `<beat ms>/<settled ms>`. */
+function parseBeat(value: string): { beatMs: number; settledMs: number } {
+  const [beat, settled] = value.split('/');
+  const beatMs = Number(beat);
+  return { beatMs, settledMs: settled === undefined ? beatMs : Math.min(beatMs, Number(settled)) };
 }
 
 export class Peers {
   private timer: NodeJS.Timeout | null = null;
-  private others: Array<{ id: string; beatMs: number }> = [];
+  private others: Array<{ id: string; beatMs: number; settledMs: number }> = [];
   private beating: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: PeerDeps) {}
@@ -59,11 +72,12 @@ export class Peers {
 
   /**
    * Whether an item that arrived at `arrivedMs` may go: every other process
-   * known to be running has shown itself alive since. Reads the heartbeats as
-   * of the last beat (at most HEARTBEAT_MS old).
+   * known to be running has shown itself alive since, with every request it
+   * had begun by then settled. Reads the heartbeats as of the last beat (at
+   * most HEARTBEAT_MS old).
    */
   passed(arrivedMs: number): boolean {
-    return this.others.every((p) => p.beatMs >= arrivedMs + GRACE_MS);
+    return this.others.every((p) => p.settledMs >= arrivedMs + GRACE_MS);
   }
 
   /** When to look again at an item the barrier holds. */
@@ -72,21 +86,24 @@ export class Peers {
   }
 
   private async beat(): Promise<void> {
-    const { store, workerId, nowMs } = this.deps;
+    const { store, workerId, nowMs, inFlight } = this.deps;
+    // After the poll phase: requests whose bytes had reached this process are registered by now.
+    await new Promise((r) => setImmediate(r));
     const now = nowMs();
-    await store.meta.set(`${PREFIX}${workerId}`, String(now));
+    const settled = inFlight ? inFlight.settledMs() : now;
+    await store.meta.set(`${PREFIX}${workerId}`, settled >= now ? String(now) : `${now}/${settled}`);
     const rows = (await store.meta.list(PREFIX)).filter((r) => r.key !== `${PREFIX}${workerId}`);
-    const others: Array<{ id: string; beatMs: number }> = [];
+    const others: Array<{ id: string; beatMs: number; settledMs: number }> = [];
     for (const row of rows) {
       const id = row.key.slice(PREFIX.length);
-      const beatMs = Number(row.value);
+      const { beatMs, settledMs } = parseBeat(row.value);
       if (now - beatMs > DEAD_AFTER_MS) {
         // Recovered first, then forgotten: until then the barrier holds what came after.
         await this.deps.recover(id);
         await store.meta.deleteIf(row.key, row.value);
         continue;
       }
-      others.push({ id, beatMs });
+      others.push({ id, beatMs, settledMs });
     }
     this.others = others;
   }

@@ -22,6 +22,7 @@ import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
+import { InFlightRequests } from './in-flight.ts';
 import { OperatorWindow } from './operator-window.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
@@ -135,7 +136,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
   // Shared by the event intake (which teaches it how late events come) and the reply jobs.
   const operatorWindow = new OperatorWindow(config.workers.operator_reorder_window_ms);
-  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id) }) : null;
+  // Several processes: each heartbeat says up to when everything taken in was stored.
+  const inFlight = store.engine === 'postgres' ? new InFlightRequests(() => clock.nowMs()) : undefined;
+  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight }) : null;
   const runner = new JobRunner({
     store, workerId, clock, concurrency: config.workers.concurrency,
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
@@ -170,11 +173,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     bodyLimitBytes: config.server.body_limit_bytes,
     plugins: [
       healthPlugin({ check: async () => [...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : []))] }),
-      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight }),
       bitrix24EventsPlugin({
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
-        events: store.events, onStored: () => runner.poke(),
+        events: store.events, onStored: () => runner.poke(), inFlight,
         onReceived: (portalId, envelope) => {
           if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },

@@ -41,7 +41,7 @@ for (const engine of testEngines()) {
       // issue #6 stays open for it) — reported, not asserted, so CI keeps guarding loss and duplicates.
       t.diagnostic(`operator → MAX: ${outbound.reordered} of 200 out of order`);
       // What the bridge's database says of the misordered conversations, to find the cause.
-      if (outbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
+      if (outbound.reordered + inbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
       assert.equal(result.total.delivered, 400);
     });
   });

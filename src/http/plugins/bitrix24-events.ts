@@ -13,6 +13,8 @@ import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
+import type { InFlightRequests } from '../../bridge/in-flight.ts';
+import { inFlightHook } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface Bitrix24EventsOptions {
@@ -22,6 +24,8 @@ export interface Bitrix24EventsOptions {
   portalIdForMember?: (memberId: string) => Promise<string | null>;
   events: EventRepo;
   onStored?: () => void;
+  /** Requests being taken in (several processes: the heartbeat reports them). */
+  inFlight?: InFlightRequests;
   /** Each newly stored event, as it is received (the operator window learns from it how late events come). */
   onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope) => void;
 }
@@ -74,7 +78,8 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
       }
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
     };
-    app.post('/bitrix24/events', (request, reply) => receive(request, reply, null));
-    app.post('/bitrix24/events/:portalId', (request, reply) => receive(request, reply, (request.params as { portalId: string }).portalId));
+    const onRequest = inFlightHook(options.inFlight);
+    app.post('/bitrix24/events', { onRequest }, (request, reply) => receive(request, reply, null));
+    app.post('/bitrix24/events/:portalId', { onRequest }, (request, reply) => receive(request, reply, (request.params as { portalId: string }).portalId));
   };
 }

@@ -13,6 +13,8 @@ import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
 import type { JournalWriter } from '../../domain/ports.ts';
 import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
+import type { InFlightRequests } from '../../bridge/in-flight.ts';
+import { inFlightHook } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface MaxWebhookBot {
@@ -29,6 +31,8 @@ export interface MaxWebhookOptions {
   nowMs: () => number;
   /** Called after a stored event so the runner picks its job up at once. */
   onStored?: () => void;
+  /** Requests being taken in (several processes: the heartbeat reports them). */
+  inFlight?: InFlightRequests;
 }
 
 /** Job kind of a stored MAX update: route, transform and deliver it to its line. */
@@ -66,7 +70,7 @@ function parseUpdate(raw: unknown): Record<string, unknown> {
 export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync {
   const digests: DigestCache = new Map();
   return async (app) => {
-    app.post('/max/webhook/:botId', async (request, reply) => {
+    app.post('/max/webhook/:botId', { onRequest: inFlightHook(options.inFlight) }, async (request, reply) => {
       const startedMs = options.nowMs();
       const botId = (request.params as { botId: string }).botId;
       const bot = options.bots(botId);

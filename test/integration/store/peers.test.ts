@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { InFlightRequests } from '../../../src/bridge/in-flight.ts';
 import { DEAD_AFTER_MS, GRACE_MS, HEARTBEAT_MS, Peers } from '../../../src/bridge/peers.ts';
 import { testEngines } from '../../helpers/databases.ts';
 import { storeFor } from '../../helpers/store.ts';
@@ -45,6 +46,31 @@ for (const engine of testEngines()) {
         assert.ok(Date.now() - diedAt >= DEAD_AFTER_MS - HEARTBEAT_MS, 'not declared dead early');
       } finally {
         await survivor.stop();
+      }
+    });
+
+    test('a live process still taking in a request that began before an item holds that item until the request is settled', { timeout: 20_000 }, async () => {
+      const store = storeOf();
+      const inFlight = new InFlightRequests(() => Date.now());
+      const slow = new Peers({ store, workerId: 'slow', nowMs: () => Date.now(), recover: async () => undefined, inFlight });
+      const other = new Peers({ store, workerId: 'other', nowMs: () => Date.now(), recover: async () => undefined });
+      await slow.start();
+      await other.start();
+      try {
+        // The slow process begins taking in a request (an earlier message) and has not stored it.
+        const token = inFlight.begin();
+        await sleep(GRACE_MS + 10);
+        const arrived = Date.now(); // a later message reaches the other process
+        await sleep(HEARTBEAT_MS * 4);
+        assert.equal(other.passed(arrived), false, 'the slow process is alive, but may still die holding the earlier message');
+        inFlight.end(token);
+        const deadline = Date.now() + HEARTBEAT_MS * 10;
+        while (!other.passed(arrived) && Date.now() < deadline) await sleep(20);
+        assert.equal(other.passed(arrived), true, 'settled: the item goes');
+        assert.equal(inFlight.size, 0);
+      } finally {
+        await other.stop();
+        await slow.stop();
       }
     });
   });
