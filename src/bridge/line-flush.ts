@@ -96,6 +96,27 @@ const laneOf = (method: OutboxMethod): Lane => (method === 'status' ? 'status' :
  * (sort key), and an item not yet eligible (the reorder watermark) holds its
  * conversation back: an earlier message may still be on its way to us.
  */
+/**
+ * The conversations among `rows` that have a pending item earlier (smaller sort key, same lane)
+ * than any of theirs in `rows`: `mins` is each conversation's and method's smallest pending sort
+ * key on the line.
+ */
+export function conversationsWithUnreadEarlier(rows: PendingOutboxRow[], mins: Array<{ conversationId: string; method: OutboxMethod; minSortKey: string }>): string[] {
+  const laneKey = (conversationId: string, method: OutboxMethod) => `${conversationId}\u0000${laneOf(method)}`;
+  const readMin = new Map<string, string>();
+  for (const r of rows) {
+    const k = laneKey(r.conversationId, r.method);
+    const m = readMin.get(k);
+    if (m === undefined || r.sortKey < m) readMin.set(k, r.sortKey);
+  }
+  const out = new Set<string>();
+  for (const m of mins) {
+    const read = readMin.get(laneKey(m.conversationId, m.method));
+    if (read !== undefined && m.minSortKey < read) out.add(m.conversationId);
+  }
+  return [...out];
+}
+
 export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, eligibleAt: (row: PendingOutboxRow) => number = () => 0): BatchPlan {
   const byConversation = new Map<string, PendingOutboxRow[]>();
   for (const row of rows) {
@@ -187,6 +208,18 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
+    /**
+     * The rows read are the oldest in queue order, but a conversation may have an earlier
+     * message queued later (a late arrival, a catch-up) beyond them: such conversations'
+     * pending rows are read whole, so the plan sees their messages in order.
+     */
+    const withUnreadEarlier = async (rows: PendingOutboxRow[]): Promise<PendingOutboxRow[]> => {
+      const conversations = [...new Set(rows.map((r) => r.conversationId))];
+      const incomplete = conversationsWithUnreadEarlier(rows, await deps.store.outbox.minPendingSortKeys(lineRef, conversations));
+      if (incomplete.length === 0) return rows;
+      const seen = new Set(rows.map((r) => r.id));
+      return rows.concat((await deps.store.outbox.pendingOf(lineRef, incomplete)).filter((r) => !seen.has(r.id)));
+    };
     /** Plans over the oldest pending rows; while the batch is short and more are pending, looks further (held conversations must not stall the rest). */
     const planNow = async () => {
       let rows: PendingOutboxRow[] = [];
@@ -198,7 +231,8 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       }
       return planOver(rows);
     };
-    const planOver = async (rows: PendingOutboxRow[]) => {
+    const planOver = async (scanned: PendingOutboxRow[]) => {
+      const rows = await withUnreadEarlier(scanned);
       const nowMs = deps.clock.nowMs();
       watermark.observe(lineRef, rows, nowMs);
       // A conversation whose next MAX update is stored but not processed yet may be about to

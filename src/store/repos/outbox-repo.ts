@@ -59,6 +59,16 @@ export function lineFlushKey(lineRef: string): string {
   return `line:${lineRef}`;
 }
 
+function toPendingRow(r: {
+  id: number; conversation_id: string; method: string; message_key: string; sort_key: string; created_at_ms: number;
+  tried_at_ms: number | null; ts_ms: number; arrived_ms: number; item_json: string;
+}): PendingOutboxRow {
+  return {
+    id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
+    sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
+  };
+}
+
 export class OutboxRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -142,14 +152,33 @@ export class OutboxRepo {
     return rows.map((r) => r.conversation_id);
   }
 
+  /**
+   * Per conversation and method, the smallest sort key still pending on the
+   * line — also of rows beyond the ones a flush has read (it reads the oldest
+   * rows by queue order, and a message can be queued after a later one).
+   */
+  async minPendingSortKeys(lineRef: string, conversationIds: string[]): Promise<Array<{ conversationId: string; method: OutboxMethod; minSortKey: string }>> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db.selectFrom('line_outbox')
+      .select(['conversation_id', 'method', (eb) => eb.fn.min<string>('sort_key').as('min_key')])
+      .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending')
+      .groupBy(['conversation_id', 'method']).execute();
+    return rows.map((r) => ({ conversationId: r.conversation_id, method: r.method as OutboxMethod, minSortKey: r.min_key }));
+  }
+
   /** The oldest pending items of a line after row `afterId`, in queue order. */
   async pending(lineRef: string, limit: number, afterId = 0): Promise<PendingOutboxRow[]> {
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').where('id', '>', afterId).orderBy('id').limit(limit).execute();
-    return rows.map((r) => ({
-      id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
-      sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
-    }));
+    return rows.map(toPendingRow);
+  }
+
+  /** Every pending item of these conversations on the line, in queue order. */
+  async pendingOf(lineRef: string, conversationIds: string[]): Promise<PendingOutboxRow[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
+      .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').execute();
+    return rows.map(toPendingRow);
   }
 
   /** Marks rows as attempted (committed before the call goes out). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pickBatch } from '../../../src/bridge/line-flush.ts';
+import { conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
 import { ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
@@ -77,4 +77,24 @@ test('the watermark holds an item as long as recent deliveries straggled, up to 
   capped.observe('L', [slow], 10_260);
   assert.equal(capped.eligibleAtMs('L', next), next.tsMs + 10, 'nothing learned above the cap: only the margin');
   assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next), 0, 'cap 0: off');
+});
+
+test('a conversation with an earlier message queued beyond the rows read is named, so its rows are read whole', () => {
+  // The flush read the oldest rows by queue order: a's second message is among them, its first
+  // (queued later, after a catch-up) is not; b's are complete; c's earlier item is a status (other lane).
+  const read = [row('a', 'send', 2_000), row('b', 'send', 1_000), row('c', 'send', 5_000)];
+  const mins = [
+    { conversationId: 'a', method: 'send' as const, minSortKey: sortKeyOf(1_000) },
+    { conversationId: 'b', method: 'send' as const, minSortKey: sortKeyOf(1_000) },
+    { conversationId: 'c', method: 'status' as const, minSortKey: sortKeyOf(1) },
+    { conversationId: 'c', method: 'update' as const, minSortKey: sortKeyOf(5_000) },
+  ];
+  assert.deepEqual(conversationsWithUnreadEarlier(read, mins), ['a']);
+  // An earlier edit counts too: it is in the same lane as the messages.
+  assert.deepEqual(conversationsWithUnreadEarlier(read, [{ conversationId: 'c', method: 'update', minSortKey: sortKeyOf(4_000) }]), ['c']);
+  // Without the fix the plan would send a's later message: with a's rows read whole it waits its turn.
+  const early = row('a', 'send', 1_000);
+  const plan = pickBatch([...read, early], 50);
+  const aIds = plan.batch.filter((r) => r.conversationId === 'a').map((r) => r.id);
+  assert.deepEqual(aIds, [early.id, read[0]!.id]);
 });

@@ -1,0 +1,52 @@
+/**
+ * The line flush reads the oldest pending rows in queue order; a message
+ * queued after a later one of its conversation (a late arrival, a catch-up)
+ * can lie beyond them. The outbox tells each conversation's smallest pending
+ * sort key per method, and reads a conversation's pending rows whole. Real
+ * databases.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { conversationsWithUnreadEarlier } from '../../../src/bridge/line-flush.ts';
+import { sortKeyOf, type OutboxMethod } from '../../../src/store/repos/outbox-repo.ts';
+import { testEngines } from '../../helpers/databases.ts';
+import { storeFor } from '../../helpers/store.ts';
+
+for (const engine of testEngines()) {
+  describe(`outbox rows beyond a flush's read (${engine.name})`, () => {
+    const storeOf = storeFor(engine);
+
+    const queue = async (conversationId: string, mid: string, tsMs: number, method: OutboxMethod = 'send') => {
+      const store = storeOf();
+      await store.db.transaction().execute((trx) => store.outbox.enqueue([{
+        lineRef: 'main:1', conversationId, method, messageKey: mid, sortKey: sortKeyOf(tsMs), tsMs, arrivedMs: tsMs,
+        item: { message: { id: mid, text: mid } },
+      }], 'main', trx));
+    };
+
+    test('an earlier message queued last is found and read with its conversation', async () => {
+      const store = storeOf();
+      await queue('a', 'a-2', 2_000);
+      for (let i = 0; i < 30; i++) await queue(`other${i}`, `o-${i}`, 1_500 + i);
+      await queue('a', 'a-1', 1_000); // queued last, written first
+      await queue('b', 'b-1', 1_200);
+      await queue('a', 'a-3', 3_000, 'update');
+      const firstPage = await store.outbox.pending('main:1', 10);
+      assert.equal(firstPage[0]?.messageKey, 'a-2');
+      assert.ok(!firstPage.some((r) => r.messageKey === 'a-1'), 'the first page does not hold a-1');
+      const conversations = [...new Set(firstPage.map((r) => r.conversationId))];
+      const mins = await store.outbox.minPendingSortKeys('main:1', conversations);
+      assert.deepEqual(mins.filter((m) => m.conversationId === 'a').map((m) => [m.method, m.minSortKey]).sort(),
+        [['send', sortKeyOf(1_000)], ['update', sortKeyOf(3_000)]]);
+      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, mins), ['a']);
+      const whole = await store.outbox.pendingOf('main:1', ['a']);
+      assert.deepEqual(whole.map((r) => r.messageKey), ['a-2', 'a-1', 'a-3'], 'every pending row of a, in queue order');
+      // Once a-1 went out, a is complete again.
+      const a1 = whole.find((r) => r.messageKey === 'a-1')!;
+      await store.db.transaction().execute((trx) => store.outbox.finish(a1.id, 'sent', null, trx));
+      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, await store.outbox.minPendingSortKeys('main:1', conversations)), []);
+      assert.deepEqual(await store.outbox.pendingOf('main:1', []), []);
+      assert.deepEqual(await store.outbox.minPendingSortKeys('main:1', []), []);
+    });
+  });
+}
