@@ -44,23 +44,43 @@ export async function prepareConversations(sandbox: Sandbox, databaseUrl: string
   }
 }
 
-export async function measureBurst(sandbox: Sandbox, databaseUrl: string, clients: BenchClient[], messages: number): Promise<BurstFigures> {
+/**
+ * `running`: the burst reaches a bridge that has been up a while — each client wrote once through
+ * this process first (so its catch-up after the start, one history read per conversation, is
+ * behind it) and both the portal's bucket and the bridge's limiter have refilled since.
+ * Otherwise the burst goes to a process just started: it includes the catch-up reads.
+ */
+export async function measureBurst(sandbox: Sandbox, databaseUrl: string, clients: BenchClient[], messages: number, running: boolean): Promise<BurstFigures> {
   const conversations = clients.length;
-  // The measured run: a fresh bridge process (its limiter starts empty) and an empty bucket at the portal.
   await setPortalLimit(sandbox, RATE, BURST);
   const bridge = await startBridgeChild(sandbox, { databaseUrl, drainPerSecond: RATE, burst: BURST });
   try {
+    if (running) {
+      const label = `warm burst ${Date.now()} `;
+      const warmed = () => inboundMessages(sandbox).filter((m) => m.text.startsWith(label)).length;
+      for (const [i, client] of clients.entries()) {
+        const res = await fetch(`${bridge.url}/max/webhook/bench`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET },
+          body: messageUpdate(client, `mid.warm.burst.${Date.now()}.${i}`, i, `${label}${i}`),
+        });
+        if (res.status !== 200) throw new Error(`burst warm-up: webhook answered ${res.status}`);
+        await res.arrayBuffer();
+      }
+      await waitFor(() => warmed() >= conversations, 300_000, 50);
+      // Both token buckets (the portal's and the bridge's own) full again.
+      await new Promise((r) => setTimeout(r, (BURST / RATE + 2) * 1000));
+    }
     const requestsBefore = await requestCount(sandbox);
-    const seen = () => inboundMessages(sandbox).filter((m) => m.text.startsWith('burst ')).length;
-    const bodies = Array.from({ length: messages }, (_, i) => {
-      const client = clients[i % conversations]!;
-      return messageUpdate(client, `mid.burst.${i}`, i, `burst ${i}`);
-    });
+    const before = inboundMessages(sandbox).filter((m) => m.text.startsWith('burst ')).length;
+    const seen = () => inboundMessages(sandbox).filter((m) => m.text.startsWith('burst ')).length - before;
+    // Each update is stamped as it is sent, as MAX stamps a message when the client writes it
+    // (stamped all at once beforehand, the last ones would look 3 s late to the reorder window).
+    const bodyOf = (i: number) => messageUpdate(clients[i % conversations]!, `mid.burst.${running ? 'running' : 'restart'}.${i}`, i, `burst ${i}`);
     const started = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
+      while (next < messages) {
+        const body = bodyOf(next++);
         const res = await fetch(`${bridge.url}/max/webhook/bench`, {
           method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET }, body,
         });
@@ -72,6 +92,11 @@ export async function measureBurst(sandbox: Sandbox, databaseUrl: string, client
     const burstS = (performance.now() - started) / 1000;
     const requests = (await requests_(sandbox)).slice(requestsBefore);
     const sends = requests.filter((r) => r.method === 'imconnector.send.messages' && r.outcome === 'accepted');
+    // BENCH_DEBUG=1: every REST call of the burst with its time from the start and its size.
+    if (process.env.BENCH_DEBUG) {
+      const t0 = Date.now() - (performance.now() - started);
+      console.error(`burst ${running ? 'running' : 'restarted'}: ${requests.map((r) => `${((r.atMs - t0) / 1000).toFixed(2)}s ${r.method.replace('imconnector.', '')}${r.items ? `×${r.items}` : ''}${r.outcome === 'accepted' ? '' : ` ${r.outcome}`}`).join(', ')}`);
+    }
     const calls = sends.length;
     const items = sends.reduce((n, r) => n + (r.items ?? 0), 0);
     return {
@@ -84,7 +109,7 @@ export async function measureBurst(sandbox: Sandbox, databaseUrl: string, client
   }
 }
 
-type LoggedRequest = { method: string; outcome: string; items?: number };
+type LoggedRequest = { method: string; outcome: string; items?: number; atMs: number };
 
 async function requests_(sandbox: Sandbox): Promise<LoggedRequest[]> {
   return ((await (await fetch(`${sandbox.bitrix24.controlUrl}/requests`)).json()) as { requests: LoggedRequest[] }).requests;
