@@ -52,6 +52,8 @@ export class Peers {
   private timer: NodeJS.Timeout | null = null;
   private others: Array<{ id: string; beatMs: number; settledMs: number }> = [];
   private beating: Promise<void> = Promise.resolve();
+  /** Recoveries running for dead processes (by heartbeat key); a process is recovered once at a time. */
+  private readonly recovering = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: PeerDeps) {}
 
@@ -67,6 +69,7 @@ export class Peers {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.beating;
+    await Promise.all(this.recovering.values());
     await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch(() => undefined);
   }
 
@@ -98,10 +101,16 @@ export class Peers {
       const id = row.key.slice(PREFIX.length);
       const { beatMs, settledMs } = parseBeat(row.value);
       if (now - beatMs > DEAD_AFTER_MS) {
-        // Recovered first, then forgotten: until then the barrier holds what came after.
-        await this.deps.recover(id);
-        await store.meta.deleteIf(row.key, row.value);
-        continue;
+        // Recovered first, then forgotten: until then its stale heartbeat holds what came after.
+        // The recovery runs beside the heartbeat (it may take seconds: history reads, the
+        // portal's limits), so this process's own start and beats are not held up by it.
+        if (!this.recovering.has(row.key)) {
+          const recovery = this.deps.recover(id)
+            .then(() => store.meta.deleteIf(row.key, row.value))
+            .catch(() => undefined)
+            .finally(() => this.recovering.delete(row.key));
+          this.recovering.set(row.key, recovery.then(() => undefined));
+        }
       }
       others.push({ id, beatMs, settledMs });
     }

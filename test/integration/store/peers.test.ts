@@ -73,5 +73,31 @@ for (const engine of testEngines()) {
         await slow.stop();
       }
     });
+
+    test('a slow recovery does not hold up the process\'s own start; the barrier holds until it is done', { timeout: 20_000 }, async () => {
+      const store = storeOf();
+      await store.meta.set('peer:ghost', String(Date.now() - 10 * DEAD_AFTER_MS)); // a process that died long ago
+      let finish: () => void = () => undefined;
+      const recovering = new Promise<void>((resolve) => { finish = resolve; });
+      const recovered: string[] = [];
+      const starting = new Peers({ store, workerId: 'starting', nowMs: () => Date.now(), recover: async (id) => { recovered.push(id); await recovering; } });
+      const started = await Promise.race([starting.start().then(() => true), sleep(5_000).then(() => false)]);
+      try {
+        assert.equal(started, true, 'start returns while the recovery is still running');
+        assert.deepEqual(recovered, ['ghost']);
+        const arrived = Date.now();
+        await sleep(HEARTBEAT_MS * 3);
+        assert.equal(starting.passed(arrived), false, 'the dead process is not forgotten before it is recovered');
+        assert.deepEqual(recovered, ['ghost'], 'not recovered twice while the first recovery runs');
+        finish();
+        const deadline = Date.now() + HEARTBEAT_MS * 10;
+        while (!starting.passed(arrived) && Date.now() < deadline) await sleep(20);
+        assert.equal(starting.passed(arrived), true);
+        assert.equal(await store.meta.get('peer:ghost'), null, 'its row is removed once recovered');
+      } finally {
+        finish();
+        await starting.stop();
+      }
+    });
   });
 }
