@@ -29,7 +29,7 @@ import { BridgeError } from '../domain/errors.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
-import type { OutboxMethod, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
+import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import { MAX_CATCHUP_JOB } from './catch-up.ts';
 import { placeOfUpdate } from './inbound.ts';
@@ -97,22 +97,27 @@ const laneOf = (method: OutboxMethod): Lane => (method === 'status' ? 'status' :
  * conversation back: an earlier message may still be on its way to us.
  */
 /**
- * The conversations among `rows` that have a pending item earlier (smaller sort key, same lane)
- * than any of theirs in `rows`: `mins` is each conversation's and method's smallest pending sort
- * key on the line.
+ * The conversations among `rows` (the items a flush read) that have a pending
+ * item not among them which sorts before one of theirs in the same lane: it
+ * was queued after a later message (a late arrival, a catch-up) and lies
+ * beyond the rows read. `pending` is every pending item's key for these
+ * conversations.
  */
-export function conversationsWithUnreadEarlier(rows: PendingOutboxRow[], mins: Array<{ conversationId: string; method: OutboxMethod; minSortKey: string }>): string[] {
+export function conversationsWithUnreadEarlier(rows: PendingOutboxRow[], pending: PendingOutboxKey[]): string[] {
   const laneKey = (conversationId: string, method: OutboxMethod) => `${conversationId}\u0000${laneOf(method)}`;
-  const readMin = new Map<string, string>();
+  const readMax = new Map<string, string>();
+  const readIds = new Set<number>();
   for (const r of rows) {
+    readIds.add(r.id);
     const k = laneKey(r.conversationId, r.method);
-    const m = readMin.get(k);
-    if (m === undefined || r.sortKey < m) readMin.set(k, r.sortKey);
+    const m = readMax.get(k);
+    if (m === undefined || r.sortKey > m) readMax.set(k, r.sortKey);
   }
   const out = new Set<string>();
-  for (const m of mins) {
-    const read = readMin.get(laneKey(m.conversationId, m.method));
-    if (read !== undefined && m.minSortKey < read) out.add(m.conversationId);
+  for (const p of pending) {
+    if (readIds.has(p.id)) continue;
+    const max = readMax.get(laneKey(p.conversationId, p.method));
+    if (max !== undefined && p.sortKey < max) out.add(p.conversationId);
   }
   return [...out];
 }
@@ -215,7 +220,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
      */
     const withUnreadEarlier = async (rows: PendingOutboxRow[]): Promise<PendingOutboxRow[]> => {
       const conversations = [...new Set(rows.map((r) => r.conversationId))];
-      const incomplete = conversationsWithUnreadEarlier(rows, await deps.store.outbox.minPendingSortKeys(lineRef, conversations));
+      const incomplete = conversationsWithUnreadEarlier(rows, await deps.store.outbox.pendingKeys(lineRef, conversations));
       if (incomplete.length === 0) return rows;
       const seen = new Set(rows.map((r) => r.id));
       return rows.concat((await deps.store.outbox.pendingOf(lineRef, incomplete)).filter((r) => !seen.has(r.id)));

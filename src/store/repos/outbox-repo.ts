@@ -46,6 +46,8 @@ export interface PendingOutboxRow {
   item: Record<string, unknown>;
 }
 
+export type PendingOutboxKey = Pick<PendingOutboxRow, 'id' | 'conversationId' | 'method' | 'sortKey'>;
+
 /** Orders a conversation's items by MAX time, then seq (both integers, as text, zero-padded). */
 export function sortKeyOf(timestampMs: string | number, seq: string | number | null = null): string {
   const pad = (v: string | number, n: number) => String(v).replace(/\D/g, '').padStart(n, '0');
@@ -153,17 +155,15 @@ export class OutboxRepo {
   }
 
   /**
-   * Per conversation and method, the smallest sort key still pending on the
-   * line — also of rows beyond the ones a flush has read (it reads the oldest
-   * rows by queue order, and a message can be queued after a later one).
+   * Every pending item of these conversations on the line, keys only (no
+   * item): a flush reads the oldest rows in queue order, and a message can be
+   * queued after a later one of its conversation, beyond the rows read.
    */
-  async minPendingSortKeys(lineRef: string, conversationIds: string[]): Promise<Array<{ conversationId: string; method: OutboxMethod; minSortKey: string }>> {
+  async pendingKeys(lineRef: string, conversationIds: string[]): Promise<PendingOutboxKey[]> {
     if (conversationIds.length === 0) return [];
-    const rows = await this.db.selectFrom('line_outbox')
-      .select(['conversation_id', 'method', (eb) => eb.fn.min<string>('sort_key').as('min_key')])
-      .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending')
-      .groupBy(['conversation_id', 'method']).execute();
-    return rows.map((r) => ({ conversationId: r.conversation_id, method: r.method as OutboxMethod, minSortKey: r.min_key }));
+    const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'sort_key'])
+      .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending').execute();
+    return rows.map((r) => ({ id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, sortKey: r.sort_key }));
   }
 
   /** The oldest pending items of a line after row `afterId`, in queue order. */

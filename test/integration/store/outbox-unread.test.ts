@@ -1,8 +1,8 @@
 /**
  * The line flush reads the oldest pending rows in queue order; a message
  * queued after a later one of its conversation (a late arrival, a catch-up)
- * can lie beyond them. The outbox tells each conversation's smallest pending
- * sort key per method, and reads a conversation's pending rows whole. Real
+ * can lie beyond them. The outbox gives the keys of every pending row of the
+ * conversations read, and reads a conversation's pending rows whole. Real
  * databases.
  */
 import assert from 'node:assert/strict';
@@ -24,29 +24,30 @@ for (const engine of testEngines()) {
       }], 'main', trx));
     };
 
-    test('an earlier message queued last is found and read with its conversation', async () => {
+    test('a message queued after later ones of its conversation is found and read with its conversation', async () => {
       const store = storeOf();
-      await queue('a', 'a-2', 2_000);
+      await queue('a', 'a-1', 1_000);
+      await queue('a', 'a-3', 3_000);
       for (let i = 0; i < 30; i++) await queue(`other${i}`, `o-${i}`, 1_500 + i);
-      await queue('a', 'a-1', 1_000); // queued last, written first
+      await queue('a', 'a-2', 2_000); // queued after a-3, written before it
       await queue('b', 'b-1', 1_200);
-      await queue('a', 'a-3', 3_000, 'update');
+      await queue('a', 'a-4', 4_000, 'update');
       const firstPage = await store.outbox.pending('main:1', 10);
-      assert.equal(firstPage[0]?.messageKey, 'a-2');
-      assert.ok(!firstPage.some((r) => r.messageKey === 'a-1'), 'the first page does not hold a-1');
+      assert.deepEqual(firstPage.slice(0, 2).map((r) => r.messageKey), ['a-1', 'a-3']);
+      assert.ok(!firstPage.some((r) => r.messageKey === 'a-2'), 'the first page does not hold a-2');
       const conversations = [...new Set(firstPage.map((r) => r.conversationId))];
-      const mins = await store.outbox.minPendingSortKeys('main:1', conversations);
-      assert.deepEqual(mins.filter((m) => m.conversationId === 'a').map((m) => [m.method, m.minSortKey]).sort(),
-        [['send', sortKeyOf(1_000)], ['update', sortKeyOf(3_000)]]);
-      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, mins), ['a']);
+      const keys = await store.outbox.pendingKeys('main:1', conversations);
+      assert.deepEqual(keys.filter((k) => k.conversationId === 'a').map((k) => [k.method, k.sortKey]).sort(),
+        [['send', sortKeyOf(1_000)], ['send', sortKeyOf(2_000)], ['send', sortKeyOf(3_000)], ['update', sortKeyOf(4_000)]].sort());
+      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, keys), ['a']);
       const whole = await store.outbox.pendingOf('main:1', ['a']);
-      assert.deepEqual(whole.map((r) => r.messageKey), ['a-2', 'a-1', 'a-3'], 'every pending row of a, in queue order');
-      // Once a-1 went out, a is complete again.
-      const a1 = whole.find((r) => r.messageKey === 'a-1')!;
-      await store.db.transaction().execute((trx) => store.outbox.finish(a1.id, 'sent', null, trx));
-      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, await store.outbox.minPendingSortKeys('main:1', conversations)), []);
+      assert.deepEqual(whole.map((r) => r.messageKey), ['a-1', 'a-3', 'a-2', 'a-4'], 'every pending row of a, in queue order');
+      // Once a-2 went out, what was read of a is complete again.
+      const a2 = whole.find((r) => r.messageKey === 'a-2')!;
+      await store.db.transaction().execute((trx) => store.outbox.finish(a2.id, 'sent', null, trx));
+      assert.deepEqual(conversationsWithUnreadEarlier(firstPage, await store.outbox.pendingKeys('main:1', conversations)), []);
       assert.deepEqual(await store.outbox.pendingOf('main:1', []), []);
-      assert.deepEqual(await store.outbox.minPendingSortKeys('main:1', []), []);
+      assert.deepEqual(await store.outbox.pendingKeys('main:1', []), []);
     });
   });
 }

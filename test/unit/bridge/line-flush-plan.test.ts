@@ -79,22 +79,21 @@ test('the watermark holds an item as long as recent deliveries straggled, up to 
   assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next), 0, 'cap 0: off');
 });
 
-test('a conversation with an earlier message queued beyond the rows read is named, so its rows are read whole', () => {
-  // The flush read the oldest rows by queue order: a's second message is among them, its first
-  // (queued later, after a catch-up) is not; b's are complete; c's earlier item is a status (other lane).
-  const read = [row('a', 'send', 2_000), row('b', 'send', 1_000), row('c', 'send', 5_000)];
-  const mins = [
-    { conversationId: 'a', method: 'send' as const, minSortKey: sortKeyOf(1_000) },
-    { conversationId: 'b', method: 'send' as const, minSortKey: sortKeyOf(1_000) },
-    { conversationId: 'c', method: 'status' as const, minSortKey: sortKeyOf(1) },
-    { conversationId: 'c', method: 'update' as const, minSortKey: sortKeyOf(5_000) },
-  ];
-  assert.deepEqual(conversationsWithUnreadEarlier(read, mins), ['a']);
+test('a conversation with a message queued beyond the rows read but sorting before one read is named, so its rows are read whole', () => {
+  // The flush read the oldest rows in queue order. a: its messages at 1 s and 3 s were read; the
+  // one at 2 s was queued later (a catch-up) and was not — it lies between them. b: complete.
+  // c: the unread item sorts after everything read of c (a later message): nothing to do.
+  // d: the unread earlier item is a status (another lane).
+  const read = [row('a', 'send', 1_000), row('a', 'send', 3_000), row('b', 'send', 1_000), row('c', 'send', 5_000), row('d', 'send', 5_000)];
+  const key = (r: PendingOutboxRow) => ({ id: r.id, conversationId: r.conversationId, method: r.method, sortKey: r.sortKey });
+  const aMiddle = row('a', 'send', 2_000);
+  const pending = [...read.map(key), key(aMiddle), key(row('c', 'send', 6_000)), key(row('d', 'status', 1))];
+  assert.deepEqual(conversationsWithUnreadEarlier(read, pending), ['a']);
   // An earlier edit counts too: it is in the same lane as the messages.
-  assert.deepEqual(conversationsWithUnreadEarlier(read, [{ conversationId: 'c', method: 'update', minSortKey: sortKeyOf(4_000) }]), ['c']);
-  // Without the fix the plan would send a's later message: with a's rows read whole it waits its turn.
-  const early = row('a', 'send', 1_000);
-  const plan = pickBatch([...read, early], 50);
-  const aIds = plan.batch.filter((r) => r.conversationId === 'a').map((r) => r.id);
-  assert.deepEqual(aIds, [early.id, read[0]!.id]);
+  assert.deepEqual(conversationsWithUnreadEarlier(read, [...read.map(key), key(row('c', 'update', 4_000))]), ['c']);
+  // With a's rows read whole, the plan sends them in MAX order: 1 s, 2 s, 3 s.
+  const plan = pickBatch([...read, aMiddle], 50);
+  assert.deepEqual(plan.batch.filter((r) => r.conversationId === 'a').map((r) => r.tsMs), [1_000, 2_000, 3_000]);
+  // Without it, 3 s would have gone before 2 s.
+  assert.deepEqual(pickBatch(read, 50).batch.filter((r) => r.conversationId === 'a').map((r) => r.tsMs), [1_000, 3_000]);
 });
