@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '../../../src/store/db.ts';
@@ -25,6 +25,18 @@ function event(n: number, jobs = 1) {
     jobs: Array.from({ length: jobs }, (_, i) => ({ kind: 'max.update', conversationKey: `max:b1:${n % 7}`, payload: { botId: 'b1', i } })),
   };
 }
+
+/** A fresh migrated SQLite file, its connection and the hot path on it; removed after the test. */
+async function openMigrated(t: TestContext) {
+  const url = await sqlite!.createDatabase();
+  t.after(() => sqlite!.dropAll());
+  const opened = openDatabase(url);
+  t.after(() => opened.close());
+  await migrate(opened.db, opened.engine, 0);
+  return { url, opened, direct: new SqliteDirect(opened.db, opened.sqlite as BetterSqlite3.Database) };
+}
+
+const insertMeta = (direct: SqliteDirect, key: string) => () => direct.statement('INSERT INTO bridge_meta (key, value, updated_at_ms) VALUES (?, ?, 0)').run(key, 'v');
 
 describe('SQLite hot path', () => {
   test('events, jobs and journal rows written at once share one commit; ids follow the callers; duplicates create nothing', async (t) => {
@@ -58,30 +70,19 @@ describe('SQLite hot path', () => {
   });
 
   test('a piece of work that fails fails alone; the rest of its group is written', async (t) => {
-    const url = await sqlite.createDatabase();
-    t.after(() => sqlite.dropAll());
-    const opened = openDatabase(url);
-    t.after(() => opened.close());
-    await migrate(opened.db, opened.engine, 0);
-    const direct = new SqliteDirect(opened.db, opened.sqlite as BetterSqlite3.Database);
-    const insert = (key: string) => () => direct.statement('INSERT INTO bridge_meta (key, value, updated_at_ms) VALUES (?, ?, 0)').run(key, 'v');
-    const settled = await Promise.allSettled([direct.run(insert('a')), direct.run(insert('a')), direct.run(insert('b'))]);
+    const { opened, direct } = await openMigrated(t);
+    const settled = await Promise.allSettled([direct.run(insertMeta(direct, 'a')), direct.run(insertMeta(direct, 'a')), direct.run(insertMeta(direct, 'b'))]);
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
     const keys = await opened.db.selectFrom('bridge_meta').select('key').execute();
     assert.deepEqual(keys.map((k) => k.key).filter((k) => k === 'a' || k === 'b').sort(), ['a', 'b']);
   });
 
   test('never runs inside a transaction the query builder has open: it waits for the connection', async (t) => {
-    const url = await sqlite.createDatabase();
-    t.after(() => sqlite.dropAll());
-    const opened = openDatabase(url);
-    t.after(() => opened.close());
-    await migrate(opened.db, opened.engine, 0);
-    const direct = new SqliteDirect(opened.db, opened.sqlite as BetterSqlite3.Database);
+    const { opened, direct } = await openMigrated(t);
     let directDone = false;
     const rolledBack = opened.db.transaction().execute(async (trx) => {
       await trx.insertInto('bridge_meta').values({ key: 'in-trx', value: 'v', updated_at_ms: 0 }).execute();
-      const pending = direct.run(() => direct.statement('INSERT INTO bridge_meta (key, value, updated_at_ms) VALUES (?, ?, 0)').run('direct', 'v'));
+      const pending = direct.run(insertMeta(direct, 'direct'));
       void pending.then(() => { directDone = true; });
       await sleep(20);
       assert.equal(directDone, false, 'the direct write waits while the transaction is open');
@@ -96,11 +97,7 @@ describe('SQLite hot path', () => {
   });
 
   test('WAL checkpoints happen on the worker: the database file grows while the connection never checkpoints itself', async (t) => {
-    const url = await sqlite.createDatabase();
-    t.after(() => sqlite.dropAll());
-    const opened = openDatabase(url);
-    t.after(() => opened.close());
-    await migrate(opened.db, opened.engine, 0);
+    const { url, opened } = await openMigrated(t);
     const main = opened.sqlite as BetterSqlite3.Database;
     assert.equal(main.pragma('wal_autocheckpoint', { simple: true }), 0, 'automatic checkpoints are off on the connection');
     const before = statSync(url).size;
