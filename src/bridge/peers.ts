@@ -24,7 +24,7 @@
  * (NTP); skew only lengthens the wait.
  */
 import type { Store } from '../store/open-store.ts';
-import type { InFlightRequests } from './in-flight.ts';
+import type { InFlightRequests } from '../domain/in-flight.ts';
 
 export const HEARTBEAT_MS = 200;
 export const GRACE_MS = 50;

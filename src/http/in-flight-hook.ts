@@ -4,7 +4,7 @@
  * to know when nothing this process took in is still unstored).
  */
 import type { onRequestHookHandler } from 'fastify';
-import type { InFlightRequests } from '../bridge/in-flight.ts';
+import type { InFlightRequests } from '../domain/in-flight.ts';
 
 export function inFlightHook(inFlight: InFlightRequests | undefined): onRequestHookHandler | undefined {
   if (!inFlight) return undefined;

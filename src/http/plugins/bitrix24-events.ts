@@ -13,7 +13,7 @@ import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
-import type { InFlightRequests } from '../../bridge/in-flight.ts';
+import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 

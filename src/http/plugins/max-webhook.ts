@@ -13,7 +13,7 @@ import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
 import type { JournalWriter } from '../../domain/ports.ts';
 import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
-import type { InFlightRequests } from '../../bridge/in-flight.ts';
+import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InFlightRequests } from '../../../src/bridge/in-flight.ts';
+import { InFlightRequests } from '../../../src/domain/in-flight.ts';
 import { DEAD_AFTER_MS, GRACE_MS, HEARTBEAT_MS, Peers } from '../../../src/bridge/peers.ts';
 import { testEngines } from '../../helpers/databases.ts';
 import { storeFor } from '../../helpers/store.ts';

@@ -1,7 +1,7 @@
 /**
  * Requests this process has begun to take in (a MAX webhook, a Bitrix24
  * event) and not yet finished — stored, refused or dropped. With several
- * processes (peers.ts) the heartbeat tells the others up to when everything
+ * processes (bridge/peers.ts) the heartbeat tells the others up to when everything
  * this process began is settled: an item another process holds may go only
  * once no process can still be holding, unstored, a message that came before
  * it — if this process dies holding one, the survivor's recovery reads it
