@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startMaxEmulator } from '../../../emulators/max/index.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
+import { InFlightRequests } from '../../../src/domain/in-flight.ts';
 import { buildApp } from '../../../src/http/app.ts';
 import { maxWebhookPlugin, type MaxWebhookBot } from '../../../src/http/plugins/max-webhook.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
@@ -81,6 +82,44 @@ for (const engine of testEngines()) {
       assert.equal((await store.db.selectFrom('jobs').selectAll().where('event_id', '=', ownEvent!.id).execute()).length, 0);
       assert.equal((await post(a, JSON.stringify({ update_type: 'brand_new_type', timestamp: 5, whatever: { a: 1 } }))).statusCode, 200);
       assert.equal((await store.events.count('max:support')) >= 3, true);
+      await a.close();
+    });
+
+    test('a rotated secret takes effect at once (the old one\'s digest is not reused); a refused request stores nothing', async () => {
+      const rotating: MaxWebhookBot = { ...BOT, id: 'rotating' };
+      const a = buildApp({
+        bodyLimitBytes: 64 * 1024,
+        plugins: [maxWebhookPlugin({ bots: (id) => (id === rotating.id ? rotating : undefined), events: store.events, nowMs: () => Date.now() })],
+      });
+      const send = (mid: string, secret: string) => a.inject({ method: 'POST', url: '/max/webhook/rotating', payload: update(mid), headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': secret } });
+      assert.equal((await send('mid.rot1', BOT.secret)).statusCode, 200);
+      rotating.secret = 'rotated_secret_456';
+      const before = await store.events.count('max:rotating');
+      const old = await send('mid.rot2', BOT.secret);
+      assert.equal(old.statusCode, 401);
+      assert.equal(old.json().error, 'BRG_ERR_UNAUTHORIZED');
+      assert.equal(await store.events.count('max:rotating'), before, 'nothing stored for the refused request');
+      assert.equal((await send('mid.rot3', 'rotated_secret_456')).statusCode, 200);
+      await a.close();
+    });
+
+    test('a webhook counts as in flight while it is taken in, and not after its answer, whatever the answer', async () => {
+      const inFlight = new InFlightRequests(() => Date.now());
+      const seen: number[] = [];
+      const events = new Proxy(store.events, {
+        get: (target, prop, receiver) => (prop === 'record'
+          ? (...args: Parameters<Store['events']['record']>) => { seen.push(inFlight.size); return target.record(...args); }
+          : Reflect.get(target, prop, receiver)),
+      });
+      const a = buildApp({
+        bodyLimitBytes: 64 * 1024,
+        plugins: [maxWebhookPlugin({ bots: (id) => (id === BOT.id ? BOT : undefined), events, nowMs: () => Date.now(), inFlight })],
+      });
+      assert.equal((await post(a, update('mid.flight1'))).statusCode, 200);
+      assert.equal((await post(a, update('mid.flight2'), { 'x-max-bot-api-secret': 'wrong_secret' })).statusCode, 401);
+      assert.deepEqual(seen, [1], 'in flight while it was being stored');
+      assert.equal(inFlight.size, 0, 'settled after the 200 and after the 401');
+      assert.ok(inFlight.settledMs() <= Date.now());
       await a.close();
     });
   });
