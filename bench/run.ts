@@ -128,7 +128,7 @@ function tableRows(m: Figures): Row[] {
     rows.push(
       ['MAX → Open Line latency', p(inbound), `${inbound.messages} msgs at 200/s, adaptive reorder watermark (default)`],
       ['  same, reorder window off', p(inboundNoWindow), 'line_reorder_window_ms: 0; target p50 ≤ 15, p99 ≤ 50 ms'],
-      ['operator reply → MAX latency', p(outbound), `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), window 100 ms (default)${missing(outbound)}`],
+      ['operator reply → MAX latency', p(outbound), `${outbound.messages} replies at 20/s (one bot: MAX allows 30 req/s), base window 5 ms (default)${missing(outbound)}`],
       ['  same, reorder window off', p(outboundNoWindow), `operator_reorder_window_ms: 0${missing(outboundNoWindow)}`],
     );
   } else rows.push(notRun('latency'));

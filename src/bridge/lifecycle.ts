@@ -9,9 +9,10 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS } from '../domain/in-flight.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { Barrier } from './line-flush.ts';
-import { OperatorWindow } from './operator-window.ts';
+import { OPERATOR_WINDOW_CAP_MS, OperatorWindow } from './operator-window.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -26,6 +27,11 @@ export interface LifecycleDeps {
   operatorWindow?: OperatorWindow;
   /** Several processes: a reply goes once every other process has shown itself alive since it arrived (peers.ts). */
   barrier?: Barrier;
+  /**
+   * The requests this process is taking in (domain/in-flight.ts): a reply goes once every
+   * request begun with or before its event is settled — an earlier reply may be in one.
+   */
+  intake?: { settledMs(ignoreOlderThanMs?: number): number };
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
@@ -99,7 +105,12 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
           if (deps.barrier && !deps.barrier.passed(Number(event.received_at_ms))) {
             throw new NotYet(deps.barrier.recheckAtMs(), 'another bridge process may hold an earlier reply');
           }
-          const windowMs = window.windowMs(Number(event.received_at_ms), envelope.ts, deps.nowMs());
+          const receivedAtMs = Number(event.received_at_ms);
+          if (deps.intake && window.currentMs(deps.nowMs()) > 0 && deps.intake.settledMs(INTAKE_STUCK_MS) <= receivedAtMs
+            && deps.nowMs() < receivedAtMs + OPERATOR_WINDOW_CAP_MS) {
+            throw new NotYet(deps.nowMs() + INTAKE_RECHECK_MS, 'an earlier reply may still be being taken in');
+          }
+          const windowMs = window.windowMs(portalId, receivedAtMs, envelope.ts, deps.nowMs());
           for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), windowMs, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }

@@ -26,6 +26,7 @@ import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { BITRIX24_ERROR_CODES } from '../bitrix24/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS } from '../domain/in-flight.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
@@ -68,6 +69,11 @@ export interface LineFlushDeps {
   reorderWindowMs?: number;
   /** Several processes: an item goes once every other process has shown itself alive since it arrived (peers.ts). */
   barrier?: Barrier;
+  /**
+   * The requests this process is taking in (domain/in-flight.ts): an item goes once every
+   * request begun no later than its own has settled — an earlier message may be in one.
+   */
+  intake?: { settledMs(ignoreOlderThanMs?: number): number };
 }
 
 export interface Barrier {
@@ -259,8 +265,11 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
       const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);
       const recheckAtMs = nowMs + HOLD_RECHECK_MS;
+      const intakeSettledMs = deps.intake ? deps.intake.settledMs(INTAKE_STUCK_MS) : Number.POSITIVE_INFINITY;
       return pickBatch(rows, maxItems, nowMs, (row) => {
         if (catchingUp.has(row.conversationId)) return recheckAtMs;
+        // A request begun with or before this item's may hold an earlier message, not stored yet.
+        if (row.arrivedMs >= intakeSettledMs && nowMs < watermark.heldAtMostUntilMs(row)) return nowMs + INTAKE_RECHECK_MS;
         // Another process may have died holding an earlier message of this conversation.
         if (deps.barrier && !deps.barrier.passed(row.arrivedMs)) return deps.barrier.recheckAtMs();
         const pendingTs = earliestPendingTs.get(row.conversationId);
@@ -268,7 +277,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         if (pendingTs !== undefined && pendingTs <= row.tsMs) return recheckAtMs;
         // A later update is being processed; it may still bring an earlier message (a late arrival): wait up to the cap.
         if (pendingTs !== undefined) return watermark.heldAtMostUntilMs(row);
-        return watermark.eligibleAtMs(lineRef, row);
+        return watermark.eligibleAtMs(lineRef, row, nowMs);
       });
     };
     // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.

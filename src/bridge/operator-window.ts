@@ -5,10 +5,16 @@
  * operator wrote later. The wait is the configured base, or — when events come
  * late — twice the largest recent lateness, up to OPERATOR_WINDOW_CAP_MS.
  *
- * Lateness is learned from every event as it is received (the intake), not
- * only when its job runs — under load jobs run late, and by then the reply that
- * needed the longer wait has gone. Two signals:
- * - the event's `ts` (whole seconds): late by at least received − (ts + 1 s);
+ * What this process itself is still taking in is not guessed at: a reply waits
+ * until every event request begun with or before its own is settled
+ * (domain/in-flight.ts, lifecycle.ts). This window is for events late on their
+ * way here. Lateness is learned from every event as it is received (the
+ * intake), not only when its job runs — under load jobs run late, and by then
+ * the reply that needed the longer wait has gone. Two signals:
+ * - the event's `ts` (whole seconds): received − ts, compared with the
+ *   smallest such value of the portal's recent events, less a second for the
+ *   rounding, is a lower bound of how much later this one came than the
+ *   quickest; the offset between the portal's clock and ours cancels out;
  * - the order of Bitrix24 message ids, which grow with time on a portal: an
  *   event whose id is below one received earlier from the same portal (any
  *   chat) was overtaken; it is late by at least the time since the first of
@@ -25,6 +31,8 @@ const ARRIVALS_KEPT = 2_000;
 
 export class OperatorWindow {
   private samples: Array<{ atMs: number; lateMs: number }> = [];
+  /** Per portal: received − ts of recent events, a sliding minimum (increasing values, oldest first). */
+  private readonly quickest = new Map<string, Array<{ atMs: number; offsetMs: number }>>();
   /** Per portal: recent arrivals (first message id, when received), in arrival order. */
   private readonly arrivals = new Map<string, Array<{ id: number; atMs: number }>>();
 
@@ -36,8 +44,7 @@ export class OperatorWindow {
    */
   observe(portalId: string, receivedAtMs: number, tsSeconds: string | null, messageIds: number[]): void {
     if (this.baseMs <= 0) return;
-    const ts = Number(tsSeconds);
-    if (tsSeconds !== null && tsSeconds !== '' && Number.isFinite(ts) && ts > 0) this.sample(receivedAtMs, receivedAtMs - (ts + 1) * 1000);
+    this.sampleTs(portalId, receivedAtMs, tsSeconds);
     const ids = messageIds.filter((n) => Number.isFinite(n));
     if (ids.length === 0) return;
     const first = Math.min(...ids);
@@ -63,11 +70,22 @@ export class OperatorWindow {
    * `tsSeconds` (its own `ts` lateness counted too: another process may have
    * received it).
    */
-  windowMs(receivedAtMs: number, tsSeconds: string | null, nowMs: number): number {
+  windowMs(portalId: string, receivedAtMs: number, tsSeconds: string | null, nowMs: number): number {
     if (this.baseMs <= 0) return 0;
-    const ts = Number(tsSeconds);
-    if (tsSeconds !== null && Number.isFinite(ts) && ts > 0) this.sample(receivedAtMs, receivedAtMs - (ts + 1) * 1000);
+    this.sampleTs(portalId, receivedAtMs, tsSeconds);
     return this.currentMs(nowMs);
+  }
+
+  private sampleTs(portalId: string, receivedAtMs: number, tsSeconds: string | null): void {
+    const ts = Number(tsSeconds);
+    if (tsSeconds === null || tsSeconds === '' || !Number.isFinite(ts) || ts <= 0) return;
+    const offsetMs = receivedAtMs - ts * 1000;
+    const list = this.quickest.get(portalId) ?? [];
+    while (list.length > 0 && (list.at(-1) as { offsetMs: number }).offsetMs >= offsetMs) list.pop();
+    list.push({ atMs: receivedAtMs, offsetMs });
+    while (list.length > 1 && receivedAtMs - (list[0] as { atMs: number }).atMs > HORIZON_MS) list.shift();
+    this.quickest.set(portalId, list);
+    this.sample(receivedAtMs, offsetMs - (list[0] as { offsetMs: number }).offsetMs - 1000);
   }
 
   private sample(atMs: number, lateMs: number): void {

@@ -2,50 +2,84 @@
  * When may a client's item go to the line without overtaking an earlier
  * message of the same conversation that is still on its way to us?
  *
- * MAX may deliver webhooks concurrently, so under load a later message can
- * arrive before an earlier one. Each item knows MAX's time of its update (ts)
- * and when we received it (arrived); arrived − ts is its delivery delay
- * (including any offset between MAX's clock and ours — it cancels out). An
- * item goes once we have waited as long as the slowest recent delivery took:
- *   eligible at ts + (largest delay seen on the line in the last HORIZON_MS),
- * but never later than arrived + capMs. A quiet bridge sees delays of a few ms
- * and holds items for a few ms; under load it holds them as long as deliveries
- * actually straggle, up to the cap. Delays above the cap (MAX retries, which
- * come ≥ 60 s late) are not learned from: no window can reorder those, and the
- * catch-up after a restart handles them (catch-up.ts).
+ * Two things can put a later message ahead of an earlier one:
+ * 1. Inside this process. Webhooks are taken in concurrently: an earlier one
+ *    may be parsed but not stored while a later one is already queued. The
+ *    flush holds an item until every request this process began no later than
+ *    the item's own has settled (domain/in-flight.ts). That is exact; no
+ *    window is needed for it.
+ * 2. Before the request reaches us. MAX may send webhooks concurrently and one
+ *    can straggle on the way. An update carries no sequence number that would
+ *    show the gap, so this window learns from what the line sees: an update
+ *    that arrives after one MAX stamped later was overtaken; how much longer
+ *    its way took than the other's is its straggle (straggleMs). An item goes
+ *    SAFETY_FACTOR × the largest straggle of the last HORIZON_MS (plus a
+ *    margin) after it arrived, never later than `capMs` after. A line that
+ *    sees no overtakes holds items for the margin only; one whose deliveries
+ *    straggle holds them as long as the straggles actually were.
+ *
+ * Delays measured against MAX's time (arrival − timestamp) are not used: they
+ * include the offset between MAX's clock and ours and this process's own
+ * queueing under load, neither of which reorders anything, and a window built
+ * on them holds every item for that long. Overtakes above the cap (MAX's
+ * retries come ≥ 60 s late) are not learned from: no window can wait for
+ * those; the catch-up after a restart handles them (catch-up.ts).
  */
 import type { PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 
 const HORIZON_MS = 10_000;
-/** Deliveries straggle in bursts: wait twice the largest recent delay, plus a little. */
+/** Stragglers come in bursts: wait twice the largest recent straggle. */
 const SAFETY_FACTOR = 2;
-const SAFETY_MARGIN_MS = 10;
+/** The wait on a line that has seen no overtake (stamps are whole milliseconds). */
+export const REORDER_MARGIN_MS = 2;
+/** How many neighbours (in MAX order) an arrival is compared with. */
+const NEIGHBOURS = 256;
+
+interface Arrival { id: number; tsMs: number; arrivedMs: number }
+
+/**
+ * How much longer the overtaken update took to reach us than the one that
+ * overtook it: the gap between their arrivals plus the gap between their MAX
+ * times. The clock offset cancels out. A later pair stamped closer together
+ * is overtaken by up to this much, so this, not the arrival gap, is learned.
+ */
+function straggleMs(overtaken: Arrival, overtaker: Arrival): number {
+  return overtaken.arrivedMs - overtaker.arrivedMs + (overtaker.tsMs - overtaken.tsMs);
+}
+
+class LineArrivals {
+  /** Sorted by MAX time. */
+  readonly byTs: Arrival[] = [];
+  readonly ids = new Set<number>();
+  readonly overtakes: Array<{ atMs: number; lateMs: number }> = [];
+  prunedAtMs = 0;
+}
 
 export class ReorderWatermark {
-  private readonly samples = new Map<string, Array<{ atMs: number; delayMs: number; id: number }>>();
+  private readonly lines = new Map<string, LineArrivals>();
 
   constructor(private readonly capMs: number) {}
 
-  /** Learns the delivery delays of the rows (each row once) and forgets what is older than the horizon. */
+  /** Learns from the rows (each row once): which arrived after one MAX stamped later, and by how much. */
   observe(lineRef: string, rows: PendingOutboxRow[], nowMs: number): void {
-    let list = this.samples.get(lineRef);
-    if (!list) {
-      list = [];
-      this.samples.set(lineRef, list);
+    let line = this.lines.get(lineRef);
+    if (!line) {
+      line = new LineArrivals();
+      this.lines.set(lineRef, line);
     }
-    const known = new Set(list.map((s) => s.id));
     for (const row of rows) {
-      const delayMs = row.arrivedMs - row.tsMs;
-      if (known.has(row.id) || delayMs > this.capMs) continue;
-      list.push({ atMs: row.arrivedMs, delayMs, id: row.id });
+      if (line.ids.has(row.id)) continue;
+      line.ids.add(row.id);
+      this.insert(line, { id: row.id, tsMs: row.tsMs, arrivedMs: row.arrivedMs }, nowMs);
     }
-    const fresh = list.filter((s) => nowMs - s.atMs <= HORIZON_MS);
-    this.samples.set(lineRef, fresh);
+    if (nowMs - line.prunedAtMs >= 1_000) this.prune(line, nowMs);
   }
 
-  /** The largest recent delivery delay on the line, ms. */
-  maxDelayMs(lineRef: string): number {
-    return Math.max(0, ...(this.samples.get(lineRef) ?? []).map((s) => s.delayMs));
+  /** The largest straggle (straggleMs) seen on the line in the last HORIZON_MS, ms. */
+  maxStraggleMs(lineRef: string, nowMs: number): number {
+    let max = 0;
+    for (const o of this.lines.get(lineRef)?.overtakes ?? []) if (nowMs - o.atMs <= HORIZON_MS && o.lateMs > max) max = o.lateMs;
+    return max;
   }
 
   /** The latest an item may be held (its conversation has a later-arrived update still being processed). */
@@ -53,8 +87,47 @@ export class ReorderWatermark {
     return this.capMs <= 0 ? 0 : row.arrivedMs + this.capMs;
   }
 
-  eligibleAtMs(lineRef: string, row: PendingOutboxRow): number {
+  eligibleAtMs(lineRef: string, row: PendingOutboxRow, nowMs: number): number {
     if (this.capMs <= 0) return 0;
-    return Math.min(row.arrivedMs + this.capMs, row.tsMs + SAFETY_FACTOR * this.maxDelayMs(lineRef) + SAFETY_MARGIN_MS);
+    return row.arrivedMs + Math.min(this.capMs, SAFETY_FACTOR * this.maxStraggleMs(lineRef, nowMs) + REORDER_MARGIN_MS);
+  }
+
+  private insert(line: LineArrivals, a: Arrival, nowMs: number): void {
+    const list = line.byTs;
+    // Binary search for the first entry MAX stamped later (arrivals come nearly in order: usually the end).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as Arrival).tsMs <= a.tsMs) lo = mid + 1;
+      else hi = mid;
+    }
+    let late = 0;
+    // Stamped later by MAX, arrived earlier: this one was overtaken.
+    for (let i = lo; i < list.length && i < lo + NEIGHBOURS; i++) {
+      const later = list[i] as Arrival;
+      if (later.tsMs > a.tsMs && later.arrivedMs < a.arrivedMs) late = Math.max(late, straggleMs(a, later));
+    }
+    // Stamped earlier, arrived later (seen first only now, e.g. in another page of the outbox): it was overtaken by this one.
+    for (let i = lo - 1; i >= 0 && i >= lo - NEIGHBOURS; i--) {
+      const earlier = list[i] as Arrival;
+      if (earlier.tsMs < a.tsMs && earlier.arrivedMs > a.arrivedMs) late = Math.max(late, straggleMs(earlier, a));
+    }
+    if (late > 0 && late <= this.capMs) line.overtakes.push({ atMs: nowMs, lateMs: late });
+    list.splice(lo, 0, a);
+  }
+
+  private prune(line: LineArrivals, nowMs: number): void {
+    line.prunedAtMs = nowMs;
+    const keep = line.byTs.filter((a) => nowMs - a.arrivedMs <= HORIZON_MS);
+    if (keep.length !== line.byTs.length) {
+      line.byTs.length = 0;
+      line.byTs.push(...keep);
+    }
+    const kept = new Set(keep.map((a) => a.id));
+    for (const id of line.ids) if (!kept.has(id)) line.ids.delete(id);
+    const fresh = line.overtakes.filter((o) => nowMs - o.atMs <= HORIZON_MS);
+    line.overtakes.length = 0;
+    line.overtakes.push(...fresh);
   }
 }

@@ -136,8 +136,9 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
   // Shared by the event intake (which teaches it how late events come) and the reply jobs.
   const operatorWindow = new OperatorWindow(config.workers.operator_reorder_window_ms);
-  // Several processes: each heartbeat says up to when everything taken in was stored.
-  const inFlight = store.engine === 'postgres' ? new InFlightRequests(() => clock.nowMs()) : undefined;
+  // What this process is taking in: the line flush holds a later item until every request begun
+  // with or before it is settled; with several processes, each heartbeat says the same to the others.
+  const inFlight = new InFlightRequests(() => clock.nowMs());
   const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight }) : null;
   const runner = new JobRunner({
     store, workerId, clock, concurrency: config.workers.concurrency,
@@ -150,10 +151,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
-        barrier: peers ?? undefined,
+        barrier: peers ?? undefined, intake: inFlight,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined,
+        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined, intake: inFlight,
         onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
@@ -178,8 +179,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
         events: store.events, onStored: () => runner.poke(), inFlight,
-        onReceived: (portalId, envelope) => {
-          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
+        onReceived: (portalId, envelope, receivedAtMs) => {
+          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,

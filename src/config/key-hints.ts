@@ -18,7 +18,7 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   'workers.concurrency': 'a whole number from 1 to 256 (default 32)',
   'workers.line_batch_max': 'a whole number from 1 to 200 (default 50): most client messages one imconnector call carries',
   'workers.line_linger_ms': 'milliseconds from 0 to 5000 (default 150) to let a batch fill when the portal limit is under pressure',
-  'workers.operator_reorder_window_ms': 'milliseconds from 0 to 60000 (default 100) an operator reply waits at least for an earlier one still in flight (longer, up to 5000, while events come late); 0 sends at once',
+  'workers.operator_reorder_window_ms': 'milliseconds from 0 to 60000 (default 5) an operator reply waits at least for an earlier one still on its way (and always for event requests still being received) (longer, up to 5000, while events come late); 0 sends at once',
   'workers.line_reorder_window_ms': 'milliseconds from 0 to 60000 (default 5000): the longest wait for an earlier message; 0 sends at once without restoring MAX order',
   messages: 'a section with system_messages and operator_name',
   'messages.system_messages': 'one of forward, rewrite (default), drop',

@@ -94,7 +94,7 @@ export const configShapeSchema = z.object({
     /** The longest a client message waits for earlier ones still in flight (MAX may deliver webhooks concurrently); the wait itself adapts to observed delivery delays. */
     line_reorder_window_ms: z.number().int().min(0).max(60_000).default(5_000),
     /** How long an operator's reply waits for an earlier one still in flight (Bitrix24 promises no event order). */
-    operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(100),
+    operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(5),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),

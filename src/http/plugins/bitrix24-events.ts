@@ -14,7 +14,7 @@ import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
-import { inFlightHook } from '../in-flight-hook.ts';
+import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface Bitrix24EventsOptions {
@@ -24,10 +24,10 @@ export interface Bitrix24EventsOptions {
   portalIdForMember?: (memberId: string) => Promise<string | null>;
   events: EventRepo;
   onStored?: () => void;
-  /** Requests being taken in (several processes: the heartbeat reports them). */
+  /** Requests being taken in: a reply waits for those begun with or before its own (lifecycle.ts); the heartbeat reports them. */
   inFlight?: InFlightRequests;
   /** Each newly stored event, as it is received (the operator window learns from it how late events come). */
-  onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope) => void;
+  onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope, receivedAtMs: number | undefined) => void;
 }
 
 export const BITRIX24_EVENT_JOB = 'bitrix24.event';
@@ -65,15 +65,18 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
         throw new HttpError('unauthorized', 'auth[application_token] does not match the installed app');
       }
       const chatId = externalChatIdOf(envelope.data);
+      const receivedAtMs = requestBeganAtMs(request);
       const result = await options.events.record({
         source: `bitrix24:${portalId}`,
         kind: envelope.event,
         dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data),
         raw,
+        // A reply waits until every request begun with or before this one is settled (lifecycle.ts).
+        receivedAtMs,
         jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: chatId ? `b24:${portalId}:${chatId}` : `b24:${portalId}:portal`, payload: { portalId } }],
       });
       if (!result.duplicate) {
-        options.onReceived?.(portalId, envelope);
+        options.onReceived?.(portalId, envelope, receivedAtMs);
         options.onStored?.();
       }
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });

@@ -14,7 +14,7 @@ import type { JournalWriter } from '../../domain/ports.ts';
 import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
-import { inFlightHook } from '../in-flight-hook.ts';
+import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface MaxWebhookBot {
@@ -88,6 +88,8 @@ export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync
         kind: String(update.update_type),
         dedupeKey,
         raw,
+        // The line flush holds a later message until every request begun with or before this one is settled.
+        receivedAtMs: requestBeganAtMs(request),
         // The bot's own messages are stored (journal) but start no work.
         jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${bot.id}:${chatId ?? 'nochat'}`, payload: { botId: bot.id } }],
       });

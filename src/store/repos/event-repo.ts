@@ -29,6 +29,12 @@ export interface RecordEventInput {
   /** The body exactly as received (keeps integers above 2^53 intact). */
   raw: string;
   jobs: NewJob[];
+  /**
+   * When it reached us; default the time of the write. The MAX webhook passes
+   * its request's begin stamp (domain/in-flight.ts): the line flush compares it
+   * with the requests still being taken in.
+   */
+  receivedAtMs?: number;
 }
 
 export interface RecordEventResult {
@@ -77,7 +83,7 @@ export class EventRepo {
     const now = this.clock.nowMs();
     const keyOf = (source: string, dedupeKey: string) => `${source}\u0000${dedupeKey}`;
     const inserted = await trx.insertInto('events')
-      .values(inputs.map((i) => ({ source: i.source, kind: i.kind, dedupe_key: i.dedupeKey, raw: i.raw, received_at_ms: now })))
+      .values(inputs.map((i) => ({ source: i.source, kind: i.kind, dedupe_key: i.dedupeKey, raw: i.raw, received_at_ms: i.receivedAtMs ?? now })))
       .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
       .returning(['id', 'source', 'dedupe_key'])
       .execute();
@@ -130,7 +136,7 @@ export class EventRepo {
       + "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) RETURNING id",
     );
     return inputs.map((input) => {
-      const event = insertEvent.get(input.source, input.kind, input.dedupeKey, input.raw, now) as { id: number } | undefined;
+      const event = insertEvent.get(input.source, input.kind, input.dedupeKey, input.raw, input.receivedAtMs ?? now) as { id: number } | undefined;
       if (!event) return { duplicate: true, eventId: null, jobIds: [] };
       const eventId = Number(event.id);
       const jobIds = input.jobs.map((job) => {
@@ -146,7 +152,7 @@ export class EventRepo {
     const now = this.clock.nowMs();
     const inserted = await trx
       .insertInto('events')
-      .values({ source: input.source, kind: input.kind, dedupe_key: input.dedupeKey, raw: input.raw, received_at_ms: now })
+      .values({ source: input.source, kind: input.kind, dedupe_key: input.dedupeKey, raw: input.raw, received_at_ms: input.receivedAtMs ?? now })
       .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
       .returning('id')
       .executeTakeFirst();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
-import { ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
+import { REORDER_MARGIN_MS, ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
 let nextId = 1;
@@ -59,24 +59,38 @@ test('an item not yet eligible holds its conversation back; others go', () => {
   assert.deepEqual(pickBatch([fresh], 50, 1_100, eligibleAt).batch.map((r) => r.id), [fresh.id]);
 });
 
-test('the watermark holds an item as long as recent deliveries straggled, up to the cap, and ignores retries', () => {
+test('the watermark holds an item as long as recent deliveries were overtaken, up to the cap; a clock offset and steady delays cost nothing', () => {
   const w = new ReorderWatermark(1_000);
-  const quick = { ...row('a', 'send', 10_000, 10_003), arrivedMs: 10_003 };
-  w.observe('L', [quick], 10_003);
-  assert.equal(w.eligibleAtMs('L', quick), 10_016, 'a quiet line: held twice its own small delay plus 10 ms');
-  const slow = { ...row('b', 'send', 10_010, 10_250), arrivedMs: 10_250 };
-  const retried = { ...row('c', 'send', 1_000, 10_260), arrivedMs: 10_260 };
-  w.observe('L', [slow, retried], 10_260);
-  assert.equal(w.maxDelayMs('L'), 240, 'the 9 s late retry is not learned from');
-  const next = { ...row('a', 'send', 10_300, 10_302), arrivedMs: 10_302 };
-  assert.equal(w.eligibleAtMs('L', next), 10_790, 'waits twice as long as the slowest recent delivery (+10 ms)');
-  const late = { ...row('a', 'send', 10_300, 10_302), arrivedMs: 10_302 };
-  assert.equal(new ReorderWatermark(200).eligibleAtMs('L', late), 10_300 + 10, 'a cap below what was seen: nothing learned, only the margin');
-  assert.ok(w.eligibleAtMs('L', retried) <= 10_260, 'a late retry goes at once');
-  const capped = new ReorderWatermark(100);
-  capped.observe('L', [slow], 10_260);
-  assert.equal(capped.eligibleAtMs('L', next), next.tsMs + 10, 'nothing learned above the cap: only the margin');
-  assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next), 0, 'cap 0: off');
+  const at = (id: string, tsMs: number, arrivedMs: number) => ({ ...row(id, 'send', tsMs, arrivedMs), arrivedMs });
+  // MAX's clock is 700 ms behind ours and every delivery takes 40 ms: nothing was overtaken.
+  const steady = [at('a', 10_000, 10_740), at('b', 10_005, 10_745), at('c', 10_010, 10_750)];
+  w.observe('L', steady, 10_750);
+  assert.equal(w.maxStraggleMs('L', 10_750), 0);
+  assert.equal(w.eligibleAtMs('L', steady[2]!, 10_750), 10_750 + REORDER_MARGIN_MS, 'a line with no overtakes: the margin only');
+  // d (MAX 10_020) arrives 30 ms after e (MAX 10_030): d was overtaken; its way took 40 ms longer.
+  const e = at('e', 10_030, 10_770);
+  const d = at('d', 10_020, 10_800);
+  w.observe('L', [e], 10_770);
+  w.observe('L', [d], 10_800);
+  assert.equal(w.maxStraggleMs('L', 10_800), 40);
+  const next = at('a', 10_100, 10_840);
+  assert.equal(w.eligibleAtMs('L', next, 10_840), 10_840 + 2 * 40 + REORDER_MARGIN_MS, 'twice the largest recent straggle');
+  // Seen in the other order (the late one read first, e.g. from another page of the outbox): the same.
+  const v = new ReorderWatermark(1_000);
+  v.observe('L', [d], 10_800);
+  v.observe('L', [e], 10_800);
+  assert.equal(v.maxStraggleMs('L', 10_800), 40);
+  // A MAX retry (60 s late) is above the cap: not learned from, and it goes at once.
+  const retried = at('f', 10_000 - 60_000, 10_810);
+  w.observe('L', [retried], 10_810);
+  assert.equal(w.maxStraggleMs('L', 10_810), 40, 'the retry taught nothing');
+  // Forgotten after the horizon.
+  w.observe('L', [], 21_000);
+  assert.equal(w.maxStraggleMs('L', 21_000), 0, 'ten seconds later the line is quiet again');
+  const capped = new ReorderWatermark(35);
+  capped.observe('L', [e, d], 10_800);
+  assert.equal(capped.eligibleAtMs('L', next, 10_840), 10_840 + REORDER_MARGIN_MS, 'a straggle above the cap is not learned: the margin only');
+  assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next, 10_840), 0, 'cap 0: off');
 });
 
 test('a conversation with a message queued beyond the rows read but sorting before one read is named, so its rows are read whole', () => {
