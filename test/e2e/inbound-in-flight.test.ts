@@ -5,42 +5,27 @@
  * Line in MAX order, however long the earlier one takes (up to the cap).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
+import { describe, test } from 'node:test';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { sandboxFor, until } from '../helpers/e2e.ts';
 
 const SECRET = 'sandbox_webhook_secret';
 
 for (const engine of testEngines()) {
   describe(`a webhook still arriving holds later messages (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
-    const b24 = async (path: string) => (await (await fetch(`${sandbox.bitrix24.controlUrl}${path}`)).json()) as Record<string, unknown>;
+    const sandboxOf = sandboxFor(engine, 'bridge-e2e-');
+    const b24 = async (path: string) => (await (await fetch(`${sandboxOf().bitrix24.controlUrl}${path}`)).json()) as Record<string, unknown>;
     const maxCtl = (path: string, body: unknown) =>
-      fetch(`${sandbox.max.controlUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${sandboxOf().max.controlUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const lineTexts = async () => ((await b24('/portals/0/chats')).chats as Array<{ messages: Array<{ text: string }> }>)
       .flatMap((c) => c.messages.map((m) => m.text));
-
-    before(async () => {
-      sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
-    });
-    after(async () => {
-      await sandbox.close();
-      await engine.dropAll();
-      rmSync(dir, { recursive: true, force: true });
-    });
 
     test('the later message goes only after the earlier one, whose body came 600 ms late', { timeout: 60_000 }, async () => {
       await maxCtl('/messages', { user: { user_id: 8101, first_name: 'Анна' }, text: 'первое' });
       await until(async () => ((await lineTexts()).includes('первое') ? true : undefined));
       // A real update of this client as the template for two more, stamped by "MAX" 5 ms apart.
-      const updates = ((await (await fetch(`${sandbox.max.controlUrl}/updates`)).json()) as { updates: Array<{ update: Record<string, unknown> }> }).updates;
+      const updates = ((await (await fetch(`${sandboxOf().max.controlUrl}/updates`)).json()) as { updates: Array<{ update: Record<string, unknown> }> }).updates;
       const template = updates.map((u) => u.update).find((u) => u.update_type === 'message_created'
         && (u.message as { body: { text: string } }).body.text === 'первое')!;
       const nowMs = Date.now();
@@ -53,7 +38,7 @@ for (const engine of testEngines()) {
       };
       const earlier = updateOf('a', 'раньше', nowMs);
       const later = updateOf('b', 'позже', nowMs + 5);
-      const url = new URL(`${sandbox.bridge!.url}/max/webhook/sandbox`);
+      const url = new URL(`${sandboxOf().bridge!.url}/max/webhook/sandbox`);
 
       // The earlier webhook: headers and half the body now, the rest later.
       const socket = connect(Number(url.port), url.hostname);

@@ -6,30 +6,14 @@
  * expired links are refused with a code.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
+import { describe, test } from 'node:test';
 import { MediaSigner } from '../../src/media/signed-url.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { sandboxFor, until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`client files to the Open Line (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-media-'));
-
-
-    before(async () => {
-      sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
-    });
-    after(async () => {
-      await sandbox.close();
-      await engine.dropAll();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const sandboxOf = sandboxFor(engine, 'bridge-e2e-media-');
 
     test('each attachment type arrives intact, fetched by the portal from a signed bridge URL', async () => {
       const contents = {
@@ -41,7 +25,7 @@ for (const engine of testEngines()) {
       const names = { image: 'фото.png', video: 'ролик.mp4', audio: 'голос.mp3', file: 'договор.pdf' };
       const mimes = { image: 'image/png', video: 'video/mp4', audio: 'audio/mpeg', file: 'application/pdf' };
       for (const type of ['image', 'video', 'audio', 'file'] as const) {
-        const res = await fetch(`${sandbox.max.controlUrl}/messages`, {
+        const res = await fetch(`${sandboxOf().max.controlUrl}/messages`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             user: { user_id: 6201, first_name: 'Кира' }, text: type === 'image' ? 'Фото поломки' : null,
@@ -50,7 +34,7 @@ for (const engine of testEngines()) {
         });
         assert.equal(res.status, 200);
       }
-      const portal = sandbox.bitrix24.context.portals[0]!;
+      const portal = sandboxOf().bitrix24.context.portals[0]!;
       const files = await until(() => {
         const chat = [...portal.chats.values()].find((c) => c.externalUserId === '6201');
         const list = (chat?.messageIds ?? []).map((id) => portal.messages.get(id)!).flatMap((m) => m.files.map((f) => ({ f, text: m.text })));
@@ -67,19 +51,19 @@ for (const engine of testEngines()) {
     });
 
     test('a tampered link is refused (403), an expired one is gone (410), an unknown id is 404; nothing else is served', async () => {
-      const row = await sandbox.bridge!.store.db.selectFrom('media').select(['id', 'name']).executeTakeFirstOrThrow();
+      const row = await sandboxOf().bridge!.store.db.selectFrom('media').select(['id', 'name']).executeTakeFirstOrThrow();
       const signer = new MediaSigner('sandbox-only-secret-key-not-for-production');
-      const good = signer.url(sandbox.bridge!.url, row.id, row.name, Date.now() + 60_000);
+      const good = signer.url(sandboxOf().bridge!.url, row.id, row.name, Date.now() + 60_000);
       assert.equal((await fetch(good)).status, 200);
       const tampered = good.replace(/sig=([A-Za-z0-9_-])/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`);
       const refused = await fetch(tampered);
       assert.equal(refused.status, 403);
       assert.equal(((await refused.json()) as { error: string }).error, 'BRG_ERR_MEDIA_SIGNATURE');
       assert.equal((await fetch(good.replace(/&sig=.*/, ''))).status, 403);
-      const expired = await fetch(signer.url(sandbox.bridge!.url, row.id, row.name, Date.now() - 1_000));
+      const expired = await fetch(signer.url(sandboxOf().bridge!.url, row.id, row.name, Date.now() - 1_000));
       assert.equal(expired.status, 410);
       assert.equal(((await expired.json()) as { error: string }).error, 'BRG_ERR_MEDIA_EXPIRED');
-      assert.equal((await fetch(signer.url(sandbox.bridge!.url, 'no-such-id', 'x.bin', Date.now() + 60_000))).status, 404);
+      assert.equal((await fetch(signer.url(sandboxOf().bridge!.url, 'no-such-id', 'x.bin', Date.now() + 60_000))).status, 404);
     });
   });
 }

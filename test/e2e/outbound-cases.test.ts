@@ -16,14 +16,11 @@
  * - an event with a wrong application_token changes nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
 import { parseHtmlText } from '../../emulators/max/formatted-text.ts';
-import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { sandboxFor, until } from '../helpers/e2e.ts';
 
 /** The Bitrix24 → MAX table of docs/formatting.md: [BB-code, MAX html]. */
 function bbcodeRows(): Array<[string, string]> {
@@ -41,8 +38,7 @@ function bbcodeRows(): Array<[string, string]> {
 
 for (const engine of testEngines()) {
   describe(`outbound cases end to end (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-outcases-'));
+    const sandboxOf = sandboxFor(engine, 'bridge-e2e-outcases-');
 
     const send = async (method: string, url: string, body?: unknown) => {
       const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -50,32 +46,22 @@ for (const engine of testEngines()) {
       return (await res.json()) as Record<string, unknown>;
     };
     const post = (url: string, body: unknown) => send('POST', url, body);
-    const portal = () => sandbox.bitrix24.context.portals[0]!;
-    const store = () => sandbox.bridge!.store;
+    const portal = () => sandboxOf().bitrix24.context.portals[0]!;
+    const store = () => sandboxOf().bridge!.store;
     const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
-    const dialogOf = (userId: number) => [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
+    const dialogOf = (userId: number) => [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
     /** What the client sees from the bot in MAX, in order. */
-    const botMessages = (userId: number) => (dialogOf(userId)?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted);
+    const botMessages = (userId: number) => (dialogOf(userId)?.mids ?? []).map((mid) => sandboxOf().max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted);
     const botTexts = (userId: number) => botMessages(userId).map((m) => m.message.body.text ?? '');
     const reply = async (userId: number, text: string, extra: Record<string, unknown> = {}) =>
-      Number(((await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}/reply`, { text, ...extra })).message as { id: number }).id);
+      Number(((await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}/reply`, { text, ...extra })).message as { id: number }).id);
     const notices = (userId: number) => lineChatOf(userId)!.messageIds.map((id) => portal().messages.get(id)!).filter((m) => m.system && m.authorId === 0 && m.text.startsWith('[b]'));
     const conversationOf = async (userId: number) => (await store().db.selectFrom('conversations').selectAll().where('max_user_id', '=', String(userId)).executeTakeFirst())!;
     const deadJobs = async (code: string) => store().db.selectFrom('jobs').selectAll().where('state', '=', 'dead').where('last_error_code', '=', code).execute();
     async function openDialog(userId: number, name: string) {
-      await post(`${sandbox.max.controlUrl}/messages`, { user: { user_id: userId, first_name: name }, text: 'Здравствуйте' });
+      await post(`${sandboxOf().max.controlUrl}/messages`, { user: { user_id: userId, first_name: name }, text: 'Здравствуйте' });
       await until(() => (lineChatOf(userId) ? true : undefined));
     }
-
-    before(async () => {
-      sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
-    });
-    after(async () => {
-      await sandbox.close();
-      await engine.dropAll();
-      rmSync(dir, { recursive: true, force: true });
-    });
 
     test('every Bitrix24 → MAX row of docs/formatting.md reaches the client as documented, in order', async () => {
       const rows = bbcodeRows();
@@ -96,9 +82,9 @@ for (const engine of testEngines()) {
       await openDialog(6202, 'Мария');
       await reply(6202, 'до перевода');
       await until(() => (botTexts(6202).length === 1 ? true : undefined));
-      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6202)!.chatId}/transfer`, { operatorId: 3 });
+      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6202)!.chatId}/transfer`, { operatorId: 3 });
       await reply(6202, 'после перевода');
-      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6202)!.chatId}/close`, {});
+      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6202)!.chatId}/close`, {});
       const texts = await until(() => (botTexts(6202).length >= 4 ? botTexts(6202) : undefined));
       assert.deepEqual(texts, [
         'Анна Смирнова:\nдо перевода',
@@ -113,8 +99,8 @@ for (const engine of testEngines()) {
 
     test('a file MAX is still processing is retried; the next reply does not overtake it; the caption is kept', async () => {
       await openDialog(6203, 'Фёдор');
-      const before = sandbox.max.settings.attachmentNotReadyMs;
-      sandbox.max.settings.attachmentNotReadyMs = 4_000;
+      const before = sandboxOf().max.settings.attachmentNotReadyMs;
+      sandboxOf().max.settings.attachmentNotReadyMs = 4_000;
       try {
         const pdf = Buffer.from('%PDF-1.4 акт сверки');
         await reply(6203, 'Акт сверки', { files: [{ name: 'акт.pdf', type: 'file', mime: 'application/pdf', content_base64: pdf.toString('base64') }] });
@@ -140,7 +126,7 @@ for (const engine of testEngines()) {
         assert.equal((await store().db.selectFrom('outbound_uploads').select('part').where('conversation_id', '=', conversation.id).execute()).length, 0,
           'the remembered upload is forgotten once delivered');
       } finally {
-        sandbox.max.settings.attachmentNotReadyMs = before;
+        sandboxOf().max.settings.attachmentNotReadyMs = before;
       }
     });
 
@@ -173,7 +159,7 @@ for (const engine of testEngines()) {
     test('the chat is gone in MAX: a notice in the Open Line and a dead letter after one attempt', async () => {
       await openDialog(6205, 'Роман');
       const chat = dialogOf(6205)!;
-      sandbox.max.world.chats.delete(chat.chatId);
+      sandboxOf().max.world.chats.delete(chat.chatId);
       await reply(6205, 'Вы тут?');
       const notice = await until(() => notices(6205)[0]);
       assert.equal(notice.text, '[b]Сообщение не доставлено клиенту в MAX[/b] «Вы тут?»: чат в MAX больше не существует.');
@@ -181,7 +167,7 @@ for (const engine of testEngines()) {
       const dead = await until(async () => (await deadJobs('BRG_ERR_UNDELIVERABLE')).find((j) => j.conversation_key.endsWith(conversation.id)));
       assert.equal(dead.attempts, 1);
       assert.match(dead.last_error ?? '', /chat\.not\.found/);
-      sandbox.max.world.chats.set(chat.chatId, chat);
+      sandboxOf().max.world.chats.set(chat.chatId, chat);
     });
 
     test('an edit after the bridge\'s 7-day window, or one MAX refuses: a notice to the operator, the message in MAX unchanged', async () => {
@@ -191,21 +177,21 @@ for (const engine of testEngines()) {
       const conversation = await conversationOf(6206);
       await store().db.updateTable('outbound_parts').set({ sent_at_ms: Date.now() - 8 * 86_400_000 })
         .where('conversation_id', '=', conversation.id).where('bitrix_message_id', '=', String(old)).execute();
-      await send('PUT', `${sandbox.bitrix24.controlUrl}/portals/0/messages/${old}`, { text: 'новая цена 90 ₽' });
+      await send('PUT', `${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${old}`, { text: 'новая цена 90 ₽' });
       const tooOld = await until(() => notices(6206)[0]);
       assert.match(tooOld.text, /^\[b\]Изменение не доставлено клиенту в MAX\[\/b\]: сообщению больше 7 дней.*новая цена 90 ₽/);
 
-      const editWindowMs = sandbox.max.settings.editWindowMs;
-      sandbox.max.settings.editWindowMs = 1; // MAX's own window has passed, ours not
+      const editWindowMs = sandboxOf().max.settings.editWindowMs;
+      sandboxOf().max.settings.editWindowMs = 1; // MAX's own window has passed, ours not
       try {
         const fresh = await reply(6206, 'доставка завтра');
         await until(() => (botTexts(6206).length === 2 ? true : undefined));
         await new Promise((r) => setTimeout(r, 20));
-        await send('PUT', `${sandbox.bitrix24.controlUrl}/portals/0/messages/${fresh}`, { text: 'доставка послезавтра' });
+        await send('PUT', `${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${fresh}`, { text: 'доставка послезавтра' });
         const refused = await until(() => notices(6206)[1]);
         assert.match(refused.text, /^\[b\]Изменение не доставлено клиенту в MAX\[\/b\]/);
       } finally {
-        sandbox.max.settings.editWindowMs = editWindowMs;
+        sandboxOf().max.settings.editWindowMs = editWindowMs;
       }
       assert.deepEqual(botTexts(6206), ['Анна Смирнова:\nстарая цена 100 ₽', 'Анна Смирнова:\nдоставка завтра']);
     });
@@ -215,7 +201,7 @@ for (const engine of testEngines()) {
       await reply(6207, 'настоящий ответ');
       await until(() => (botTexts(6207).length === 1 ? true : undefined));
       type Delivered = { auth: { application_token: string }; data: { MESSAGES: Array<{ im: { message_id: string }; message: { text: string } }> } };
-      const deliveries = ((await (await fetch(`${sandbox.bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Delivered; handler: string }> }).deliveries;
+      const deliveries = ((await (await fetch(`${sandboxOf().bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Delivered; handler: string }> }).deliveries;
       const original = deliveries.filter((d) => d.event === 'ONIMCONNECTORMESSAGEADD' && d.body.data.MESSAGES[0]?.message.text.endsWith('настоящий ответ')).at(-1)!;
       const forged = structuredClone(original.body);
       forged.auth.application_token = 'not-the-token';

@@ -7,54 +7,39 @@
  * a dead letter without retries; a replayed event changes nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
+import { describe, test } from 'node:test';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { sandboxFor, until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`outbound end to end (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-e2e-out-'));
+    const sandboxOf = sandboxFor(engine, 'bridge-e2e-out-');
 
     const post = async (url: string, body: unknown) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
       return (await res.json()) as Record<string, unknown>;
     };
-    const portal = () => sandbox.bitrix24.context.portals[0]!;
+    const portal = () => sandboxOf().bitrix24.context.portals[0]!;
     const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
     /** What the client sees from the bot in MAX, in order. */
     const botTexts = (userId: number) => {
-      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
-      return (chat?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
+      const chat = [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
+      return (chat?.mids ?? []).map((mid) => sandboxOf().max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
     };
-    const reply = (userId: number, text: string) => post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}/reply`, { text });
+    const reply = (userId: number, text: string) => post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}/reply`, { text });
     async function openDialog(userId: number, name: string) {
-      await post(`${sandbox.max.controlUrl}/messages`, { user: { user_id: userId, first_name: name }, text: 'Здравствуйте' });
+      await post(`${sandboxOf().max.controlUrl}/messages`, { user: { user_id: userId, first_name: name }, text: 'Здравствуйте' });
       await until(() => (lineChatOf(userId) ? true : undefined));
     }
-
-    before(async () => {
-      sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
-    });
-    after(async () => {
-      await sandbox.close();
-      await engine.dropAll();
-      rmSync(dir, { recursive: true, force: true });
-    });
 
     test('an operator reply reaches MAX formatted, with the operator name, and is marked delivered in Bitrix24', async () => {
       await openDialog(6101, 'Пётр');
       const sent = await reply(6101, 'Добрый день! [b]Заказ[/b] готов: [url=https://shop.example.ru/o/1]ссылка[/url]');
       const texts = await until(() => (botTexts(6101).length > 0 ? botTexts(6101) : undefined));
       assert.deepEqual(texts, ['Анна Смирнова:\nДобрый день! Заказ готов: ссылка']);
-      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6101)!;
-      const markup = sandbox.max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number; url?: string }>;
+      const chat = [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6101)!;
+      const markup = sandboxOf().max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number; url?: string }>;
       assert.deepEqual(markup.map((m) => [m.type, texts[0]!.slice(m.from, m.from + m.length), m.url]), [
         ['strong', 'Анна Смирнова:', undefined], ['strong', 'Заказ', undefined], ['link', 'ссылка', 'https://shop.example.ru/o/1'],
       ]);
@@ -80,18 +65,18 @@ for (const engine of testEngines()) {
 
     test('a transfer (a system message) reaches the client rewritten, without an operator name', async () => {
       await openDialog(6103, 'Олег');
-      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/transfer`, { operatorId: 3 });
+      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/transfer`, { operatorId: 3 });
       const texts = await until(() => (botTexts(6103).length > 0 ? botTexts(6103) : undefined));
-      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6103)!;
-      const markup = sandbox.max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number }>;
+      const chat = [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6103)!;
+      const markup = sandboxOf().max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number }>;
       assert.deepEqual(markup.map((m) => [m.type, m.from, m.length]), [['emphasized', 0, texts[0]!.length]], 'rewritten: the whole notice in italics');
       assert.ok(!texts[0]!.startsWith('Анна Смирнова:'), 'no operator name on a system message');
     });
 
     test('a reply to a client who stopped the bot: a notice in the Open Line, a dead letter, no retries; bot_started unblocks', async () => {
       await openDialog(6104, 'Ирина');
-      await post(`${sandbox.max.controlUrl}/bot-stopped`, { user_id: 6104 });
-      const store = sandbox.bridge!.store;
+      await post(`${sandboxOf().max.controlUrl}/bot-stopped`, { user_id: 6104 });
+      const store = sandboxOf().bridge!.store;
       await until(async () => ((await store.conversations.get(`sandbox:${lineChatOf(6104)!.externalChatId.split(':')[1]}`))?.state === 'blocked' ? true : undefined));
       await reply(6104, 'Вы ещё здесь?');
       const notice = await until(() => {
@@ -102,13 +87,13 @@ for (const engine of testEngines()) {
       const dead = await until(async () => (await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').where('last_error_code', '=', 'BRG_ERR_CLIENT_BLOCKED').execute())[0]);
       assert.equal(dead.attempts, 1, 'no retries');
       // The notice came back as an event (NEED_SYSTEM_MESSAGES) and was ignored: it does not loop.
-      const echo = await until(async () => ((await (await fetch(`${sandbox.bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; status: number | null; body: { data?: { MESSAGES?: Array<{ im: { message_id: string } }> } } }> })
+      const echo = await until(async () => ((await (await fetch(`${sandboxOf().bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; status: number | null; body: { data?: { MESSAGES?: Array<{ im: { message_id: string } }> } } }> })
         .deliveries.find((d) => d.event === 'ONIMCONNECTORMESSAGEADD' && d.body.data?.MESSAGES?.[0]?.im.message_id === String(notice.id) && d.status === 200));
       assert.ok(echo);
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(botTexts(6104), [], 'nothing was sent to MAX');
       assert.equal((await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').execute()).length, 1, 'the echo made no dead letter');
-      await post(`${sandbox.max.controlUrl}/bot-started`, { user: { user_id: 6104 } });
+      await post(`${sandboxOf().max.controlUrl}/bot-started`, { user: { user_id: 6104 } });
       await until(async () => ((await store.db.selectFrom('conversations').select('state').where('max_user_id', '=', '6104').executeTakeFirst())?.state === 'active' ? true : undefined));
       await reply(6104, 'С возвращением!');
       await until(() => (botTexts(6104).some((t) => t.endsWith('С возвращением!')) ? true : undefined));
@@ -119,11 +104,11 @@ for (const engine of testEngines()) {
       const sent = await reply(6106, 'цена 100 ₽');
       await until(() => (botTexts(6106).length === 1 ? true : undefined));
       const id = Number((sent.message as { id: number }).id);
-      const edit = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'цена 90 ₽' }) });
+      const edit = await fetch(`${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'цена 90 ₽' }) });
       assert.equal(edit.status, 200);
       await until(() => (botTexts(6106)[0]?.endsWith('цена 90 ₽') ? true : undefined));
       assert.equal(botTexts(6106).length, 1, 'edited in place, not sent again');
-      const del = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'DELETE' });
+      const del = await fetch(`${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${id}`, { method: 'DELETE' });
       assert.equal(del.status, 200);
       await until(() => (botTexts(6106).length === 0 ? true : undefined));
     });
@@ -137,10 +122,10 @@ for (const engine of testEngines()) {
         { name: 'голос.mp3', type: 'file', mime: 'audio/mpeg', content_base64: Buffer.from('audio-bytes').toString('base64') },
         { name: 'договор.pdf', type: 'file', mime: 'application/pdf', content_base64: Buffer.from('%PDF-1.4 договор').toString('base64') },
       ];
-      await post(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6107)!.chatId}/reply`, { text: 'Документы по заказу', files });
-      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6107)!;
+      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6107)!.chatId}/reply`, { text: 'Документы по заказу', files });
+      const chat = [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6107)!;
       const sent = await until(() => {
-        const list = chat.mids.map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot);
+        const list = chat.mids.map((mid) => sandboxOf().max.world.messages.get(mid)!).filter((m) => m.fromBot);
         return list.length >= 4 ? list : undefined;
       }, 60_000);
       assert.equal(sent.length, 4, 'one message per file, the text with the first');
@@ -155,7 +140,7 @@ for (const engine of testEngines()) {
       await openDialog(6105, 'Вера');
       await reply(6105, 'один раз');
       await until(() => (botTexts(6105).length === 1 ? true : undefined));
-      const deliveries = ((await (await fetch(`${sandbox.bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Record<string, unknown>; handler: string }> }).deliveries;
+      const deliveries = ((await (await fetch(`${sandboxOf().bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; body: Record<string, unknown>; handler: string }> }).deliveries;
       const original = deliveries.filter((d) => d.event === 'ONIMCONNECTORMESSAGEADD').at(-1)!;
       const { stringify } = await import('qs');
       const res = await fetch(original.handler, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stringify(original.body) });
