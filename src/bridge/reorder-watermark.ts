@@ -14,9 +14,10 @@
  *    that arrives after one MAX stamped later was overtaken; how much longer
  *    its way took than the other's is its straggle (straggleMs). An item goes
  *    SAFETY_FACTOR × the largest straggle of the last HORIZON_MS (plus a
- *    margin) after it arrived, never later than `capMs` after. A line that
- *    sees no overtakes holds items for the margin only; one whose deliveries
- *    straggle holds them as long as the straggles actually were.
+ *    margin) after it arrived — less however late it came itself, against the
+ *    line's quickest recent way here — never later than `capMs` after. A line
+ *    that sees no overtakes holds items for the margin only; one whose
+ *    deliveries straggle holds them as long as the straggles actually were.
  *
  * Delays measured against MAX's time (arrival − timestamp) are not used: they
  * include the offset between MAX's clock and ours and this process's own
@@ -52,6 +53,8 @@ class LineArrivals {
   readonly byTs: Arrival[] = [];
   readonly ids = new Set<number>();
   readonly overtakes: Array<{ atMs: number; lateMs: number }> = [];
+  /** The quickest recent way here: the smallest arrival − MAX time (clock offset included). */
+  quickestMs = Number.POSITIVE_INFINITY;
   prunedAtMs = 0;
 }
 
@@ -87,9 +90,16 @@ export class ReorderWatermark {
     return this.capMs <= 0 ? 0 : row.arrivedMs + this.capMs;
   }
 
+  /**
+   * An item that came quickly waits the window after it arrived; one that itself came late
+   * waits that much less (down to not at all): what was sent before it had the same time to
+   * arrive. Counted from the quickest recent way here, so the clocks' offset cancels out.
+   */
   eligibleAtMs(lineRef: string, row: PendingOutboxRow, nowMs: number): number {
     if (this.capMs <= 0) return 0;
-    return row.arrivedMs + Math.min(this.capMs, SAFETY_FACTOR * this.maxStraggleMs(lineRef, nowMs) + REORDER_MARGIN_MS);
+    const waitMs = Math.min(this.capMs, SAFETY_FACTOR * this.maxStraggleMs(lineRef, nowMs) + REORDER_MARGIN_MS);
+    const quickestMs = this.lines.get(lineRef)?.quickestMs ?? Number.POSITIVE_INFINITY;
+    return row.tsMs + Math.min(row.arrivedMs - row.tsMs, quickestMs) + waitMs;
   }
 
   private insert(line: LineArrivals, a: Arrival, nowMs: number): void {
@@ -115,6 +125,7 @@ export class ReorderWatermark {
     }
     if (late > 0 && late <= this.capMs) line.overtakes.push({ atMs: nowMs, lateMs: late });
     list.splice(lo, 0, a);
+    line.quickestMs = Math.min(line.quickestMs, a.arrivedMs - a.tsMs);
   }
 
   private prune(line: LineArrivals, nowMs: number): void {
@@ -124,6 +135,8 @@ export class ReorderWatermark {
       line.byTs.length = 0;
       line.byTs.push(...keep);
     }
+    line.quickestMs = Number.POSITIVE_INFINITY;
+    for (const a of keep) line.quickestMs = Math.min(line.quickestMs, a.arrivedMs - a.tsMs);
     const kept = new Set(keep.map((a) => a.id));
     for (const id of line.ids) if (!kept.has(id)) line.ids.delete(id);
     const fresh = line.overtakes.filter((o) => nowMs - o.atMs <= HORIZON_MS);

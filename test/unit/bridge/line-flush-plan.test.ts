@@ -75,6 +75,12 @@ test('the watermark holds an item as long as recent deliveries were overtaken, u
   assert.equal(w.maxStraggleMs('L', 10_800), 40);
   const next = at('a', 10_100, 10_840);
   assert.equal(w.eligibleAtMs('L', next, 10_840), 10_840 + 2 * 40 + REORDER_MARGIN_MS, 'twice the largest recent straggle');
+  // One that itself came 160 ms later than the quickest way here: what was sent before it had
+  // as long to arrive, so it waits that much less — here not at all.
+  const tardy = at('g', 10_200, 11_100);
+  w.observe('L', [tardy], 11_100);
+  assert.equal(w.eligibleAtMs('L', tardy, 11_100), 10_200 + 740 + 2 * 40 + REORDER_MARGIN_MS);
+  assert.ok(w.eligibleAtMs('L', tardy, 11_100) < tardy.arrivedMs, 'it goes at once');
   // Seen in the other order (the late one read first, e.g. from another page of the outbox): the same.
   const v = new ReorderWatermark(1_000);
   v.observe('L', [d], 10_800);
