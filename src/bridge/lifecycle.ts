@@ -9,7 +9,7 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
-import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS } from '../domain/in-flight.ts';
+import { INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { Barrier } from './line-flush.ts';
 import { OPERATOR_WINDOW_CAP_MS, OperatorWindow } from './operator-window.ts';
@@ -31,7 +31,7 @@ export interface LifecycleDeps {
    * The requests this process is taking in (domain/in-flight.ts): a reply goes once every
    * request begun with or before its event is settled — an earlier reply may be in one.
    */
-  intake?: { settledMs(ignoreOlderThanMs?: number): number };
+  intake?: Pick<InFlightRequests, 'waitSettled'>;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
@@ -106,9 +106,10 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
             throw new NotYet(deps.barrier.recheckAtMs(), 'another bridge process may hold an earlier reply');
           }
           const receivedAtMs = Number(event.received_at_ms);
-          if (deps.intake && window.currentMs(deps.nowMs()) > 0 && deps.intake.settledMs(INTAKE_STUCK_MS) <= receivedAtMs
-            && deps.nowMs() < receivedAtMs + OPERATOR_WINDOW_CAP_MS) {
-            throw new NotYet(deps.nowMs() + INTAKE_RECHECK_MS, 'an earlier reply may still be being taken in');
+          // An earlier reply may be in an event request this process is still taking in: wait
+          // for those begun with or before this one (milliseconds; here, not put back and rerun).
+          if (deps.intake && window.currentMs(deps.nowMs()) > 0 && deps.nowMs() < receivedAtMs + OPERATOR_WINDOW_CAP_MS) {
+            await deps.intake.waitSettled(receivedAtMs, INTAKE_STUCK_MS);
           }
           const windowMs = window.windowMs(portalId, receivedAtMs, envelope.ts, deps.nowMs());
           for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), windowMs, data)) {

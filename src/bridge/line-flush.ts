@@ -26,7 +26,7 @@ import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { BITRIX24_ERROR_CODES } from '../bitrix24/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
-import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS } from '../domain/in-flight.ts';
+import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
@@ -73,7 +73,7 @@ export interface LineFlushDeps {
    * The requests this process is taking in (domain/in-flight.ts): an item goes once every
    * request begun no later than its own has settled — an earlier message may be in one.
    */
-  intake?: { settledMs(ignoreOlderThanMs?: number): number };
+  intake?: Pick<InFlightRequests, 'settledMs' | 'waitSettled'>;
 }
 
 export interface Barrier {
@@ -164,6 +164,27 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
   return { batch, nextEligibleAtMs };
 }
 
+/** Arrivals looked at for the rate: the last half second. */
+const RATE_WINDOW_MS = 500;
+/** The shortest span a rate is measured over: two messages a moment apart are not a burst. */
+const RATE_MIN_SPAN_MS = 50;
+
+/**
+ * How fast client items are arriving on the line now, per second: the pending rows that
+ * arrived in the last RATE_WINDOW_MS over the span they cover (at least RATE_MIN_SPAN_MS),
+ * so the first moments of a burst already show its pace.
+ */
+export function arrivalRatePerS(rows: PendingOutboxRow[], nowMs: number): number {
+  let count = 0;
+  let earliest = nowMs;
+  for (const r of rows) {
+    if (r.method === 'status' || nowMs - r.arrivedMs > RATE_WINDOW_MS) continue;
+    count++;
+    if (r.arrivedMs < earliest) earliest = r.arrivedMs;
+  }
+  return count === 0 ? 0 : (count * 1000) / Math.max(RATE_MIN_SPAN_MS, nowMs - earliest);
+}
+
 type ItemResult = { SUCCESS?: boolean; session?: { ID?: string | number; CHAT_ID?: string | number }; ERRORS?: unknown };
 
 function itemResults(result: unknown): ItemResult[] {
@@ -219,6 +240,12 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
+    // What reached this process before the flush began is stored (or refused) before it plans:
+    // a request still being taken in may hold an earlier message. A few ms, waited here rather
+    // than planned again and again.
+    if (deps.intake && (deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS) > 0) {
+      await deps.intake.waitSettled(deps.clock.nowMs(), INTAKE_STUCK_MS, ctx.signal);
+    }
     /**
      * The rows read are the oldest in queue order, but a conversation may have an earlier
      * message queued later (a late arrival, a catch-up) beyond them: such conversations'
@@ -265,8 +292,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
       const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);
       const recheckAtMs = nowMs + HOLD_RECHECK_MS;
+      const arrivalsPerS = arrivalRatePerS(rows, nowMs);
       const intakeSettledMs = deps.intake ? deps.intake.settledMs(INTAKE_STUCK_MS) : Number.POSITIVE_INFINITY;
-      return pickBatch(rows, maxItems, nowMs, (row) => {
+      const plan = pickBatch(rows, maxItems, nowMs, (row) => {
         if (catchingUp.has(row.conversationId)) return recheckAtMs;
         // A request begun with or before this item's may hold an earlier message, not stored yet.
         if (row.arrivedMs >= intakeSettledMs && nowMs < watermark.heldAtMostUntilMs(row)) return nowMs + INTAKE_RECHECK_MS;
@@ -279,6 +307,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         if (pendingTs !== undefined) return watermark.heldAtMostUntilMs(row);
         return watermark.eligibleAtMs(lineRef, row, nowMs);
       });
+      return { ...plan, arrivalsPerS };
     };
     // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
     const later = (at: number | null): OnComplete => async (trx) => {
@@ -287,8 +316,12 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     let plan = await planNow();
     if (plan.batch.length === 0) return later(plan.nextEligibleAtMs);
 
-    const { burst } = bitrix.limiter.effective(portalId);
-    if (plan.batch.length < maxItems && bitrix.limiter.level(portalId) >= Math.max(2, burst / 20)) {
+    const { burst, drainPerSecond } = bitrix.limiter.effective(portalId);
+    // Linger for a fuller batch when requests are what is scarce: the bucket is filling, or
+    // messages are coming faster than the portal's rate could carry in short batches (a burst
+    // meeting a full bucket: small calls now would cost full ones later). A lone message goes at once.
+    const callsNeededPerS = plan.arrivalsPerS / maxItems;
+    if (plan.batch.length < maxItems && (bitrix.limiter.level(portalId) >= Math.max(2, burst / 20) || callsNeededPerS > drainPerSecond)) {
       await deps.clock.sleep(lingerMs, ctx.signal);
     }
     await bitrix.limiter.acquire(portalId, ctx.signal);

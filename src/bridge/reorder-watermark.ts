@@ -55,6 +55,8 @@ class LineArrivals {
   readonly overtakes: Array<{ atMs: number; lateMs: number }> = [];
   /** The quickest recent way here: the smallest arrival − MAX time (clock offset included). */
   quickestMs = Number.POSITIVE_INFINITY;
+  /** The largest straggle of `overtakes`, kept as they change (read once per item). */
+  maxStraggleMs = 0;
   prunedAtMs = 0;
 }
 
@@ -71,7 +73,8 @@ export class ReorderWatermark {
       this.lines.set(lineRef, line);
     }
     for (const row of rows) {
-      if (line.ids.has(row.id)) continue;
+      // Known already, or older than the horizon (a backlog read again and again): nothing to learn.
+      if (line.ids.has(row.id) || nowMs - row.arrivedMs > HORIZON_MS) continue;
       line.ids.add(row.id);
       this.insert(line, { id: row.id, tsMs: row.tsMs, arrivedMs: row.arrivedMs }, nowMs);
     }
@@ -80,9 +83,10 @@ export class ReorderWatermark {
 
   /** The largest straggle (straggleMs) seen on the line in the last HORIZON_MS, ms. */
   maxStraggleMs(lineRef: string, nowMs: number): number {
-    let max = 0;
-    for (const o of this.lines.get(lineRef)?.overtakes ?? []) if (nowMs - o.atMs <= HORIZON_MS && o.lateMs > max) max = o.lateMs;
-    return max;
+    const line = this.lines.get(lineRef);
+    if (!line) return 0;
+    if (nowMs - line.prunedAtMs >= 1_000) this.prune(line, nowMs);
+    return line.maxStraggleMs;
   }
 
   /** The latest an item may be held (its conversation has a later-arrived update still being processed). */
@@ -123,7 +127,10 @@ export class ReorderWatermark {
       const earlier = list[i] as Arrival;
       if (earlier.tsMs < a.tsMs && earlier.arrivedMs > a.arrivedMs) late = Math.max(late, straggleMs(earlier, a));
     }
-    if (late > 0 && late <= this.capMs) line.overtakes.push({ atMs: nowMs, lateMs: late });
+    if (late > 0 && late <= this.capMs) {
+      line.overtakes.push({ atMs: nowMs, lateMs: late });
+      line.maxStraggleMs = Math.max(line.maxStraggleMs, late);
+    }
     list.splice(lo, 0, a);
     line.quickestMs = Math.min(line.quickestMs, a.arrivedMs - a.tsMs);
   }
@@ -133,7 +140,7 @@ export class ReorderWatermark {
     const keep = line.byTs.filter((a) => nowMs - a.arrivedMs <= HORIZON_MS);
     if (keep.length !== line.byTs.length) {
       line.byTs.length = 0;
-      line.byTs.push(...keep);
+      for (const a of keep) line.byTs.push(a);
     }
     line.quickestMs = Number.POSITIVE_INFINITY;
     for (const a of keep) line.quickestMs = Math.min(line.quickestMs, a.arrivedMs - a.tsMs);
@@ -141,6 +148,10 @@ export class ReorderWatermark {
     for (const id of line.ids) if (!kept.has(id)) line.ids.delete(id);
     const fresh = line.overtakes.filter((o) => nowMs - o.atMs <= HORIZON_MS);
     line.overtakes.length = 0;
-    line.overtakes.push(...fresh);
+    line.maxStraggleMs = 0;
+    for (const o of fresh) {
+      line.overtakes.push(o);
+      line.maxStraggleMs = Math.max(line.maxStraggleMs, o.lateMs);
+    }
   }
 }

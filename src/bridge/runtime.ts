@@ -35,6 +35,9 @@ import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
 import { lineOf, setupHandler } from './setup.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
 
+
+/** Connections the kernel queues for the bridge while it is busy (see the listen call). */
+const LISTEN_BACKLOG = 4_096;
 export const CONNECTOR_ID = 'max_bridge';
 /** The update types the bridge subscribes to. */
 export const SUBSCRIBED_UPDATES = [
@@ -190,7 +193,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     ],
   });
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ host, port: config.server.port });
+  // A deep accept queue: while a restarting process is busy with its recovery, webhooks and
+  // events wait in the kernel in arrival order instead of overflowing Node's default (511)
+  // queue — an overflowing queue drops connection attempts, and the client's retries then
+  // land seconds late, after newer messages (capped by net.core.somaxconn).
+  await app.listen({ host, port: config.server.port, backlog: LISTEN_BACKLOG });
   const port = (app.server.address() as { port: number }).port;
   listeningUrl = `http://${host}:${port}`;
   // Operator replies written while the bridge was away are queued before anything newer is

@@ -28,6 +28,7 @@ export class InFlightRequests {
   private next = 0;
   private readonly started = new Map<number, number>();
   private turnMs: number | null = null;
+  private readonly waiters = new Set<{ throughMs: number; sinceMs: number; done: () => void }>();
 
   constructor(
     private readonly nowMs: () => number,
@@ -58,6 +59,37 @@ export class InFlightRequests {
 
   end(token: number): void {
     this.started.delete(token);
+    if (this.waiters.size > 0) for (const w of [...this.waiters]) if (!this.unfinishedThrough(w.throughMs, w.sinceMs)) w.done();
+  }
+
+  /**
+   * Resolves once every request begun at or before `throughMs` has ended (requests that
+   * began more than `ignoreOlderThanMs` before the call are not waited for), or after
+   * `timeoutMs`, or when `signal` aborts. A job waits here holding its slot for the few
+   * milliseconds requests take, instead of being put back and planned again.
+   */
+  waitSettled(throughMs: number, timeoutMs: number, signal?: AbortSignal, ignoreOlderThanMs = INTAKE_STUCK_MS): Promise<void> {
+    const sinceMs = this.nowMs() - ignoreOlderThanMs;
+    if (!this.unfinishedThrough(throughMs, sinceMs) || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        throughMs, sinceMs,
+        done: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', waiter.done);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.done, timeoutMs);
+      signal?.addEventListener('abort', waiter.done, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  private unfinishedThrough(throughMs: number, sinceMs: number): boolean {
+    for (const at of this.started.values()) if (at <= throughMs && at >= sinceMs) return true;
+    return false;
   }
 
   /**

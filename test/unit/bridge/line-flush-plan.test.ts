@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
+import { arrivalRatePerS, conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
 import { REORDER_MARGIN_MS, ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
@@ -116,4 +116,17 @@ test('a conversation with a message queued beyond the rows read but sorting befo
   assert.deepEqual(plan.batch.filter((r) => r.conversationId === 'a').map((r) => r.tsMs), [1_000, 2_000, 3_000]);
   // Without it, 3 s would have gone before 2 s.
   assert.deepEqual(pickBatch(read, 50).batch.filter((r) => r.conversationId === 'a').map((r) => r.tsMs), [1_000, 3_000]);
+});
+
+test('the arrival rate shows a burst from its first moments, and a lone message as no burst', () => {
+  const arrived = (ms: number, method: OutboxMethod = 'send') => ({ ...row('a', method, ms, ms), arrivedMs: ms });
+  assert.equal(arrivalRatePerS([], 10_000), 0);
+  assert.equal(arrivalRatePerS([arrived(9_990)], 10_000), 20, 'one message: counted over the 50 ms floor');
+  // 40 messages in the last 20 ms: 2,000 per second — a burst, 40 calls/s in batches of 50.
+  const burst = Array.from({ length: 40 }, (_, i) => arrived(9_980 + (i % 20)));
+  assert.equal(arrivalRatePerS(burst, 10_000), 800, 'at least the 50 ms floor: 40 / 0.05 s');
+  const spread = Array.from({ length: 40 }, (_, i) => arrived(9_600 + i * 10));
+  assert.equal(arrivalRatePerS(spread, 10_000), 100, '40 over 400 ms');
+  assert.equal(arrivalRatePerS([arrived(9_000), arrived(9_400)], 10_000), 0, 'older than half a second: not counted');
+  assert.equal(arrivalRatePerS([arrived(9_990, 'status')], 10_000), 0, 'delivery statuses are not client messages');
 });

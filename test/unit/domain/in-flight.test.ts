@@ -45,3 +45,32 @@ test('settled: the oldest unfinished start, or now; requests older than the limi
   assert.equal(w.inFlight.settledMs(), 4_050);
   assert.equal(w.inFlight.size, 0);
 });
+
+test('waitSettled resolves when the requests begun by then end, at once when none are, and at the latest after its timeout', async () => {
+  const w = world();
+  await w.inFlight.waitSettled(1_000, 10_000); // nothing in flight: at once
+  const earlier = w.inFlight.begin();
+  w.endTurn();
+  w.advance(5);
+  const later = w.inFlight.begin(); // begun after the moment waited for
+  let settled = false;
+  const waiting = w.inFlight.waitSettled(1_002, 10_000).then(() => { settled = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'the earlier request is still being taken in');
+  w.inFlight.end(later);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'a request begun later does not count');
+  w.inFlight.end(earlier);
+  await waiting;
+  assert.equal(settled, true);
+  // A request that never ends holds a waiter only until its timeout (real 30 ms here).
+  w.inFlight.begin();
+  const startedAt = Date.now();
+  await w.inFlight.waitSettled(2_000, 30);
+  assert.ok(Date.now() - startedAt >= 25, 'waited for the timeout');
+  // An aborted job stops waiting at once.
+  const abort = new AbortController();
+  const aborted = w.inFlight.waitSettled(2_000, 10_000, abort.signal);
+  abort.abort();
+  await aborted;
+});
