@@ -11,8 +11,9 @@
  *
  * Coalescing without costing latency: when the portal's bucket is nearly empty
  * the batch goes at once (one client writing → one call, no delay); when the
- * bucket is filling, the job lingers briefly so the batch fills before a
- * request is spent; and it reads the outbox only after it holds the limiter
+ * bucket is filling, or messages arrive faster than the portal's rate could
+ * carry in short batches (a burst meeting a full bucket), the job lingers
+ * briefly so the batch fills before a request is spent; and it reads the outbox only after it holds the limiter
  * slot, so everything queued while it waited rides along.
  *
  * Held: a conversation with an earlier MAX update stored but not processed yet
