@@ -112,7 +112,7 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
             await deps.intake.waitSettled(receivedAtMs, INTAKE_STUCK_MS);
           }
           const windowMs = window.windowMs(portalId, receivedAtMs, envelope.ts, deps.nowMs());
-          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, Number(event.received_at_ms), windowMs, data)) {
+          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, receivedAtMs, windowMs, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }
           return deps.onMessagesAdded(portalId, data, job.attempt > 1);

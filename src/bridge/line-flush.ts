@@ -13,8 +13,9 @@
  * the batch goes at once (one client writing → one call, no delay); when the
  * bucket is filling, or messages arrive faster than the portal's rate could
  * carry in short batches (a burst meeting a full bucket), the job lingers
- * briefly so the batch fills before a request is spent; and it reads the outbox only after it holds the limiter
- * slot, so everything queued while it waited rides along.
+ * briefly so the batch fills before a request is spent; and it reads the
+ * outbox only after it holds the limiter slot, so everything queued while it
+ * waited rides along.
  *
  * Held: a conversation with an earlier MAX update stored but not processed yet
  * (however long that takes), and after a restart one with a pending catch-up
@@ -99,11 +100,6 @@ type Lane = 'client' | 'status';
 const laneOf = (method: OutboxMethod): Lane => (method === 'status' ? 'status' : 'client');
 
 /**
- * The next batch: one method; within a conversation items go in MAX order
- * (sort key), and an item not yet eligible (the reorder watermark) holds its
- * conversation back: an earlier message may still be on its way to us.
- */
-/**
  * The conversations among `rows` (the items a flush read) that have a pending
  * item not among them which sorts before one of theirs in the same lane: it
  * was queued after a later message (a late arrival, a catch-up) and lies
@@ -129,6 +125,11 @@ export function conversationsWithUnreadEarlier(rows: PendingOutboxRow[], pending
   return [...out];
 }
 
+/**
+ * The next batch: one method; within a conversation items go in MAX order
+ * (sort key), and an item not yet eligible (the reorder watermark) holds its
+ * conversation back: an earlier message may still be on its way to us.
+ */
 export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, eligibleAt: (row: PendingOutboxRow) => number = () => 0): BatchPlan {
   const byConversation = new Map<string, PendingOutboxRow[]>();
   for (const row of rows) {
