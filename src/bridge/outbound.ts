@@ -6,8 +6,8 @@
  * - The external chat id is the conversation id `<botId>:<chatId>`: it names
  *   the bot and the MAX chat.
  * - Text: the operator-name prefix kept (bold) or stripped per configuration;
- *   system messages (user_id 0: operator joined, transferred, dialog closed)
- *   forwarded, rewritten (in italics) or dropped; BB-code → MAX html; split at
+ *   system messages sent per `messages.system_messages`, only those meant for
+ *   the client by default (system-message-kind.ts); BB-code → MAX html; split at
  *   MAX's limit on paragraph/line/word boundaries, never inside markup.
  * - Exactly once: each part is recorded the moment MAX accepts it, so a
  *   retried job never sends a part twice; a send that may have reached MAX
@@ -30,6 +30,7 @@ import { BridgeError } from '../domain/errors.ts';
 import { bbcodeToMaxHtml, escapeHtml } from '../domain/text/bbcode-to-max.ts';
 import { parseOperatorSignature } from '../domain/text/operator-signature.ts';
 import { splitForMax } from '../domain/text/split.ts';
+import { systemMessageKind, systemMessageStyle, type SystemMessageKind, type SystemMessagesSetting } from '../domain/text/system-message-kind.ts';
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
@@ -47,19 +48,19 @@ export interface OutboundDeps {
   maxFor: (botId: string) => MaxClient | undefined;
   connectorId: string;
   operatorName: 'keep' | 'strip';
-  systemMessages: 'forward' | 'rewrite' | 'drop';
+  systemMessages: SystemMessagesSetting;
   nowMs: () => number;
   /** Downloads and uploads operator files (outbound-files.ts); tests may replace it. */
   files?: OperatorFilesDeps;
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
-export function renderOperatorText(text: string, system: boolean, deps: Pick<OutboundDeps, 'operatorName' | 'systemMessages'>): string | null {
+export function renderOperatorText(text: string, system: SystemMessageKind | false, deps: Pick<OutboundDeps, 'operatorName' | 'systemMessages'>): string | null {
   if (system) {
-    if (deps.systemMessages === 'drop') return null;
-    const html = bbcodeToMaxHtml(text).trim();
+    const style = systemMessageStyle(system, deps.systemMessages);
+    const html = style === 'none' ? '' : bbcodeToMaxHtml(text).trim();
     if (!html) return null;
-    return deps.systemMessages === 'rewrite' ? `<i>${html}</i>` : html;
+    return style === 'italic' ? `<i>${html}</i>` : html;
   }
   const { operatorName, body } = parseOperatorSignature(text);
   const html = bbcodeToMaxHtml(body).trim();
@@ -90,6 +91,7 @@ interface Item {
   userId: string;
   text: string;
   files: Json[];
+  params: Json | null;
 }
 
 function itemOf(raw: Json): Item | null {
@@ -101,6 +103,7 @@ function itemOf(raw: Json): Item | null {
   return {
     imChatId: String(im.chat_id ?? ''), imMessageId: String(im.message_id), externalChatId: String(chat.id),
     userId: String(message.user_id ?? '0'), text: typeof message.text === 'string' ? message.text : '', files,
+    params: message.params && typeof message.params === 'object' ? message.params as Json : null,
   };
 }
 
@@ -174,8 +177,7 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
   }
   const max = deps.maxFor(conversation.botId);
   if (!max) throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `bot ${conversation.botId} is not configured`, { retryable: false });
-  const system = item.userId === '0' || item.userId === '';
-  const html = renderOperatorText(item.text, system, deps);
+  const html = renderOperatorText(item.text, systemMessageKind(item) ?? false, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
   if (bodies.length === 0 && item.files.length === 0) return;
   if (conversation.state === 'blocked') {

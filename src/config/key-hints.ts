@@ -21,7 +21,7 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   'workers.operator_reorder_window_ms': 'milliseconds from 0 to 60000 (default 5) an operator reply waits at least for an earlier one still on its way (and always for event requests still being received) (longer, up to 5000, while events come late); 0 sends at once',
   'workers.line_reorder_window_ms': 'milliseconds from 0 to 60000 (default 5000): the longest wait for an earlier message; 0 sends at once without restoring MAX order',
   messages: 'a section with system_messages and operator_name',
-  'messages.system_messages': 'one of forward, rewrite (default), drop',
+  'messages.system_messages': 'one of forward, rewrite (default), drop, forward_all, rewrite_all',
   'messages.operator_name': 'one of keep (default), strip',
   media: 'a section with max_bytes and url_ttl_hours',
   'media.max_bytes': 'a size in bytes from 1024 to 4294967296 (default 52428800, 50 MiB): larger client files are named in the text instead',

@@ -97,7 +97,7 @@ export const configShapeSchema = z.object({
     operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(5),
   }).strict().prefault({}),
   messages: z.object({
-    system_messages: z.enum(['forward', 'rewrite', 'drop']).default('rewrite'),
+    system_messages: z.enum(['forward', 'rewrite', 'drop', 'forward_all', 'rewrite_all']).default('rewrite'),
     operator_name: z.enum(['keep', 'strip']).default('keep'),
   }).strict().prefault({}),
   /** Client files re-hosted for Bitrix24 (signed, expiring URLs served by the bridge). */

@@ -1,6 +1,10 @@
 /**
  * Bitrix24 → MAX: operator BB-code into MAX's `format: "html"` text.
  *
+ * Input is the message text as Bitrix24 delivers it: BB-code over HTML-escaped
+ * text with `<br />` line breaks (bitrix-text.ts decodes that once) and the
+ * messenger's dashed quote blocks (bitrix-quote.ts turns them into `[quote]`).
+ *
  * Why html rather than markdown: MAX's html escaping is the ordinary one
  * (&amp; &lt; &gt;), so any client text is unambiguous; MAX's markdown has no
  * documented escape for "*", "_" or "~". Supported: b, i, u, s, url, quote,
@@ -9,6 +13,9 @@
  * color/size/font dropped (text kept), img as a link, icon dropped. Unknown or
  * unclosed tags stay as literal text, never as broken markup.
  */
+import { bitrixQuotesToBbcode } from './bitrix-quote.ts';
+import { decodeBitrixText } from './bitrix-text.ts';
+
 type Node = { kind: 'text'; text: string } | { kind: 'tag'; name: string; arg: string | null; children: Node[] };
 
 const CONTAINERS = new Set(['b', 'i', 'u', 's', 'url', 'quote', 'code', 'list', 'user', 'chat', 'color', 'size', 'font', 'img', 'left', 'right', 'center', 'justify', 'send', 'put', 'call', 'context']);
@@ -126,5 +133,5 @@ function render(nodes: Node[]): string {
 }
 
 export function bbcodeToMaxHtml(bbcode: string): string {
-  return render(parseBbcode(bbcode.replace(/\r\n/g, '\n')));
+  return render(parseBbcode(bitrixQuotesToBbcode(decodeBitrixText(bbcode.replace(/\r\n/g, '\n')))));
 }

@@ -9,6 +9,7 @@ import { bbcodeToMaxHtml } from '../../../../src/domain/text/bbcode-to-max.ts';
 import { maxMarkupToBbcode, type MarkupElement } from '../../../../src/domain/text/markup-to-bbcode.ts';
 import { splitForMax, type LengthUnit } from '../../../../src/domain/text/split.ts';
 import { renderOperatorText } from '../../../../src/bridge/outbound.ts';
+import type { SystemMessageKind, SystemMessagesSetting } from '../../../../src/domain/text/system-message-kind.ts';
 
 const doc = readFileSync('docs/formatting.md', 'utf8');
 
@@ -50,7 +51,8 @@ test('every Bitrix24 → MAX row of docs/formatting.md holds', () => {
 
 test('the Bitrix24 → MAX table covers every construct operators use', () => {
   const inputs = tableAfter('## Bitrix24 → MAX').map((r) => (r[0] as string).toLowerCase());
-  for (const tag of ['[b]', '[i]', '[u]', '[s]', '[url=', '[url]', '[quote]', '[code]', '[list]', '[list=1]', '[*]', '[br]', '\n', '[user=', '[chat=', '[icon=', '😀']) {
+  for (const tag of ['[b]', '[i]', '[u]', '[s]', '[url=', '[url]', '[quote]', '[code]', '[list]', '[list=1]', '[*]', '[br]', '\n', '[user=', '[chat=', '[icon=', '😀',
+    '&amp;', '&lt;', '&quot;', '&#', '<br />', '-'.repeat(54), '&gt;&gt;']) {
     assert.ok(inputs.some((i) => i.includes(tag)), `a row with ${tag}`);
   }
 });
@@ -59,11 +61,14 @@ test('every operator-name / system-message row of docs/formatting.md holds', () 
   const rows = tableAfter('## Operator name and system messages');
   assert.ok(rows.length >= 10, `found ${rows.length} rows`);
   for (const [operatorName, systemMessages, from, text, expected] of rows) {
-    const deps = { operatorName: operatorName as 'keep' | 'strip', systemMessages: systemMessages as 'forward' | 'rewrite' | 'drop' };
-    assert.equal(renderOperatorText(text as string, from === 'system', deps), expected ?? null, `row: ${operatorName}/${systemMessages}/${from}: ${text}`);
+    const deps = { operatorName: operatorName as 'keep' | 'strip', systemMessages: systemMessages as SystemMessagesSetting };
+    const kind = from === 'operator' ? false : from as SystemMessageKind;
+    assert.equal(renderOperatorText(text as string, kind, deps), expected ?? null, `row: ${operatorName}/${systemMessages}/${from}: ${text}`);
   }
   const settings = new Set(rows.map((r) => `${r[0]}/${r[1]}`));
-  for (const s of ['keep/rewrite', 'strip/rewrite', 'keep/forward', 'keep/drop']) assert.ok(settings.has(s), `a row for ${s}`);
+  for (const s of ['keep/rewrite', 'strip/rewrite', 'keep/forward', 'keep/drop', 'keep/rewrite_all', 'keep/forward_all']) assert.ok(settings.has(s), `a row for ${s}`);
+  const kinds = new Set(rows.map((r) => `${r[1]}/${r[2]}`));
+  for (const k of ['rewrite/internal', 'forward/internal', 'rewrite/for-client']) assert.ok(kinds.has(k), `a row for ${k}`);
 });
 
 test('every long-text row of docs/formatting.md holds: parts in order, each within the limit, nothing lost', () => {
