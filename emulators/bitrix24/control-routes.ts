@@ -13,7 +13,8 @@ import { finishInstall, installApp, uninstallApp } from './install.ts';
 import type { PortalLimits } from './limits.ts';
 import { lineView } from './methods/imopenlines.ts';
 import type { OlChat } from './model.ts';
-import { closeChat, operatorDelete, operatorEdit, operatorMessage, transferChat } from './openlines.ts';
+import { closeChat, operatorDelete, operatorEdit, operatorMessage, systemMessage, transferChat } from './openlines.ts';
+import { SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
 import { operatorPageHtml } from './operator-page.ts';
 import type { PortalState } from './portal.ts';
 import type { RequestLog } from './rest-routes.ts';
@@ -174,7 +175,9 @@ function registerOperatorControl(app: FastifyInstance, deps: ControlDeps): void 
       portal.files.set(id, { name, data, type: String(f.mime ?? 'application/octet-stream') });
       return { name, url: `${portal.baseUrl}/upload/${id}/${encodeURIComponent(name)}`, type, size: data.length };
     });
-    const message = operatorMessage(ctx, portal, chat, { text: String(b.text ?? ''), operatorId: Number(b.operatorId ?? chat.operatorId), files });
+    const quote = b.quoteMessageId === undefined ? {} : { quoteMessageId: Number(b.quoteMessageId) };
+    if (quote.quoteMessageId !== undefined && portal.messages.get(quote.quoteMessageId)?.chatId !== chat.chatId) throw new ControlError(404, 'quoted message not found in this chat');
+    const message = operatorMessage(ctx, portal, chat, { text: String(b.text ?? ''), operatorId: Number(b.operatorId ?? chat.operatorId), files, ...quote });
     return { message };
   });
   app.put('/_control/portals/:p/messages/:id', async (req) => {
@@ -195,6 +198,14 @@ function registerOperatorControl(app: FastifyInstance, deps: ControlDeps): void 
     const portal = portalOf(deps, req);
     transferChat(ctx, portal, chatOf(portal, req), Number(bodyOf(req).operatorId ?? 3));
     return { ok: true };
+  });
+  app.post('/_control/portals/:p/chats/:chatId/system', async (req) => {
+    const portal = portalOf(deps, req);
+    const b = bodyOf(req);
+    const kind = String(b.kind ?? '') as SystemMessageKind;
+    if (!Object.hasOwn(SYSTEM_SHAPES, kind)) throw new ControlError(400, `kind must be one of ${Object.keys(SYSTEM_SHAPES).join(', ')}`);
+    const message = systemMessage(ctx, portal, chatOf(portal, req), kind, b.text === undefined ? undefined : String(b.text));
+    return { message };
   });
   app.post('/_control/portals/:p/chats/:chatId/close', async (req) => {
     const portal = portalOf(deps, req);

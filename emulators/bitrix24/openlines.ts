@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Bitrix24Context } from './context.ts';
 import { trackCrm } from './crm-tracker.ts';
 import type { ConnectorState, LineState, OlChat, OlMessage } from './model.ts';
+import { quoteBlock, storedText, SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
 import type { PortalState } from './portal.ts';
 
 export interface IncomingItem {
@@ -87,30 +88,47 @@ export function receiveClientMessage(portal: PortalState, connector: ConnectorSt
   return { chat, message, newSession };
 }
 
-/** An operator (or system) message into the external channel; fires ONIMCONNECTORMESSAGEADD. */
-export function operatorMessage(
-  ctx: Bitrix24Context,
-  portal: PortalState,
-  chat: OlChat,
-  input: { text: string; operatorId: number; system?: boolean; files?: OlMessage['files'] },
-): OlMessage {
+export interface OperatorInput {
+  text: string;
+  /** The author; 0 for a system message without one. */
+  operatorId: number;
+  system?: boolean;
+  /** `message.params` as the portal passes them to a connector (CLASS, IMOL_*, IS_*; others filtered out). */
+  params?: Record<string, string>;
+  files?: OlMessage['files'];
+  /** The operator pressed "Quote" on this message of the chat first. */
+  quoteMessageId?: number;
+}
+
+/**
+ * An operator (or system) message into the external channel; fires
+ * ONIMCONNECTORMESSAGEADD. The event's text is what the portal's messenger
+ * stores (operator-text.ts): an operator's typed text HTML-escaped, a quote as
+ * the messenger writes it; system texts are the portal's own BB-code.
+ */
+export function operatorMessage(ctx: Bitrix24Context, portal: PortalState, chat: OlChat, input: OperatorInput): OlMessage {
   const connector = portal.connectors.get(chat.connectorId);
   const system = input.system === true;
+  const quoted = input.quoteMessageId !== undefined ? portal.messages.get(input.quoteMessageId) : undefined;
+  if (input.quoteMessageId !== undefined && quoted?.chatId !== chat.chatId) throw new Error(`message ${input.quoteMessageId} is not in chat ${chat.chatId}`);
+  const quote = quoted ? quoteBlock(portal, chat, quoted) : null;
   const message: OlMessage = {
-    id: portal.next('message'), chatId: chat.chatId, direction: 'out', authorId: system ? 0 : input.operatorId,
-    text: input.text, files: input.files ?? [], externalIds: [], delivered: false, deleted: false, system, dateMs: Date.now(),
+    id: portal.next('message'), chatId: chat.chatId, direction: 'out', authorId: input.operatorId,
+    text: `${quote?.shown ?? ''}${input.text}`, files: input.files ?? [], externalIds: [], delivered: false, deleted: false, system, dateMs: Date.now(),
   };
   portal.messages.set(message.id, message);
   chat.messageIds.push(message.id);
   if (!connector || (system && !connector.needSystemMessages)) return message;
-  const text = !system && connector.needSignature ? `[b]${portal.operatorName(input.operatorId)}:[/b] [br]${input.text}` : input.text;
+  const stored = system ? input.text : `${quote?.stored ?? ''}${storedText(input.text)}`;
+  const text = !system && connector.needSignature ? `[b]${portal.operatorName(input.operatorId)}:[/b] [br]${stored}` : stored;
   const files = message.files.map((f) => ({ name: f.name, type: f.type, link: f.url, size: String(f.size) }));
+  const params = input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {};
   ctx.emitEvent(portal, connector.clientId, 'ONIMCONNECTORMESSAGEADD', {
     CONNECTOR: connector.id,
     LINE: String(chat.lineId),
     MESSAGES: [{
       im: { chat_id: String(chat.chatId), message_id: String(message.id) },
-      message: { user_id: String(message.authorId), text, ...(files.length ? { files } : {}) },
+      message: { user_id: String(message.authorId), text, ...(files.length ? { files } : {}), ...params },
       chat: { id: chat.externalChatId },
     }],
   });
@@ -124,7 +142,7 @@ export function operatorEdit(ctx: Bitrix24Context, portal: PortalState, message:
   if (!chat || !connector) return;
   ctx.emitEvent(portal, connector.clientId, 'ONIMCONNECTORMESSAGEUPDATE', {
     CONNECTOR: connector.id, LINE: String(chat.lineId),
-    MESSAGES: [{ im: { chat_id: String(chat.chatId), message_id: String(message.id) }, message: { id: message.externalIds, text }, chat: { id: chat.externalChatId } }],
+    MESSAGES: [{ im: { chat_id: String(chat.chatId), message_id: String(message.id) }, message: { id: message.externalIds, text: storedText(text) }, chat: { id: chat.externalChatId } }],
   });
 }
 
@@ -139,14 +157,24 @@ export function operatorDelete(ctx: Bitrix24Context, portal: PortalState, messag
   });
 }
 
+/** A system message of the given kind, in the shape the portal gives it (operator-text.ts). */
+export function systemMessage(ctx: Bitrix24Context, portal: PortalState, chat: OlChat, kind: SystemMessageKind, text?: string): OlMessage {
+  const shape = SYSTEM_SHAPES[kind];
+  return operatorMessage(ctx, portal, chat, {
+    text: text ?? shape.text, operatorId: shape.author === 'operator' ? chat.operatorId : 0, system: true, params: shape.params(chat),
+  });
+}
+
 export function transferChat(ctx: Bitrix24Context, portal: PortalState, chat: OlChat, toOperatorId: number): void {
   const from = portal.operatorName(chat.operatorId);
   chat.operatorId = toOperatorId;
-  operatorMessage(ctx, portal, chat, { text: `${from} перевёл(а) диалог на оператора ${portal.operatorName(toOperatorId)}`, operatorId: 0, system: true });
+  systemMessage(ctx, portal, chat, 'transfer', `${from} перевёл(а) диалог на оператора ${portal.operatorName(toOperatorId)}`);
 }
 
+/** The operator closes the dialog: the line's close text and rating request go to the client, then the session ends. */
 export function closeChat(ctx: Bitrix24Context, portal: PortalState, chat: OlChat): void {
-  operatorMessage(ctx, portal, chat, { text: 'Диалог завершён. Спасибо за обращение!', operatorId: 0, system: true });
+  systemMessage(ctx, portal, chat, 'close_text');
+  systemMessage(ctx, portal, chat, 'vote');
   chat.sessionClosed = true;
   const connector = portal.connectors.get(chat.connectorId);
   if (connector) {

@@ -1,7 +1,8 @@
 /**
  * A small "operator" page served at /_control/ui: lines and dialogs of a
  * portal, the messages of the chosen dialog, a reply box (text or BB-code),
- * and buttons to transfer and close. Plain HTML and vanilla JS on top of the
+ * "Цитировать" on each message (the next reply quotes it, as Bitrix24's
+ * messenger does), and buttons to transfer and close. Plain HTML and vanilla JS on top of the
  * control API; Russian first.
  */
 export function operatorPageHtml(): string {
@@ -24,7 +25,7 @@ main{flex:1;display:flex;min-height:0}#chats{width:300px;overflow:auto;border-ri
 <input id="file" type="file"><button type="submit">Ответить</button>
 <button type="button" id="transfer">Перевести</button><button type="button" id="close">Завершить диалог</button></form></div></main>
 <script>
-const $=s=>document.querySelector(s);let chatId=null;
+const $=s=>document.querySelector(s);let chatId=null;let quoteId=null;
 async function api(method,path,body){const r=await fetch('/_control'+path,{method,headers:{'content-type':'application/json'},body:body?JSON.stringify(body):undefined});return r.json()}
 function p(){return $('#portal').value||'0'}
 function esc(t){return String(t??'').replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]))}
@@ -32,11 +33,12 @@ async function loadPortals(){const s=await api('GET','/state');$('#portal').inne
 async function refresh(){const r=await api('GET','/portals/'+p()+'/chats');const list=r.chats||[];
 $('#chats').innerHTML=list.map(c=>'<div class="chat'+(c.chatId===chatId?' sel':'')+'" data-id="'+c.chatId+'"><b>'+esc(c.externalUser.name||'Клиент')+' '+esc(c.externalUser.last_name||'')+'</b><div class="meta">'+esc(c.line.LINE_NAME)+' · сессия '+c.sessionId+(c.sessionClosed?' (закрыта)':'')+(c.crm.LEAD?' · лид '+c.crm.LEAD:'')+(c.crm.DEAL?' · сделка '+c.crm.DEAL:'')+'</div></div>').join('')||'<p style="padding:12px">Диалогов пока нет</p>';
 const chat=list.find(c=>c.chatId===chatId);if(!chat)return;
-$('#msgs').innerHTML=chat.messages.filter(m=>!m.deleted).map(m=>'<div class="m '+(m.system?'sys':m.direction)+'"><div class="meta">'+(m.system?'Система':m.direction==='in'?'Клиент':'Оператор')+(m.direction==='out'&&!m.system?(m.delivered?' · доставлено':' · не доставлено'):'')+'</div>'+esc(m.text)+m.files.map(f=>'<div>📎 <a href="'+esc(f.url)+'" target="_blank">'+esc(f.name)+'</a></div>').join('')+'</div>').join('');}
-$('#chats').onclick=e=>{const d=e.target.closest('.chat');if(d){chatId=Number(d.dataset.id);refresh()}};
+$('#msgs').innerHTML=chat.messages.filter(m=>!m.deleted).map(m=>'<div class="m '+(m.system?'sys':m.direction)+'"><div class="meta">'+(m.system?'Система':m.direction==='in'?'Клиент':'Оператор')+(m.direction==='out'&&!m.system?(m.delivered?' · доставлено':' · не доставлено'):'')+' · <a href="#" data-q="'+m.id+'">Цитировать</a></div>'+esc(m.text)+m.files.map(f=>'<div>📎 <a href="'+esc(f.url)+'" target="_blank">'+esc(f.name)+'</a></div>').join('')+'</div>').join('');}
+$('#chats').onclick=e=>{const d=e.target.closest('.chat');if(d){chatId=Number(d.dataset.id);quoteId=null;$('#text').placeholder='Ответ клиенту';refresh()}};
+$('#msgs').onclick=e=>{const q=e.target.closest('[data-q]');if(q){e.preventDefault();quoteId=Number(q.dataset.q);$('#text').placeholder='Ответ с цитатой сообщения '+quoteId;$('#text').focus()}};
 $('#reply').onsubmit=async e=>{e.preventDefault();if(chatId===null)return;const f=$('#file').files[0];const files=[];
 if(f){const buf=new Uint8Array(await f.arrayBuffer());let s='';for(const x of buf)s+=String.fromCharCode(x);files.push({name:f.name,mime:f.type,type:f.type.startsWith('image/')?'image':'file',content_base64:btoa(s)})}
-const text=$('#text').value;if(!text&&!files.length)return;await api('POST','/portals/'+p()+'/chats/'+chatId+'/reply',{text,files});$('#text').value='';$('#file').value='';refresh()};
+const text=$('#text').value;if(!text&&!files.length)return;await api('POST','/portals/'+p()+'/chats/'+chatId+'/reply',quoteId===null?{text,files}:{text,files,quoteMessageId:quoteId});quoteId=null;$('#text').value='';$('#file').value='';refresh()};
 $('#transfer').onclick=async()=>{if(chatId!==null){await api('POST','/portals/'+p()+'/chats/'+chatId+'/transfer',{operatorId:3});refresh()}};
 $('#close').onclick=async()=>{if(chatId!==null){await api('POST','/portals/'+p()+'/chats/'+chatId+'/close',{});refresh()}};
 loadPortals().then(refresh);setInterval(refresh,1000);

@@ -4,8 +4,9 @@
  * - every Bitrix24 → MAX row of docs/formatting.md, sent by an operator through
  *   the portal, reaches the client exactly as documented (text and markup), in
  *   order;
- * - operator switching: transfer and close arrive as system messages, the next
- *   reply carries the new operator's name;
+ * - operator switching: the transfer stays in the Open Line (internal), the
+ *   close text and rating request reach the client, the next reply carries the
+ *   new operator's name;
  * - a file still processing in MAX (`attachment.not.ready`) is retried and the
  *   operator's next reply does not overtake it;
  * - MAX refusing for good (the client blocked the bot before the bridge heard
@@ -21,6 +22,17 @@ import { describe, test } from 'node:test';
 import { parseHtmlText } from '../../emulators/max/formatted-text.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { sandboxFor, until } from '../helpers/e2e.ts';
+
+/**
+ * What the operator typed for a row's text as the portal delivers it (entity-encoded): the
+ * portal encodes it again on the way out. Rows with a `<br />` or a numeric entity are the
+ * portal's own forms, no operator can type them; the unit test covers those.
+ */
+function typedFor(wire: string): string | null {
+  if (/<br|&#/i.test(wire)) return null;
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+  return wire.replace(/&(amp|lt|gt|quot);/g, (_m, name: string) => entities[name] as string);
+}
 
 /** The Bitrix24 → MAX table of docs/formatting.md: [BB-code, MAX html]. */
 function bbcodeRows(): Array<[string, string]> {
@@ -64,10 +76,10 @@ for (const engine of testEngines()) {
     }
 
     test('every Bitrix24 → MAX row of docs/formatting.md reaches the client as documented, in order', async () => {
-      const rows = bbcodeRows();
+      const rows = bbcodeRows().filter(([bbcode]) => typedFor(bbcode) !== null);
       assert.ok(rows.length >= 25, `found ${rows.length} rows`);
       await openDialog(6201, 'Таблица');
-      for (const [bbcode] of rows) await reply(6201, bbcode);
+      for (const [bbcode] of rows) await reply(6201, typedFor(bbcode)!);
       const got = await until(() => (botMessages(6201).length >= rows.length ? botMessages(6201) : undefined), 120_000);
       assert.equal(got.length, rows.length, 'one message per reply');
       for (const [i, [bbcode, html]] of rows.entries()) {
@@ -78,7 +90,7 @@ for (const engine of testEngines()) {
       }
     });
 
-    test('operator switching: the transfer and the close reach the client as system messages; the next reply has the new name', async () => {
+    test('operator switching: the transfer stays in the Open Line, the close text and rating request reach the client; the next reply has the new name', async () => {
       await openDialog(6202, 'Мария');
       await reply(6202, 'до перевода');
       await until(() => (botTexts(6202).length === 1 ? true : undefined));
@@ -88,12 +100,12 @@ for (const engine of testEngines()) {
       const texts = await until(() => (botTexts(6202).length >= 4 ? botTexts(6202) : undefined));
       assert.deepEqual(texts, [
         'Анна Смирнова:\nдо перевода',
-        'Анна Смирнова перевёл(а) диалог на оператора Олег Иванов',
         'Олег Иванов:\nпосле перевода',
         'Диалог завершён. Спасибо за обращение!',
+        'Пожалуйста, оцените качество обслуживания: отправьте 1, если понравилось, или 0, если нет.',
       ]);
       const italics = botMessages(6202).map((m) => (m.message.body.markup ?? []).map((e) => [e.type, e.from, e.length]));
-      assert.deepEqual(italics[1], [['emphasized', 0, texts[1]!.length]], 'system messages are rewritten in italics (default)');
+      assert.deepEqual(italics[2], [['emphasized', 0, texts[2]!.length]], 'system messages for the client are rewritten in italics (default)');
       assert.deepEqual(italics[3], [['emphasized', 0, texts[3]!.length]]);
     });
 

@@ -63,9 +63,9 @@ for (const engine of testEngines()) {
       assert.ok(paragraphs.every((p, i) => i === 0 || middle.indexOf(p) > middle.indexOf(paragraphs[i - 1]!)), 'parts in order');
     });
 
-    test('a transfer (a system message) reaches the client rewritten, without an operator name', async () => {
+    test('a system message for the client (the welcome) reaches the client rewritten, without an operator name', async () => {
       await openDialog(6103, 'Олег');
-      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/transfer`, { operatorId: 3 });
+      await post(`${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(6103)!.chatId}/system`, { kind: 'welcome' });
       const texts = await until(() => (botTexts(6103).length > 0 ? botTexts(6103) : undefined));
       const chat = [...sandboxOf().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === 6103)!;
       const markup = sandboxOf().max.world.messages.get(chat.mids.at(-1)!)!.message.body.markup as Array<{ type: string; from: number; length: number }>;

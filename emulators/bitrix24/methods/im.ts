@@ -20,7 +20,7 @@ const messageAdd: MethodHandler = (call) => {
   const chat = match ? call.portal.chats.get(Number(match[1])) : undefined;
   if (!chat) throw b24Errors.invalidArgument('Dialog ID can\'t be parsed');
   const system = String(param(call.params, 'SYSTEM') ?? 'N').toUpperCase() === 'Y';
-  return operatorMessage(call.ctx, call.portal, chat, { text, operatorId: 1, system }).id;
+  return operatorMessage(call.ctx, call.portal, chat, { text, operatorId: system ? 0 : 1, system }).id;
 };
 
 export const imMethods: Record<string, MethodHandler> = {
