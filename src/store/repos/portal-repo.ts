@@ -59,6 +59,12 @@ export class PortalRepo implements PortalTokenStore {
     });
   }
 
+  /** The id of the portal installed with this member_id (any status), or null. */
+  async idForMember(memberId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   /**
    * The application_token events of an installed portal must carry; null for an unknown
    * portal and for one whose app was uninstalled (its events are refused until a re-install).
