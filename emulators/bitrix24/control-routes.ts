@@ -16,6 +16,7 @@ import type { OlChat } from './model.ts';
 import { closeChat, operatorDelete, operatorEdit, operatorMessage, systemMessage, transferChat } from './openlines.ts';
 import { SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
 import { operatorPageHtml } from './operator-page.ts';
+import { openConnectorSettings } from './placement.ts';
 import type { PortalState } from './portal.ts';
 import type { RequestLog } from './rest-routes.ts';
 
@@ -85,6 +86,11 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   });
   app.post('/_control/portals/:p/install-finish', async (req) => ({ ok: finishInstall(portalOf(deps, req), String(bodyOf(req).clientId)) }));
   app.post('/_control/portals/:p/uninstall', async (req) => ({ ok: uninstallApp(ctx, portalOf(deps, req), String(bodyOf(req).clientId)) }));
+  app.post('/_control/portals/:p/connectors/:id/settings', async (req) => {
+    const answer = await openConnectorSettings(ctx, portalOf(deps, req), (req.params as { id: string }).id, Number(bodyOf(req).line));
+    if ('refused' in answer) throw new ControlError(409, answer.refused);
+    return answer;
+  });
   app.post('/_control/portals/:p/webhooks', async (req) => {
     const portal = portalOf(deps, req);
     const userId = Number(bodyOf(req).userId ?? 1);

@@ -51,10 +51,16 @@ export const DEFAULT_BITRIX24_SETTINGS: Bitrix24Settings = {
   eventTimeoutMs: 10_000,
 };
 
+/** PHP's parse_str: bracket keys nest (`cmd[a]=…`, `fields[TITLE]=…`), in the query string as in a form body. */
+const PHP_QUERY = { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 };
+
 function createServer(tls: EmulatorCertificate | null): FastifyInstance {
-  const app = Fastify({ forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}) });
+  const app = Fastify({
+    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, querystringParser: (query) => parseQuery(query, PHP_QUERY),
+    ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}),
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, parseQuery(body as string, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 }));
+    done(null, parseQuery(body as string, PHP_QUERY));
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app as unknown as FastifyInstance;

@@ -97,8 +97,8 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         await pauseLines(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
         return;
       case 'ONAPPUNINSTALL':
-        await pauseLines(deps, portalId, null, 'app uninstalled');
-        await deps.store.db.updateTable('portals').set({ status: 'uninstalled', updated_at_ms: deps.nowMs() }).where('id', '=', portalId).execute();
+        // Tokens forgotten, events refused from now on; skipped when a re-install already replaced this install.
+        if (await deps.store.portals.markUninstalled(portalId, envelope.applicationToken ?? '')) await pauseLines(deps, portalId, null, 'app uninstalled');
         return;
       case 'ONIMCONNECTORMESSAGEADD':
         if (deps.onMessagesAdded) {

@@ -12,6 +12,7 @@ import { adminApiPlugin } from '../http/plugins/admin-api.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BITRIX24_EVENT_JOB, bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
+import { bitrix24SettingsPlugin } from '../http/plugins/bitrix24-settings.ts';
 import { healthPlugin } from '../http/plugins/health.ts';
 import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
 import { MaxClient } from '../max/client.ts';
@@ -165,7 +166,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         const portalId = (job.payload as { portalId: string }).portalId;
         return setupHandler({
           store, bitrix: firstClient(portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
-          lineIdFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
+          // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
+          lineIdFor: (id) => (job.payload as { lineId?: number }).lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
         })(job, ctx);
       },
     },
@@ -188,6 +190,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+      bitrix24SettingsPlugin({ portals: store.portals, events: store.events, jobs: store.jobs, connectorId: CONNECTOR_ID, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
+        configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, id), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),
     ],

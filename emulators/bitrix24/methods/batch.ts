@@ -13,16 +13,37 @@ import { isListPage } from './list-page.ts';
 
 export const BATCH_MAX_COMMANDS = 50;
 
-function resolveReference(results: Record<string, unknown>, path: string): string {
+const REFERENCE = /\$result((?:\[[^\]]*\])+)/g;
+const WHOLE_REFERENCE = /^\$result((?:\[[^\]]*\])+)$/;
+
+function resolveReference(results: Record<string, unknown>, path: string): unknown {
   const keys = [...path.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] as string);
   let value: unknown = results;
   for (const key of keys) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-  return value === undefined || value === null ? '' : String(value);
+  return value;
 }
 
-/** Replaces `$result[key][field]…` in a command with the referenced value. */
-function substitute(command: string, results: Record<string, unknown>): string {
-  return command.replace(/\$result((?:\[[^\]]*\])+)/g, (_m, path: string) => encodeURIComponent(resolveReference(results, path)));
+const asText = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'object' ? '' : String(value));
+
+/**
+ * Replaces `$result[key][field]…` in the command's parameter values, after the query
+ * string was decoded as PHP parses it: the portal decodes first, so a reference the SDK
+ * sends encoded (`id=%24result%5Ba%5D`, docs' batch.md HTTP example) resolves like a
+ * plain one. A value that is one whole reference to a list or object gets that
+ * structure [?: not documented]; inside a longer string a reference becomes its text.
+ */
+function substitute(value: unknown, results: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_REFERENCE.exec(value);
+    if (whole) {
+      const resolved = resolveReference(results, whole[1] as string);
+      return resolved !== null && typeof resolved === 'object' ? resolved : asText(resolved);
+    }
+    return value.replace(REFERENCE, (_m, path: string) => asText(resolveReference(results, path)));
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, results));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, results)]));
+  return value;
 }
 
 export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAuth, params: Record<string, unknown>) {
@@ -37,12 +58,15 @@ export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAu
   const next: Record<string, number> = {};
   const times: Record<string, unknown> = {};
   for (const [key, raw] of entries) {
-    const command = substitute(String(raw), result);
-    const [method = '', query = ''] = command.split('?', 2);
+    const command = String(raw);
+    const at = command.indexOf('?');
+    const method = at < 0 ? command : command.slice(0, at);
+    const query = at < 0 ? '' : command.slice(at + 1);
     const started = Date.now();
     try {
       if (method === 'batch') throw b24Errors.batchMethod();
-      const value = runMethod(ctx, portal, auth, method.replace(/\.json$/, ''), parseQuery(query, { depth: 10, arrayLimit: 1000 }) as Record<string, unknown>);
+      const params = substitute(parseQuery(query, { depth: 10, arrayLimit: 1000 }), result) as Record<string, unknown>;
+      const value = runMethod(ctx, portal, auth, method.replace(/\.json$/, ''), params);
       if (isListPage(value)) {
         result[key] = value.result;
         total[key] = value.total;

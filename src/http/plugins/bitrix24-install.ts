@@ -72,7 +72,8 @@ function tokensFrom(form: Form, portalId: string, nowMs: number): PortalTokens |
   return null;
 }
 
-async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: typeof fetch): Promise<void> {
+/** The access token is valid for our app (client_id) at the portal: app.info answers with it. */
+export async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: typeof fetch): Promise<void> {
   const res = await fetchFn(`${tokens.clientEndpoint.replace(/\/?$/, '/')}app.info`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: tokens.accessToken }),
     signal: AbortSignal.timeout(10_000),

@@ -59,8 +59,36 @@ export class PortalRepo implements PortalTokenStore {
     });
   }
 
+  /** The id of the portal installed with this member_id (any status), or null. */
+  async idForMember(memberId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst();
+    return row?.id ?? null;
+  }
+
+  /**
+   * The application_token events of an installed portal must carry; null for an unknown
+   * portal and for one whose app was uninstalled (its events are refused until a re-install).
+   */
   async applicationToken(portalId: string): Promise<string | null> {
-    const row = await this.db.selectFrom('portals').select('application_token_enc').where('id', '=', portalId).executeTakeFirst();
-    return row ? this.box.open(row.application_token_enc) : null;
+    const row = await this.db.selectFrom('portals').select(['application_token_enc', 'status']).where('id', '=', portalId).executeTakeFirst();
+    return row && row.status === 'active' ? this.box.open(row.application_token_enc) : null;
+  }
+
+  /**
+   * ONAPPUNINSTALL: the portal is marked uninstalled and its OAuth tokens are forgotten (the
+   * portal revoked them; nothing may call it until a re-install brings new ones). Only the
+   * install the event speaks for: when `applicationToken` is no longer the stored one, a
+   * re-install already replaced it and nothing changes (returns false).
+   */
+  async markUninstalled(portalId: string, applicationToken: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('portals').select('application_token_enc').where('id', '=', portalId);
+      if (this.engine === 'postgres') q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      if (!row || this.box.open(row.application_token_enc) !== applicationToken) return false;
+      await trx.updateTable('portals').set({ status: 'uninstalled', access_token_enc: null, refresh_token_enc: null, updated_at_ms: this.clock.nowMs() })
+        .where('id', '=', portalId).execute();
+      return true;
+    });
   }
 }
