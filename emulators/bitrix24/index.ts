@@ -52,7 +52,11 @@ export const DEFAULT_BITRIX24_SETTINGS: Bitrix24Settings = {
 };
 
 function createServer(tls: EmulatorCertificate | null): FastifyInstance {
-  const app = Fastify({ forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}) });
+  // maxParamLength: a file link ends with the file's name (percent-encoded, 6 characters per Cyrillic
+  // letter); a real portal serves names of 255 characters, Fastify's default refuses params over 100.
+  const app = Fastify({
+    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, maxParamLength: 4_096, ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}),
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseQuery(body as string, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 }));
   });
