@@ -55,8 +55,10 @@ export const DEFAULT_BITRIX24_SETTINGS: Bitrix24Settings = {
 const PHP_QUERY = { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 };
 
 function createServer(tls: EmulatorCertificate | null): FastifyInstance {
+  // maxParamLength: a file link ends with the file's name (percent-encoded, 6 characters per Cyrillic
+  // letter); a real portal serves names of 255 characters, Fastify's default refuses params over 100.
   const app = Fastify({
-    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, querystringParser: (query) => parseQuery(query, PHP_QUERY),
+    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, maxParamLength: 4_096, querystringParser: (query) => parseQuery(query, PHP_QUERY),
     ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}),
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -28,6 +28,13 @@ export interface MaxEmulatorSettings {
   reorderRetries: boolean;
   /** When true, subscription URLs must be https on port 443 like the real service. */
   strictWebhookUrls: boolean;
+  /** Longest file name MAX takes, in characters (code points): 200. */
+  fileNameMaxLength: number;
+  /**
+   * Where a too-long file name is refused: at the upload URL ('upload', the default) or when a
+   * message carries the file ('send'). MAX documents neither; a bridge must survive both.
+   */
+  fileNameRefusedAt: 'upload' | 'send';
 }
 
 export interface MaxContext {

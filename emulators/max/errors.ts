@@ -19,6 +19,15 @@ export class MaxEmulatorError extends Error {
 export const maxErrors = {
   invalidToken: () => new MaxEmulatorError(401, 'verify.token', 'Invalid access_token'),
   payload: (message: string) => new MaxEmulatorError(400, 'proto.payload', message),
+  /**
+   * MAX refusing a text's formatting. The message is the one observed by third parties
+   * ("Some Markdown syntax is not supported. Use basic formatting.", a 400; n8n-nodes-max's
+   * resilience test); the code is not documented and taken to be the validation code.
+   */
+  formatNotSupported: () => new MaxEmulatorError(400, 'proto.payload', 'Some Markdown syntax is not supported. Use basic formatting.'),
+  /** A file name over MAX's limit (assumed 200 characters; the shape is the validation error's, spec §1). */
+  fileNameTooLong: (length: number, max: number) =>
+    new MaxEmulatorError(400, 'proto.payload', `Field 'filename' size (${length}) must be at most ${max}`),
   notReady: () =>
     new MaxEmulatorError(400, 'attachment.not.ready', 'Key: errors.process.attachment.file.not.processed'),
   denied: (message: string) => new MaxEmulatorError(403, 'chat.denied', message),

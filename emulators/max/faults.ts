@@ -2,8 +2,16 @@
  * Fault injection on the emulated Bot API, set through the control API.
  * Each rule applies to requests whose path starts with `pathPrefix` (default:
  * every Bot API path), with probability `rate`, at most `remaining` times.
+ * `format_refused` is decided by the message route, not before it: it answers
+ * 400 "Some Markdown syntax is not supported" only to a send or edit that sets
+ * `format` (what MAX refuses is the formatting; the same words without
+ * `format` go through). MAX does not document which markup it refuses, so the
+ * refusal is a switch rather than a rule about the text.
  */
-export type FaultKind = 'status' | 'latency' | 'timeout' | 'drop';
+export type FaultKind = 'status' | 'latency' | 'timeout' | 'drop' | 'format_refused';
+
+/** Kinds applied by a route once it has read the body, not by the request hook. */
+const BODY_KINDS = new Set<FaultKind>(['format_refused']);
 
 export interface FaultRule {
   kind: FaultKind;
@@ -39,6 +47,7 @@ export class FaultTable {
   pick(path: string): FaultRule[] {
     const fired: FaultRule[] = [];
     for (const rule of this.rules) {
+      if (BODY_KINDS.has(rule.kind)) continue;
       if (rule.pathPrefix && !path.startsWith(rule.pathPrefix)) continue;
       if (rule.remaining !== undefined && rule.remaining <= 0) continue;
       if (this.random() >= (rule.rate ?? 1)) continue;
@@ -47,5 +56,19 @@ export class FaultTable {
     }
     this.rules = this.rules.filter((r) => r.remaining === undefined || r.remaining > 0);
     return fired.sort((a, b) => (a.kind === 'latency' ? -1 : 0) - (b.kind === 'latency' ? -1 : 0));
+  }
+
+  /** Whether a body-level fault of `kind` fires for this request (consumes one of its `remaining`). */
+  fires(kind: FaultKind, path: string): boolean {
+    for (const rule of this.rules) {
+      if (rule.kind !== kind) continue;
+      if (rule.pathPrefix && !path.startsWith(rule.pathPrefix)) continue;
+      if (rule.remaining !== undefined && rule.remaining <= 0) continue;
+      if (this.random() >= (rule.rate ?? 1)) continue;
+      if (rule.remaining !== undefined) rule.remaining -= 1;
+      this.rules = this.rules.filter((r) => r.remaining === undefined || r.remaining > 0);
+      return true;
+    }
+    return false;
   }
 }

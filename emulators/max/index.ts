@@ -59,6 +59,8 @@ export const DEFAULT_MAX_SETTINGS: MaxEmulatorSettings = {
   duplicateDeliveryMaxCopies: 1,
   reorderRetries: false,
   strictWebhookUrls: false,
+  fileNameMaxLength: 200,
+  fileNameRefusedAt: 'upload',
 };
 
 const PUBLIC_PREFIXES = ['/_control', '/_upload/', '/_files/'];

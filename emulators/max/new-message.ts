@@ -7,6 +7,7 @@
 import type { MaxContext } from './context.ts';
 import { maxErrors } from './errors.ts';
 import type { MaxAttachment, MaxMessage } from './model.ts';
+import { checkFileName } from './routes-uploads.ts';
 
 const ALONE_TYPES = new Set(['audio', 'sticker', 'contact']);
 const KNOWN_TYPES = new Set(['image', 'video', 'audio', 'file', 'sticker', 'contact', 'inline_keyboard', 'location', 'share']);
@@ -160,6 +161,7 @@ function readyUpload(ctx: MaxContext, token: string, type: string) {
 function resolveUploaded(ctx: MaxContext, type: 'video' | 'audio' | 'file', payload: Record<string, unknown> | undefined): MaxAttachment {
   if (!payload || typeof payload.token !== 'string') throw maxErrors.payload(`Attachment ${type} requires payload.token`);
   const upload = readyUpload(ctx, payload.token, type);
+  if (ctx.settings.fileNameRefusedAt === 'send') checkFileName(ctx, upload.filename);
   const media = { url: `${ctx.baseUrl()}/_files/${upload.token}`, token: upload.token };
   if (type === 'file') return { type, payload: media, filename: upload.filename, size: upload.data.length };
   if (type === 'audio') return { type, payload: media, transcription: null };

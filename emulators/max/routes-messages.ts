@@ -44,6 +44,11 @@ function ownMessage(ctx: MaxContext, botId: number, mid: string | undefined): St
   return stored;
 }
 
+/** The `format_refused` fault: only a text that sets `format` is refused (see faults.ts). */
+function refuseFormatOnFault(ctx: MaxContext, request: FastifyRequest, format: string | null): void {
+  if (format !== null && ctx.faults.fires('format_refused', request.url)) throw maxErrors.formatNotSupported();
+}
+
 function hasKeyboard(stored: StoredMessage): boolean {
   return (stored.message.body.attachments ?? []).some((a) => a.type === 'inline_keyboard');
 }
@@ -57,6 +62,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: MaxContext): vo
     const chat = targetChat(ctx, bot.userId, query);
     const parsed = parseNewMessageBody(ctx, request.body, true);
     if (chat.type === 'channel' && !parsed.notify) throw maxErrors.payload('notify=false is not allowed in channels');
+    refuseFormatOnFault(ctx, request, parsed.format);
     checkChatRate(ctx, chat.chatId);
     const link = resolveLink(ctx, parsed.link);
     // format html: stored as plain text + markup, as MAX delivers messages.
@@ -83,6 +89,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: MaxContext): vo
       throw maxErrors.denied('Message is too old to edit');
     }
     const parsed = parseNewMessageBody(ctx, request.body, false);
+    refuseFormatOnFault(ctx, request, parsed.format);
     checkChatRate(ctx, stored.chatId);
     stored.history.push(stored.message.body);
     const prev = stored.message.body;

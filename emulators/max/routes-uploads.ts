@@ -5,6 +5,9 @@
  * multipart body with field `data`, or raw chunks with Content-Range. Answers:
  * image → {photos:{key:{token}}}; file → {token}; video/audio → <retval>1</retval>.
  * A fresh upload answers `attachment.not.ready` on send for a while.
+ * A file name over `fileNameMaxLength` characters (200) is refused with 400
+ * `proto.payload`, at the upload URL or, with `fileNameRefusedAt: 'send'`, when a
+ * message carries the file (MAX documents neither the limit's place nor its shape).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestBot, sendMax, sendMaxError, type MaxContext } from './context.ts';
@@ -17,6 +20,12 @@ const UPLOAD_TYPES = new Set(['image', 'video', 'audio', 'file']);
 export const EMULATOR_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 let nextPhotoId = 5_000_000_001;
+
+/** Refuses a file name longer than MAX takes (counted in code points, like text). */
+export function checkFileName(ctx: MaxContext, filename: string): void {
+  const length = [...filename].length;
+  if (length > ctx.settings.fileNameMaxLength) throw maxErrors.fileNameTooLong(length, ctx.settings.fileNameMaxLength);
+}
 
 export function registerUploadRoutes(app: FastifyInstance, ctx: MaxContext): void {
   app.post('/uploads', async (request, reply) => {
@@ -58,7 +67,9 @@ async function receiveUpload(ctx: MaxContext, request: FastifyRequest, reply: Fa
   if (request.isMultipart()) {
     const part = await request.file({ limits: { fileSize: EMULATOR_UPLOAD_LIMIT_BYTES } });
     if (!part || part.fieldname !== 'data') return sendMaxError(reply, maxErrors.payload("Multipart field 'data' required"));
-    upload.data = await part.toBuffer();
+    const data = await part.toBuffer();
+    if (ctx.settings.fileNameRefusedAt === 'upload') checkFileName(ctx, part.filename || 'file');
+    upload.data = data;
     upload.filename = part.filename || 'file';
     upload.contentType = part.mimetype || 'application/octet-stream';
   } else {
@@ -66,8 +77,10 @@ async function receiveUpload(ctx: MaxContext, request: FastifyRequest, reply: Fa
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(request.headers['content-range'] ?? ''));
     if (!range) return sendMaxError(reply, maxErrors.payload('Content-Range required for non-multipart upload'));
     const chunk = request.body as Buffer;
+    const filename = String(request.headers['x-file-name'] ?? upload.filename);
+    if (ctx.settings.fileNameRefusedAt === 'upload') checkFileName(ctx, filename);
     upload.data = Buffer.concat([upload.data, chunk]);
-    upload.filename = String(request.headers['x-file-name'] ?? upload.filename);
+    upload.filename = filename;
     if (Number(range[2]) + 1 < Number(range[3])) {
       return reply.header('content-type', 'text/plain').send(`0-${range[2]}/${range[3]}`);
     }

@@ -5,9 +5,11 @@
  * no longer needed are deleted); MAX lets a bot edit a dialog message only
  * within 7 days — outside it, and whenever MAX refuses, the operator gets a
  * notice in the Open Line instead of a silent loss. A delete removes every part.
+ * An edit whose formatting MAX refuses goes again as plain text.
  */
 import { messagesOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
 import { escapeBbcodeText } from '../domain/text/markup-to-bbcode.ts';
 import { splitForMax } from '../domain/text/split.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
@@ -24,6 +26,16 @@ async function notice(deps: OutboundDeps, portalId: string, imChatId: string, co
   const id = await bitrix.call<number | string>(portalId, 'im.message.add', { DIALOG_ID: `chat${imChatId}`, MESSAGE: text, SYSTEM: 'Y' });
   await deps.store.db.insertInto('operator_notices').values({ bitrix_message_id: String(id), conversation_id: conversationId, reason, created_at_ms: deps.nowMs() })
     .onConflict((oc) => oc.column('bitrix_message_id').doNothing()).execute();
+}
+
+/** Calls with the html body; when MAX refuses its formatting (a certain 400), with the same words as plain text. */
+async function plainOnRefusal<T>(html: string, call: (body: Json) => Promise<T>): Promise<T> {
+  try {
+    return await call({ text: html, format: 'html' });
+  } catch (err) {
+    if (err instanceof BridgeError && err.code === MAX_ERROR_CODES.formatRejected) return call({ text: maxHtmlToPlain(html) });
+    throw err;
+  }
 }
 
 export async function applyOperatorChanges(deps: OutboundDeps, portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown): Promise<void> {
@@ -62,9 +74,9 @@ export async function applyOperatorChanges(deps: OutboundDeps, portalId: string,
       for (const [i, body] of bodies.entries()) {
         const existing = parts[i];
         if (existing?.max_mid) {
-          await max.editMessage(existing.max_mid, conversation.maxChatId, { text: body, format: 'html' } as never);
+          await plainOnRefusal(body, (b) => max.editMessage(existing.max_mid!, conversation.maxChatId, b as never));
         } else {
-          const { message: sent } = await max.sendMessage({ chatId: conversation.maxChatId }, { text: body, format: 'html' } as never);
+          const { message: sent } = await plainOnRefusal(body, (b) => max.sendMessage({ chatId: conversation.maxChatId }, b as never));
           const mid = String((sent as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null;
           await deps.store.db.insertInto('outbound_parts').values({ conversation_id: conversation.id, bitrix_message_id: imMessageId, part: i, max_mid: mid, sent_at_ms: deps.nowMs() })
             .onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doUpdateSet({ max_mid: mid })).execute();

@@ -6,16 +6,29 @@
  * MAX's upload flow with the right type (image, video, audio, file) and
  * becomes one attachment. MAX's size limits per type (spec §4.3) are checked
  * before uploading: a file over them is not retried — the operator is told.
+ * A name longer than MAX takes (200 characters) is shortened before the upload,
+ * keeping its extension; MAX refuses a longer one (the whole file, not just its
+ * name). Whatever still fails for good is reported per file by the caller, and
+ * the reply's text and other files go without it (outbound.ts).
  * `attachment.not.ready` on the send is retried by the MAX client and then by
  * the job's own back-off; the job holds its conversation's queue meanwhile, so
  * later replies never overtake the file.
  */
 import { BridgeError } from '../domain/errors.ts';
+import { shortenFileName } from '../domain/file-name.ts';
 import type { MaxClient, MaxUploadType } from '../max/client.ts';
 
 type Json = Record<string, unknown>;
 
 export const FILE_TOO_LARGE = 'BRG_ERR_FILE_TOO_LARGE';
+export const FILE_DOWNLOAD = 'BRG_ERR_FILE_DOWNLOAD';
+
+/**
+ * Longest file name MAX takes, characters. Not in the published spec (§4.3 gives sizes only);
+ * reported from production: a longer name is refused at upload. Names are cut to this many UTF-16 units (never more code
+ * points), the extension kept.
+ */
+export const MAX_FILE_NAME_CHARS = 200;
 
 /** MAX's limits per upload type, bytes (spec §4.3). */
 export const MAX_UPLOAD_LIMIT_BYTES: Record<MaxUploadType, number> = {
@@ -57,10 +70,10 @@ async function download(deps: OperatorFilesDeps, link: string, limitBytes: numbe
       signal: AbortSignal.timeout(deps.timeoutMs ?? 120_000),
     });
   } catch (err) {
-    throw new BridgeError('BRG_ERR_FILE_DOWNLOAD', `could not download "${name}" from the portal: ${(err as Error).message}`, { retryable: true });
+    throw new BridgeError(FILE_DOWNLOAD, `could not download "${name}" from the portal: ${(err as Error).message}`, { retryable: true });
   }
   if (!res.ok) {
-    throw new BridgeError('BRG_ERR_FILE_DOWNLOAD', `the portal answered ${res.status} for "${name}"`, { retryable: res.status >= 500 || res.status === 429 });
+    throw new BridgeError(FILE_DOWNLOAD, `the portal answered ${res.status} for "${name}"`, { retryable: res.status >= 500 || res.status === 429 });
   }
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > limitBytes) throw new BridgeError(FILE_TOO_LARGE, `"${name}" is ${declared} bytes, MAX takes at most ${limitBytes}`, { retryable: false });
@@ -80,6 +93,6 @@ export async function operatorFileAttachment(deps: OperatorFilesDeps, max: MaxCl
     const declared = Number(f.size ?? 0);
     if (declared > limit) throw new BridgeError(FILE_TOO_LARGE, `"${name}" is ${declared} bytes, MAX takes at most ${limit}`, { retryable: false });
     const { data, contentType } = await download(deps, link, limit, name);
-    return { type, payload: await max.upload(type, data, name, contentType) };
+    return { type, payload: await max.upload(type, data, shortenFileName(name, MAX_FILE_NAME_CHARS), contentType) };
   }
 }

@@ -20,6 +20,13 @@
  *   removed): a notice in Russian in the same Open Lines chat
  *   (`im.message.add`, SYSTEM), the job to dead letters with the reason, no
  *   retries. A blocked conversation is unblocked by `bot_started`.
+ * - An Open Lines chat of no MAX dialog the bridge knows (the client never
+ *   wrote to the bot; MAX lets a bot write only after the user did, spec §9):
+ *   the same kind of notice, saying so.
+ * - One part failing for good never takes the others with it: a file MAX
+ *   refuses (or too large, or the portal will not give it) is left out, the
+ *   text and the other files go, and the operator is told which file and why.
+ *   A text whose formatting MAX refuses is sent again as plain text.
  * - Echo safety: our own notices come back as events (NEED_SYSTEM_MESSAGES) and
  *   are recognised by their id; messages we inject with send.messages raise no
  *   event at all (spec §7).
@@ -31,13 +38,15 @@ import { bbcodeToMaxHtml, escapeHtml } from '../domain/text/bbcode-to-max.ts';
 import { parseOperatorSignature } from '../domain/text/operator-signature.ts';
 import { splitForMax } from '../domain/text/split.ts';
 import { systemMessageKind, systemMessageStyle, type SystemMessageKind, type SystemMessagesSetting } from '../domain/text/system-message-kind.ts';
+import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
+import { botCannotWriteFirstText, botNotConfiguredText, partsNotDeliveredText, type PartFailure } from '../domain/text/outbound-notices.ts';
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
-import { FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
+import { FILE_DOWNLOAD, FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 import { forgetUploads, rememberedUpload } from './outbound-uploads.ts';
 
 type Json = Record<string, unknown>;
@@ -107,17 +116,30 @@ function itemOf(raw: Json): Item | null {
   };
 }
 
-/** Posts the notice into the Open Lines chat and remembers its id (so its echo is ignored). */
-async function noticeOperator(deps: OutboundDeps, portalId: string, item: Item, conversation: ConversationRow, reason: UndeliveredReason, detail = ''): Promise<void> {
+/** Open Lines system messages (operator joined, transferred, closed…) carry user_id 0. */
+function isSystem(item: Item): boolean {
+  return item.userId === '0' || item.userId === '';
+}
+
+function excerptOf(item: Item): string {
+  return plain(bbcodeToMaxHtml(parseOperatorSignature(item.text).body));
+}
+
+/** Posts a notice (BB-code) into the Open Lines chat and remembers its id (so its echo is ignored). */
+async function postNotice(deps: OutboundDeps, portalId: string, item: Item, conversationId: string, reason: string, text: string): Promise<void> {
   const bitrix = deps.bitrixFor(portalId);
   if (!bitrix || !item.imChatId) return;
-  const excerpt = plain(bbcodeToMaxHtml(parseOperatorSignature(item.text).body));
   const id = await bitrix.call<number | string>(portalId, 'im.message.add', {
-    DIALOG_ID: `chat${item.imChatId}`, MESSAGE: undeliveredText(reason, excerpt, detail), SYSTEM: 'Y',
-  }, { correlation: { conversationId: conversation.id } });
+    DIALOG_ID: `chat${item.imChatId}`, MESSAGE: text, SYSTEM: 'Y',
+  }, { correlation: { conversationId } });
   await deps.store.db.insertInto('operator_notices').values({
-    bitrix_message_id: String(id), conversation_id: conversation.id, reason, created_at_ms: deps.nowMs(),
+    bitrix_message_id: String(id), conversation_id: conversationId, reason, created_at_ms: deps.nowMs(),
   }).onConflict((oc) => oc.column('bitrix_message_id').doNothing()).execute();
+}
+
+/** The "not delivered" notice for a reason that holds for the whole conversation. */
+async function noticeOperator(deps: OutboundDeps, portalId: string, item: Item, conversation: ConversationRow, reason: UndeliveredReason, detail = ''): Promise<void> {
+  await postNotice(deps, portalId, item, conversation.id, reason, undeliveredText(reason, excerptOf(item), detail));
 }
 
 async function isOurNotice(store: Store, imMessageId: string): Promise<boolean> {
@@ -136,7 +158,6 @@ async function recordPart(deps: OutboundDeps, conversationId: string, imMessageI
   }).onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doNothing()).execute();
 }
 
-/** Sends one part unless it was sent already; after an uncertain failure, looks for it among the bot's recent messages. */
 /**
  * Sends one part unless it was sent already. A part that may have reached MAX
  * without being recorded (a re-run after a crash, or a send that timed out) is
@@ -159,9 +180,19 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
     const found = await lookUp();
     if (found) return record(found.mid);
   }
+  const send = async (sent: Json) => {
+    const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, sent as never, { conversationId: conversation.id });
+    return record(String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null);
+  };
   try {
-    const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, body as never, { conversationId: conversation.id });
-    return await record(String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null);
+    try {
+      return await send(body);
+    } catch (err) {
+      // MAX refused the markup (a certain 400: nothing was accepted): the same words as plain text.
+      // A retry of this job looks the message up by its words first, whichever form went.
+      if (!(err instanceof BridgeError && err.code === MAX_ERROR_CODES.formatRejected && typeof body.text === 'string')) throw err;
+      return await send(plainBodyOf(body));
+    }
   } catch (err) {
     const found = err instanceof BridgeError && !err.certain ? await lookUp() : null;
     if (found) return record(found.mid);
@@ -169,14 +200,134 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
   }
 }
 
-async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
-  if (await isOurNotice(deps.store, item.imMessageId)) return;
+/** A part's body without `format`, its html turned into readable plain text. */
+function plainBodyOf(body: Json): Json {
+  const { format: _format, ...rest } = body;
+  return { ...rest, text: maxHtmlToPlain(String(body.text)) };
+}
+
+/** A failure of one file or one text part only, for good: the rest of the reply still goes. */
+function partFailureOf(err: unknown, fileName: string | null): PartFailure | null {
+  if (!(err instanceof BridgeError) || err.retryable) return null;
+  if (err.code === FILE_TOO_LARGE) return { fileName, reason: 'tooLarge' };
+  if (err.code === FILE_DOWNLOAD) return { fileName, reason: 'download' };
+  if (err.code === MAX_ERROR_CODES.badRequest || err.code === MAX_ERROR_CODES.formatRejected) {
+    // MAX's own words, without our "MAX 400 proto.payload:" prefix.
+    return { fileName, reason: 'refused', detail: err.message.replace(/^MAX \d+ [\w.]*: /, '') };
+  }
+  return null;
+}
+
+/** Where a reply is going in MAX, or a notice to the operator and a dead letter. */
+async function targetOf(deps: OutboundDeps, portalId: string, item: Item): Promise<{ conversation: ConversationRow; max: MaxClient }> {
   const conversation = await deps.store.conversations.get(item.externalChatId);
   if (!conversation) {
+    // No MAX dialog behind this Open Lines chat: the client never wrote to the bot (a chat
+    // started from Bitrix24), and MAX lets a bot write only after the user did (spec §9).
+    // Told for an operator's words only: the line's own system messages (a greeting) are not replies.
+    if (!isSystem(item) && (item.text.trim() || item.files.length > 0)) {
+      await postNotice(deps, portalId, item, item.externalChatId, 'not_started', botCannotWriteFirstText(excerptOf(item)));
+    }
     throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `no conversation ${item.externalChatId} for operator message ${item.imMessageId}`, { retryable: false });
   }
   const max = deps.maxFor(conversation.botId);
-  if (!max) throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `bot ${conversation.botId} is not configured`, { retryable: false });
+  if (!max) {
+    await postNotice(deps, portalId, item, conversation.id, 'no_bot', botNotConfiguredText(excerptOf(item)));
+    throw new BridgeError(OUTBOUND_ERROR_CODES.unknownChat, `bot ${conversation.botId} is not configured`, { retryable: false });
+  }
+  return { conversation, max };
+}
+
+interface Reply {
+  deps: OutboundDeps;
+  portalId: string;
+  item: Item;
+  conversation: ConversationRow;
+  max: MaxClient;
+  /** Bodies by part number (holes where a file is left out). */
+  bodies: Json[];
+  /** The operator's name of the file each part carries. */
+  fileOfPart: Map<number, string>;
+  failures: PartFailure[];
+}
+
+/**
+ * Uploads the files: one attachment per message; the first one rides with the last text part
+ * (its caption). Part numbers are fixed by position, so a retried job skips what MAX already has.
+ */
+async function attachFiles(r: Reply): Promise<void> {
+  const { deps, item, conversation } = r;
+  const textParts = r.bodies.length;
+  for (const [j, file] of item.files.entries()) {
+    const part = textParts > 0 ? textParts - 1 + j : j;
+    const name = String(file.name ?? 'файл');
+    if ((await sentPart(deps.store, conversation.id, item.imMessageId, part)) !== undefined) continue;
+    try {
+      // A retry (attachment.not.ready) sends the same upload: a new one would start MAX's processing over.
+      const attachment = await rememberedUpload(deps.store, { conversationId: conversation.id, imMessageId: item.imMessageId, part }, deps.nowMs(),
+        () => operatorFileAttachment(deps.files ?? {}, r.max, file));
+      if (!attachment) continue;
+      const shared = j === 0 && textParts > 0 ? r.bodies[textParts - 1] : undefined;
+      if (shared) shared.attachments = [attachment];
+      else r.bodies[part] = { attachments: [attachment] };
+      r.fileOfPart.set(part, name);
+    } catch (err) {
+      const failure = partFailureOf(err, name);
+      if (!failure) throw err;
+      r.failures.push(failure);
+    }
+  }
+}
+
+/** Sends one part; a part MAX refuses for good is left out (its file dropped from a caption), never the rest. */
+async function sendOrSkip(r: Reply, part: number, body: Json, rerun: boolean): Promise<string | null> {
+  try {
+    return await sendPart(r.deps, r.max, r.conversation, r.item, part, body, rerun);
+  } catch (err) {
+    const failure = partFailureOf(err, r.fileOfPart.get(part) ?? null);
+    if (!failure || failure.reason !== 'refused') throw err;
+    r.failures.push(failure);
+    if (failure.fileName === null || typeof body.text !== 'string') return null;
+    // A caption refused with its file: the caption alone.
+    const { attachments: _file, ...textOnly } = body;
+    r.fileOfPart.delete(part);
+    return sendOrSkip(r, part, textOnly, rerun);
+  }
+}
+
+async function sendParts(r: Reply, rerun: boolean): Promise<string[]> {
+  const mids: string[] = [];
+  for (const [part, body] of r.bodies.entries()) {
+    if (!body) continue;
+    try {
+      const mid = await sendOrSkip(r, part, body, rerun);
+      if (mid) mids.push(mid);
+    } catch (err) {
+      // Refusals that hold for the whole conversation: nothing more can go.
+      const reason = err instanceof BridgeError ? REASON_OF[err.code] : undefined;
+      if (!reason) throw err;
+      if (reason === 'blocked') await r.deps.store.conversations.setState(r.conversation.id, 'blocked');
+      await noticeOperator(r.deps, r.portalId, r.item, r.conversation, reason);
+      throw new BridgeError(reason === 'blocked' ? OUTBOUND_ERROR_CODES.clientBlocked : OUTBOUND_ERROR_CODES.undeliverable,
+        `operator message ${r.item.imMessageId} not delivered: ${(err as BridgeError).message}`, { retryable: false });
+    }
+  }
+  return mids;
+}
+
+/** The delivery status goes through the line outbox: statuses of many replies share one call. */
+async function queueDeliveryStatus(deps: OutboundDeps, conversation: ConversationRow, item: Item, mids: string[]): Promise<void> {
+  const now = deps.nowMs();
+  await deps.store.db.transaction().execute((trx) => deps.store.outbox.enqueue([{
+    lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: item.imMessageId,
+    sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
+    item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
+  }], conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':')), trx));
+}
+
+async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
+  if (await isOurNotice(deps.store, item.imMessageId)) return;
+  const { conversation, max } = await targetOf(deps, portalId, item);
   const html = renderOperatorText(item.text, systemMessageKind(item) ?? false, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
   if (bodies.length === 0 && item.files.length === 0) return;
@@ -184,57 +335,15 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
     await noticeOperator(deps, portalId, item, conversation, 'blocked');
     throw new BridgeError(OUTBOUND_ERROR_CODES.clientBlocked, `conversation ${conversation.id} is blocked (the client stopped the bot)`, { retryable: false });
   }
-  // Files: one attachment per message; the first one rides with the last text part (its caption).
-  // Part numbers are fixed by position, so a retried job skips what MAX already has.
-  const textParts = bodies.length;
-  const partOfFile = (j: number) => (textParts > 0 ? textParts - 1 + j : j);
-  const tooLarge: string[] = [];
-  for (const [j, file] of item.files.entries()) {
-    const part = partOfFile(j);
-    if ((await sentPart(deps.store, conversation.id, item.imMessageId, part)) !== undefined) continue;
-    try {
-      // A retry (attachment.not.ready) sends the same upload: a new one would start MAX's processing over.
-      const attachment = await rememberedUpload(deps.store, { conversationId: conversation.id, imMessageId: item.imMessageId, part }, deps.nowMs(),
-        () => operatorFileAttachment(deps.files ?? {}, max, file));
-      if (!attachment) continue;
-      const shared = j === 0 && textParts > 0 ? bodies[textParts - 1] : undefined;
-      if (shared) shared.attachments = [attachment];
-      else bodies[part] = { attachments: [attachment] };
-    } catch (err) {
-      if (err instanceof BridgeError && err.code === FILE_TOO_LARGE) tooLarge.push(String(file.name ?? 'файл'));
-      else throw err;
-    }
-  }
-  const mids: string[] = [];
-  for (const [part, body] of bodies.entries()) {
-    if (!body) continue;
-    try {
-      const mid = await sendPart(deps, max, conversation, item, part, body, rerun);
-      if (mid) mids.push(mid);
-    } catch (err) {
-      const reason = err instanceof BridgeError ? REASON_OF[err.code] : undefined;
-      if (reason || (err instanceof BridgeError && !err.retryable && err.code === MAX_ERROR_CODES.badRequest)) {
-        if (reason === 'blocked') await deps.store.conversations.setState(conversation.id, 'blocked');
-        await noticeOperator(deps, portalId, item, conversation, reason ?? 'rejected', reason ? '' : (err as BridgeError).message);
-        throw new BridgeError(reason === 'blocked' ? OUTBOUND_ERROR_CODES.clientBlocked : OUTBOUND_ERROR_CODES.undeliverable,
-          `operator message ${item.imMessageId} not delivered: ${(err as BridgeError).message}`, { retryable: false });
-      }
-      throw err;
-    }
-  }
+  const r: Reply = { deps, portalId, item, conversation, max, bodies, fileOfPart: new Map(), failures: [] };
+  await attachFiles(r);
+  const mids = await sendParts(r, rerun);
   if (item.files.length > 0) await forgetUploads(deps.store, conversation.id, item.imMessageId);
-  // The delivery status goes through the line outbox: statuses of many replies share one call.
-  if (mids.length > 0) {
-    const now = deps.nowMs();
-    await deps.store.db.transaction().execute((trx) => deps.store.outbox.enqueue([{
-      lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: item.imMessageId,
-      sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
-      item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
-    }], conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':')), trx));
-  }
-  if (tooLarge.length > 0) {
-    await noticeOperator(deps, portalId, item, conversation, 'tooLarge', tooLarge.join(', '));
-    throw new BridgeError(OUTBOUND_ERROR_CODES.undeliverable, `operator files too large for MAX: ${tooLarge.join(', ')}`, { retryable: false });
+  if (mids.length > 0) await queueDeliveryStatus(deps, conversation, item, mids);
+  if (r.failures.length > 0) {
+    await postNotice(deps, portalId, item, conversation.id, 'partial', partsNotDeliveredText(excerptOf(item), r.failures, mids.length > 0));
+    const what = r.failures.map((f) => f.fileName ?? 'text').join(', ');
+    throw new BridgeError(OUTBOUND_ERROR_CODES.undeliverable, `operator message ${item.imMessageId} delivered without: ${what}`, { retryable: false });
   }
 }
 

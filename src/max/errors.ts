@@ -15,9 +15,17 @@ export const MAX_ERROR_CODES = {
   notFound: 'BRG_ERR_MAX_NOT_FOUND',
   unauthorized: 'BRG_ERR_MAX_UNAUTHORIZED',
   badRequest: 'BRG_ERR_MAX_BAD_REQUEST',
+  formatRejected: 'BRG_ERR_MAX_FORMAT_REJECTED',
   network: 'BRG_ERR_MAX_NETWORK',
   notSuccessful: 'BRG_ERR_MAX_NOT_SUCCESSFUL',
 } as const;
+
+/**
+ * MAX refusing a text's markup: 400 "Some Markdown syntax is not supported. Use basic
+ * formatting." (observed by third parties; the code is not documented, so only the words
+ * are matched). The same words sent without `format` go through.
+ */
+const FORMAT_REFUSED = /markdown syntax is not supported|use basic formatting|(markup|format(ting)?) is not supported/i;
 
 /** attachment.not.ready: the file is still processing; retry after this (official client: 1 s, 2 s, 4 s). */
 const ATTACHMENT_RETRY_MS = 1_000;
@@ -78,5 +86,6 @@ export function classifyMaxError(status: number, text: string, retryAfterMs?: nu
   if (status === 403) return make(MAX_ERROR_CODES.chatDenied, { retryable: false, notifyOperator: true });
   if (status === 404) return make(MAX_ERROR_CODES.notFound, { retryable: false, notifyOperator: true });
   if (status === 401) return make(MAX_ERROR_CODES.unauthorized, { retryable: false });
+  if (status === 400 && FORMAT_REFUSED.test(body.message ?? '')) return make(MAX_ERROR_CODES.formatRejected, { retryable: false });
   return make(MAX_ERROR_CODES.badRequest, { retryable: false });
 }

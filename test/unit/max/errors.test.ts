@@ -13,6 +13,7 @@ test('classification carries the decision: retry 429/5xx/not-ready, never other 
     [401, '{"code":"verify.token","message":"Invalid access_token"}', 'BRG_ERR_MAX_UNAUTHORIZED', false, false],
     [400, '{"code":"proto.payload","message":"Field \'text\' size (4001) must be at most 4000"}', 'BRG_ERR_MAX_BAD_REQUEST', false, false],
     [502, '<html>bad gateway</html>', 'BRG_ERR_MAX_UNAVAILABLE', true, false],
+    [400, '{"code":"proto.payload","message":"Some Markdown syntax is not supported. Use basic formatting."}', 'BRG_ERR_MAX_FORMAT_REJECTED', false, false],
   ];
   for (const [status, body, code, retryable, notify] of cases) {
     const e = classifyMaxError(status, body);
