@@ -118,7 +118,7 @@ function itemOf(raw: Json): Item | null {
 
 /** Open Lines system messages (operator joined, transferred, closed…) carry user_id 0. */
 function isSystem(item: Item): boolean {
-  return item.userId === '0' || item.userId === '';
+  return systemMessageKind(item) !== null;
 }
 
 function excerptOf(item: Item): string {
