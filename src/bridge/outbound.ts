@@ -116,7 +116,7 @@ function itemOf(raw: Json): Item | null {
   };
 }
 
-/** Open Lines system messages (operator joined, transferred, closed…) carry user_id 0. */
+/** Open Lines system messages (welcome, close text, rating request, transfers…): see domain/text/system-message-kind.ts. */
 function isSystem(item: Item): boolean {
   return systemMessageKind(item) !== null;
 }
