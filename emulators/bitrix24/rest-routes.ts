@@ -85,7 +85,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
       }
     },
   });
-  app.get('/upload/:id/:name', async (request, reply) => {
+  // The file's name follows as a wildcard: a real portal serves names of any length (Fastify's
+  // `:name` parameter would refuse one over 100 characters).
+  app.get('/upload/:id/*', async (request, reply) => {
     const file = portal.files.get((request.params as { id: string }).id);
     if (!file) return reply.code(404).send('Not found');
     return reply.header('content-type', file.type).send(file.data);
