@@ -25,7 +25,10 @@ function substitute(command: string, results: Record<string, unknown>): string {
   return command.replace(/\$result((?:\[[^\]]*\])+)/g, (_m, path: string) => encodeURIComponent(resolveReference(results, path)));
 }
 
-export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAuth, params: Record<string, unknown>) {
+/** An injected failure of one command (faults.ts `pickCommand`), reported in `result_error` like any. */
+export type CommandFault = (method: string, params: Record<string, unknown>) => B24Error | null;
+
+export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAuth, params: Record<string, unknown>, commandFault?: CommandFault) {
   const cmd = param(params, 'cmd');
   if (!cmd || typeof cmd !== 'object') throw b24Errors.argument('cmd');
   const entries = Object.entries(cmd as Record<string, unknown>);
@@ -42,7 +45,10 @@ export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAu
     const started = Date.now();
     try {
       if (method === 'batch') throw b24Errors.batchMethod();
-      const value = runMethod(ctx, portal, auth, method.replace(/\.json$/, ''), parseQuery(query, { depth: 10, arrayLimit: 1000 }) as Record<string, unknown>);
+      const commandParams = parseQuery(query, { depth: 10, arrayLimit: 1000 }) as Record<string, unknown>;
+      const injected = commandFault?.(method.replace(/\.json$/, ''), commandParams);
+      if (injected) throw injected;
+      const value = runMethod(ctx, portal, auth, method.replace(/\.json$/, ''), commandParams);
       if (isListPage(value)) {
         result[key] = value.result;
         total[key] = value.total;
