@@ -30,6 +30,12 @@ export const b24Errors = {
   operationTimeLimit: (method: string) =>
     new B24Error(429, 'OPERATION_TIME_LIMIT', `Method is blocked due to operation time limit: ${method}`),
   internal: () => new B24Error(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'),
+  /**
+   * The portal has blocked the app for its load: every call answers this until support lifts
+   * the manual block (b24restdocs _includes/system-errors.md: 503 in the revision the spec sheet
+   * follows, 401 in a later one — a fault rule may set either status).
+   */
+  overloadLimit: (status = 503) => new B24Error(status, 'OVERLOAD_LIMIT', 'REST API is blocked due to overload'),
   notActiveLine: () => new B24Error(400, 'NOT_ACTIVE_LINE', 'The line with this ID is inactive or does not exist'),
   noProvider: () => new B24Error(400, 'IMCONNECTOR_NO_CORRECT_PROVIDER', 'Connector is not registered'),
   notFound: (what: string) => new B24Error(400, 'NOT_FOUND', `${what} not found`),
@@ -38,6 +44,23 @@ export const b24Errors = {
   eventNotFound: () => new B24Error(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found'),
   handlerExists: () => new B24Error(400, 'ERROR_HANDLER_ALREADY_EXIST', 'Handler already exists!'),
 };
+
+/** The portal's own description of an error code, for injected faults (system-errors.md); else "Injected fault". */
+const DESCRIPTIONS: Record<string, string> = {
+  QUERY_LIMIT_EXCEEDED: 'Too many requests',
+  OPERATION_TIME_LIMIT: 'Method is blocked due to operation time limit',
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+  ERROR_UNEXPECTED_ANSWER: 'Server returned an unexpected response',
+  OVERLOAD_LIMIT: 'REST API is blocked due to overload',
+  ACCESS_DENIED: 'Access denied',
+};
+
+/** The error an injected `status` fault answers: the status's usual code unless the rule names one. */
+export function faultError(status: number | undefined, code: string | undefined): B24Error {
+  const s = status ?? 500;
+  const c = code ?? (s === 503 ? 'QUERY_LIMIT_EXCEEDED' : s === 429 ? 'OPERATION_TIME_LIMIT' : 'INTERNAL_SERVER_ERROR');
+  return new B24Error(s, c, DESCRIPTIONS[c] ?? 'Injected fault');
+}
 
 /** Errors of the OAuth server (`/oauth/token/`): `{error, error_description}`. */
 export const oauthErrors = {

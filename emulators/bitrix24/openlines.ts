@@ -4,9 +4,9 @@
  * after the previous was closed) and running the CRM tracker; operator actions
  * produce the connector events the app receives.
  */
-import { randomBytes } from 'node:crypto';
 import type { Bitrix24Context } from './context.ts';
 import { trackCrm } from './crm-tracker.ts';
+import { takeClientFile } from './file-fetch.ts';
 import type { ConnectorState, LineState, OlChat, OlMessage } from './model.ts';
 import { quoteBlock, storedText, SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
 import type { PortalState } from './portal.ts';
@@ -44,9 +44,8 @@ export function openChat(portal: PortalState, connector: ConnectorState, line: L
 
 export function storeClientMessage(portal: PortalState, chat: OlChat, item: IncomingItem): OlMessage {
   const msg = item.message;
-  const files = Array.isArray(msg.files)
-    ? (msg.files as Array<Record<string, unknown>>).map((f) => ({ name: String(f.name ?? 'file'), url: String(f.url ?? ''), type: 'file', size: 0 }))
-    : [];
+  const descriptors = Array.isArray(msg.files) ? (msg.files as Array<Record<string, unknown>>) : [];
+  const files = descriptors.map((f) => ({ name: String(f.name ?? 'file'), url: String(f.url ?? ''), type: 'file', size: 0 }));
   const message: OlMessage = {
     id: portal.next('message'), chatId: chat.chatId, direction: 'in', authorId: chat.clientUserId,
     text: typeof msg.text === 'string' ? msg.text : '', files, externalIds: msg.id !== undefined ? [String(msg.id)] : [],
@@ -54,31 +53,8 @@ export function storeClientMessage(portal: PortalState, chat: OlChat, item: Inco
   };
   portal.messages.set(message.id, message);
   chat.messageIds.push(message.id);
-  for (const file of message.files) void fetchClientFile(portal, file);
+  for (const [i, file] of message.files.entries()) takeClientFile(portal, file, descriptors[i] as object);
   return message;
-}
-
-/**
- * Bitrix24 downloads each file of a client message from its url (it must be
- * reachable without auth, spec §9) onto the portal's Disk, shortly after the
- * call returns; the chat then shows the portal's copy. A file it cannot fetch
- * stays broken (`fetchStatus` records why).
- */
-async function fetchClientFile(portal: PortalState, file: OlMessage['files'][number]): Promise<void> {
-  try {
-    const res = await fetch(file.url, { signal: AbortSignal.timeout(30_000) });
-    file.fetchStatus = res.status;
-    if (!res.ok) return;
-    const data = Buffer.from(await res.arrayBuffer());
-    const id = randomBytes(6).toString('hex');
-    const type = res.headers.get('content-type') ?? 'application/octet-stream';
-    portal.files.set(id, { name: file.name, data, type });
-    file.size = data.length;
-    file.type = type.startsWith('image/') ? 'image' : 'file';
-    file.url = `${portal.baseUrl}/upload/${id}/${encodeURIComponent(file.name)}`;
-  } catch {
-    file.fetchStatus = 0;
-  }
 }
 
 export function receiveClientMessage(portal: PortalState, connector: ConnectorState, line: LineState, item: IncomingItem) {

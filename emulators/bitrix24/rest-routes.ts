@@ -7,8 +7,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bitrix24Context, CallAuth } from './context.ts';
 import { timeBlock } from './envelope.ts';
-import { B24Error, b24Errors } from './errors.ts';
+import { B24Error, b24Errors, faultError } from './errors.ts';
 import type { B24FaultTable } from './faults.ts';
+import { prefetchClientFiles } from './file-fetch.ts';
 import { runBatch } from './methods/batch.ts';
 import { isListPage } from './methods/list-page.ts';
 import type { PortalState } from './portal.ts';
@@ -33,12 +34,11 @@ function authenticate(ctx: Bitrix24Context, portal: PortalState, segments: strin
 }
 
 async function applyFaults(faults: B24FaultTable, method: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-  for (const rule of faults.pick(method)) {
+  const body = request.body && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? (request.body as Record<string, unknown>) : {};
+  for (const rule of faults.pick(method, { ...(request.query as Record<string, unknown>), ...body })) {
     if (rule.kind === 'latency') await new Promise((r) => setTimeout(r, rule.latencyMs ?? 1_000));
     else if (rule.kind === 'status') {
-      const status = rule.status ?? 500;
-      const code = rule.code ?? (status === 503 ? 'QUERY_LIMIT_EXCEEDED' : status === 429 ? 'OPERATION_TIME_LIMIT' : 'INTERNAL_SERVER_ERROR');
-      sendError(reply, new B24Error(status, code, 'Injected fault'));
+      sendError(reply, faultError(rule.status, rule.code));
       return true;
     } else {
       reply.hijack();
@@ -72,7 +72,13 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
         const auth = authenticate(ctx, portal, segments, params);
         if (!hasMethod(method)) throw b24Errors.methodNotFound(method);
         delete params.auth;
-        const result = method === 'batch' ? runBatch(ctx, portal, auth, params) : runMethod(ctx, portal, auth, method, params);
+        // The portal downloads a client's files while it handles the call (file-fetch.ts).
+        if (method === 'imconnector.send.messages') await prefetchClientFiles(params);
+        const commandFault = (m: string, p: Record<string, unknown>) => {
+          const rule = faults.pickCommand(m, p);
+          return rule ? faultError(rule.status, rule.code) : null;
+        };
+        const result = method === 'batch' ? runBatch(ctx, portal, auth, params, commandFault) : runMethod(ctx, portal, auth, method, params);
         const time = timeBlock(started, portal.operating.state(operatingKey(auth, method)));
         if (isListPage(result)) {
           return reply.send({ result: result.result, total: result.total, ...(result.next !== undefined ? { next: result.next } : {}), time });
@@ -85,7 +91,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
       }
     },
   });
-  app.get('/upload/:id/:name', async (request, reply) => {
+  // The file's name follows as a wildcard: a real portal serves names of any length (Fastify's
+  // `:name` parameter would refuse one over 100 characters).
+  app.get('/upload/:id/*', async (request, reply) => {
     const file = portal.files.get((request.params as { id: string }).id);
     if (!file) return reply.code(404).send('Not found');
     return reply.header('content-type', file.type).send(file.data);

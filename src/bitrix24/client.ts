@@ -6,6 +6,9 @@
  * - Limits: a leaky bucket per portal (2/s, burst 50 by default; per plan);
  *   callers wait. QUERY_LIMIT_EXCEEDED (503) penalises the bucket model and is
  *   retried; OPERATION_TIME_LIMIT (429) goes up with retryAfterMs = the reset.
+ * - OVERLOAD_LIMIT (the portal has blocked the app): no retry here; the portal
+ *   is held (portal-hold.ts) — later calls fail at once with Bitrix24HeldError
+ *   until a probe finds the block lifted.
  * - `batch` coalesces up to 50 commands into one request.
  * - A send that timed out is not resent blindly: it surfaces with certain:false.
  *
@@ -20,7 +23,9 @@ import type { JournalWriter, PortalTokenStore } from '../domain/ports.ts';
 import { journaledExchange, type Correlation } from '../journal/exchange.ts';
 import { decideRetry, type RetryPolicy } from '../queue/retry-policy.ts';
 import { asRecord, chunkCommands, encodeCommand, type BatchCommand, type BatchOutcome } from './batch.ts';
-import { BITRIX24_ERROR_CODES, Bitrix24ApiError, Bitrix24NetworkError, classifyBitrix24Error } from './errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { BITRIX24_ERROR_CODES, Bitrix24ApiError, Bitrix24HeldError, Bitrix24NetworkError, classifyBitrix24Error } from './errors.ts';
+import { PortalHolds, type PortalHoldOptions } from './portal-hold.ts';
 import { PortalTokenProvider, type OAuthAppCredentials } from './oauth.ts';
 
 export const DEFAULT_PORTAL_LIMIT: LeakyBucketConfig = { drainPerSecond: 2, burst: 50 };
@@ -37,6 +42,10 @@ export interface Bitrix24ClientOptions {
   timeoutMs?: number;
   retry?: RetryPolicy;
   fetchFn?: typeof fetch;
+  /** Where the client says that a portal's block began and ended; none by default. */
+  logger?: Logger;
+  /** Probe intervals of a blocked portal (portal-hold.ts defaults: 3 s doubling to 5 min). */
+  overloadProbe?: Pick<PortalHoldOptions, 'probeFirstMs' | 'probeMaxMs'>;
 }
 
 export interface CallOptions {
@@ -50,6 +59,8 @@ export interface CallOptions {
 
 export class Bitrix24Client {
   readonly limiter: LeakyBucketLimiter;
+  /** Portals that have blocked the app (OVERLOAD_LIMIT): their calls wait for the block to lift. */
+  readonly holds: PortalHolds;
   private readonly tokenProvider: PortalTokenProvider;
   private readonly retry: RetryPolicy;
 
@@ -57,6 +68,7 @@ export class Bitrix24Client {
     this.limiter = new LeakyBucketLimiter(o.clock, (portalId) => o.limitFor?.(portalId) ?? DEFAULT_PORTAL_LIMIT);
     this.tokenProvider = new PortalTokenProvider({ store: o.tokens, credentials: o.credentials, clock: o.clock, journal: o.journal, fetchFn: o.fetchFn });
     this.retry = o.retry ?? { baseDelayMs: 500, maxDelayMs: 5_000, maxAttempts: 3 };
+    this.holds = new PortalHolds({ logger: o.logger, ...o.overloadProbe });
   }
 
   get tokens(): PortalTokenProvider {
@@ -75,6 +87,10 @@ export class Bitrix24Client {
       const tokens = await this.tokenProvider.valid(portalId);
       if (slotTaken) slotTaken = false;
       else await this.limiter.acquire(portalId, options.signal);
+      const heldUntilMs = this.holds.admit(portalId, this.o.clock.nowMs());
+      if (heldUntilMs !== null) {
+        throw new Bitrix24HeldError(portalId, this.holds.blockedSinceMs(portalId) ?? this.o.clock.nowMs(), heldUntilMs - this.o.clock.nowMs());
+      }
       let error: Bitrix24ApiError | Bitrix24NetworkError;
       try {
         const res = await journaledExchange({
@@ -82,13 +98,23 @@ export class Bitrix24Client {
           headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, auth: tokens.accessToken }),
           timeoutMs: this.o.timeoutMs ?? 55_000, signal: options.signal, correlation: { portalId, ...options.correlation },
         }, { clock: this.o.clock, journal: this.o.journal, fetchFn: this.o.fetchFn });
-        if (res.status === 200) return JSON.parse(res.text) as Record<string, unknown>;
+        if (res.status === 200) {
+          this.holds.answered(portalId, this.o.clock.nowMs());
+          return JSON.parse(res.text) as Record<string, unknown>;
+        }
         error = classifyBitrix24Error(res.status, res.text, this.o.clock.nowMs());
       } catch (err) {
+        this.holds.noAnswer(portalId, this.o.clock.nowMs());
         if (options.signal?.aborted) throw err;
         error = new Bitrix24NetworkError(describeNetworkFailure(err), options.idempotent ?? false);
         if (!error.certain) throw error;
       }
+      // Blocked: no retry here — the portal is held, and the caller steps aside until the next probe.
+      if (error.code === BITRIX24_ERROR_CODES.overload) {
+        this.holds.blocked(portalId, this.o.clock.nowMs());
+        throw error;
+      }
+      if (error instanceof Bitrix24ApiError) this.holds.answered(portalId, this.o.clock.nowMs());
       if (error.code === BITRIX24_ERROR_CODES.tokenExpired && !refreshed) {
         refreshed = true;
         await this.tokenProvider.refresh(portalId, tokens.accessToken);

@@ -4,11 +4,13 @@
  */
 import { BridgeError } from '../domain/errors.ts';
 import type { NetworkFailure } from '../domain/network-failure.ts';
+import { PROBE_FIRST_MS } from './portal-hold.ts';
 
 export const BITRIX24_ERROR_CODES = {
   queryLimit: 'BRG_ERR_BITRIX24_QUERY_LIMIT',
   operationTimeLimit: 'BRG_ERR_BITRIX24_OPERATION_TIME_LIMIT',
   unavailable: 'BRG_ERR_BITRIX24_UNAVAILABLE',
+  overload: 'BRG_ERR_BITRIX24_OVERLOAD',
   tokenExpired: 'BRG_ERR_BITRIX24_TOKEN_EXPIRED',
   reauthRequired: 'BRG_ERR_BITRIX24_REAUTH_REQUIRED',
   lineInactive: 'BRG_ERR_BITRIX24_LINE_INACTIVE',
@@ -59,6 +61,9 @@ export function classifyBitrix24Error(status: number, text: string, nowMs: numbe
   const message = `Bitrix24 ${status} ${code}: ${body.error_description ?? text.slice(0, 200)}`;
   const make = (ours: string, flags: ConstructorParameters<typeof Bitrix24ApiError>[5]) =>
     new Bitrix24ApiError(ours, message, status, code, text, flags);
+  // The portal has blocked the app (a manual block, lifted by support): a pause, not a "no"
+  // (portal-hold.ts). 503 in the spec sheet's doc revision, 401 in a later one: read the code.
+  if (code === 'OVERLOAD_LIMIT') return make(BITRIX24_ERROR_CODES.overload, { retryable: true, retryAfterMs: PROBE_FIRST_MS });
   if (code === 'QUERY_LIMIT_EXCEEDED') return make(BITRIX24_ERROR_CODES.queryLimit, { retryable: true, retryAfterMs: QUERY_LIMIT_RETRY_MS });
   if (code === 'OPERATION_TIME_LIMIT') {
     const resetAtMs = (body.time?.operating_reset_at ?? 0) * 1000;
@@ -68,8 +73,26 @@ export function classifyBitrix24Error(status: number, text: string, nowMs: numbe
   if (code === 'NOT_ACTIVE_LINE' || code === 'IMCONNECTOR_NO_CORRECT_PROVIDER') {
     return make(BITRIX24_ERROR_CODES.lineInactive, { retryable: false });
   }
-  if (status >= 500 || code === 'OVERLOAD_LIMIT') return make(BITRIX24_ERROR_CODES.unavailable, { retryable: status !== 503 || code !== 'OVERLOAD_LIMIT' });
+  if (status >= 500) return make(BITRIX24_ERROR_CODES.unavailable, { retryable: true });
   if (status === 401 || code === 'NO_AUTH_FOUND') return make(BITRIX24_ERROR_CODES.reauthRequired, { retryable: false });
   if (status === 403) return make(BITRIX24_ERROR_CODES.accessDenied, { retryable: false });
   return make(BITRIX24_ERROR_CODES.badRequest, { retryable: false });
+}
+
+/**
+ * The portal has blocked the app and the call was not made (portal-hold.ts): certain, retryable,
+ * `retryAfterMs` until the next probe of the block. Same code as the portal's own OVERLOAD_LIMIT.
+ */
+export class Bitrix24HeldError extends BridgeError {
+  constructor(readonly portalId: string, readonly blockedSinceMs: number, retryAfterMs: number) {
+    super(BITRIX24_ERROR_CODES.overload, `Bitrix24 has blocked the app on portal ${portalId} (OVERLOAD_LIMIT) since ${new Date(blockedSinceMs).toISOString()}; waiting for the block to lift`, {
+      retryable: true, certain: true, retryAfterMs,
+    });
+    this.name = 'Bitrix24HeldError';
+  }
+}
+
+/** The portal has blocked the app (OVERLOAD_LIMIT, answered or held): wait, never give up the work. */
+export function isPortalBlocked(err: unknown): err is BridgeError {
+  return err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.overload;
 }

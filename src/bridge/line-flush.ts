@@ -17,18 +17,28 @@
  * outbox only after it holds the limiter slot, so everything queued while it
  * waited rides along.
  *
+ * A send tried before whose answer never came is looked up in the chat's
+ * history first; a chat whose history cannot be read holds its conversation
+ * (never read as "not there": that would send it twice). An item whose file
+ * the portal cannot fetch goes again as text in its place; an item with files
+ * is therefore the last of its conversation in a call.
+ *
  * Held: a conversation with an earlier MAX update stored but not processed yet
  * (however long that takes), and after a restart one with a pending catch-up
  * job (catch-up.ts) until it has read the history and queued what was missed.
  *
  * A paused line (deleted, connector off, app uninstalled) sends nothing: its
  * items stay pending until the line is restored, which queues a flush again.
+ * A portal that has blocked the app (OVERLOAD_LIMIT) likewise: the flush steps
+ * aside (NotYet, no attempt counted) until the block's next probe.
  */
 import type { Bitrix24Client } from '../bitrix24/client.ts';
-import { BITRIX24_ERROR_CODES } from '../bitrix24/errors.ts';
+import type { BatchOutcome } from '../bitrix24/batch.ts';
+import { BITRIX24_ERROR_CODES, isPortalBlocked } from '../bitrix24/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
+import { NotYet } from '../queue/not-yet.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
@@ -36,6 +46,7 @@ import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import { MAX_CATCHUP_JOB } from './catch-up.ts';
 import { placeOfUpdate } from './inbound.ts';
+import { hasFiles, withoutFiles } from './line-file-fallback.ts';
 import { ReorderWatermark } from './reorder-watermark.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
@@ -45,6 +56,8 @@ export const DEFAULT_LINGER_MS = 150;
 export const DEFAULT_REORDER_WINDOW_MS = 1_000;
 /** How soon a flush looks again at a conversation held for a stored earlier message or a catch-up. */
 const HOLD_RECHECK_MS = 200;
+/** How soon the history of a conversation is looked at again when it could not be read. */
+const HISTORY_RECHECK_MS = 1_000;
 /** How many pending items a flush reads at a time to build one batch, and at most how many such pages. */
 const SCAN_LIMIT = 500;
 const SCAN_PAGES = 10;
@@ -160,6 +173,9 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
       }
       batch.push(row);
       if (method === 'chat_name') return { batch, nextEligibleAtMs };
+      // An item with files goes last of its conversation in a call: if the portal cannot fetch
+      // a file, the item is sent again as text (line-file-fallback.ts) before anything after it.
+      if (method === 'send' && hasFiles(row.item)) stopped.add(lane);
     }
     if (batch.length >= maxItems) break;
   }
@@ -203,22 +219,51 @@ function isRefusal(err: unknown): err is BridgeError {
   return err instanceof BridgeError && !err.retryable && err.certain && !isLineInactive(err);
 }
 
+const BLOCKED = 'the portal has blocked the app (OVERLOAD_LIMIT)';
+
+/** The flush waits for a blocked portal's next probe (portal-hold.ts) as a NotYet: its job is deferred, not failed. */
+function blockedUntilLater(err: BridgeError, nowMs: number): NotYet {
+  return new NotYet(nowMs + (err.retryAfterMs ?? HISTORY_RECHECK_MS), BLOCKED);
+}
+
 function refusalText(err: BridgeError): string {
   return `${(err as { bitrixCode?: string }).bitrixCode ?? err.code}: ${err.message}`;
 }
 
-/** Rows (tried before) whose message is already in its Open Lines chat: history carries our ids as CONNECTOR_MID. */
-async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[]): Promise<Set<number>> {
-  const found = new Set<number>();
-  if (rows.length === 0) return found;
+/**
+ * What a look at the Open Lines history found for rows tried before: `found`, the rows whose
+ * message is already in its chat (history carries our ids as CONNECTOR_MID); `unread`, the
+ * conversations whose history could not be read (the command failed inside the batch, or the
+ * batch itself) — their rows are neither sent nor given up: they wait for the next look.
+ */
+interface LineCheck {
+  found: Set<number>;
+  unread: Set<string>;
+}
+
+async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[]): Promise<LineCheck> {
+  const check: LineCheck = { found: new Set(), unread: new Set() };
+  if (rows.length === 0) return check;
   const chats = await deps.store.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
     .where('id', 'in', [...new Set(rows.map((r) => r.conversationId))]).where('bitrix_chat_id', 'is not', null).execute();
-  if (chats.length === 0) return found;
-  const outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
+  if (chats.length === 0) return check;
+  let outcome: BatchOutcome;
+  try {
+    outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
+  } catch (err) {
+    // The portal has blocked the app: the whole flush waits (below). Any other failure: not read.
+    if (isPortalBlocked(err)) throw err;
+    for (const c of chats) check.unread.add(c.id);
+    return check;
+  }
   const idsByConversation = new Map<string, Set<string>>();
   for (const [i, c] of chats.entries()) {
     const history = outcome.results[`c${i}`] as { message?: unknown } | undefined;
-    const messages = Array.isArray(history?.message) ? history.message : Object.values((history?.message ?? {}) as Record<string, unknown>);
+    if (outcome.errors[`c${i}`] !== undefined || history === undefined || history === null) {
+      check.unread.add(c.id);
+      continue;
+    }
+    const messages = Array.isArray(history.message) ? history.message : Object.values((history.message ?? {}) as Record<string, unknown>);
     const ids = new Set<string>();
     for (const m of messages as Array<{ params?: { CONNECTOR_MID?: unknown } }>) {
       const mids = m.params?.CONNECTOR_MID;
@@ -226,8 +271,8 @@ async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portal
     }
     idsByConversation.set(c.id, ids);
   }
-  for (const r of rows) if (idsByConversation.get(r.conversationId)?.has(r.messageKey)) found.add(r.id);
-  return found;
+  for (const r of rows) if (idsByConversation.get(r.conversationId)?.has(r.messageKey)) check.found.add(r.id);
+  return check;
 }
 
 export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
@@ -242,6 +287,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if (line?.state !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
+    // The portal has blocked the app (OVERLOAD_LIMIT): step aside until its next probe.
+    const heldUntilMs = bitrix.holds.heldUntilMs(portalId, deps.clock.nowMs());
+    if (heldUntilMs !== null) throw new NotYet(heldUntilMs, BLOCKED);
     // What reached this process before the flush began is stored (or refused) before it plans:
     // a request still being taken in may hold an earlier message. A few ms, waited here rather
     // than planned again and again.
@@ -334,9 +382,16 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     const outcomes: Array<{ row: PendingOutboxRow; result: ItemResult | undefined }> = [];
     // A send tried before (its process died, or the answer never came) may already be in the
     // line: Bitrix24 documents no dedupe by message id, so look before sending it again.
-    const arrived = first.method === 'send' ? await alreadyInLine(deps, bitrix, portalId, plan.batch.filter((r) => r.tried)) : new Set<number>();
-    for (const row of plan.batch) if (arrived.has(row.id)) outcomes.push({ row, result: { SUCCESS: true } });
-    const batch = plan.batch.filter((r) => !arrived.has(r.id));
+    const check = first.method === 'send'
+      ? await alreadyInLine(deps, bitrix, portalId, plan.batch.filter((r) => r.tried)).catch((err: unknown) => {
+        throw isPortalBlocked(err) ? blockedUntilLater(err, deps.clock.nowMs()) : err;
+      })
+      : { found: new Set<number>(), unread: new Set<string>() };
+    for (const row of plan.batch) if (check.found.has(row.id)) outcomes.push({ row, result: { SUCCESS: true } });
+    // A conversation whose history could not be read is not sent at all (not "not there": its
+    // tried item may be in the line): all its rows stay pending, in order, for the next look.
+    const batch = plan.batch.filter((r) => !check.found.has(r.id) && !check.unread.has(r.conversationId));
+    let retryAfterMs: number | null = check.unread.size > 0 ? HISTORY_RECHECK_MS : null;
     await deps.store.outbox.markTried(batch.map((r) => r.id));
 
     const call = (rows: PendingOutboxRow[], preAcquired: boolean) => bitrix.call(portalId, METHOD_NAMES[first.method], first.method === 'chat_name'
@@ -345,7 +400,6 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       preAcquired, signal: ctx.signal,
       correlation: { jobId: String(job.id), conversationId: rows.length === 1 ? rows[0]?.conversationId : undefined },
     });
-    let retryAfterMs: number | null = null;
     try {
       const results = batch.length > 0 ? itemResults(await call(batch, true)) : [];
       for (const [i, row] of batch.entries()) outcomes.push({ row, result: first.method === 'chat_name' ? { SUCCESS: true } : results[i] });
@@ -355,6 +409,12 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       if (isLineInactive(err)) {
         await deps.pauseLine(portalId, lineId, `Bitrix24 answered ${(err as { bitrixCode?: string }).bitrixCode ?? (err as BridgeError).code}`);
         return;
+      }
+      // The portal has blocked the app: nothing was taken; every item stays pending, in order,
+      // and the flush comes back at the next probe — no attempt counted, nothing given up.
+      if (isPortalBlocked(err)) {
+        await deps.store.outbox.clearTried(batch.map((r) => r.id));
+        throw blockedUntilLater(err, deps.clock.nowMs());
       }
       if (!isRefusal(err)) {
         // Bitrix24 answered (a limit, a 5xx): it did not take the items, so the next try need not look.
@@ -386,6 +446,13 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     return async (trx) => {
       for (const { row, result: r } of outcomes) {
         const ok = r?.SUCCESS !== false;
+        // Refused with its files (the portal could not fetch one): the same item again as text,
+        // in its place — the next flush sends it first of its conversation (see pickBatch).
+        const asText = !ok && row.method === 'send' ? withoutFiles(row.item) : null;
+        if (asText) {
+          await deps.store.outbox.replaceItem(row.id, asText, trx);
+          continue;
+        }
         await deps.store.outbox.finish(row.id, ok ? 'sent' : 'rejected', r ?? null, trx);
         if (row.method !== 'send') continue;
         const session = r?.session;

@@ -33,6 +33,11 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   checked: number;
   recovered: number;
+  /**
+   * Chats whose history could not be read (the command failed in the batch): nothing is
+   * concluded about them; the start tries again (runtime.ts), later runs look again.
+   */
+  unread: number;
 }
 
 function asList(value: unknown): Json[] {
@@ -45,7 +50,7 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
   const since = deps.nowMs() - (deps.lookbackMs ?? 86_400_000);
   const conversations = await deps.store.db.selectFrom('conversations').select(['id', 'line_ref', 'bitrix_chat_id'])
     .where('bitrix_chat_id', 'is not', null).where('updated_at_ms', '>', since).execute();
-  const report: ReconcileReport = { checked: 0, recovered: 0 };
+  const report: ReconcileReport = { checked: 0, recovered: 0, unread: 0 };
   const byPortal = new Map<string, typeof conversations>();
   for (const c of conversations) {
     const portalId = c.line_ref.slice(0, c.line_ref.lastIndexOf(':'));
@@ -58,7 +63,10 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
     const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
     for (const [i, c] of list.entries()) {
       const history = outcome.results[`c${i}`] as Json | undefined;
-      if (!history) continue;
+      if (!history || outcome.errors[`c${i}`] !== undefined) {
+        report.unread++;
+        continue;
+      }
       report.checked++;
       const users = (history.users && typeof history.users === 'object' ? history.users : {}) as Json;
       const candidates = asList(history.message)

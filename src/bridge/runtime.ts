@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
+import { blockedPortalProblem } from '../bitrix24/portal-hold.ts';
 import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
@@ -19,6 +20,7 @@ import { MaxClient } from '../max/client.ts';
 import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
@@ -74,14 +76,15 @@ export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: 
   return only && only.url === undefined ? only.id : undefined;
 }
 
-/** Tries the reconciliation until it succeeds (the portal may answer limits or errors), for at most `budgetMs`. */
+/** Tries the reconciliation until it succeeds for every chat (the portal may answer limits or errors), for at most `budgetMs`. */
 async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budgetMs: number): Promise<void> {
   const deadline = Date.now() + budgetMs;
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) return;
     const outcome = await Promise.race([
-      reconcile().then(() => 'done' as const, () => 'failed' as const),
+      // A chat whose history could not be read counts as a failure: its missed replies must go first.
+      reconcile().then((report) => (report.unread > 0 ? 'failed' as const : 'done' as const), () => 'failed' as const),
       new Promise<'late'>((r) => setTimeout(() => r('late'), left).unref()),
     ]);
     if (outcome !== 'failed') return;
@@ -89,8 +92,10 @@ async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budge
   }
 }
 
-export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string }): Promise<Bridge> {
+export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string; logger?: Logger }): Promise<Bridge> {
   const { clock } = options;
+  // Silent unless the caller made one (src/cli/start.ts does, from log_level).
+  const logger = options.logger ?? silentLogger();
   // PostgreSQL: connections for the workers plus the intake's group commits and the heartbeat
   // (most workers wait on the network, not the database), at most 30 so three processes stay
   // under PostgreSQL's default 100 connections.
@@ -98,7 +103,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
-    timeoutMs: p.request_timeout_ms,
+    timeoutMs: p.request_timeout_ms, logger,
   })]));
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
@@ -178,7 +183,15 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes,
     plugins: [
-      healthPlugin({ check: async () => [...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : []))] }),
+      healthPlugin({
+        check: async () => [
+          ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
+          ...[...bitrix].flatMap(([id, client]) => {
+            const sinceMs = client.holds.blockedSinceMs(id);
+            return sinceMs === null ? [] : [blockedPortalProblem(id, sinceMs)];
+          }),
+        ],
+      }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight }),
       bitrix24EventsPlugin({
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),

@@ -6,6 +6,7 @@
 import { startBridge } from '../bridge/runtime.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
+import { createLogger } from '../log/logger.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
 async function main(): Promise<void> {
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (config.mode === 'production') {
-    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host });
+    const logger = createLogger({ level: config.config.log_level });
+    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);

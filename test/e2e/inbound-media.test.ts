@@ -50,6 +50,44 @@ for (const engine of testEngines()) {
       }
     });
 
+    test('a client file with a name longer than 100 characters still reaches the Open Line under its full name', async () => {
+      // 150 characters, Cyrillic, spaces and signs: Fastify answered 414 for a URL segment over 100.
+      const longName = `${'Акт сверки взаиморасчётов № 17 (копия) & приложение '.repeat(3)}`.slice(0, 146) + '.pdf';
+      assert.equal(longName.length, 150);
+      const content = Buffer.from('%PDF-1.4 акт сверки');
+      const res = await fetch(`${sandboxOf().max.controlUrl}/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          user: { user_id: 6202, first_name: 'Лев' }, text: 'Акт во вложении',
+          attachments: [{ type: 'file', filename: longName, content_type: 'application/pdf', content_base64: content.toString('base64') }],
+        }),
+      });
+      assert.equal(res.status, 200);
+      const portal = sandboxOf().bitrix24.context.portals[0]!;
+      const file = await until(() => {
+        const chat = [...portal.chats.values()].find((c) => c.externalUserId === '6202');
+        const f = (chat?.messageIds ?? []).map((id) => portal.messages.get(id)!).flatMap((m) => m.files)[0];
+        return f?.fetchStatus !== undefined ? f : undefined;
+      });
+      assert.equal(file.fetchStatus, 200, 'the portal fetched the file');
+      assert.equal(file.name, longName, 'the operator sees the client\'s full name');
+      assert.deepEqual(Buffer.from(await (await fetch(file.url)).arrayBuffer()), content);
+    });
+
+    test('a link handed out before, with the whole long name in its path, still serves the file under that name', async () => {
+      const row = await sandboxOf().bridge!.store.db.selectFrom('media').select(['id', 'name']).where('name', 'like', 'Акт сверки%').executeTakeFirstOrThrow();
+      const signer = new MediaSigner('sandbox-only-secret-key-not-for-production');
+      const fresh = signer.url(sandboxOf().bridge!.url, row.id, row.name, Date.now() + 60_000);
+      assert.ok(new URL(fresh).pathname.length < 160, `the new link is short: ${fresh}`);
+      assert.ok(new URL(fresh).pathname.endsWith('.pdf'), 'and keeps the extension');
+      const old = fresh.replace(/\/media\/([^/]+)\/[^?]*/, (_m, id: string) => `/media/${id}/${encodeURIComponent(row.name)}`);
+      assert.ok(old.length > fresh.length + 100);
+      const served = await fetch(old);
+      assert.equal(served.status, 200);
+      assert.match(served.headers.get('content-disposition') ?? '', new RegExp(`filename\\*=UTF-8''${encodeURIComponent(row.name).replace(/[()*]/g, '\\$&')}`));
+      assert.equal((await fetch(fresh)).status, 200);
+    });
+
     test('a tampered link is refused (403), an expired one is gone (410), an unknown id is 404; nothing else is served', async () => {
       const row = await sandboxOf().bridge!.store.db.selectFrom('media').select(['id', 'name']).executeTakeFirstOrThrow();
       const signer = new MediaSigner('sandbox-only-secret-key-not-for-production');

@@ -46,7 +46,10 @@ function substitute(value: unknown, results: Record<string, unknown>): unknown {
   return value;
 }
 
-export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAuth, params: Record<string, unknown>) {
+/** An injected failure of one command (faults.ts `pickCommand`), reported in `result_error` like any. */
+export type CommandFault = (method: string, params: Record<string, unknown>) => B24Error | null;
+
+export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAuth, params: Record<string, unknown>, commandFault?: CommandFault) {
   const cmd = param(params, 'cmd');
   if (!cmd || typeof cmd !== 'object') throw b24Errors.argument('cmd');
   const entries = Object.entries(cmd as Record<string, unknown>);
@@ -66,6 +69,8 @@ export function runBatch(ctx: Bitrix24Context, portal: PortalState, auth: CallAu
     try {
       if (method === 'batch') throw b24Errors.batchMethod();
       const params = substitute(parseQuery(query, { depth: 10, arrayLimit: 1000 }), result) as Record<string, unknown>;
+      const injected = commandFault?.(method.replace(/\.json$/, ''), params);
+      if (injected) throw injected;
       const value = runMethod(ctx, portal, auth, method.replace(/\.json$/, ''), params);
       if (isListPage(value)) {
         result[key] = value.result;

@@ -6,6 +6,7 @@
 import { appClientId, param, type MethodCall, type MethodHandler } from '../context.ts';
 import { b24Errors } from '../errors.ts';
 import type { ConnectorState, LineState, OlMessage } from '../model.ts';
+import { unfetchedFiles } from '../file-fetch.ts';
 import { receiveClientMessage, type IncomingItem } from '../openlines.ts';
 
 const flag = (v: unknown, fallback: boolean): boolean =>
@@ -118,6 +119,11 @@ const sendMessages: MethodHandler = (call) => {
     const item = raw as unknown as IncomingItem;
     if (typeof item.message.text !== 'string' && !Array.isArray(item.message.files)) {
       return { ...item, SUCCESS: false, ERRORS: [{ code: 'EMPTY_MESSAGE', message: 'Message text or files required' }] };
+    }
+    // A file the portal could not download fails its item, caption included (file-fetch.ts).
+    const unfetched = unfetchedFiles(item.message);
+    if (unfetched.length > 0) {
+      return { ...item, SUCCESS: false, ERRORS: unfetched.map((f) => ({ code: 'ERROR_FILE_DOWNLOAD', message: `Could not download the file ${String(f.name ?? '')}` })) };
     }
     const { chat } = receiveClientMessage(call.portal, connector, line, item);
     return {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 export interface HealthOptions {
-  /** Returns problems that make the bridge unhealthy (store down, line paused...). Empty = healthy. */
+  /** Returns problems that make the bridge unhealthy (line paused, portal blocked the app, poller failing...). Empty = healthy. */
   check: () => Promise<string[]>;
 }
 

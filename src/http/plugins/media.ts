@@ -1,7 +1,14 @@
 /**
- * `GET /media/:id/:name?exp=…&sig=…`: re-hosted client files for Bitrix24
+ * `GET /media/:id/<name>?exp=…&sig=…`: re-hosted client files for Bitrix24
  * (src/media/). A missing or wrong signature → 403 BRG_ERR_MEDIA_SIGNATURE, a
  * valid one past its time → 410 BRG_ERR_MEDIA_EXPIRED, an unknown id → 404.
+ *
+ * The name part is a wildcard, not a `:name` parameter: Fastify refuses a
+ * parameter over 100 characters (maxParamLength) before any handler runs, which
+ * made a file with a long name unfetchable for Bitrix24. The signature covers
+ * only id and expiry, so any name part is accepted — links handed out with the
+ * full name in them still work; new links carry a short one (signed-url.ts).
+ * The client's full name goes in Content-Disposition.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { MediaSigner } from '../../media/signed-url.ts';
@@ -16,8 +23,8 @@ export interface MediaPluginOptions {
 
 export function mediaPlugin(options: MediaPluginOptions): FastifyPluginAsync {
   return async (app) => {
-    app.get('/media/:id/:name', async (request, reply) => {
-      const { id } = request.params as { id: string; name: string };
+    app.get('/media/:id/*', async (request, reply) => {
+      const { id } = request.params as { id: string };
       const query = request.query as { exp?: string; sig?: string };
       const verdict = options.signer.check(id, query.exp, query.sig, options.nowMs());
       if (verdict === 'bad') throw new HttpError('mediaSignature', 'the link is not valid');

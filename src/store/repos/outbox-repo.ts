@@ -193,6 +193,15 @@ export class OutboxRepo {
     await this.db.updateTable('line_outbox').set({ tried_at_ms: null }).where('id', 'in', ids).where('state', '=', 'pending').execute();
   }
 
+  /**
+   * Replaces a pending item's content, keeping its place in its conversation's order (a file
+   * Bitrix24 could not fetch goes again as text): not tried, still pending.
+   */
+  async replaceItem(id: number, item: Record<string, unknown>, trx: Db): Promise<void> {
+    await trx.updateTable('line_outbox').set({ item_json: JSON.stringify(item), tried_at_ms: null, updated_at_ms: this.clock.nowMs() })
+      .where('id', '=', id).where('state', '=', 'pending').execute();
+  }
+
   async countPending(lineRef: string, db: Db = this.db): Promise<number> {
     const row = await db.selectFrom('line_outbox').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').executeTakeFirstOrThrow();
