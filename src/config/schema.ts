@@ -10,10 +10,16 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { checkServiceUrl } from './url-rules.ts';
+import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
+import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
 
 const serviceUrl = z.string().superRefine((value, ctx) => {
   const problem = checkServiceUrl(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const publicUrl = z.string().superRefine((value, ctx) => {
+  const problem = checkPublicUrl(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -77,7 +83,7 @@ export const configShapeSchema = z.object({
   server: z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: portCount.min(1).max(65_535).default(3000),
-    public_url: serviceUrl.optional(),
+    public_url: publicUrl.optional(),
     body_limit_bytes: portCount.min(1_024).max(16 * 1024 * 1024).default(1_048_576),
   }).strict().prefault({}),
   database: z.object({ url: databaseUrl.default(DEFAULT_DATABASE_URL) }).strict().prefault({}),
@@ -166,7 +172,9 @@ function complete(shape: Shape) {
   const only = portals.length === 1 ? portals[0] : undefined;
   // One portal and no routes: every bot goes to its line (the common single-company setup).
   const routes = shape.routes.length === 0 && only ? [{ bot: '*', portal: only.id, line_id: only.line_id }] : shape.routes;
-  return { ...shape, bots, portals, routes };
+  // One canonical public address (no trailing or doubled slash) for every URL the bridge registers.
+  const server = shape.server.public_url === undefined ? shape.server : { ...shape.server, public_url: canonicalPublicUrl(shape.server.public_url) };
+  return { ...shape, server, bots, portals, routes };
 }
 
 export const configSchema = configShapeSchema.transform(complete);

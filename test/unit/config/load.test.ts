@@ -70,6 +70,35 @@ describe('defaults and mode', () => {
   });
 });
 
+describe('the public address', () => {
+  test('a PUBLIC_URL with a trailing slash is stored without it, so no registered address starts its path with "//"', () => {
+    const cases: Array<[string, string]> = [
+      ['https://bridge.example.ru/', 'https://bridge.example.ru'],
+      ['https://bridge.example.ru//', 'https://bridge.example.ru'],
+      ['https://bridge.example.ru', 'https://bridge.example.ru'],
+      ['https://Bridge.Example.RU:443/', 'https://bridge.example.ru'],
+      ['https://example.ru/bridge/', 'https://example.ru/bridge'],
+      ['https://example.ru//bridge//max/', 'https://example.ru/bridge/max'],
+      ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080'],
+    ];
+    for (const [given, stored] of cases) {
+      const r = okConfig(loadConfig({ ...PROD_ENV, PUBLIC_URL: given }, noFile));
+      assert.equal(r.config.server.public_url, stored, given);
+      assert.ok(!`${r.config.server.public_url}/max/webhook/default`.replace(/^https?:\/\//, '').includes('//'), given);
+    }
+    const fromFile = okConfig(loadConfig({ CONFIG_FILE: 'c.yaml', ...PROD_ENV, PUBLIC_URL: '' }, fileOf('server:\n  public_url: https://file.example.ru/bridge/\n')));
+    assert.equal(fromFile.config.server.public_url, 'https://file.example.ru/bridge', 'the same from CONFIG_FILE');
+    assert.equal(configSchema.parse({ server: { public_url: 'https://x.example.ru/' } }).server.public_url, 'https://x.example.ru', 'and for a config built in code');
+  });
+
+  test('a PUBLIC_URL with a ?query or #fragment is refused, naming the key and why', () => {
+    for (const bad of ['https://bridge.example.ru/?a=1', 'https://bridge.example.ru/#x', 'https://user:pw@bridge.example.ru']) {
+      const errors = errorsOf(loadConfig({ ...PROD_ENV, PUBLIC_URL: bad }, noFile));
+      assert.match(errors.join('\n'), /^server\.public_url \(env PUBLIC_URL\): must not/m, bad);
+    }
+  });
+});
+
 describe('precedence: env over file over default', () => {
   const yaml = [
     'server:', '  port: 4000', '  public_url: https://file.example.ru',
