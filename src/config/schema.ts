@@ -122,6 +122,17 @@ export const configShapeSchema = z.object({
      * reads the chat's recent history to take messages MAX has not redelivered yet, in order.
      */
     catchup_window_ms: z.number().int().min(0).max(86_400_000).default(600_000),
+    /**
+     * What a group chat the bot was added to becomes: `ignore` (default; stored and listed as
+     * skipped, nothing in the line) or `conversation` (one Open Lines dialog per group, titled
+     * after it, each message signed with its author). Channel posts never become conversations.
+     */
+    group_chats: z.enum(['ignore', 'conversation']).default('ignore'),
+    /**
+     * At a first start in polling mode (no stored marker), updates MAX still holds that are older
+     * than this are stored and listed as skipped, not sent to the line as fresh conversations.
+     */
+    polling_backlog_max_age_ms: z.number().int().min(0).max(86_400_000).default(300_000),
   }).strict().prefault({}),
   /** Defaults for every portal that does not set its own (one app installed on several portals). */
   bitrix24: z.object({

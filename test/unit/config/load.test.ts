@@ -15,7 +15,7 @@ describe('defaults and mode', () => {
     assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep' });
     assert.equal(c.journal.retention_days, 90);
     assert.equal(c.log_level, 'info');
-    assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000 });
+    assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000, group_chats: 'ignore', polling_backlog_max_age_ms: 300_000 });
     assert.deepEqual(c.bitrix24, { plan: 'standard' });
     assert.deepEqual([c.bots, c.portals, c.routes], [[], [], []]);
     assert.deepEqual(r.warnings, []);
