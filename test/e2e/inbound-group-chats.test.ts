@@ -126,6 +126,31 @@ for (const engine of testEngines()) {
       });
     });
 
+    test('with max.group_chats: conversation, group events reach the group\'s dialog: bot added, members added and removed, title changed (chat renamed), bot removed', async () => {
+      const group = Number((await t.control('/chats', { title: 'Закупки ООО Ромашка', owner: { user_id: 8001, first_name: 'Анна', last_name: 'Смирнова' } })).chat_id);
+      const waitForText = (predicate: (x: string) => boolean) => until(() => (t.lineTexts(group).some(predicate) ? true : undefined));
+      await waitForText((x) => x === 'Бота добавили в чат (кто: Анна Смирнова)');
+      await t.control('/messages', { user: { user_id: 8001 }, chat_id: group, text: 'Нужен счёт' });
+      await t.control(`/chats/${group}/members`, { user: { user_id: 8002, first_name: 'Борис' }, inviter_id: 8001 });
+      await t.control(`/chats/${group}/members`, { user: { user_id: 8003, first_name: 'Вера' }, inviter_id: null });
+      const removed = await fetch(`${t.sandbox().max.controlUrl}/chats/${group}/members/8002`, { method: 'DELETE' });
+      assert.equal(removed.status, 200);
+      const renamed = await fetch(`${t.sandbox().max.controlUrl}/chats/${group}`, {
+        method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Закупки 2027', by: { user_id: 8001 } }),
+      });
+      assert.equal(renamed.status, 200);
+      await waitForText((x) => x === 'Название чата изменено: «Закупки 2027»');
+      for (const expected of ['[b]Анна Смирнова:[/b]\nНужен счёт', 'В чат добавлен участник: Борис', 'К чату присоединился участник: Вера', 'Участник покинул чат: Борис']) {
+        assert.ok(t.lineTexts(group).includes(expected), `line shows "${expected}"`);
+      }
+      assert.equal(t.lineChatsOf(group).length, 1, 'every event in the one dialog of the group');
+      await until(() => (t.lineChatsOf(group)[0]?.externalUser.chat_name === 'Группа «Закупки 2027»' ? true : undefined));
+      await t.control(`/chats/${group}/remove-bot`, { by: { user_id: 8001 } });
+      await waitForText((x) => x.startsWith('Бота удалили из чата'));
+      const conv = await t.bridge().store.db.selectFrom('conversations').select('state').where('id', '=', `main:${group}`).executeTakeFirstOrThrow();
+      assert.equal(conv.state, 'blocked');
+    });
+
     test('with max.group_chats: conversation, a channel post still opens no session and is listed as skipped', async () => {
       const channel = Number((await t.control('/chats', { title: 'Канал', owner: { user_id: 9203 }, is_channel: true })).chat_id);
       await t.control('/messages', { chat_id: channel, text: 'пост' });
