@@ -327,7 +327,8 @@ function profileOf(chat: Json): ClientProfile {
   return {
     avatarUrl: typeof avatar === 'string' && /^https?:\/\//.test(avatar) ? avatar : null,
     profileUrl: username && /^[\w.-]+$/.test(username) ? `https://max.ru/${username}` : null,
-    ...(typeof chat.title === 'string' && chat.title ? { chatTitle: chat.title } : {}),
+    // Null, not absent, for a group without a title: it is not read again for one (ensureProfile).
+    ...(chat.type === 'chat' || chat.type === 'channel' ? { chatTitle: typeof chat.title === 'string' && chat.title ? chat.title : null } : {}),
   };
 }
 
@@ -346,7 +347,9 @@ async function skipReason(deps: InboundDeps, botId: string, chatId: string, upda
 
 /** Reads the client's avatar and profile link once per conversation; never blocks delivery. */
 async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): Promise<ConversationRow> {
-  if (conversation.profile) return conversation;
+  // A group's profile read before titles were kept has none: read once more for it.
+  const untitledGroup = conversation.maxChatId.startsWith('-') && conversation.profile?.chatTitle === undefined;
+  if (conversation.profile && !untitledGroup) return conversation;
   try {
     const profile = profileOf((await deps.max.getChat(conversation.maxChatId)) as unknown as Json);
     await deps.store.conversations.setProfile(conversation.id, profile);
