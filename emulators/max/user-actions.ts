@@ -22,7 +22,13 @@ export type ControlAttachment =
   | { type: 'sticker'; code?: string }
   | { type: 'contact'; name: string; phone?: string; user_id?: number }
   | { type: 'location'; latitude: number; longitude: number }
-  | { type: 'share'; url: string; title?: string; description?: string };
+  | { type: 'share'; url: string; title?: string; description?: string }
+  /**
+   * An attachment delivered exactly as given: a type this emulator does not model, as MAX
+   * may send one the schema adds later or a legacy one (spec max-bot-api §4.2: `data`,
+   * `reply_keyboard` exist only in schema 0.0.32). `attachment.type` is required.
+   */
+  | { type: 'raw'; attachment: { type: string } & Record<string, unknown> };
 
 export function ensureUser(ctx: MaxContext, input: UserInput): MaxUser {
   const existing = ctx.world.users.get(input.user_id);
@@ -102,6 +108,9 @@ function toAttachment(ctx: MaxContext, botIdValue: number, a: ControlAttachment)
       return { type: 'location', latitude: a.latitude, longitude: a.longitude };
     case 'share':
       return { type: 'share', payload: { url: a.url, token: null }, title: a.title ?? null, description: a.description ?? null, image_url: null };
+    case 'raw':
+      if (typeof a.attachment !== 'object' || a.attachment === null || typeof a.attachment.type !== 'string') throw maxErrors.payload('raw attachment: {attachment: {type, ...}} required');
+      return { ...a.attachment };
     default:
       throw maxErrors.payload(`Unknown attachment type: ${(a as { type: string }).type}`);
   }
@@ -109,21 +118,30 @@ function toAttachment(ctx: MaxContext, botIdValue: number, a: ControlAttachment)
 
 export interface WriteInput {
   bot_id?: number;
-  user: UserInput;
-  /** A group chat id; without it the message goes to the user's dialog with the bot. */
+  /** The author; absent only for a post made on behalf of a channel (its `sender` is null, spec §4.1). */
+  user?: UserInput;
+  /** A group chat or channel id (negative, spec §1); without it the message goes to the user's dialog with the bot. */
   chat_id?: number;
   text?: string | null;
   markup?: MaxMarkup[] | null;
   attachments?: ControlAttachment[];
   reply_to?: string;
   forward?: string;
+  /**
+   * When the user wrote it, ms (default now; at most 24 h back — the spec leaves how long MAX
+   * keeps updates for polling unspecified, §2.2; about a day is what users observe): a message
+   * that waited while no bridge polled.
+   */
+  timestamp_ms?: number;
 }
 
 export function writeMessage(ctx: MaxContext, input: WriteInput): StoredMessage {
   const bot = botId(ctx, input.bot_id);
-  const user = ensureUser(ctx, input.user);
-  const chat = input.chat_id !== undefined ? ctx.world.chats.get(input.chat_id) : ctx.world.dialogOf(bot, user.user_id, true);
+  const user = input.user ? ensureUser(ctx, input.user) : null;
+  const chat = input.chat_id !== undefined ? ctx.world.chats.get(input.chat_id) : user ? ctx.world.dialogOf(bot, user.user_id, true) : undefined;
   if (!chat || chat.botId !== bot) throw maxErrors.chatNotFound(input.chat_id ?? '?');
+  // Only a channel posts on its own behalf (Message.sender null, spec §4.1); everyone else writes as a user.
+  if (!user && chat.type !== 'channel') throw maxErrors.payload('user is required (only a channel post has no sender)');
   if (chat.type === 'dialog' && chat.status === 'suspended') chat.status = 'active';
   const linkMid = input.reply_to ?? input.forward;
   let link: StoredMessage['message']['link'] = null;
@@ -135,8 +153,12 @@ export function writeMessage(ctx: MaxContext, input: WriteInput): StoredMessage 
       : { type: 'forward', sender: target.message.sender, chat_id: target.chatId, message: target.message.body };
   }
   const attachments = input.attachments?.length ? input.attachments.map((a) => toAttachment(ctx, bot, a)) : null;
+  const atMs = input.timestamp_ms;
+  if (atMs !== undefined && (!Number.isInteger(atMs) || atMs > Date.now() || atMs < Date.now() - 86_400_000)) {
+    throw maxErrors.payload('timestamp_ms: a time in ms within the last 24 hours');
+  }
   const stored = ctx.world.addMessage({
-    chat, sender: user, fromBot: false, text: input.text ?? null, attachments, markup: input.markup ?? null, link,
+    chat, sender: user, fromBot: false, text: input.text ?? null, attachments, markup: input.markup ?? null, link, atMs,
   });
   const extra = chat.type === 'dialog' ? { user_locale: 'ru' } : {};
   ctx.world.emit(bot, { update_type: 'message_created', timestamp: stored.message.timestamp, message: stored.message, ...extra });

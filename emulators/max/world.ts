@@ -119,16 +119,19 @@ export class MaxWorld {
   /** Stores a message in a chat and returns it. */
   addMessage(input: {
     chat: ChatState;
-    sender: MaxUser;
+    /** Null for a post made on behalf of a channel (spec §4.1). */
+    sender: MaxUser | null;
     fromBot: boolean;
     text: string | null;
     attachments: MaxAttachment[] | null;
     markup: MaxMarkup[] | null;
     link: MaxMessage['link'];
+    /** When it was written (default now): a message written while nobody polled. */
+    atMs?: number;
   }): StoredMessage {
     const { chat } = input;
     const bot = this.bots.get(chat.botId);
-    const now = Date.now();
+    const now = input.atMs ?? Date.now();
     const message: MaxMessage = {
       sender: input.sender,
       recipient: {

@@ -3,8 +3,11 @@
  * reinstall): imconnector.register → find the line (configured id, or a line
  * named "MAX", created when missing) → imconnector.activate →
  * imconnector.connector.data.set → event.bind of every event we handle
- * (ERROR_HANDLER_ALREADY_EXIST counts as done, so no duplicate bindings).
+ * (ERROR_HANDLER_ALREADY_EXIST counts as done, so no duplicate bindings), and
+ * our bindings of the same events to the same address written differently (a
+ * doubled or trailing slash left by an uncanonical PUBLIC_URL) unbound.
  */
+import { sameEndpoint } from '../domain/endpoint-address.ts';
 import type { Bitrix24Client } from './client.ts';
 import { Bitrix24ApiError } from './errors.ts';
 
@@ -37,26 +40,65 @@ async function findOrCreateLine(client: Bitrix24Client, portalId: string, lineId
   return Number(await client.call(portalId, 'imopenlines.config.add', { PARAMS: { LINE_NAME: 'MAX', CRM: 'Y', CRM_CREATE: 'lead' } }));
 }
 
-export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number }> {
-  const { portalId, connectorId } = input;
-  const registered = await client.call<{ result?: boolean; error?: string; error_description?: string } | boolean>(portalId, 'imconnector.register', {
-    ID: connectorId, NAME: input.connectorName, ICON: { DATA_IMAGE: ICON_SVG, COLOR: '#3B2CCF', SIZE: '90%', POSITION: 'center' },
+/** imconnector.register: the same ID again updates it (spec bitrix24-rest §4), so this also moves the settings page (PLACEMENT_HANDLER). */
+export async function registerConnector(client: Bitrix24Client, input: Pick<ConnectorSetupInput, 'portalId' | 'connectorId' | 'connectorName' | 'settingsUrl'>): Promise<void> {
+  const registered = await client.call<{ result?: boolean; error?: string; error_description?: string } | boolean>(input.portalId, 'imconnector.register', {
+    ID: input.connectorId, NAME: input.connectorName, ICON: { DATA_IMAGE: ICON_SVG, COLOR: '#3B2CCF', SIZE: '90%', POSITION: 'center' },
     PLACEMENT_HANDLER: input.settingsUrl, NEED_SYSTEM_MESSAGES: 'Y', NEED_SIGNATURE: 'Y', CHAT_GROUP: 'N',
   });
   if (typeof registered === 'object' && registered.result === false) {
     throw new Bitrix24ApiError('BRG_ERR_BITRIX24_CONNECTOR_REGISTRATION', `imconnector.register failed: ${registered.error}`, 200, registered.error ?? '', JSON.stringify(registered), { retryable: false });
   }
-  const lineId = await findOrCreateLine(client, portalId, input.lineId);
-  await client.call(portalId, 'imconnector.activate', { CONNECTOR: connectorId, LINE: lineId, ACTIVE: 1 });
-  await client.call(portalId, 'imconnector.connector.data.set', {
-    CONNECTOR: connectorId, LINE: lineId, DATA: { ID: `${connectorId}_${lineId}`, URL: input.publicUrl, URL_IM: input.publicUrl, NAME: input.connectorName },
-  });
+}
+
+export interface BindingsReport {
+  bound: string[];
+  /** `event handler` pairs removed: ours, to the same endpoint, written differently. */
+  unbound: string[];
+}
+
+/**
+ * One binding per handled event, to `eventsUrl` exactly: missing ones bound,
+ * and ours to the same endpoint spelled differently (`https://host//bitrix24/events/p`
+ * from a PUBLIC_URL with a trailing slash, which the bridge answers 404) unbound.
+ * Bindings to other addresses are left alone (event.get lists only this app's).
+ */
+export async function reconcileEventBindings(client: Bitrix24Client, portalId: string, eventsUrl: string): Promise<BindingsReport> {
+  const report: BindingsReport = { bound: [], unbound: [] };
+  const existing = await client.call<Array<{ event: string; handler: string }>>(portalId, 'event.get', {}, { idempotent: true });
+  const handled = new Set<string>(HANDLED_EVENTS);
+  const list = Array.isArray(existing) ? existing : [];
   for (const event of HANDLED_EVENTS) {
+    if (list.some((b) => String(b.event).toUpperCase() === event && b.handler === eventsUrl)) continue;
     try {
-      await client.call(portalId, 'event.bind', { event, handler: input.eventsUrl });
+      await client.call(portalId, 'event.bind', { event, handler: eventsUrl });
+      report.bound.push(event);
     } catch (err) {
       if (!(err instanceof Bitrix24ApiError && err.bitrixCode === 'ERROR_HANDLER_ALREADY_EXIST')) throw err;
     }
   }
+  for (const b of list) {
+    const event = String(b.event).toUpperCase();
+    if (!handled.has(event) || b.handler === eventsUrl || !sameEndpoint(b.handler, eventsUrl)) continue;
+    await client.call(portalId, 'event.unbind', { event, handler: b.handler });
+    report.unbound.push(`${event} ${b.handler}`);
+  }
+  return report;
+}
+
+export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number }> {
+  const { portalId, connectorId } = input;
+  await registerConnector(client, input);
+  const lineId = await findOrCreateLine(client, portalId, input.lineId);
+  await client.call(portalId, 'imconnector.activate', { CONNECTOR: connectorId, LINE: lineId, ACTIVE: 1 });
+  await setConnectorData(client, input, lineId);
+  await reconcileEventBindings(client, portalId, input.eventsUrl);
   return { lineId };
+}
+
+/** imconnector.connector.data.set: the connector's links on the line (the whole object is overwritten). */
+export async function setConnectorData(client: Bitrix24Client, input: Pick<ConnectorSetupInput, 'portalId' | 'connectorId' | 'connectorName' | 'publicUrl'>, lineId: number): Promise<void> {
+  await client.call(input.portalId, 'imconnector.connector.data.set', {
+    CONNECTOR: input.connectorId, LINE: lineId, DATA: { ID: `${input.connectorId}_${lineId}`, URL: input.publicUrl, URL_IM: input.publicUrl, NAME: input.connectorName },
+  });
 }

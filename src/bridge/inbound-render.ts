@@ -2,9 +2,11 @@
  * The BB-code text an inbound MAX message becomes in the Open Line: its text
  * with markup, then one line per attachment the line can show as text
  * (contact with name and phone, location as a map link, share as a link,
- * sticker). Reply and forward context is quoted above.
+ * sticker), and for an attachment of a type the bridge does not know, what it
+ * is (type, and its link or name where it has one) rather than nothing. Reply
+ * and forward context is quoted above.
  */
-import { maxMarkupToBbcode, type MarkupElement } from '../domain/text/markup-to-bbcode.ts';
+import { escapeBbcodeText, maxMarkupToBbcode, type MarkupElement } from '../domain/text/markup-to-bbcode.ts';
 import { contactText, locationText, shareText, stickerText } from '../domain/text/system-texts.ts';
 
 type Json = Record<string, unknown>;
@@ -17,6 +19,29 @@ function phoneFromVcf(vcf: unknown): string | null {
 function nameFromVcf(vcf: unknown): string | null {
   if (typeof vcf !== 'string') return null;
   return /^FN[^:]*:(.+)$/im.exec(vcf)?.[1]?.trim() ?? null;
+}
+
+/** Carried as files (src/media/rehost.ts) or not content (a keyboard): no line of text. */
+const NOT_TEXT_TYPES = new Set(['image', 'video', 'audio', 'file', 'inline_keyboard']);
+
+/** A value from MAX on one line, bounded, harmless in BB-code. */
+function plainFragment(value: string, maxLength: number): string {
+  return escapeBbcodeText([...value.replace(/\s+/g, ' ').trim()].slice(0, maxLength).join(''));
+}
+
+/**
+ * An attachment the bridge does not know (a type MAX added later, or a legacy one such as
+ * `data`): the operator learns that something arrived and what, never an empty item.
+ */
+export function unknownAttachmentText(a: Json): string {
+  const payload = (a.payload !== null && typeof a.payload === 'object' ? a.payload : {}) as Json;
+  const type = typeof a.type === 'string' && a.type.trim() ? plainFragment(a.type, 64) : 'без типа';
+  const url = [payload.url, a.url].find((u): u is string => typeof u === 'string' && /^https?:\/\/\S+$/i.test(u) && u.length <= 2048)
+    ?.replace(/\]/g, '%5D').replace(/\[/g, '%5B');
+  const name = [a.filename, a.title, a.name, payload.filename, payload.name].find((n): n is string => typeof n === 'string' && n.trim() !== '');
+  const details = [name ? `«${plainFragment(name, 200)}»` : null, url ? `[url=${url}]${url}[/url]` : null].filter(Boolean).join(', ');
+  // In parentheses like the sticker's line: square brackets are BB-code's.
+  return `(Вложение MAX неизвестного типа: ${type}${details ? `; ${details}` : ''})`;
 }
 
 function attachmentLine(a: Json): string | null {
@@ -34,7 +59,7 @@ function attachmentLine(a: Json): string | null {
     case 'sticker':
       return stickerText();
     default:
-      return null;
+      return NOT_TEXT_TYPES.has(String(a.type)) ? null : unknownAttachmentText(a);
   }
 }
 

@@ -9,6 +9,9 @@
  * (source kept), bot_stopped / dialog_removed (conversation blocked, operator
  * told), group events (bot_added/removed, user_added/removed,
  * chat_title_changed → chat renamed). Other types are stored and journaled only.
+ * Group chats and channels (group-chat.ts): channels are never carried; group
+ * chats only with `max.group_chats: conversation`, as one conversation per
+ * group. What is not carried is recorded in `skipped_updates` with its reason.
  *
  * The external chat id in Open Lines is the conversation id `<botId>:<chatId>`:
  * stable, unique across bots, and it names the bot for the way back.
@@ -25,8 +28,10 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
+import type { SkipReason } from '../store/repos/skipped-update-repo.ts';
 import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
 import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.ts';
+import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, type GroupChatsMode } from './group-chat.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
@@ -43,6 +48,8 @@ export interface InboundDeps {
   catchUp?: { window: CatchUpWindow; windowMs: number };
   /** Files re-hosted for the line (src/media/rehost.ts): `message.files` items, and names of files too large to carry. */
   filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<{ files: Array<{ url: string; name: string }>; skipped: string[] }>;
+  /** `max.group_chats`: whether a group chat becomes a conversation (default ignore). */
+  groupChats?: GroupChatsMode;
 }
 
 type Json = Record<string, unknown>;
@@ -60,6 +67,8 @@ interface Ctx {
   update: Json;
   /** When the bridge received the update (its event's time). */
   arrivedMs: number;
+  /** Set for a group chat's conversation: every item goes as the group, signed by its author. */
+  group: { title: string | null } | null;
 }
 
 function fullName(user: Json | undefined): string {
@@ -67,6 +76,7 @@ function fullName(user: Json | undefined): string {
 }
 
 function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null): Json {
+  if (ctx.group) return groupLineUser(ctx.conversation.maxChatId, ctx.group.title);
   const u: Json = {
     id: String(user?.user_id ?? ctx.conversation.maxUserId ?? ctx.conversation.maxChatId),
     name: sanitizeClientName(user?.first_name as string | undefined),
@@ -109,18 +119,28 @@ function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, p
 
 type Files = Array<{ url: string; name: string }>;
 
+/** The line's chat of this conversation; a group's is named after it. */
+function lineChat(ctx: Ctx): Json {
+  return ctx.group ? { id: ctx.conversation.id, name: groupChatName(ctx.group.title) } : { id: ctx.conversation.id };
+}
+
+/** In a group conversation a member's words carry their name (the line shows one user, the group). */
+function signed(ctx: Ctx, author: Json | null | undefined, text: string): string {
+  return ctx.group ? [authorLine(author), text].filter(Boolean).join('\n') : text;
+}
+
 /** Queues one message into the line as written by `user`. */
 function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateMs: number, files: Files = [], place?: Place): OnComplete {
   const message: Json = { id: messageId, date: Math.floor(dateMs / 1000), text: text || (files.length > 0 ? '' : ' ') };
   if (files.length > 0) message.files = files;
-  return queue(ctx, 'send', messageId, { user, message, chat: { id: ctx.conversation.id } }, place);
+  return queue(ctx, 'send', messageId, { user, message, chat: lineChat(ctx) }, place);
 }
 
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
 async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnComplete> {
   const mid = String((message.body as Json).mid);
   const rehosted = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? { files: [], skipped: [] };
-  const text = [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n');
+  const text = signed(ctx, message.sender as Json | null, [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n'));
   const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, text, Number(message.timestamp), rehosted.files, place);
   return async (trx) => {
     await send(trx);
@@ -187,7 +207,7 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
     if (catchUp && (await catchUp.window.wouldBeDue(conversationId)) !== null) deferWhileBotBusy(deps);
     const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
     if (!catchUp || start === null) return wake;
-    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp.window.nowMs() };
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp.window.nowMs(), group: groupOf(conversation) };
     let missed: MissedMessage[];
     try {
       missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', start - catchUp.windowMs);
@@ -226,12 +246,12 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const mid = String((message.body as Json).mid);
     // One key per edit: the same message may be edited many times.
     return queue(ctx, 'update', `${mid}@${String(ctx.update.timestamp)}`, {
-      user: lineUser(ctx, message.sender as Json), message: { id: mid, text: renderInbound(message) || ' ' }, chat: { id: ctx.conversation.id },
+      user: lineUser(ctx, message.sender as Json), message: { id: mid, text: signed(ctx, message.sender as Json | null, renderInbound(message)) || ' ' }, chat: { id: ctx.conversation.id },
     });
   },
   async message_removed(ctx) {
     return queue(ctx, 'delete', String(ctx.update.message_id), {
-      user: { id: String(ctx.update.user_id ?? ctx.conversation.maxUserId) }, message: { id: String(ctx.update.message_id) }, chat: { id: ctx.conversation.id },
+      user: ctx.group ? lineUser(ctx, undefined) : { id: String(ctx.update.user_id ?? ctx.conversation.maxUserId) }, message: { id: String(ctx.update.message_id) }, chat: { id: ctx.conversation.id },
     });
   },
   async message_callback(ctx) {
@@ -242,7 +262,8 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     const pressed = buttons.find((b) => b.payload === payload);
     // Answered before "done": a retried job answers again, which MAX accepts (idempotent for the client).
     await ctx.deps.max.answerCallback(String(callback.callback_id), { notification: 'Принято' });
-    return sendToLine(ctx, lineUser(ctx, callback.user as Json), `callback:${String(callback.callback_id)}`, buttonPressedText(String(pressed?.text ?? payload)), Number(callback.timestamp));
+    const text = signed(ctx, callback.user as Json, buttonPressedText(String(pressed?.text ?? payload)));
+    return sendToLine(ctx, lineUser(ctx, callback.user as Json), `callback:${String(callback.callback_id)}`, text, Number(callback.timestamp));
   },
   async bot_started(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
@@ -279,10 +300,13 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
   async chat_title_changed(ctx) {
     const title = String(ctx.update.title ?? '');
     const user = ctx.update.user as Json | undefined;
+    if (ctx.group) await ctx.deps.store.conversations.setProfile(ctx.conversation.id, { avatarUrl: null, profileUrl: null, ...ctx.conversation.profile, chatTitle: title });
+    // CHAT_GROUP=N: USER_ID names the external user the line's chat belongs to (the group's, for a group).
+    const userId = ctx.group ? String(lineUser(ctx, user).id) : String(user?.user_id ?? ctx.conversation.maxUserId ?? '');
     return both(
       systemLine(ctx, 'title', chatTitleChangedText(title)),
       queue(ctx, 'chat_name', String(ctx.update.timestamp), {
-        CHAT_ID: ctx.conversation.id, NAME: title.slice(0, 255) || ctx.conversation.id, USER_ID: String(user?.user_id ?? ctx.conversation.maxUserId ?? ''),
+        CHAT_ID: ctx.conversation.id, NAME: ctx.group ? groupChatName(title) : title.slice(0, 255) || ctx.conversation.id, USER_ID: userId,
       }),
     );
   },
@@ -295,7 +319,7 @@ function chatAndUser(update: Json): { chatId: string | null; userId: string | nu
   return { chatId: chatId === undefined || chatId === null ? null : String(chatId), userId: user?.user_id === undefined ? null : String(user.user_id) };
 }
 
-/** Profile link: max.ru/<username> is the public address MAX uses for deep links. */
+/** Profile link: max.ru/<username> is the public address MAX uses for deep links. A group's title names its conversation. */
 function profileOf(chat: Json): ClientProfile {
   const partner = chat.dialog_with_user as Json | null | undefined;
   const avatar = (partner?.full_avatar_url ?? partner?.avatar_url) as string | null | undefined;
@@ -303,12 +327,29 @@ function profileOf(chat: Json): ClientProfile {
   return {
     avatarUrl: typeof avatar === 'string' && /^https?:\/\//.test(avatar) ? avatar : null,
     profileUrl: username && /^[\w.-]+$/.test(username) ? `https://max.ru/${username}` : null,
+    // Null, not absent, for a group without a title: it is not read again for one (ensureProfile).
+    ...(chat.type === 'chat' || chat.type === 'channel' ? { chatTitle: typeof chat.title === 'string' && chat.title ? chat.title : null } : {}),
   };
+}
+
+/** A group chat's conversation (negative MAX chat id: spec max-bot-api §1), with its title when known. */
+function groupOf(conversation: ConversationRow): Ctx['group'] {
+  return conversation.maxChatId.startsWith('-') ? { title: conversation.profile?.chatTitle ?? null } : null;
+}
+
+/** Why this update of a group chat or channel is not carried, or null when it is (group-chat.ts). */
+async function skipReason(deps: InboundDeps, botId: string, chatId: string, update: Json): Promise<SkipReason | null> {
+  const kind = chatKindOf(update);
+  if (kind === 'dialog') return null;
+  const hasConversation = kind === 'group_or_channel' && (await deps.store.conversations.get(`${botId}:${chatId}`)) !== null;
+  return skipReasonFor(kind, deps.groupChats ?? 'ignore', hasConversation);
 }
 
 /** Reads the client's avatar and profile link once per conversation; never blocks delivery. */
 async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): Promise<ConversationRow> {
-  if (conversation.profile) return conversation;
+  // A group's profile read before titles were kept has none: read once more for it.
+  const untitledGroup = conversation.maxChatId.startsWith('-') && conversation.profile?.chatTitle === undefined;
+  if (conversation.profile && !untitledGroup) return conversation;
   try {
     const profile = profileOf((await deps.max.getChat(conversation.maxChatId)) as unknown as Json);
     await deps.store.conversations.setProfile(conversation.id, profile);
@@ -327,6 +368,9 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     const { chatId, userId } = chatAndUser(update);
     if (!handle || !chatId) return;
     const botId = (job.payload as { botId: string }).botId;
+    const reason = await skipReason(deps, botId, chatId, update);
+    // Kept as an event and listed as skipped (GET /admin/skipped-updates); nothing for the line.
+    if (reason) return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
     const route = await deps.routeFor(botId);
     // The portal's setup job may not have finished yet: retry later.
     if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
@@ -335,6 +379,6 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     conversation = await ensureProfile(deps, conversation);
     // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
     const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
-    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms) });
+    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms), group: groupOf(conversation) });
   };
 }

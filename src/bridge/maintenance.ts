@@ -2,14 +2,22 @@
  * Periodic checks that repair what drifted (spec: MAX drops a webhook after 8 h
  * of failed deliveries; lines can be switched off without an event reaching us):
  * - each webhook bot: our subscription exists (recreated if MAX dropped it) and
- *   stale subscriptions of ours (other bridge paths) are removed;
+ *   stale subscriptions of ours (other bridge paths, or ours written with a
+ *   doubled slash by an older PUBLIC_URL ending in "/") are removed;
+ * - each set-up portal whose addresses changed since they were registered (a new
+ *   PUBLIC_URL, or an install made while it ended in "/"): the connector's settings
+ *   page and links re-registered, events bound to the right address and our
+ *   bindings to the same address spelled differently removed;
  * - each paused line: `imconnector.status`; re-activated when the connector is
  *   registered and the line exists, reported on /health otherwise.
  */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
+import { reconcileEventBindings, registerConnector, setConnectorData } from '../bitrix24/connector-setup.ts';
+import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { Store } from '../store/open-store.ts';
+import { portalAddresses, portalAddressesFingerprint, portalAddressesKey } from './setup.ts';
 
 export interface MaintenanceDeps {
   store: Store;
@@ -25,6 +33,17 @@ export interface MaintenanceReport {
   resubscribed: string[];
   removedStale: string[];
   reactivated: string[];
+  /** Portals whose addresses were registered again, with the bindings removed (`portal: EVENT handler`). */
+  readdressed: string[];
+}
+
+/** The subscription's URL in canonical form, or null when MAX returned something that is not a URL. */
+function canonicalOrNull(url: string): string | null {
+  try {
+    return canonicalPublicUrl(url);
+  } catch {
+    return null;
+  }
 }
 
 async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport, force: boolean): Promise<void> {
@@ -42,7 +61,8 @@ async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][numb
     report.resubscribed.push(bot.id);
   }
   for (const s of subscriptions) {
-    if (s.url !== ours && s.url.startsWith(`${deps.publicUrl}/max/webhook/`)) {
+    // `https://host//max/webhook/x` (from a PUBLIC_URL that ended in "/") is ours too.
+    if (s.url !== ours && canonicalOrNull(s.url)?.startsWith(`${deps.publicUrl}/max/webhook/`)) {
       await bot.client.unsubscribe(s.url);
       report.removedStale.push(s.url);
     }
@@ -72,9 +92,33 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
   }
 }
 
+/** One portal: bindings first (operator replies depend on them), then the settings page and each active line's links. */
+async function readdressPortal(deps: MaintenanceDeps, client: Bitrix24Client, portalId: string, report: MaintenanceReport): Promise<void> {
+  const addresses = portalAddresses(deps.publicUrl, portalId);
+  const bindings = await reconcileEventBindings(client, portalId, addresses.eventsUrl);
+  await registerConnector(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', settingsUrl: addresses.settingsUrl });
+  const lines = await deps.store.db.selectFrom('lines').select('line_id').where('portal_id', '=', portalId).where('state', '=', 'active').execute();
+  for (const line of lines) {
+    await setConnectorData(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: addresses.publicUrl }, Number(line.line_id)).catch(() => undefined);
+  }
+  await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
+  report.readdressed.push(portalId, ...bindings.unbound.map((b) => `${portalId}: ${b}`));
+}
+
+async function checkPortalAddresses(deps: MaintenanceDeps, report: MaintenanceReport): Promise<void> {
+  const portals = new Set((await deps.store.db.selectFrom('lines').select('portal_id').execute()).map((r) => r.portal_id));
+  for (const portalId of portals) {
+    const client = deps.bitrixFor(portalId);
+    if (!client || (await deps.store.meta.get(portalAddressesKey(portalId))) === portalAddressesFingerprint(deps.publicUrl, portalId)) continue;
+    // Not reachable now (limits, uninstalled): tried again at the next maintenance.
+    await readdressPortal(deps, client, portalId, report).catch(() => undefined);
+  }
+}
+
 export async function runMaintenance(deps: MaintenanceDeps, options: { atStart?: boolean } = {}): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { resubscribed: [], removedStale: [], reactivated: [] };
+  const report: MaintenanceReport = { resubscribed: [], removedStale: [], reactivated: [], readdressed: [] };
   for (const bot of deps.bots) await checkBot(deps, bot, report, options.atStart === true).catch(() => undefined);
+  await checkPortalAddresses(deps, report);
   await checkPausedLines(deps, report);
   return report;
 }

@@ -10,6 +10,14 @@
  *
  * MAX serves no long polling while a webhook subscription exists: our own
  * stale webhook for this bot is removed; anyone else's is reported on /health.
+ *
+ * First start (no stored marker): MAX still holds up to 24 h of updates. Those
+ * older than `max.polling_backlog_max_age_ms` are stored as events WITHOUT jobs
+ * and recorded in `skipped_updates` (reason polling_backlog) in the same
+ * transaction — kept, countable, listable (GET /admin/skipped-updates), but not
+ * sent to the Open Lines as a flood of fresh conversations; a line says how many.
+ * The filter holds until a page brings something recent or MAX has no more
+ * waiting; a restart with a marker resumes normally.
  */
 import { maxDedupeKey } from '../domain/dedupe-keys.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
@@ -36,6 +44,11 @@ export interface PollingDeps {
   onStored: () => void;
   /** Waits between failed polls (the shared retry policy's back-off). */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  nowMs: () => number;
+  /** `max.polling_backlog_max_age_ms`: at a first start, older waiting updates are skipped (recorded). */
+  backlogMaxAgeMs: number;
+  /** Where the count of skipped backlog updates is told (default console.warn). */
+  log?: (line: string) => void;
 }
 
 export class PollingLoop {
@@ -45,6 +58,10 @@ export class PollingLoop {
   problem: string | null = null;
   /** Batches stored so far (for tests and metrics). */
   batches = 0;
+  /** Updates of the first start's backlog skipped as too old (recorded in skipped_updates). */
+  skippedBacklog = 0;
+  /** True from a first start (no stored marker) until a page brings nothing older than the bound. */
+  private inBacklog = false;
 
   constructor(private readonly deps: PollingDeps, private readonly bot: PollingBot) {}
 
@@ -77,23 +94,53 @@ export class PollingLoop {
     this.problem = others.length > 0 ? `бот ${this.bot.id}: MAX не отдаёт обновления опросом, пока есть подписка ${others.join(', ')} — удалите её` : null;
   }
 
+  /** During a first start's backlog: whether this update waited longer than the bound. */
+  private tooOld(update: Record<string, unknown>, nowMs: number): boolean {
+    const ts = Number(update.timestamp);
+    return this.inBacklog && Number.isFinite(ts) && ts < nowMs - this.deps.backlogMaxAgeMs;
+  }
+
   /** Stores one batch and its marker atomically; returns the marker to ask with next. */
   async storeBatch(updates: Array<Record<string, unknown>>, marker: string | null): Promise<void> {
     const { store } = this.deps;
+    const nowMs = this.deps.nowMs();
+    const source = `max:${this.bot.id}`;
+    let skipped = 0;
     await store.db.transaction().execute(async (trx) => {
+      skipped = 0;
       for (const update of updates) {
         const raw = JSON.stringify(update);
         const chatId = maxChatIdOf(update);
         const own = isOwnMessage(update, this.bot.userId);
-        await store.events.record({
-          source: `max:${this.bot.id}`, kind: String(update.update_type), dedupeKey: maxDedupeKey(update, raw), raw,
-          jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
+        const old = this.tooOld(update, nowMs);
+        const kind = String(update.update_type);
+        const recorded = await store.events.record({
+          source, kind, dedupeKey: maxDedupeKey(update, raw), raw,
+          jobs: own || old ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
         }, trx);
+        if (!old || own || recorded.eventId === null) continue;
+        await store.skipped.record({ eventId: recorded.eventId, source, kind, reason: 'polling_backlog' }, trx);
+        skipped++;
       }
       await trx.updateTable('bots').set({ poll_marker: marker }).where('id', '=', this.bot.id).execute();
     });
     this.batches++;
-    if (updates.length > 0) this.deps.onStored();
+    this.noteBacklog(skipped, updates.length);
+    if (updates.length > skipped) this.deps.onStored();
+  }
+
+  /**
+   * Counts what the backlog skipped. The backlog is over once a page holds something recent
+   * (updates come oldest first) or is not full (MAX had no more waiting); then it is told once.
+   */
+  private noteBacklog(skipped: number, pageSize: number): void {
+    if (!this.inBacklog) return;
+    this.skippedBacklog += skipped;
+    if (skipped === pageSize && pageSize >= POLL_LIMIT) return;
+    this.inBacklog = false;
+    if (this.skippedBacklog === 0) return;
+    const minutes = Math.round(this.deps.backlogMaxAgeMs / 60_000);
+    (this.deps.log ?? console.warn)(`бот ${this.bot.id}: первый запуск в режиме опроса — ${this.skippedBacklog} обновл. MAX старше ${minutes} мин не отправлены в Открытые линии (max.polling_backlog_max_age_ms); они сохранены: GET /admin/skipped-updates?reason=polling_backlog`);
   }
 
   private async run(): Promise<void> {
@@ -105,6 +152,8 @@ export class PollingLoop {
       try {
         if (!ready) {
           marker = await this.ensureRow();
+          // No stored marker: a first start, and MAX may hand out up to 24 h of waiting updates.
+          this.inBacklog = marker === null;
           await this.clearWebhooks();
           ready = true;
         }

@@ -138,6 +138,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
       }, conversationId, message),
       catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
+      groupChats: config.max.group_chats,
     };
   };
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -179,6 +180,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   });
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal),
+    nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms,
   }, { id: b.id, name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes,
@@ -206,7 +208,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       bitrix24SettingsPlugin({ portals: store.portals, events: store.events, jobs: store.jobs, connectorId: CONNECTOR_ID, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, id), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
-      adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters }),
+      adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped }),
     ],
   });
   const host = options.host ?? '127.0.0.1';

@@ -1,4 +1,5 @@
 /** The `bitrix24.setup` job: connector registration, line activation, event bindings; the line recorded. */
+import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { setUpConnector } from '../bitrix24/connector-setup.ts';
 import type { JobHandler } from '../queue/runner.ts';
@@ -13,13 +14,26 @@ export interface SetupDeps {
   nowMs: () => number;
 }
 
+/** The addresses a portal is given for this bridge (publicUrl is canonical: src/config/schema.ts). */
+export function portalAddresses(publicUrl: string, portalId: string): { eventsUrl: string; settingsUrl: string; publicUrl: string } {
+  return { eventsUrl: `${publicUrl}/bitrix24/events/${portalId}`, settingsUrl: `${publicUrl}/bitrix24/settings`, publicUrl };
+}
+
+/** Meta key under which the addresses last given to a portal are remembered (as a hash). */
+export const portalAddressesKey = (portalId: string): string => `portal-addresses:${portalId}`;
+
+export function portalAddressesFingerprint(publicUrl: string, portalId: string): string {
+  return createHash('sha256').update(JSON.stringify(portalAddresses(publicUrl, portalId))).digest('hex');
+}
+
 export function setupHandler(deps: SetupDeps): JobHandler {
   return async (job) => {
     const { portalId } = job.payload as { portalId: string };
     const { lineId } = await setUpConnector(deps.bitrix, {
-      portalId, connectorId: deps.connectorId, connectorName: 'MAX', lineId: deps.lineIdFor(portalId),
-      eventsUrl: `${deps.publicUrl}/bitrix24/events/${portalId}`, settingsUrl: `${deps.publicUrl}/bitrix24/settings`, publicUrl: deps.publicUrl,
+      portalId, connectorId: deps.connectorId, connectorName: 'MAX', lineId: deps.lineIdFor(portalId), ...portalAddresses(deps.publicUrl, portalId),
     });
+    // Maintenance re-registers the addresses only when they change (maintenance.ts).
+    await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
     return async (trx) => {
       const now = deps.nowMs();
       await trx.insertInto('lines').values({ id: `${portalId}:${lineId}`, portal_id: portalId, line_id: lineId, connector_id: deps.connectorId, state: 'active', paused_reason: null, updated_at_ms: now })

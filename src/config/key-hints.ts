@@ -31,6 +31,8 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   log_level: 'one of fatal, error, warn, info (default), debug, trace',
   max: 'a section with api_url, updates and catchup_window_ms (defaults for every bot)',
   'max.catchup_window_ms': 'milliseconds from 0 to 86400000 (default 600000, 10 minutes); 0 turns the catch-up after a restart off',
+  'max.group_chats': 'ignore (default: group chats are stored and listed as skipped, nothing reaches the line) or conversation (one Open Lines dialog per group chat)',
+  'max.polling_backlog_max_age_ms': 'milliseconds from 0 to 86400000 (default 300000, 5 minutes): at a first start in polling mode, older waiting updates are skipped and listed',
   'max.api_url': 'the MAX Bot API address, https://platform-api2.max.ru unless you run a test server',
   'max.updates': 'webhook (default, needs public_url) or polling (development without a public address)',
   bitrix24: 'a section with client_id, client_secret, plan, line_id (defaults for every portal)',

@@ -10,10 +10,16 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { checkServiceUrl } from './url-rules.ts';
+import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
+import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
 
 const serviceUrl = z.string().superRefine((value, ctx) => {
   const problem = checkServiceUrl(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const publicUrl = z.string().superRefine((value, ctx) => {
+  const problem = checkPublicUrl(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -77,7 +83,7 @@ export const configShapeSchema = z.object({
   server: z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: portCount.min(1).max(65_535).default(3000),
-    public_url: serviceUrl.optional(),
+    public_url: publicUrl.optional(),
     body_limit_bytes: portCount.min(1_024).max(16 * 1024 * 1024).default(1_048_576),
   }).strict().prefault({}),
   database: z.object({ url: databaseUrl.default(DEFAULT_DATABASE_URL) }).strict().prefault({}),
@@ -116,6 +122,17 @@ export const configShapeSchema = z.object({
      * reads the chat's recent history to take messages MAX has not redelivered yet, in order.
      */
     catchup_window_ms: z.number().int().min(0).max(86_400_000).default(600_000),
+    /**
+     * What a group chat the bot was added to becomes: `ignore` (default; stored and listed as
+     * skipped, nothing in the line) or `conversation` (one Open Lines dialog per group, titled
+     * after it, each message signed with its author). Channel posts never become conversations.
+     */
+    group_chats: z.enum(['ignore', 'conversation']).default('ignore'),
+    /**
+     * At a first start in polling mode (no stored marker), updates MAX still holds that are older
+     * than this are stored and listed as skipped, not sent to the line as fresh conversations.
+     */
+    polling_backlog_max_age_ms: z.number().int().min(0).max(86_400_000).default(300_000),
   }).strict().prefault({}),
   /** Defaults for every portal that does not set its own (one app installed on several portals). */
   bitrix24: z.object({
@@ -166,7 +183,9 @@ function complete(shape: Shape) {
   const only = portals.length === 1 ? portals[0] : undefined;
   // One portal and no routes: every bot goes to its line (the common single-company setup).
   const routes = shape.routes.length === 0 && only ? [{ bot: '*', portal: only.id, line_id: only.line_id }] : shape.routes;
-  return { ...shape, bots, portals, routes };
+  // One canonical public address (no trailing or doubled slash) for every URL the bridge registers.
+  const server = shape.server.public_url === undefined ? shape.server : { ...shape.server, public_url: canonicalPublicUrl(shape.server.public_url) };
+  return { ...shape, server, bots, portals, routes };
 }
 
 export const configSchema = configShapeSchema.transform(complete);

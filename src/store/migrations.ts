@@ -199,7 +199,24 @@ const outboundParts: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts];
+/**
+ * MAX updates kept as events but not carried to a line on purpose — group chats and
+ * channels (max.group_chats), what a first start in polling mode found older than
+ * max.polling_backlog_max_age_ms — one row per event with the reason, so they can be
+ * counted and listed (GET /admin/skipped-updates) and nothing is lost from the record.
+ */
+const skippedUpdates: Migration = {
+  id: 7,
+  name: 'updates stored but deliberately not carried to a line',
+  async up(db) {
+    await db.schema.createTable('skipped_updates').addColumn('event_id', 'bigint', (c) => c.primaryKey())
+      .addColumn('source', 'text', (c) => c.notNull()).addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull()).addColumn('skipped_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await db.schema.createIndex('skipped_updates_reason_idx').on('skipped_updates').columns(['reason', 'skipped_at_ms']).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -16,6 +16,7 @@ import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
+import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export interface StoreOptions {
@@ -40,6 +41,7 @@ export interface Store {
   outbox: OutboxRepo;
   meta: MetaRepo;
   media: MediaRepo;
+  skipped: SkippedUpdateRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     outbox: new OutboxRepo(db, engine, options.clock),
     meta: new MetaRepo(db, options.clock),
     media: new MediaRepo(db, options.clock),
+    skipped: new SkippedUpdateRepo(db, options.clock),
     box,
     close: () => opened.close(),
   };

@@ -120,6 +120,16 @@ export interface OperatorNoticesTable {
   created_at_ms: number;
 }
 
+/** MAX updates stored as events but deliberately not carried to a line (group chats, channels, a polling backlog). */
+export interface SkippedUpdatesTable {
+  event_id: number;
+  source: string;
+  kind: string;
+  /** 'group_chat' | 'channel' | 'group_or_channel' | 'polling_backlog' (src/store/repos/skipped-update-repo.ts). */
+  reason: string;
+  skipped_at_ms: number;
+}
+
 export interface BridgeMetaTable {
   key: string;
   value: string;
@@ -223,6 +233,7 @@ export interface Database {
   outbound_uploads: OutboundUploadsTable;
   media: MediaTable;
   operator_notices: OperatorNoticesTable;
+  skipped_updates: SkippedUpdatesTable;
   events: EventsTable;
   jobs: JobsTable;
   journal: JournalTable;

@@ -26,6 +26,8 @@ export interface ConversationRow {
 export interface ClientProfile {
   avatarUrl: string | null;
   profileUrl: string | null;
+  /** A group chat's title (GET /chats/{id}, then chat_title_changed): names its conversation. */
+  chatTitle?: string | null;
 }
 
 export class ConversationRepo {

@@ -15,7 +15,7 @@ describe('defaults and mode', () => {
     assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep' });
     assert.equal(c.journal.retention_days, 90);
     assert.equal(c.log_level, 'info');
-    assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000 });
+    assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000, group_chats: 'ignore', polling_backlog_max_age_ms: 300_000 });
     assert.deepEqual(c.bitrix24, { plan: 'standard' });
     assert.deepEqual([c.bots, c.portals, c.routes], [[], [], []]);
     assert.deepEqual(r.warnings, []);
@@ -67,6 +67,35 @@ describe('defaults and mode', () => {
     assert.equal(errors.length, 2);
     assert.match(errors[0] ?? '', /^security\.secret_key: is required outside the sandbox.*`openssl rand -hex 32`.*BRIDGE_SECRET_KEY/);
     assert.match(errors[1] ?? '', /^server\.public_url: is required outside the sandbox.*fix: set PUBLIC_URL/);
+  });
+});
+
+describe('the public address', () => {
+  test('a PUBLIC_URL with a trailing slash is stored without it, so no registered address starts its path with "//"', () => {
+    const cases: Array<[string, string]> = [
+      ['https://bridge.example.ru/', 'https://bridge.example.ru'],
+      ['https://bridge.example.ru//', 'https://bridge.example.ru'],
+      ['https://bridge.example.ru', 'https://bridge.example.ru'],
+      ['https://Bridge.Example.RU:443/', 'https://bridge.example.ru'],
+      ['https://example.ru/bridge/', 'https://example.ru/bridge'],
+      ['https://example.ru//bridge//max/', 'https://example.ru/bridge/max'],
+      ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080'],
+    ];
+    for (const [given, stored] of cases) {
+      const r = okConfig(loadConfig({ ...PROD_ENV, PUBLIC_URL: given }, noFile));
+      assert.equal(r.config.server.public_url, stored, given);
+      assert.ok(!`${r.config.server.public_url}/max/webhook/default`.replace(/^https?:\/\//, '').includes('//'), given);
+    }
+    const fromFile = okConfig(loadConfig({ CONFIG_FILE: 'c.yaml', ...PROD_ENV, PUBLIC_URL: '' }, fileOf('server:\n  public_url: https://file.example.ru/bridge/\n')));
+    assert.equal(fromFile.config.server.public_url, 'https://file.example.ru/bridge', 'the same from CONFIG_FILE');
+    assert.equal(configSchema.parse({ server: { public_url: 'https://x.example.ru/' } }).server.public_url, 'https://x.example.ru', 'and for a config built in code');
+  });
+
+  test('a PUBLIC_URL with a ?query or #fragment is refused, naming the key and why', () => {
+    for (const bad of ['https://bridge.example.ru/?a=1', 'https://bridge.example.ru/#x', 'https://user:pw@bridge.example.ru']) {
+      const errors = errorsOf(loadConfig({ ...PROD_ENV, PUBLIC_URL: bad }, noFile));
+      assert.match(errors.join('\n'), /^server\.public_url \(env PUBLIC_URL\): must not/m, bad);
+    }
   });
 });
 
