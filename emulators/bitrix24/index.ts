@@ -58,7 +58,7 @@ function createServer(tls: EmulatorCertificate | null): FastifyInstance {
   // maxParamLength: a file link ends with the file's name (percent-encoded, 6 characters per Cyrillic
   // letter); a real portal serves names of 255 characters, Fastify's default refuses params over 100.
   const app = Fastify({
-    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, maxParamLength: 4_096, querystringParser: (query) => parseQuery(query, PHP_QUERY),
+    forceCloseConnections: true, bodyLimit: 32 * 1024 * 1024, routerOptions: { maxParamLength: 4_096, querystringParser: (query) => parseQuery(query, PHP_QUERY) },
     ...(tls ? { https: { key: tls.keyPem, cert: tls.certPem } } : {}),
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
