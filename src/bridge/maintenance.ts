@@ -4,7 +4,7 @@
  * - each webhook bot: our subscription exists (recreated if MAX dropped it) and
  *   stale subscriptions of ours (other bridge paths) are removed;
  * - each paused line: `imconnector.status`; re-activated when the connector is
- *   registered and the line exists, reported on /health otherwise.
+ *   registered and the line exists, reported on /ready otherwise.
  */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
@@ -67,7 +67,7 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
         .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
       report.reactivated.push(line.id);
     } catch {
-      // Still broken (line deleted, app uninstalled): it stays paused and on /health.
+      // Still broken (line deleted, app uninstalled): it stays paused and on /ready.
     }
   }
 }

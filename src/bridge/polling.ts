@@ -14,6 +14,7 @@
 import { maxDedupeKey } from '../domain/dedupe-keys.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import type { MaxClient } from '../max/client.ts';
+import type { IntakeTallies, Tally } from '../metrics/bridge-metrics.ts';
 import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
 import { decideRetry } from '../queue/retry-policy.ts';
 import type { Store } from '../store/open-store.ts';
@@ -36,6 +37,8 @@ export interface PollingDeps {
   onStored: () => void;
   /** Waits between failed polls (the shared retry policy's back-off). */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Counts stored and duplicate updates (metrics), once their batch is committed. */
+  intake?: IntakeTallies;
 }
 
 export class PollingLoop {
@@ -80,19 +83,22 @@ export class PollingLoop {
   /** Stores one batch and its marker atomically; returns the marker to ask with next. */
   async storeBatch(updates: Array<Record<string, unknown>>, marker: string | null): Promise<void> {
     const { store } = this.deps;
+    const outcomes: Tally[] = [];
     await store.db.transaction().execute(async (trx) => {
       for (const update of updates) {
         const raw = JSON.stringify(update);
         const chatId = maxChatIdOf(update);
         const own = isOwnMessage(update, this.bot.userId);
-        await store.events.record({
+        const { duplicate } = await store.events.record({
           source: `max:${this.bot.id}`, kind: String(update.update_type), dedupeKey: maxDedupeKey(update, raw), raw,
           jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
         }, trx);
+        if (this.deps.intake) outcomes.push(duplicate ? this.deps.intake.duplicate : this.deps.intake.stored);
       }
       await trx.updateTable('bots').set({ poll_marker: marker }).where('id', '=', this.bot.id).execute();
     });
     this.batches++;
+    for (const tally of outcomes) tally.inc();
     if (updates.length > 0) this.deps.onStored();
   }
 
