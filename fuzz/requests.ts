@@ -161,7 +161,7 @@ export function otherRequests(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
     .map(([id, name, exp, sig]): FuzzRequest => ({ endpoint: 'media', method: 'GET', path: `/media/${encodeURIComponent(id || 'x')}/${encodeURIComponent(name || 'f')}?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`, headers: {}, expect: 'reject' }));
   const health = fc.constant<FuzzRequest>({ endpoint: 'health', method: 'GET', path: '/health', headers: {}, expect: 'any' });
   const unknown = fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.webPath())
-    .filter(([, p]) => !/^\/(max|bitrix24|admin|media|health)/.test(p))
+    .filter(([, p]) => !/^\/(max|bitrix24|admin|media|health|ready|metrics)/.test(p))
     .map(([method, p]): FuzzRequest => ({ endpoint: 'unknown routes', method, path: p || '/', headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }), expect: 'reject' }));
   return fc.oneof({ arbitrary: admin, weight: 2 }, { arbitrary: media, weight: 2 }, { arbitrary: health, weight: 1 }, { arbitrary: unknown, weight: 2 });
 }

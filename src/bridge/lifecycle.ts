@@ -33,7 +33,7 @@ export interface LifecycleDeps {
    */
   intake?: Pick<InFlightRequests, 'waitSettled'>;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
-  onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean) => Promise<void>;
+  onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean, receivedAtMs?: number) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
   onMessagesChanged?: (portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown) => Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function pauseLines(deps: LifecycleDeps, portalId: string, lineId: 
   await q.execute();
 }
 
-/** Problems to report on /health: every paused line with its reason. */
+/** Problems to report on /ready: every paused line with its reason. */
 export async function pausedLineProblems(store: Store): Promise<string[]> {
   const rows = await store.db.selectFrom('lines').selectAll().where('state', '=', 'paused').execute();
   return rows.map((r) => `линия ${r.line_id} портала ${r.portal_id} приостановлена: ${r.paused_reason ?? ''}`);
@@ -115,7 +115,8 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
           for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, receivedAtMs, windowMs, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }
-          return deps.onMessagesAdded(portalId, data, job.attempt > 1);
+          // The event's own messages carry when it was received (metrics: operator → MAX latency).
+          return deps.onMessagesAdded(portalId, data, job.attempt > 1, receivedAtMs);
         }
         break;
       case 'ONIMCONNECTORMESSAGEUPDATE':

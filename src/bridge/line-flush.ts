@@ -89,6 +89,8 @@ export interface LineFlushDeps {
    * request begun no later than its own has settled — an earlier message may be in one.
    */
   intake?: Pick<InFlightRequests, 'settledMs' | 'waitSettled'>;
+  /** A client's message accepted by the Open Line; `arrivedMs`: when the bridge received it (metrics). */
+  onDelivered?: (arrivedMs: number) => void;
 }
 
 export interface Barrier {
@@ -460,6 +462,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
           await deps.store.conversations.setBitrixIds(row.conversationId, String(session.CHAT_ID), session.ID === undefined ? null : String(session.ID), trx);
         }
         await deps.store.conversations.recordInbound(row.conversationId, row.messageKey, ok ? 'delivered' : 'rejected', trx);
+        if (ok) deps.onDelivered?.(row.arrivedMs);
       }
       if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) {
         const runAtMs = retryAfterMs !== null ? deps.clock.nowMs() + retryAfterMs : undefined;

@@ -9,7 +9,7 @@
  *   page and links re-registered, events bound to the right address and our
  *   bindings to the same address spelled differently removed;
  * - each paused line: `imconnector.status`; re-activated when the connector is
- *   registered and the line exists, reported on /health otherwise.
+ *   registered and the line exists, reported on /ready otherwise.
  */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
@@ -87,7 +87,7 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
         .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
       report.reactivated.push(line.id);
     } catch {
-      // Still broken (line deleted, app uninstalled): it stays paused and on /health.
+      // Still broken (line deleted, app uninstalled): it stays paused and on /ready.
     }
   }
 }

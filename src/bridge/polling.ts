@@ -9,7 +9,7 @@
  * any that were stored. Markers are int64: kept as text.
  *
  * MAX serves no long polling while a webhook subscription exists: our own
- * stale webhook for this bot is removed; anyone else's is reported on /health.
+ * stale webhook for this bot is removed; anyone else's is reported on /ready.
  *
  * First start (no stored marker): MAX still holds up to 24 h of updates. Those
  * older than `max.polling_backlog_max_age_ms` are stored as events WITHOUT jobs
@@ -22,6 +22,7 @@
 import { maxDedupeKey } from '../domain/dedupe-keys.ts';
 import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import type { MaxClient } from '../max/client.ts';
+import type { IntakeTallies, Tally } from '../metrics/bridge-metrics.ts';
 import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
 import { decideRetry } from '../queue/retry-policy.ts';
 import type { Store } from '../store/open-store.ts';
@@ -49,12 +50,14 @@ export interface PollingDeps {
   backlogMaxAgeMs: number;
   /** Where the count of skipped backlog updates is told (default console.warn). */
   log?: (line: string) => void;
+  /** Counts stored and duplicate updates (metrics), once their batch is committed. */
+  intake?: IntakeTallies;
 }
 
 export class PollingLoop {
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
-  /** Why polling is not working right now (shown on /health), or null. */
+  /** Why polling is not working right now (shown on /ready), or null. */
   problem: string | null = null;
   /** Batches stored so far (for tests and metrics). */
   batches = 0;
@@ -106,8 +109,10 @@ export class PollingLoop {
     const nowMs = this.deps.nowMs();
     const source = `max:${this.bot.id}`;
     let skipped = 0;
+    const outcomes: Tally[] = [];
     await store.db.transaction().execute(async (trx) => {
       skipped = 0;
+      outcomes.length = 0;
       for (const update of updates) {
         const raw = JSON.stringify(update);
         const chatId = maxChatIdOf(update);
@@ -118,6 +123,7 @@ export class PollingLoop {
           source, kind, dedupeKey: maxDedupeKey(update, raw), raw,
           jobs: own || old ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
         }, trx);
+        if (this.deps.intake) outcomes.push(recorded.duplicate ? this.deps.intake.duplicate : this.deps.intake.stored);
         if (!old || own || recorded.eventId === null) continue;
         await store.skipped.record({ eventId: recorded.eventId, source, kind, reason: 'polling_backlog' }, trx);
         skipped++;
@@ -125,6 +131,7 @@ export class PollingLoop {
       await trx.updateTable('bots').set({ poll_marker: marker }).where('id', '=', this.bot.id).execute();
     });
     this.batches++;
+    for (const tally of outcomes) tally.inc();
     this.noteBacklog(skipped, updates.length);
     if (updates.length > skipped) this.deps.onStored();
   }

@@ -15,8 +15,13 @@ import { BITRIX24_EVENT_JOB, bitrix24EventsPlugin } from '../http/plugins/bitrix
 import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
 import { bitrix24SettingsPlugin } from '../http/plugins/bitrix24-settings.ts';
 import { healthPlugin } from '../http/plugins/health.ts';
+import { metricsPlugin } from '../http/plugins/metrics.ts';
+import { readyPlugin } from '../http/plugins/ready.ts';
 import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
 import { MaxClient } from '../max/client.ts';
+import { BridgeMetrics } from '../metrics/bridge-metrics.ts';
+import { exposition } from '../metrics/exposition.ts';
+import { registerStoreGauges } from '../metrics/store-gauges.ts';
 import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
@@ -36,6 +41,8 @@ import { applyOperatorChanges } from './outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
 import { lineOf, setupHandler } from './setup.ts';
+import { observedJournal } from './observed-journal.ts';
+import { readiness } from './readiness.ts';
 import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
 
 
@@ -100,15 +107,18 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   // (most workers wait on the network, not the database), at most 30 so three processes stay
   // under PostgreSQL's default 100 connections.
   const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: Math.min(config.workers.concurrency + 6, 30) });
+  // One registry per bridge; every outgoing call is counted where the clients journal it.
+  const metrics = new BridgeMetrics();
+  const journal = observedJournal(store.journal, metrics);
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
-    tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal: store.journal,
+    tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
     timeoutMs: p.request_timeout_ms, logger,
   })]));
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
-    client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal: store.journal }),
+    client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal }),
   }]));
   const routeFor = async (botId: string): Promise<Route | null> => {
     const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
@@ -161,11 +171,14 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
-        barrier: peers ?? undefined, intake: inFlight,
+        barrier: peers ?? undefined, intake: inFlight, onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
         store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined, intake: inFlight,
-        onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
+        onMessagesAdded: async (portalId, data, rerun, receivedAtMs) => {
+          await deliverOperatorMessages(outboundDeps, portalId, data, rerun);
+          if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
+        },
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
@@ -178,14 +191,22 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       },
     },
   });
+  metrics.watchRunner(runner);
+  registerStoreGauges(metrics.registry, {
+    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB],
+  });
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
-    store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal),
+    store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms,
   }, { id: b.id, name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
+  const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes,
     plugins: [
-      healthPlugin({
+      healthPlugin(),
+      readyPlugin({ report: readiness({
+        engine: store.engine, schemaState: () => store.readiness.schemaState(), lineStates: () => store.readiness.lineStates(),
+        bots: config.bots.map((b) => ({ id: b.id, updates: b.updates, problem: () => pollers[pollingIds.indexOf(b.id)]?.problem ?? null })),
         check: async () => [
           ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
           ...[...bitrix].flatMap(([id, client]) => {
@@ -193,12 +214,13 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
             return sinceMs === null ? [] : [blockedPortalProblem(id, sinceMs)];
           }),
         ],
-      }),
-      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight }),
+      }) }),
+      metricsPlugin({ tokens: [config.security.metrics_token, config.security.admin_token], exposition: exposition(metrics.registry) }),
+      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight, intake: metrics.intake('max_webhook') }),
       bitrix24EventsPlugin({
         applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
-        events: store.events, onStored: () => runner.poke(), inFlight,
+        events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'),
         onReceived: (portalId, envelope, receivedAtMs) => {
           if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },

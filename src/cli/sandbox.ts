@@ -26,6 +26,8 @@ export interface Sandbox {
 /** Sandbox-only secrets: the sandbox talks to nothing but its own emulators on loopback. */
 const SANDBOX_SECRET_KEY = 'sandbox-only-secret-key-not-for-production';
 const SANDBOX_WEBHOOK_SECRET = 'sandbox_webhook_secret';
+/** Reads the sandbox bridge's /metrics (Authorization: Bearer …). */
+export const SANDBOX_METRICS_TOKEN = 'sandbox-metrics-token';
 
 async function portFor(preferred: number): Promise<number> {
   const tryPort = (port: number) => new Promise<number>((resolve, reject) => {
@@ -58,7 +60,7 @@ export async function startSandboxWithBridge(options: {
   const config = configSchema.parse({
     server: { port, public_url: publicUrl },
     database: { url: options.databaseUrl ?? databaseFile },
-    security: { secret_key: SANDBOX_SECRET_KEY },
+    security: { secret_key: SANDBOX_SECRET_KEY, metrics_token: SANDBOX_METRICS_TOKEN },
     bots: [{ id: 'sandbox', token: SANDBOX_BOT_TOKEN, webhook_secret: SANDBOX_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
     portals: [{ id: 'sandbox', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
     routes: [{ bot: '*', portal: 'sandbox' }],
@@ -127,7 +129,10 @@ export function sandboxBanner(sandbox: Sandbox): string {
     '',
     `  Эмулятор MAX Bot API:           ${sandbox.max.baseUrl} (токен бота: ${SANDBOX_BOT_TOKEN})`,
     `  Эмулятор портала Битрикс24:     ${sandbox.bitrix24.portals[0]?.baseUrl}/rest/`,
-    ...(sandbox.bridge ? [`  Мост (API, вебхуки):            ${sandbox.bridge.url} (здоровье: ${sandbox.bridge.url}/health)`] : []),
+    ...(sandbox.bridge ? [
+      `  Мост (API, вебхуки):            ${sandbox.bridge.url} (готовность: ${sandbox.bridge.url}/ready)`,
+      `  Метрики Prometheus:             ${sandbox.bridge.url}/metrics (заголовок Authorization: Bearer ${SANDBOX_METRICS_TOKEN})`,
+    ] : []),
     '',
     'Напишите боту на странице клиента — сообщение появится в Открытой линии на странице оператора.',
     '',

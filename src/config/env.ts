@@ -23,6 +23,7 @@ export const ENV_SCALARS: readonly EnvVariable[] = [
   v('PORT', 'server.port', true), v('HOST', 'server.host'), v('PUBLIC_URL', 'server.public_url'),
   v('BODY_LIMIT_BYTES', 'server.body_limit_bytes', true), v('DATABASE_URL', 'database.url'),
   v('BRIDGE_SECRET_KEY', 'security.secret_key'), v('ADMIN_TOKEN', 'security.admin_token'),
+  v('METRICS_TOKEN', 'security.metrics_token'),
   v('WORKER_CONCURRENCY', 'workers.concurrency', true), v('SYSTEM_MESSAGES', 'messages.system_messages'),
   v('OPERATOR_NAME', 'messages.operator_name'), v('JOURNAL_RETENTION_DAYS', 'journal.retention_days', true),
   v('LOG_LEVEL', 'log_level'), v('MAX_API_URL', 'max.api_url'), v('MAX_UPDATES', 'max.updates'),

@@ -90,6 +90,8 @@ export const configShapeSchema = z.object({
   security: z.object({
     secret_key: z.string().min(16).optional(),
     admin_token: z.string().min(16).optional(),
+    /** Bearer token of GET /metrics (the admin token works too); with neither, /metrics is off. */
+    metrics_token: z.string().min(16).optional(),
   }).strict().prefault({}),
   workers: z.object({
     concurrency: portCount.min(1).max(256).default(32),

@@ -9,6 +9,7 @@ import { migrate } from './migrations.ts';
 import { ConversationRepo } from './repos/conversation-repo.ts';
 import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
 import { EventRepo } from './repos/event-repo.ts';
+import { GaugeRepo } from './repos/gauge-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
@@ -17,6 +18,7 @@ import { MetaRepo } from './repos/meta-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
+import { ReadinessRepo } from './repos/readiness-repo.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export interface StoreOptions {
@@ -42,6 +44,9 @@ export interface Store {
   meta: MetaRepo;
   media: MediaRepo;
   skipped: SkippedUpdateRepo;
+  /** Read-only aggregates for the metrics gauges and the /ready check. */
+  gauges: GaugeRepo;
+  readiness: ReadinessRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -66,6 +71,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     meta: new MetaRepo(db, options.clock),
     media: new MediaRepo(db, options.clock),
     skipped: new SkippedUpdateRepo(db, options.clock),
+    gauges: new GaugeRepo(db),
+    readiness: new ReadinessRepo(db),
     box,
     close: () => opened.close(),
   };

@@ -58,10 +58,10 @@ for (const engine of testEngines()) {
       assert.equal(await sandbox().bridge!.store.events.count(), eventsBefore);
     });
 
-    test('while uninstalled a client message waits, /health says why, maintenance does not throw', async () => {
+    test('while uninstalled a client message waits, /ready says why, maintenance does not throw', async () => {
       await sendFromMax(5150, 'пока приложение удалено');
       const health = await until(async () => {
-        const res = await fetch(`${sandbox().bridge!.url}/health`);
+        const res = await fetch(`${sandbox().bridge!.url}/ready`);
         const body = (await res.json()) as { problems?: string[] };
         return body.problems?.some((p) => p.includes('app uninstalled')) ? { status: res.status, body } : undefined;
       });

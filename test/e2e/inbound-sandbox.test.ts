@@ -157,7 +157,7 @@ for (const engine of testEngines()) {
       assert.equal(bindings.filter((b) => b.event === 'ONIMCONNECTORMESSAGEADD').length, 1);
     });
 
-    test('NOT_ACTIVE_LINE (a lost STATUSDELETE event) pauses the line and reports it on /health instead of burning retries', async () => {
+    test('NOT_ACTIVE_LINE (a lost STATUSDELETE event) pauses the line and reports it on /ready instead of burning retries', async () => {
       await fetch(`${sandbox.bitrix24.controlUrl}/events`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dropRate: 1 }) });
       const state = (await b24('/state')) as { portals: Array<{ lines: Array<{ ID: string; connectors: string[] }> }> };
       const line = state.portals[0]!.lines.find((l) => l.connectors.includes('max_bridge'))!;
@@ -167,7 +167,7 @@ for (const engine of testEngines()) {
       await fetch(`${sandbox.bitrix24.controlUrl}/events`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dropRate: 0 }) });
       await maxCtl('/bot-started', { user: { user_id: 7001, first_name: 'Пётр' } });
       const health = await until(async () => {
-        const res = await fetch(`${sandbox.bridge!.url}/health`);
+        const res = await fetch(`${sandbox.bridge!.url}/ready`);
         return res.status === 503 ? ((await res.json()) as { problems: string[] }) : undefined;
       });
       assert.deepEqual(health.problems, [`линия ${line.ID} портала sandbox приостановлена: Bitrix24 answered NOT_ACTIVE_LINE`]);
@@ -190,7 +190,7 @@ for (const engine of testEngines()) {
       assert.equal(report.reactivated.length, 1, 'the line switched off in the previous test is active again');
       const subs = ((await (await api('GET', '/subscriptions')).json()) as { subscriptions: Array<{ url: string }> }).subscriptions.map((x) => x.url);
       assert.deepEqual(subs, [`${bridgeUrl}/max/webhook/sandbox`]);
-      assert.equal((await fetch(`${bridgeUrl}/health`)).status, 200);
+      assert.equal((await fetch(`${bridgeUrl}/ready`)).status, 200);
       await until(async () => ((await lineTexts()).some((t) => t.startsWith('Клиент запустил бота')) && (await lineChats()).length >= 3 ? true : undefined));
     });
   });

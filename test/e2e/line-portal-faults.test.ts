@@ -89,7 +89,7 @@ for (const engine of testEngines()) {
   describe(`the Open Line side when the portal misbehaves (${engine.name})`, () => {
     const world = worldFor(engine);
 
-    test('messages written while Bitrix24 has blocked the app (OVERLOAD_LIMIT) wait, are reported on /health and in the log, and arrive in order once the block lifts', async () => {
+    test('messages written while Bitrix24 has blocked the app (OVERLOAD_LIMIT) wait, are reported on /ready and in the log, and arrive in order once the block lifts', async () => {
       const w = world();
       await write(w, 8201, 'до блокировки');
       await until(() => (lineMessagesOf(w, 8201).length === 1 ? true : undefined));
@@ -98,7 +98,7 @@ for (const engine of testEngines()) {
       await write(w, 8201, 'первое во время блокировки');
       await write(w, 8201, 'второе во время блокировки');
       const health = await until(async () => {
-        const res = await fetch(`${w.bridge.url}/health`);
+        const res = await fetch(`${w.bridge.url}/ready`);
         const body = (await res.json()) as { problems?: string[] };
         return res.status === 503 && body.problems?.some((p) => p.includes('OVERLOAD_LIMIT')) ? body : undefined;
       });
@@ -117,7 +117,7 @@ for (const engine of testEngines()) {
       await setFaults(w, []);
       await until(() => (lineMessagesOf(w, 8201).length >= 3 ? true : undefined));
       assert.deepEqual(lineMessagesOf(w, 8201).map((m) => m.text), ['до блокировки', 'первое во время блокировки', 'второе во время блокировки']);
-      await until(async () => ((await fetch(`${w.bridge.url}/health`)).status === 200 ? true : undefined));
+      await until(async () => ((await fetch(`${w.bridge.url}/ready`)).status === 200 ? true : undefined));
       assert.ok(w.logLines.some((l) => l.level === 30 && l.component === 'bitrix24-client' && l.portal === 'main'), 'an info line says the block lifted');
       assert.ok(!JSON.stringify(w.logLines).includes(SANDBOX_APP.clientSecret), 'no secret in the log');
     });

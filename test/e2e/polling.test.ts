@@ -15,6 +15,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { until, waitForSetup } from '../helpers/e2e.ts';
+import { sample, scrape } from '../helpers/metrics.ts';
 
 for (const engine of testEngines()) {
   describe(`long polling (${engine.name})`, () => {
@@ -37,7 +38,7 @@ for (const engine of testEngines()) {
       config = configSchema.parse({
         server: { port },
         database: { url: await engine.createDatabase() },
-        security: { secret_key: 'polling-test-secret-key-0123' },
+        security: { secret_key: 'polling-test-secret-key-0123', metrics_token: 'polling-test-metrics-token' },
         bots: [{ id: 'poller', token: SANDBOX_BOT_TOKEN, updates: 'polling', api_url: sandbox.max.baseUrl }],
         portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
         routes: [{ bot: '*', portal: 'main' }],
@@ -70,6 +71,14 @@ for (const engine of testEngines()) {
       const row = await bridge!.store.db.selectFrom('bots').selectAll().where('id', '=', 'poller').executeTakeFirstOrThrow();
       assert.ok(row.poll_marker !== null, 'the marker is stored');
       assert.ok(!row.token_enc.includes(SANDBOX_BOT_TOKEN), 'the token is stored encrypted');
+    });
+
+    test('polled updates count as stored MAX polling intake on /metrics; /ready shows the polling bot ok', async () => {
+      const { text } = await scrape(bridge!.url, 'polling-test-metrics-token');
+      assert.ok(sample(text, 'bridge_intake_events_total', { source: 'max_polling', outcome: 'stored' })! >= 2);
+      assert.equal(sample(text, 'bridge_intake_events_total', { source: 'max_webhook', outcome: 'stored' }), 0);
+      const ready = (await (await fetch(`${bridge!.url}/ready`)).json()) as { bots: unknown[] };
+      assert.deepEqual(ready.bots, [{ id: 'poller', updates: 'polling', state: 'ok' }]);
     });
 
     test('the marker survives a restart: written while stopped, nothing lost, nothing twice', async () => {

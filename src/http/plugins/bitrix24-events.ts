@@ -15,6 +15,8 @@ import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
+import { refusedIntakeHook } from '../intake-hook.ts';
+import type { IntakeTallies } from '../../metrics/bridge-metrics.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface Bitrix24EventsOptions {
@@ -28,6 +30,8 @@ export interface Bitrix24EventsOptions {
   inFlight?: InFlightRequests;
   /** Each newly stored event, as it is received (the operator window learns from it how late events come). */
   onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope, receivedAtMs: number | undefined) => void;
+  /** Counts each request's outcome (metrics): stored, duplicate, rejected, failed. */
+  intake?: IntakeTallies;
 }
 
 export const BITRIX24_EVENT_JOB = 'bitrix24.event';
@@ -79,10 +83,12 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
         options.onReceived?.(portalId, envelope, receivedAtMs);
         options.onStored?.();
       }
+      (result.duplicate ? options.intake?.duplicate : options.intake?.stored)?.inc();
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
     };
     const onRequest = inFlightHook(options.inFlight);
-    app.post('/bitrix24/events', { onRequest }, (request, reply) => receive(request, reply, null));
-    app.post('/bitrix24/events/:portalId', { onRequest }, (request, reply) => receive(request, reply, (request.params as { portalId: string }).portalId));
+    const onError = refusedIntakeHook(options.intake);
+    app.post('/bitrix24/events', { onRequest, onError }, (request, reply) => receive(request, reply, null));
+    app.post('/bitrix24/events/:portalId', { onRequest, onError }, (request, reply) => receive(request, reply, (request.params as { portalId: string }).portalId));
   };
 }

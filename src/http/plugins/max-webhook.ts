@@ -15,6 +15,8 @@ import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
+import { refusedIntakeHook } from '../intake-hook.ts';
+import type { IntakeTallies } from '../../metrics/bridge-metrics.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface MaxWebhookBot {
@@ -33,6 +35,8 @@ export interface MaxWebhookOptions {
   onStored?: () => void;
   /** Requests being taken in (several processes: the heartbeat reports them). */
   inFlight?: InFlightRequests;
+  /** Counts each request's outcome (metrics): stored, duplicate, rejected, failed. */
+  intake?: IntakeTallies;
 }
 
 /** Job kind of a stored MAX update: route, transform and deliver it to its line. */
@@ -70,7 +74,7 @@ function parseUpdate(raw: unknown): Record<string, unknown> {
 export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync {
   const digests: DigestCache = new Map();
   return async (app) => {
-    app.post('/max/webhook/:botId', { onRequest: inFlightHook(options.inFlight) }, async (request, reply) => {
+    app.post('/max/webhook/:botId', { onRequest: inFlightHook(options.inFlight), onError: refusedIntakeHook(options.intake) }, async (request, reply) => {
       const startedMs = options.nowMs();
       const botId = (request.params as { botId: string }).botId;
       const bot = options.bots(botId);
@@ -101,6 +105,7 @@ export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync
         durationMs: options.nowMs() - startedMs, botId: bot.id, messageId: `${result.duplicate ? 'duplicate ' : ''}${dedupeKey}`,
       }).catch(() => undefined);
       if (!result.duplicate) options.onStored?.();
+      (result.duplicate ? options.intake?.duplicate : options.intake?.stored)?.inc();
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
     });
   };

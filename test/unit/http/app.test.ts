@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../../../src/http/app.ts';
 import { HttpError } from '../../../src/http/http-errors.ts';
 import { healthPlugin } from '../../../src/http/plugins/health.ts';
+import { readyPlugin } from '../../../src/http/plugins/ready.ts';
 
 const echo: FastifyPluginAsync = async (app) => {
   app.post('/echo', async (request) => ({ raw: request.body }));
@@ -60,13 +61,18 @@ test('HttpError thrown in a route becomes its catalogued status and code', async
   await app.close();
 });
 
-test('health reports ok, then degraded with its problems', async () => {
+test('/health stays 200 {status: ok} while /ready reports the bridge not ready with its problems', async () => {
   let problems: string[] = [];
-  const app = buildApp({ plugins: [healthPlugin({ check: async () => problems })] });
-  assert.deepEqual((await app.inject({ method: 'GET', url: '/health' })).json(), { status: 'ok' });
+  const report = async () => ({ ready: problems.length === 0, problems, database: { engine: 'sqlite', reachable: true, migration: 6 }, bots: [], lines: [] });
+  const app = buildApp({ plugins: [healthPlugin(), readyPlugin({ report })] });
+  assert.equal((await app.inject({ method: 'GET', url: '/ready' })).json().status, 'ready');
   problems = ['line 1 paused'];
-  const res = await app.inject({ method: 'GET', url: '/health' });
-  assert.equal(res.statusCode, 503);
-  assert.deepEqual(res.json().problems, ['line 1 paused']);
+  const health = await app.inject({ method: 'GET', url: '/health' });
+  assert.equal(health.statusCode, 200);
+  assert.deepEqual(health.json(), { status: 'ok' });
+  const ready = await app.inject({ method: 'GET', url: '/ready' });
+  assert.equal(ready.statusCode, 503);
+  assert.equal(ready.json().status, 'not_ready');
+  assert.deepEqual(ready.json().problems, ['line 1 paused']);
   await app.close();
 });
