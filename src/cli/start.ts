@@ -6,6 +6,7 @@
 import { startBridge } from '../bridge/runtime.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
+import { chooseLogFormat } from '../log/format.ts';
 import { createLogger } from '../log/logger.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
@@ -15,8 +16,12 @@ async function main(): Promise<void> {
     console.error(formatConfigErrors(config.errors));
     process.exit(1);
   }
+  // One logger for the process: JSON lines in production, readable ones in the sandbox or a terminal (docs/logging.md).
+  const logger = createLogger({
+    level: config.config.log_level,
+    format: chooseLogFormat({ configured: config.config.log_format, sandbox: config.mode === 'sandbox', stdoutIsTty: process.stdout.isTTY === true }),
+  });
   if (config.mode === 'production') {
-    const logger = createLogger({ level: config.config.log_level });
     const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', stopBridge);
     return;
   }
-  const sandbox = await startSandboxWithBridge();
+  const sandbox = await startSandboxWithBridge({ logger });
   console.log(sandboxBanner(sandbox));
   const stop = (): void => {
     void sandbox.close().then(() => process.exit(0));
