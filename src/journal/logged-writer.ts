@@ -10,11 +10,15 @@ import { codeOf, type Logger } from '../log/logger.ts';
 
 export function loggedJournal(inner: JournalWriter, log: Logger): JournalWriter {
   return {
-    write: (entry: JournalEntry) => inner.write(entry).catch((err: unknown) => {
-      log.warn({
-        err, code: codeOf(err), side: entry.side, direction: entry.direction, endpoint: entry.endpoint, status: entry.status,
-        ...(entry.conversationId ? { conversationId: entry.conversationId } : {}), ...(entry.jobId ? { jobId: entry.jobId } : {}),
-      }, 'journal write failed; the exchange went through but is not journaled');
-    }),
+    async write(entry: JournalEntry): Promise<void> {
+      try {
+        await inner.write(entry);
+      } catch (err) {
+        log.warn({
+          err, code: codeOf(err), side: entry.side, direction: entry.direction, endpoint: entry.endpoint, status: entry.status,
+          ...(entry.conversationId ? { conversationId: entry.conversationId } : {}), ...(entry.jobId ? { jobId: entry.jobId } : {}),
+        }, 'journal write failed; the exchange went through but is not journaled');
+      }
+    },
   };
 }
