@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
     const stopBridge = (): void => {
-      void bridge.close().then(() => process.exit(0));
+      void bridge.close().then(() => process.exit(0), (err: unknown) => {
+        logger.error({ err }, 'stopping the bridge failed');
+        process.exit(1);
+      });
     };
     process.once('SIGTERM', stopBridge);
     process.once('SIGINT', stopBridge);
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
   const sandbox = await startSandboxWithBridge({ logger });
   console.log(sandboxBanner(sandbox));
   const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
+    void sandbox.close().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'stopping the sandbox failed');
+      process.exit(1);
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

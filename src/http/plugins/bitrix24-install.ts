@@ -47,7 +47,7 @@ function endpointAllowed(url: string, allowed: string[]): boolean {
     const u = new URL(url);
     return allowed.includes(url) || ((u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackHost(u.hostname));
   } catch {
-    return false;
+    return false; // not a URL: not an allowed endpoint
   }
 }
 
