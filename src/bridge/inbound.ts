@@ -18,6 +18,7 @@
  */
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
@@ -50,6 +51,8 @@ export interface InboundDeps {
   filesFor?: (ctx: { conversationId: string; message: Record<string, unknown> }) => Promise<{ files: Array<{ url: string; name: string }>; skipped: string[] }>;
   /** `max.group_chats`: whether a group chat becomes a conversation (default ignore). */
   groupChats?: GroupChatsMode;
+  /** The job's logger (JobContext.log: component, jobId, conversationKey); default silent. */
+  log?: Logger;
 }
 
 type Json = Record<string, unknown>;
@@ -145,6 +148,8 @@ async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnC
   return async (trx) => {
     await send(trx);
     await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);
+    (ctx.deps.log ?? silentLogger()).debug({ conversationId: ctx.conversation.id, messageKey: mid, files: rehosted.files.length, skippedFiles: rehosted.skipped.length },
+      'client message queued for the line');
   };
 }
 
@@ -213,6 +218,8 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
       missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', start - catchUp.windowMs);
     } catch (err) {
       if (job.attempt < CATCHUP_ATTEMPTS) throw err;
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), conversationId },
+        'reading the chat history after a restart failed for good; the waiting messages go in the order they came');
       return wake;
     }
     return both(...(await queueMissed(ctx, missed)), wake);
@@ -354,8 +361,9 @@ async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): 
     const profile = profileOf((await deps.max.getChat(conversation.maxChatId)) as unknown as Json);
     await deps.store.conversations.setProfile(conversation.id, profile);
     return { ...conversation, profile };
-  } catch {
-    return conversation; // tried again with the next message
+  } catch (err) {
+    (deps.log ?? silentLogger()).info({ err, code: codeOf(err), conversationId: conversation.id }, 'reading the client\'s profile failed; tried again with the next message');
+    return conversation;
   }
 }
 
@@ -370,7 +378,10 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     const botId = (job.payload as { botId: string }).botId;
     const reason = await skipReason(deps, botId, chatId, update);
     // Kept as an event and listed as skipped (GET /admin/skipped-updates); nothing for the line.
-    if (reason) return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
+    if (reason) {
+      (deps.log ?? silentLogger()).debug({ botId, updateType: String(update.update_type), reason }, 'update skipped');
+      return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
+    }
     const route = await deps.routeFor(botId);
     // The portal's setup job may not have finished yet: retry later.
     if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });

@@ -38,6 +38,7 @@ import { BITRIX24_ERROR_CODES, isPortalBlocked } from '../bitrix24/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
+import { codeOf, type Logger } from '../log/logger.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
@@ -243,7 +244,7 @@ interface LineCheck {
   unread: Set<string>;
 }
 
-async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[]): Promise<LineCheck> {
+async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[], log: Logger): Promise<LineCheck> {
   const check: LineCheck = { found: new Set(), unread: new Set() };
   if (rows.length === 0) return check;
   const chats = await deps.store.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
@@ -255,6 +256,7 @@ async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portal
   } catch (err) {
     // The portal has blocked the app: the whole flush waits (below). Any other failure: not read.
     if (isPortalBlocked(err)) throw err;
+    log.warn({ err, code: codeOf(err), conversationIds: chats.map((c) => c.id) }, 'reading the line history failed; these conversations wait for the next look');
     for (const c of chats) check.unread.add(c.id);
     return check;
   }
@@ -385,7 +387,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     // A send tried before (its process died, or the answer never came) may already be in the
     // line: Bitrix24 documents no dedupe by message id, so look before sending it again.
     const check = first.method === 'send'
-      ? await alreadyInLine(deps, bitrix, portalId, plan.batch.filter((r) => r.tried)).catch((err: unknown) => {
+      ? await alreadyInLine(deps, bitrix, portalId, plan.batch.filter((r) => r.tried), ctx.log).catch((err: unknown) => {
         throw isPortalBlocked(err) ? blockedUntilLater(err, deps.clock.nowMs()) : err;
       })
       : { found: new Set<number>(), unread: new Set<string>() };
@@ -439,6 +441,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
               continue;
             }
             // Keep what went out; the rest waits for the next flush, a little later.
+            ctx.log.warn({ err: one, code: codeOf(one), conversationId: row.conversationId, messageKey: row.messageKey }, 'sending an item alone failed; the rest waits for the next flush');
             retryAfterMs = 1_000;
             break;
           }
@@ -448,6 +451,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     return async (trx) => {
       for (const { row, result: r } of outcomes) {
         const ok = r?.SUCCESS !== false;
+        const outcome = { conversationId: row.conversationId, messageKey: row.messageKey, method: row.method };
+        if (ok) ctx.log.debug(outcome, 'item taken by the line');
+        else ctx.log.warn({ ...outcome, errors: r?.ERRORS }, row.method === 'send' && hasFiles(row.item) ? 'item refused by the line; sent again as text' : 'item refused by the line');
         // Refused with its files (the portal could not fetch one): the same item again as text,
         // in its place — the next flush sends it first of its conversation (see pickBatch).
         const asText = !ok && row.method === 'send' ? withoutFiles(row.item) : null;

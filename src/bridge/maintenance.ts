@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { reconcileEventBindings, registerConnector, setConnectorData } from '../bitrix24/connector-setup.ts';
 import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { Store } from '../store/open-store.ts';
 import { portalAddresses, portalAddressesFingerprint, portalAddressesKey } from './setup.ts';
@@ -27,6 +28,8 @@ export interface MaintenanceDeps {
   bots: Array<{ id: string; secret: string; client: MaxClient }>;
   bitrixFor: (portalId: string) => Bitrix24Client | undefined;
   nowMs: () => number;
+  /** `{ component: 'maintenance' }`: each check that fails is logged and tried again next time. */
+  log?: Logger;
 }
 
 export interface MaintenanceReport {
@@ -42,7 +45,7 @@ function canonicalOrNull(url: string): string | null {
   try {
     return canonicalPublicUrl(url);
   } catch {
-    return null;
+    return null; // not a URL: not one of ours, whatever it is
   }
 }
 
@@ -86,8 +89,9 @@ async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport
       await deps.store.db.updateTable('jobs').set({ run_at_ms: deps.nowMs() }).where('state', '=', 'pending')
         .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
       report.reactivated.push(line.id);
-    } catch {
+    } catch (err) {
       // Still broken (line deleted, app uninstalled): it stays paused and on /ready.
+      (deps.log ?? silentLogger()).info({ err, code: codeOf(err), portalId: line.portal_id, lineId: line.line_id }, 'paused line still not active; checked again at the next maintenance');
     }
   }
 }
@@ -99,7 +103,10 @@ async function readdressPortal(deps: MaintenanceDeps, client: Bitrix24Client, po
   await registerConnector(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', settingsUrl: addresses.settingsUrl });
   const lines = await deps.store.db.selectFrom('lines').select('line_id').where('portal_id', '=', portalId).where('state', '=', 'active').execute();
   for (const line of lines) {
-    await setConnectorData(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: addresses.publicUrl }, Number(line.line_id)).catch(() => undefined);
+    await setConnectorData(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: addresses.publicUrl }, Number(line.line_id)).catch((err: unknown) => {
+      // The links are cosmetic (the connector's page in the line); the other lines still get theirs.
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), portalId, lineId: line.line_id }, 'registering the connector links of a line failed');
+    });
   }
   await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
   report.readdressed.push(portalId, ...bindings.unbound.map((b) => `${portalId}: ${b}`));
@@ -111,13 +118,20 @@ async function checkPortalAddresses(deps: MaintenanceDeps, report: MaintenanceRe
     const client = deps.bitrixFor(portalId);
     if (!client || (await deps.store.meta.get(portalAddressesKey(portalId))) === portalAddressesFingerprint(deps.publicUrl, portalId)) continue;
     // Not reachable now (limits, uninstalled): tried again at the next maintenance.
-    await readdressPortal(deps, client, portalId, report).catch(() => undefined);
+    await readdressPortal(deps, client, portalId, report).catch((err: unknown) => {
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), portalId }, 'registering the portal\'s new addresses failed; tried again at the next maintenance');
+    });
   }
 }
 
 export async function runMaintenance(deps: MaintenanceDeps, options: { atStart?: boolean } = {}): Promise<MaintenanceReport> {
   const report: MaintenanceReport = { resubscribed: [], removedStale: [], reactivated: [], readdressed: [] };
-  for (const bot of deps.bots) await checkBot(deps, bot, report, options.atStart === true).catch(() => undefined);
+  for (const bot of deps.bots) {
+    await checkBot(deps, bot, report, options.atStart === true).catch((err: unknown) => {
+      // MAX not reachable now: the subscription is checked again at the next maintenance.
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), botId: bot.id }, 'checking the bot\'s webhook subscription failed; tried again at the next maintenance');
+    });
+  }
   await checkPortalAddresses(deps, report);
   await checkPausedLines(deps, report);
   return report;

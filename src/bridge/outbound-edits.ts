@@ -13,6 +13,7 @@ import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
 import { escapeBbcodeText } from '../domain/text/markup-to-bbcode.ts';
 import { splitForMax } from '../domain/text/split.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
+import { codeOf } from '../log/logger.ts';
 import { renderOperatorText, type OutboundDeps } from './outbound.ts';
 
 type Json = Record<string, unknown>;
@@ -83,7 +84,12 @@ export async function applyOperatorChanges(deps: OutboundDeps, portalId: string,
         }
       }
       for (const extra of parts.slice(bodies.length)) {
-        if (extra.max_mid) await max.deleteMessage(extra.max_mid, conversation.maxChatId).catch(() => undefined);
+        if (extra.max_mid) {
+          await max.deleteMessage(extra.max_mid, conversation.maxChatId).catch((err: unknown) => {
+            // The edit went; an extra part of the old text stays in the chat.
+            deps.log?.warn({ err, code: codeOf(err), conversationId: conversation.id, imMessageId }, 'deleting a part left over by an edit failed; it stays in MAX');
+          });
+        }
         await deps.store.db.deleteFrom('outbound_parts').where('id', '=', extra.id).execute();
       }
     } catch (err) {

@@ -43,6 +43,7 @@ import { botCannotWriteFirstText, botNotConfiguredText, partsNotDeliveredText, t
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
@@ -61,6 +62,8 @@ export interface OutboundDeps {
   nowMs: () => number;
   /** Downloads and uploads operator files (outbound-files.ts); tests may replace it. */
   files?: OperatorFilesDeps;
+  /** The job's logger (JobContext.log: component, jobId, conversationKey); default silent. */
+  log?: Logger;
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
@@ -173,7 +176,12 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
   const lookUp = async (): Promise<{ mid: string | null } | null> => {
     if (typeof body.text !== 'string') return null;
     const wanted = plain(body.text);
-    const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch(() => null);
+    const found = await max.findRecentBotMessage(conversation.maxChatId, (m) => plain(String(m.body?.text ?? '')) === wanted).catch((err: unknown) => {
+      // Not looked at counts as not found: the part is sent (again). Logged, since the client may then see it twice.
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), conversationId: conversation.id, imMessageId: item.imMessageId, part },
+        'looking for an uncertain send among the bot\'s recent messages failed; sending it');
+      return null;
+    });
     return found ? { mid: String(found.body?.mid ?? '') || null } : null;
   };
   if (rerun) {
@@ -340,6 +348,8 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
   const mids = await sendParts(r, rerun);
   if (item.files.length > 0) await forgetUploads(deps.store, conversation.id, item.imMessageId);
   if (mids.length > 0) await queueDeliveryStatus(deps, conversation, item, mids);
+  (deps.log ?? silentLogger()).debug({ conversationId: conversation.id, imMessageId: item.imMessageId, parts: mids.length, failedParts: r.failures.length },
+    'operator message delivered to MAX');
   if (r.failures.length > 0) {
     await postNotice(deps, portalId, item, conversation.id, 'partial', partsNotDeliveredText(excerptOf(item), r.failures, mids.length > 0));
     const what = r.failures.map((f) => f.fileName ?? 'text').join(', ');

@@ -25,6 +25,7 @@
  */
 import type { Store } from '../store/open-store.ts';
 import type { InFlightRequests } from '../domain/in-flight.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 
 export const HEARTBEAT_MS = 200;
 export const GRACE_MS = 50;
@@ -39,6 +40,8 @@ export interface PeerDeps {
   recover: (deadWorkerId: string) => Promise<void>;
   /** The requests this process is taking in; without it, its heartbeat says all is settled. */
   inFlight?: InFlightRequests;
+  /** `{ component: 'peers' }`; default silent. */
+  log?: Logger;
 }
 
 /** A heartbeat row's value: `<beat ms>` or `<beat ms>/<settled ms>`. */
@@ -55,12 +58,19 @@ export class Peers {
   /** Recoveries running for dead processes (by heartbeat key); a process is recovered once at a time. */
   private readonly recovering = new Map<string, Promise<void>>();
 
-  constructor(private readonly deps: PeerDeps) {}
+  private readonly log: Logger;
+
+  constructor(private readonly deps: PeerDeps) {
+    this.log = deps.log ?? silentLogger();
+  }
 
   async start(): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => {
-      this.beating = this.beating.then(() => this.beat()).catch(() => undefined);
+      this.beating = this.beating.then(() => this.beat()).catch((err: unknown) => {
+        // The next beat tries again; meanwhile the others see this heartbeat age (and wait, or recover us).
+        this.log.warn({ err, code: codeOf(err) }, 'heartbeat failed');
+      });
     }, HEARTBEAT_MS);
     this.timer.unref();
   }
@@ -70,7 +80,10 @@ export class Peers {
     this.timer = null;
     await this.beating;
     await Promise.all(this.recovering.values());
-    await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch(() => undefined);
+    await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch((err: unknown) => {
+      // Left behind, the row ages out: a survivor runs the recovery for this process (harmless, only slower).
+      this.log.warn({ err, code: codeOf(err) }, 'removing this process\'s heartbeat at stop failed');
+    });
   }
 
   /**
@@ -105,9 +118,13 @@ export class Peers {
         // The recovery runs beside the heartbeat (it may take seconds: history reads, the
         // portal's limits), so this process's own start and beats are not held up by it.
         if (!this.recovering.has(row.key)) {
+          this.log.warn({ deadWorkerId: id, silentForMs: now - beatMs }, 'a bridge process stopped beating; running its recovery');
           const recovery = this.deps.recover(id)
             .then(() => store.meta.deleteIf(row.key, row.value))
-            .catch(() => undefined)
+            .catch((err: unknown) => {
+              // The dead process's row stays, so the next beat runs the recovery again.
+              this.log.warn({ err, code: codeOf(err), deadWorkerId: id }, 'recovery for a dead bridge process failed; tried again at the next heartbeat');
+            })
             .finally(() => this.recovering.delete(row.key));
           this.recovering.set(row.key, recovery.then(() => undefined));
         }

@@ -24,6 +24,7 @@ import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { IntakeTallies, Tally } from '../metrics/bridge-metrics.ts';
 import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
+import { codeOf, type Logger } from '../log/logger.ts';
 import { decideRetry } from '../queue/retry-policy.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -48,8 +49,8 @@ export interface PollingDeps {
   nowMs: () => number;
   /** `max.polling_backlog_max_age_ms`: at a first start, older waiting updates are skipped (recorded). */
   backlogMaxAgeMs: number;
-  /** Where the count of skipped backlog updates is told (default console.warn). */
-  log?: (line: string) => void;
+  /** `{ component: 'polling' }`: failed polls, and the count of skipped backlog updates (a warn line). */
+  log: Logger;
   /** Counts stored and duplicate updates (metrics), once their batch is committed. */
   intake?: IntakeTallies;
 }
@@ -74,7 +75,7 @@ export class PollingLoop {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.running?.catch(() => undefined);
+    await this.running?.catch(() => undefined); // run() handles its own errors; only the abort ends it
   }
 
   private async ensureRow(): Promise<string | null> {
@@ -147,7 +148,7 @@ export class PollingLoop {
     this.inBacklog = false;
     if (this.skippedBacklog === 0) return;
     const minutes = Math.round(this.deps.backlogMaxAgeMs / 60_000);
-    (this.deps.log ?? console.warn)(`бот ${this.bot.id}: первый запуск в режиме опроса — ${this.skippedBacklog} обновл. MAX старше ${minutes} мин не отправлены в Открытые линии (max.polling_backlog_max_age_ms); они сохранены: GET /admin/skipped-updates?reason=polling_backlog`);
+    this.deps.log.warn({ botId: this.bot.id, skipped: this.skippedBacklog }, `бот ${this.bot.id}: первый запуск в режиме опроса — ${this.skippedBacklog} обновл. MAX старше ${minutes} мин не отправлены в Открытые линии (max.polling_backlog_max_age_ms); они сохранены: GET /admin/skipped-updates?reason=polling_backlog`);
   }
 
   private async run(): Promise<void> {
@@ -175,7 +176,10 @@ export class PollingLoop {
         failures++;
         this.problem ??= `опрос MAX для бота ${this.bot.id} не удаётся: ${(err as Error).message}`;
         const decision = decideRetry(err, Math.min(failures, 10), { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAttempts: Number.MAX_SAFE_INTEGER }, Math.random);
-        await this.deps.sleep(decision.action === 'retry' ? decision.delayMs : 60_000, signal).catch(() => undefined);
+        const delayMs = decision.action === 'retry' ? decision.delayMs : 60_000;
+        this.deps.log.warn({ err, code: codeOf(err), botId: this.bot.id, failures, retryInMs: delayMs }, 'polling MAX failed; asking again');
+        // Rejected only by the abort of stop(): the loop ends at its condition.
+        await this.deps.sleep(delayMs, signal).catch(() => undefined);
       }
     }
   }

@@ -25,7 +25,8 @@ import { registerStoreGauges } from '../metrics/store-gauges.ts';
 import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
-import { silentLogger, type Logger } from '../log/logger.ts';
+import { loggedJournal } from '../journal/logged-writer.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
@@ -84,16 +85,20 @@ export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: 
 }
 
 /** Tries the reconciliation until it succeeds for every chat (the portal may answer limits or errors), for at most `budgetMs`. */
-async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budgetMs: number): Promise<void> {
+async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budgetMs: number, log: Logger): Promise<void> {
   const deadline = Date.now() + budgetMs;
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) return;
     const outcome = await Promise.race([
       // A chat whose history could not be read counts as a failure: its missed replies must go first.
-      reconcile().then((report) => (report.unread > 0 ? 'failed' as const : 'done' as const), () => 'failed' as const),
+      reconcile().then((report) => (report.unread > 0 ? 'failed' as const : 'done' as const), (err: unknown) => {
+        log.warn({ err, code: codeOf(err) }, 'reading the operator replies missed while away failed; trying again');
+        return 'failed' as const;
+      }),
       new Promise<'late'>((r) => setTimeout(() => r('late'), left).unref()),
     ]);
+    if (outcome === 'late') log.warn({ budgetMs }, 'the operator replies missed while away are not all read yet; starting anyway (they are read again every maintenance)');
     if (outcome !== 'failed') return;
     await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))).unref());
   }
@@ -101,15 +106,17 @@ async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budge
 
 export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string; logger?: Logger }): Promise<Bridge> {
   const { clock } = options;
-  // Silent unless the caller made one (src/cli/start.ts does, from log_level).
+  // Silent unless the caller made one (src/cli/start.ts and sandbox.ts do, from log_level).
   const logger = options.logger ?? silentLogger();
+  const log = logger.child({ component: 'runtime' });
   // PostgreSQL: connections for the workers plus the intake's group commits and the heartbeat
   // (most workers wait on the network, not the database), at most 30 so three processes stay
   // under PostgreSQL's default 100 connections.
   const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: Math.min(config.workers.concurrency + 6, 30) });
   // One registry per bridge; every outgoing call is counted where the clients journal it.
   const metrics = new BridgeMetrics();
-  const journal = observedJournal(store.journal, metrics);
+  // A failed journal write never fails the exchange; it is logged (logged-writer.ts).
+  const journal = observedJournal(loggedJournal(store.journal, logger.child({ component: 'journal' })), metrics);
   const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
@@ -159,28 +166,33 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   // What this process is taking in: the line flush holds a later item until every request begun
   // with or before it is settled; with several processes, each heartbeat says the same to the others.
   const inFlight = new InFlightRequests(() => clock.nowMs());
-  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight }) : null;
+  const peers = store.engine === 'postgres'
+    ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight, log: logger.child({ component: 'peers' }) })
+    : null;
   const runner = new JobRunner({
-    store, workerId, clock, concurrency: config.workers.concurrency,
+    store, workerId, clock, concurrency: config.workers.concurrency, logger,
+    // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
+    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup' },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
-      [MAX_UPDATE_JOB]: async (job, ctx) => inboundHandler(inboundDepsFor((job.payload as { botId: string }).botId))(job, ctx),
-      [MAX_CATCHUP_JOB]: async (job, ctx) => catchUpHandler(inboundDepsFor((job.payload as { botId: string }).botId))(job, ctx),
+      [MAX_UPDATE_JOB]: async (job, ctx) => inboundHandler({ ...inboundDepsFor((job.payload as { botId: string }).botId), log: ctx.log })(job, ctx),
+      [MAX_CATCHUP_JOB]: async (job, ctx) => catchUpHandler({ ...inboundDepsFor((job.payload as { botId: string }).botId), log: ctx.log })(job, ctx),
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
         barrier: peers ?? undefined, intake: inFlight, onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
       }),
-      [BITRIX24_EVENT_JOB]: lifecycleHandler({
+      // Made per job (cheap; the window is shared) so that the delivery logs with the job's ids.
+      [BITRIX24_EVENT_JOB]: async (job, ctx) => lifecycleHandler({
         store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined, intake: inFlight,
         onMessagesAdded: async (portalId, data, rerun, receivedAtMs) => {
-          await deliverOperatorMessages(outboundDeps, portalId, data, rerun);
+          await deliverOperatorMessages({ ...outboundDeps, log: ctx.log }, portalId, data, rerun);
           if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
         },
-        onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
-      }),
+        onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log }, portalId, event, data),
+      })(job, ctx),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const portalId = (job.payload as { portalId: string }).portalId;
         return setupHandler({
@@ -197,11 +209,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   });
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
-    nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms,
+    nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
   }, { id: b.id, name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
   const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
   const app = buildApp({
-    bodyLimitBytes: config.server.body_limit_bytes,
+    bodyLimitBytes: config.server.body_limit_bytes, logger: logger.child({ component: 'http' }),
     plugins: [
       healthPlugin(),
       readyPlugin({ report: readiness({
@@ -216,9 +228,13 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         ],
       }) }),
       metricsPlugin({ tokens: [config.security.metrics_token, config.security.admin_token], exposition: exposition(metrics.registry) }),
-      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal: store.journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight, intake: metrics.intake('max_webhook') }),
+      maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight, intake: metrics.intake('max_webhook') }),
       bitrix24EventsPlugin({
-        applicationToken: (id) => store.portals.applicationToken(id).catch(() => null),
+        applicationToken: (id) => store.portals.applicationToken(id).catch((err: unknown) => {
+          // Unknown token: the event is refused (401) and Bitrix24 does not resend it — worth an error line.
+          log.error({ err, code: codeOf(err), portalId: id }, 'reading the portal\'s application token failed; its event is refused');
+          return null;
+        }),
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
         events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'),
         onReceived: (portalId, envelope, receivedAtMs) => {
@@ -241,31 +257,36 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   await app.listen({ host, port: config.server.port, backlog: LISTEN_BACKLOG });
   const port = (app.server.address() as { port: number }).port;
   listeningUrl = `http://${host}:${port}`;
+  log.info({ url: listeningUrl, engine: store.engine, bots: config.bots.length, portals: config.portals.length }, 'bridge listening');
   // Operator replies written while the bridge was away are queued before anything newer is
   // handled: events arriving now are stored (not refused — the portal never retries them),
   // and the runner starts once the history has been read.
   const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
-  await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS);
+  await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS, log);
   // A survivor does for a dead process what its restart would have done, before what came after goes out.
   recoverFromPeer = async () => {
     await catchUpWindow.recordStart();
     await scheduleCatchUps(store);
-    await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS);
+    await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS, log);
     runner.poke();
   };
   await peers?.start();
   runner.start();
   for (const p of pollers) p.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
+  const maintenanceLog = logger.child({ component: 'maintenance' });
   const maintain = (atStart = false) => runMaintenance({
     store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
-    bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(),
+    bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: maintenanceLog,
   }, { atStart });
   await maintain(true);
   const timer = setInterval(() => {
-    void maintain().catch(() => undefined);
-    void store.media.purgeExpired().catch(() => undefined);
-    void reconcile().then(() => runner.poke(), () => undefined);
+    // Each step is tried again at the next interval; what failed is logged.
+    void maintain().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'maintenance failed; tried again at the next interval'));
+    void store.media.purgeExpired().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'purging expired media failed; tried again at the next interval'));
+    void reconcile().then(() => runner.poke(), (err: unknown) => {
+      maintenanceLog.warn({ err, code: codeOf(err) }, 'reading missed operator replies failed; tried again at the next interval');
+    });
   }, MAINTENANCE_INTERVAL_MS);
   timer.unref();
   return {

@@ -12,6 +12,7 @@ import { startMaxEmulator, type MaxEmulator } from '../../emulators/max/index.ts
 import { startBridge, type Bridge } from '../bridge/runtime.ts';
 import { configSchema } from '../config/schema.ts';
 import { systemClock } from '../domain/clock.ts';
+import type { Logger } from '../log/logger.ts';
 
 export const SANDBOX_BOT_TOKEN = 'sandbox-bot-token';
 export const SANDBOX_APP = { clientId: 'local.sandbox.bridge', clientSecret: 'sandbox-client-secret' };
@@ -38,7 +39,7 @@ async function portFor(preferred: number): Promise<number> {
       srv.close(() => resolve(p));
     });
   });
-  return tryPort(preferred).catch(() => tryPort(0));
+  return tryPort(preferred).catch(() => tryPort(0)); // taken: any free port (the banner prints which)
 }
 
 /**
@@ -50,6 +51,8 @@ export async function startSandboxWithBridge(options: {
   preferredPorts?: boolean; dataDir?: string; databaseUrl?: string;
   /** How the app gets installed: the ONAPPINSTALL event (default), the install page flow, or not at all (tests drive it). */
   install?: 'event' | 'page' | 'none';
+  /** The process logger (`npm start` makes it); none: the bridge logs nothing (tests). */
+  logger?: Logger;
 } = {}): Promise<Sandbox> {
   const sandbox = await startSandbox({ preferredPorts: options.preferredPorts });
   const port = await portFor(options.preferredPorts === false ? 0 : 3000);
@@ -65,7 +68,7 @@ export async function startSandboxWithBridge(options: {
     portals: [{ id: 'sandbox', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
     routes: [{ bot: '*', portal: 'sandbox' }],
   });
-  const bridge = await startBridge(config, { clock: systemClock });
+  const bridge = await startBridge(config, { clock: systemClock, logger: options.logger });
   const install = options.install ?? 'event';
   if (install !== 'none') {
     const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {

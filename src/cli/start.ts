@@ -6,6 +6,7 @@
 import { startBridge } from '../bridge/runtime.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
+import { chooseLogFormat } from '../log/format.ts';
 import { createLogger } from '../log/logger.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
@@ -15,23 +16,33 @@ async function main(): Promise<void> {
     console.error(formatConfigErrors(config.errors));
     process.exit(1);
   }
+  // One logger for the process: JSON lines in production, readable ones in the sandbox or a terminal (docs/logging.md).
+  const logger = createLogger({
+    level: config.config.log_level,
+    format: chooseLogFormat({ configured: config.config.log_format, sandbox: config.mode === 'sandbox', stdoutIsTty: process.stdout.isTTY === true }),
+  });
   if (config.mode === 'production') {
-    const logger = createLogger({ level: config.config.log_level });
     const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
     const stopBridge = (): void => {
-      void bridge.close().then(() => process.exit(0));
+      void bridge.close().then(() => process.exit(0), (err: unknown) => {
+        logger.error({ err }, 'stopping the bridge failed');
+        process.exit(1);
+      });
     };
     process.once('SIGTERM', stopBridge);
     process.once('SIGINT', stopBridge);
     return;
   }
-  const sandbox = await startSandboxWithBridge();
+  const sandbox = await startSandboxWithBridge({ logger });
   console.log(sandboxBanner(sandbox));
   const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
+    void sandbox.close().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'stopping the sandbox failed');
+      process.exit(1);
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -26,7 +26,7 @@ export const ENV_SCALARS: readonly EnvVariable[] = [
   v('METRICS_TOKEN', 'security.metrics_token'),
   v('WORKER_CONCURRENCY', 'workers.concurrency', true), v('SYSTEM_MESSAGES', 'messages.system_messages'),
   v('OPERATOR_NAME', 'messages.operator_name'), v('JOURNAL_RETENTION_DAYS', 'journal.retention_days', true),
-  v('LOG_LEVEL', 'log_level'), v('MAX_API_URL', 'max.api_url'), v('MAX_UPDATES', 'max.updates'),
+  v('LOG_LEVEL', 'log_level'), v('LOG_FORMAT', 'log_format'), v('MAX_API_URL', 'max.api_url'), v('MAX_UPDATES', 'max.updates'),
   v('BITRIX24_CLIENT_ID', 'bitrix24.client_id'), v('BITRIX24_CLIENT_SECRET', 'bitrix24.client_secret'),
   v('BITRIX24_PLAN', 'bitrix24.plan'), v('BITRIX24_LINE_ID', 'bitrix24.line_id', true),
 ];

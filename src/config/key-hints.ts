@@ -30,6 +30,7 @@ export const KEY_HINTS: Readonly<Record<string, string>> = {
   journal: 'a section with retention_days',
   'journal.retention_days': 'a whole number of days from 1 to 3650 (default 90)',
   log_level: 'one of fatal, error, warn, info (default), debug, trace',
+  log_format: 'one of auto (default: readable lines in the sandbox and on a terminal, JSON otherwise), json, pretty',
   max: 'a section with api_url, updates and catchup_window_ms (defaults for every bot)',
   'max.catchup_window_ms': 'milliseconds from 0 to 86400000 (default 600000, 10 minutes); 0 turns the catch-up after a restart off',
   'max.group_chats': 'ignore (default: group chats are stored and listed as skipped, nothing reaches the line) or conversation (one Open Lines dialog per group chat)',

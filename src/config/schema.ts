@@ -115,6 +115,8 @@ export const configShapeSchema = z.object({
   }).strict().prefault({}),
   journal: z.object({ retention_days: portCount.min(1).max(3650).default(90) }).strict().prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** JSON lines or readable ones; `auto`: readable in the sandbox and on a terminal, JSON otherwise (docs/logging.md). */
+  log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Defaults for every bot that does not set its own. */
   max: z.object({
     api_url: serviceUrl.default(DEFAULT_MAX_API_URL),

@@ -22,6 +22,6 @@ export function sameEndpoint(a: string, b: string): boolean {
   try {
     return canonicalPublicUrl(a) === canonicalPublicUrl(b);
   } catch {
-    return false;
+    return false; // one is not a URL of ours: not the same endpoint
   }
 }

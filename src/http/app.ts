@@ -7,8 +7,10 @@
  * JSON.parse would silently round, and events are stored raw before anything
  * else. Each plugin parses what it accepts (src/http/parse-body.ts).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Logger } from '../log/logger.ts';
 import { HttpError, HTTP_ERRORS, httpErrorBody } from './http-errors.ts';
+import { BridgeRequestLog } from './request-log.ts';
 
 /** 1 MiB: a MAX update or a Bitrix24 event is a few KiB; larger is abuse. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -16,8 +18,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
 export interface AppOptions {
   plugins: FastifyPluginAsync[];
   bodyLimitBytes?: number;
-  /** Fastify logger options or false. Secrets are redacted by the logger config in server.ts. */
-  logger?: boolean | object;
+  /** The process logger's child for HTTP (src/log/logger.ts redacts secrets); none: Fastify logs nothing. */
+  logger?: Logger;
 }
 
 /** Bodies announced above the limit are still read (and dropped) up to this size, then the 413 goes out. */
@@ -26,7 +28,8 @@ const DRAIN_MAX_BYTES = 32 * 1024 * 1024;
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    logger: options.logger ?? false,
+    // A pino Logger is a FastifyBaseLogger; typed as the base so the instance keeps Fastify's default type.
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger, logController: new BridgeRequestLog() } : { logger: false }),
     return503OnClosing: true,
   });
   // An announced body over the limit: read it to the end (up to a hard cap) before answering

@@ -61,6 +61,8 @@ export async function journaledExchange(
     throw err;
   } finally {
     entry.durationMs = performance.now() - realStart;
+    // The runtime's writer logs its own failures (logged-writer.ts); this catch only keeps a
+    // journal failure from failing the exchange, which went through.
     await deps.journal?.write(entry).catch(() => undefined);
   }
 }

@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { LostLeaseError, type ClaimedJob, type OnComplete } from '../store/repos/job-repo.ts';
 import type { Store } from '../store/open-store.ts';
 import { NotYet } from './not-yet.ts';
@@ -31,6 +32,12 @@ export interface JobContext {
    * lease, another process may own the job's resource (docs/architecture.md).
    */
   leaseUntilMs(): number;
+  /**
+   * The job's logger: the handler's component with the job's correlation ids
+   * (jobId, jobKind, conversationKey, attempt, and conversationId when the payload
+   * names one); a handler adds what it learns (`log.child({ conversationId, messageKey })`).
+   */
+  log: Logger;
 }
 
 /** A handler does the job's work; it may return writes to commit together with "done". */
@@ -53,6 +60,10 @@ export interface RunnerOptions {
   resourceLeases?: boolean;
   /** Default 30 s: at least the time a full default bucket (50 at 2/s) needs to drain. */
   resourceLeaseMs?: number;
+  /** The process logger (src/log/logger.ts); default silent. */
+  logger?: Logger;
+  /** The component named in a job's log lines, by job kind ('line.flush' → 'line-flush'); default 'runner'. */
+  components?: Record<string, string>;
 }
 
 export class JobRunner {
@@ -63,7 +74,9 @@ export class JobRunner {
   private wake: (() => void) | null = null;
   private heldResources: string[] = [];
   private lastResourceRefreshMs = 0;
-  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock'>>;
+  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock' | 'logger' | 'components'>>;
+  private readonly logger: Logger;
+  private readonly log: Logger;
 
   constructor(private readonly options: RunnerOptions) {
     this.o = {
@@ -75,6 +88,17 @@ export class JobRunner {
       resourceLeases: options.resourceLeases ?? false,
       resourceLeaseMs: options.resourceLeaseMs ?? 30_000,
     };
+    this.logger = options.logger ?? silentLogger();
+    this.log = this.logger.child({ component: 'runner' });
+  }
+
+  /** A job's logger: its component and correlation ids on every line (JobContext.log). */
+  private logFor(job: ClaimedJob): Logger {
+    const conversationId = (job.payload as { conversationId?: unknown } | null)?.conversationId;
+    return this.logger.child({
+      component: this.options.components?.[job.kind] ?? 'runner', jobId: job.id, jobKind: job.kind, conversationKey: job.conversationKey,
+      attempt: job.attempt, ...(typeof conversationId === 'string' ? { conversationId } : {}), ...(job.eventId === null ? {} : { eventId: job.eventId }),
+    });
   }
 
   on<K extends RunnerEventName>(event: K, listener: RunnerListener<K>): this {
@@ -113,8 +137,9 @@ export class JobRunner {
           if (!job) break;
           this.launch(job);
         }
-      } catch {
+      } catch (err) {
         // Store briefly unavailable: try again after the poll interval.
+        this.log.warn({ err, code: codeOf(err), retryInMs: this.o.pollIntervalMs }, 'claiming jobs failed; trying again');
       }
       const waitMs = await this.idleWaitMs();
       await new Promise<void>((resolve) => {
@@ -138,7 +163,9 @@ export class JobRunner {
       const next = await this.options.store.jobs.nextFutureRunAtMs();
       if (next === null) return this.o.pollIntervalMs;
       return Math.max(1, Math.min(this.o.pollIntervalMs, next - this.options.clock.nowMs()));
-    } catch {
+    } catch (err) {
+      // Only the wake-up time is lost: the loop polls at the plain interval.
+      this.log.debug({ err, code: codeOf(err) }, 'reading the next due job failed; polling at the interval');
       return this.o.pollIntervalMs;
     }
   }
@@ -174,12 +201,15 @@ export class JobRunner {
   private async execute(job: ClaimedJob, abort: AbortController): Promise<void> {
     const { signal } = abort;
     const { clock } = this.options;
+    const log = this.logFor(job);
     this.emit('job:claimed', { job });
+    log.debug('job started');
     const startedMs = clock.nowMs();
     let finishing = false;
     let leaseUntilMs = job.leaseUntilMs;
     const loseLease = (): void => {
       if (finishing || signal.aborted) return;
+      log.warn({ leaseUntilMs }, 'lease lost; the job stops here and runs again where it is claimed');
       this.emit('job:lease-lost', { job });
       abort.abort(new LostLeaseError(job.id));
     };
@@ -191,32 +221,44 @@ export class JobRunner {
       void this.options.store.jobs.heartbeat(job, this.o.leaseMs).then((held) => {
         if (held) leaseUntilMs = Math.max(leaseUntilMs, renewedUntilMs);
         else loseLease();
-      }, () => undefined);
+      }, (err: unknown) => {
+        // The next beat tries again; a lease that lapses meanwhile is lost above.
+        log.warn({ err, code: codeOf(err), leaseUntilMs }, 'renewing the job lease failed');
+      });
     }, Math.max(10, this.o.leaseMs / 3));
     try {
       const handler = this.options.handlers[job.kind];
       if (!handler) throw new BridgeError('BRG_ERR_UNKNOWN_JOB_KIND', `no handler for job kind "${job.kind}"`);
-      const onComplete = await handler(job, { signal, leaseUntilMs: () => leaseUntilMs });
+      const onComplete = await handler(job, { signal, leaseUntilMs: () => leaseUntilMs, log });
       if (signal.aborted) return;
       finishing = true;
       await this.options.store.jobs.complete(job, onComplete ?? undefined);
-      this.emit('job:completed', { job, durationMs: clock.nowMs() - startedMs });
+      const durationMs = clock.nowMs() - startedMs;
+      log.debug({ durationMs }, 'job done');
+      this.emit('job:completed', { job, durationMs });
     } catch (error) {
       if (signal.aborted) return;
       finishing = true;
-      await this.fail(job, error);
+      await this.fail(job, error, log);
     } finally {
       clearInterval(heartbeat);
     }
   }
 
-  private async fail(job: ClaimedJob, error: unknown): Promise<void> {
+  private async fail(job: ClaimedJob, error: unknown, log: Logger): Promise<void> {
     if (error instanceof LostLeaseError) {
+      log.warn('lease lost; the job runs again where it is claimed');
       this.emit('job:lease-lost', { job });
       return;
     }
     if (error instanceof NotYet) {
-      if (!(await this.options.store.jobs.defer(job, error.runAtMs).catch(() => false))) this.emit('job:lease-lost', { job });
+      log.trace({ runAtMs: error.runAtMs }, 'not yet; job deferred');
+      const deferred = await this.options.store.jobs.defer(job, error.runAtMs).catch((err: unknown) => {
+        // Not deferred: the lease expires and the job is claimed again, which is what a defer does later.
+        log.warn({ err, code: codeOf(err) }, 'deferring the job failed; it runs again when its lease expires');
+        return false;
+      });
+      if (!deferred) this.emit('job:lease-lost', { job });
       return;
     }
     const decision = decideRetry(error, job.attempt, this.o.retryPolicy, this.o.random);
@@ -230,11 +272,19 @@ export class JobRunner {
         ? await this.options.store.jobs.retryLater(job, decision.delayMs, detail)
         : await this.options.store.jobs.markDead(job, detail);
       // Fenced off: another worker holds the job now; its outcome is that worker's to record.
-      if (!recorded) this.emit('job:lease-lost', { job });
-      else if (decision.action === 'retry') this.emit('job:failed', { job, error, delayMs: decision.delayMs });
-      else this.emit('job:dead', { job, error, reason: decision.reason });
-    } catch {
+      if (!recorded) {
+        log.warn({ err: error, code: detail.code }, 'job failed after its lease was lost; the worker holding it records the outcome');
+        this.emit('job:lease-lost', { job });
+      } else if (decision.action === 'retry') {
+        log.warn({ err: error, code: detail.code, delayMs: decision.delayMs }, 'job failed; retry scheduled');
+        this.emit('job:failed', { job, error, delayMs: decision.delayMs });
+      } else {
+        log.error({ err: error, code: detail.code, reason: decision.reason }, 'job failed for good; kept as a dead letter');
+        this.emit('job:dead', { job, error, reason: decision.reason });
+      }
+    } catch (err) {
       // The store is unreachable: the lease will expire and another claim will retry the job.
+      log.error({ err, code: codeOf(err), jobError: detail.code }, 'recording the job failure failed; it runs again when its lease expires');
     }
   }
 
@@ -254,15 +304,25 @@ export class JobRunner {
       new Promise<void>((r) => (timer = setTimeout(r, gracePeriodMs))),
     ]);
     clearTimeout(timer);
-    let released = 0;
+    let releasedCount = 0;
     for (const { job, abort } of this.inflight.values()) {
       abort.abort(new Error('runner stopping'));
-      if (await this.options.store.jobs.release(job).catch(() => false)) {
-        released++;
+      const released = await this.options.store.jobs.release(job).catch((err: unknown) => {
+        this.log.warn({ err, code: codeOf(err), jobId: job.id }, 'releasing a job at stop failed; it runs again when its lease expires');
+        return false;
+      });
+      if (released) {
+        releasedCount++;
         this.emit('job:released', { job });
       }
     }
-    if (this.o.resourceLeases) await this.options.store.leases.releaseAll(this.options.workerId).catch(() => undefined);
-    this.emit('runner:stopped', { released });
+    if (this.o.resourceLeases) {
+      await this.options.store.leases.releaseAll(this.options.workerId).catch((err: unknown) => {
+        // Unreleased leases lapse after resourceLeaseMs; another process takes them then.
+        this.log.warn({ err, code: codeOf(err) }, 'releasing resource leases at stop failed; they lapse on their own');
+      });
+    }
+    this.log.info({ released: releasedCount }, 'job runner stopped');
+    this.emit('runner:stopped', { released: releasedCount });
   }
 }

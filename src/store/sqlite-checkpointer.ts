@@ -43,6 +43,7 @@ export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, 
     const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
     worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driverPath, intervalMs }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 } });
   } catch {
+    // No worker thread here: SQLite's own automatic checkpoint (left on) does the work, only on the writer's thread.
     return { stop: async () => undefined };
   }
   sqlite.pragma('wal_autocheckpoint = 0');

@@ -12,6 +12,7 @@ import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { until, waitForSetup } from '../helpers/e2e.ts';
 
@@ -23,9 +24,9 @@ for (const engine of testEngines()) {
     let sandbox: Sandbox;
     let bridge: Bridge | null = null;
     let config: ReturnType<typeof configSchema.parse>;
-    /** What the bridge tells the console (console.warn), to find the line about the skipped backlog. */
+    /** The bridge's warn lines (its log, as JSON), to find the one about the skipped backlog. */
     const told: string[] = [];
-    const consoleWarn = console.warn;
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void told.push(String((JSON.parse(line) as { msg: unknown }).msg)) } });
 
     const write = async (userId: number, text: string, agoMs = 0) => {
       const res = await fetch(`${sandbox.max.controlUrl}/messages`, {
@@ -53,8 +54,7 @@ for (const engine of testEngines()) {
       await write(7501, 'вчерашнее 1', TWO_HOURS_MS);
       await write(7502, 'вчерашнее 2', TWO_HOURS_MS - 60_000);
       await write(7503, 'только что');
-      console.warn = (...args: unknown[]) => told.push(args.map(String).join(' '));
-      bridge = await startBridge(config, { clock: systemClock });
+      bridge = await startBridge(config, { clock: systemClock, logger });
       await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
@@ -62,7 +62,6 @@ for (const engine of testEngines()) {
       await waitForSetup(sandbox.bitrix24.controlUrl);
     });
     after(async () => {
-      console.warn = consoleWarn;
       await bridge?.close();
       await sandbox.close();
       await engine.dropAll();

@@ -13,7 +13,7 @@
  * member_id. The access token is checked against the portal (app.info) before
  * anything is stored.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
 import type { PortalTokens } from '../../domain/ports.ts';
@@ -47,7 +47,7 @@ function endpointAllowed(url: string, allowed: string[]): boolean {
     const u = new URL(url);
     return allowed.includes(url) || ((u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackHost(u.hostname));
   } catch {
-    return false;
+    return false; // not a URL: not an allowed endpoint
   }
 }
 
@@ -73,12 +73,20 @@ function tokensFrom(form: Form, portalId: string, nowMs: number): PortalTokens |
 }
 
 /** The access token is valid for our app (client_id) at the portal: app.info answers with it. */
-export async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: typeof fetch): Promise<void> {
+export async function verifyAtPortal(tokens: PortalTokens, clientId: string, fetchFn: typeof fetch, log?: FastifyBaseLogger): Promise<void> {
+  // Any failure to ask or to read the answer means "not verified" (401 below); the log says which.
   const res = await fetchFn(`${tokens.clientEndpoint.replace(/\/?$/, '/')}app.info`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: tokens.accessToken }),
     signal: AbortSignal.timeout(10_000),
-  }).catch(() => null);
-  const body = res?.ok ? ((await res.json().catch(() => null)) as { result?: { CODE?: string; CLIENT_ID?: string } } | null) : null;
+  }).catch((err: unknown) => {
+    log?.warn({ err, portalId: tokens.portalId }, 'app.info at the portal did not answer; the caller is not verified');
+    return null;
+  });
+  if (res && !res.ok) log?.warn({ portalId: tokens.portalId, status: res.status }, 'app.info at the portal refused the token; the caller is not verified');
+  const body = res?.ok ? ((await res.json().catch((err: unknown) => {
+    log?.warn({ err, portalId: tokens.portalId }, 'app.info answered something that is not JSON; the caller is not verified');
+    return null;
+  })) as { result?: { CODE?: string; CLIENT_ID?: string } } | null) : null;
   const code = body?.result?.CLIENT_ID ?? body?.result?.CODE;
   if (code !== clientId) throw new HttpError('unauthorized', 'the access token is not valid for this app at the given portal');
 }
@@ -108,9 +116,13 @@ export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyP
         throw new HttpError('unauthorized', 'server_endpoint must be an official Bitrix24 OAuth server');
       }
       if (checkServiceUrl(tokens.clientEndpoint)) throw new HttpError('invalidBody', 'client_endpoint must be an https:// URL');
-      const current = await options.portals.load(portalId).catch(() => null);
+      const current = await options.portals.load(portalId).catch((err: unknown) => {
+        // Read as "not installed yet": the member_id check is skipped, and storing the install below fails the same way if the store is down.
+        request.log.warn({ err, portalId }, 'reading the stored install failed; treated as a first install');
+        return null;
+      });
       if (current && current.memberId !== tokens.memberId) throw new HttpError('unauthorized', 'this portal id is installed on another Bitrix24 portal (member_id differs)');
-      await verifyAtPortal(tokens, clientId, options.fetchFn ?? fetch);
+      await verifyAtPortal(tokens, clientId, options.fetchFn ?? fetch, request.log);
       await options.portals.upsertInstall(tokens, clientId);
       await options.events.record({
         source: `bitrix24-install:${portalId}`, kind: 'ONAPPINSTALL', dedupeKey: `install:${tokens.memberId}:${options.nowMs()}`, raw: '{}',

@@ -103,7 +103,10 @@ export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync
       void options.journal?.write({
         atMs: startedMs, side: 'max', direction: 'in', method: 'POST', endpoint: '/max/webhook/:botId', status: 200,
         durationMs: options.nowMs() - startedMs, botId: bot.id, messageId: `${result.duplicate ? 'duplicate ' : ''}${dedupeKey}`,
-      }).catch(() => undefined);
+      }).catch((err: unknown) => {
+        // The update is stored; only its journal entry is lost.
+        request.log.warn({ err, botId: bot.id, messageKey: dedupeKey }, 'journal write failed for a stored MAX update');
+      });
       if (!result.duplicate) options.onStored?.();
       (result.duplicate ? options.intake?.duplicate : options.intake?.stored)?.inc();
       return reply.code(200).send({ ok: true, duplicate: result.duplicate });
