@@ -26,7 +26,7 @@ import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { InFlightRequests } from '../domain/in-flight.ts';
-import { OperatorWindow } from './operator-window.ts';
+import { OrderGate } from './order/gate.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
@@ -144,12 +144,16 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
-  // Shared by the event intake (which teaches it how late events come) and the reply jobs.
-  const operatorWindow = new OperatorWindow(config.workers.operator_reorder_window_ms);
-  // What this process is taking in: the line flush holds a later item until every request begun
+  // What this process is taking in: the order gate holds a later item until every request begun
   // with or before it is settled; with several processes, each heartbeat says the same to the others.
-  const inFlight = new InFlightRequests(() => clock.nowMs());
-  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight }) : null;
+  const inFlight = new InFlightRequests(clock);
+  const peers = store.engine === 'postgres' ? new Peers({ store, workerId, clock, recover: (id) => recoverFromPeer(id), inFlight }) : null;
+  // The one place that decides whether a message may go yet (order/gate.ts): the line flush and
+  // the reply jobs ask it; the event intake teaches it how late operator events come.
+  const gate = new OrderGate({
+    store, clock, intake: inFlight, peers: peers ?? undefined,
+    lineReorderWindowMs: config.workers.line_reorder_window_ms, operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
+  });
   const runner = new JobRunner({
     store, workerId, clock, concurrency: config.workers.concurrency,
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
@@ -160,11 +164,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
-        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
-        barrier: peers ?? undefined, intake: inFlight,
+        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate,
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined, intake: inFlight,
+        store, nowMs: () => clock.nowMs(), gate,
         onMessagesAdded: (portalId, data, rerun) => deliverOperatorMessages(outboundDeps, portalId, data, rerun),
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges(outboundDeps, portalId, event, data),
       }),
@@ -200,7 +203,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
         events: store.events, onStored: () => runner.poke(), inFlight,
         onReceived: (portalId, envelope, receivedAtMs) => {
-          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
+          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') gate.observeOperatorEvent(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
