@@ -9,54 +9,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEAD_AFTER_MS, GRACE_MS, HEARTBEAT_MS } from '../../../src/bridge/order/constants.ts';
 import { peersHold } from '../../../src/bridge/order/peers-barrier.ts';
-import { Peers, type PeerDeps } from '../../../src/bridge/peers.ts';
 import { InFlightRequests } from '../../../src/domain/in-flight.ts';
-import type { Store } from '../../../src/store/open-store.ts';
 import { testEngines } from '../../helpers/databases.ts';
 import { until } from '../../helpers/e2e.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+import { peerWorld as world } from '../../helpers/peer-world.ts';
 import { storeFor } from '../../helpers/store.ts';
-
-/** The clock and its peers: `round()` moves one heartbeat and returns once every beating peer has beaten. */
-function world(store: Store) {
-  const clock = new ManualClock();
-  const beating = new Set<Peers>();
-  const asleep = () => until(() => (clock.pendingSleepers >= beating.size ? true : undefined), 10_000);
-  return {
-    clock,
-    async start(workerId: string, more: Partial<PeerDeps> = {}): Promise<Peers> {
-      const peer = new Peers({ store, workerId, clock, recover: async () => undefined, ...more });
-      await peer.start();
-      beating.add(peer);
-      return peer;
-    },
-    /** A clean stop (SIGTERM): the heartbeat row goes with it. */
-    async stop(peer: Peers): Promise<void> {
-      beating.delete(peer);
-      await peer.stop();
-    },
-    /** A SIGKILL: it beats no more, and its last heartbeat row stays behind. */
-    async kill(peer: Peers, workerId: string): Promise<void> {
-      const last = await store.meta.get(`peer:${workerId}`);
-      await this.stop(peer);
-      if (last !== null) await store.meta.set(`peer:${workerId}`, last);
-    },
-    async round(): Promise<void> {
-      await asleep();
-      await clock.advance(HEARTBEAT_MS);
-      await asleep();
-    },
-    /** Rounds until `done()` (at most `max`); returns how many were needed. */
-    async roundsUntil(done: () => boolean, max: number): Promise<number> {
-      let n = 0;
-      while (!done() && n < max) {
-        await this.round();
-        n++;
-      }
-      return n;
-    },
-  };
-}
 
 for (const engine of testEngines()) {
   describe(`peer processes (${engine.name})`, () => {
