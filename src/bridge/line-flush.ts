@@ -46,6 +46,7 @@ import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/
 import { hasFiles, withoutFiles } from './line-file-fallback.ts';
 import type { HoldReason } from './order/hold-reason.ts';
 import type { OrderGate } from './order/gate.ts';
+import { ensureLeaseMargin } from './resource-leases.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
 /** How long a flush waits for its batch to fill when the bucket is filling. */
@@ -74,6 +75,8 @@ export interface LineFlushDeps {
   lingerMs?: number;
   /** Decides which items may go yet (order/gate.ts); the flush holds nothing back on its own. */
   gate: Pick<OrderGate, 'settleBeforeLinePlan' | 'forLine'>;
+  /** The flush calls the portal only with this much of its job lease left (resource-leases.ts). */
+  leaseMarginMs: number;
 }
 
 export interface BatchPlan {
@@ -315,6 +318,8 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       await deps.clock.sleep(lingerMs, ctx.signal);
     }
     await bitrix.limiter.acquire(portalId, ctx.signal);
+    // A stall past the lease (the wait above included) may have handed the portal to another process.
+    ensureLeaseMargin(ctx, deps.clock.nowMs(), deps.leaseMarginMs);
     // Read again with the slot in hand: what was queued while we waited rides along.
     plan = await planNow();
     const first = plan.batch[0];

@@ -31,6 +31,7 @@ import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { Peers } from './peers.ts';
+import { leaseMarginMs, limitersStartFullOnTakeover } from './resource-leases.ts';
 import { PollingLoop } from './polling.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
@@ -64,6 +65,8 @@ export interface Bridge {
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
+/** A running job's lease (renewed every third of it); a handler acts on its portal with half of it left (resource-leases.ts). */
+const JOB_LEASE_MS = 30_000;
 /** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
 
@@ -155,7 +158,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     lineReorderWindowMs: config.workers.line_reorder_window_ms, operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
   });
   const runner = new JobRunner({
-    store, workerId, clock, concurrency: config.workers.concurrency,
+    store, workerId, clock, concurrency: config.workers.concurrency, leaseMs: JOB_LEASE_MS,
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
@@ -164,7 +167,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
-        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate,
+        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate, leaseMarginMs: leaseMarginMs(JOB_LEASE_MS),
       }),
       [BITRIX24_EVENT_JOB]: lifecycleHandler({
         store, nowMs: () => clock.nowMs(), gate,
@@ -181,6 +184,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       },
     },
   });
+  // A portal taken over from another process may have a full bucket: its limiter starts full.
+  limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal),
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms,
