@@ -7,10 +7,10 @@
  *
  *   client item for the line            operator reply to MAX
  *   1. catch-up          (catch-up-hold.ts)
- *   2. in-flight         (in-flight-hold.ts)      1. peers     (waited as NotYet)
+ *   2. in-flight         (in-flight-hold.ts)      1. peers     (put back: NotYet)
  *   3. peers             (peers-barrier.ts)       2. in-flight (waited, ms)
- *   4. earlier-update /  (stored-update-hold.ts)  3. operator-window
- *      update-in-process                            (operator-reply-window.ts)
+ *   4. earlier-update /  (stored-update-hold.ts)  3. operator-window (put back)
+ *      update-in-process                          4. in-flight now (waited, ms)
  *   5. reorder-window    (line-reorder-window.ts)
  *
  * A line's holds read the database once per plan (`forLine`), then answer per
@@ -104,7 +104,8 @@ export class OrderGate {
   /**
    * Whether an operator reply may go now. Waits (milliseconds) for event requests this
    * process began with or before the reply's own; answers `peers` or `operator-window`
-   * (with when to run the reply's job again) or null.
+   * (with when to run the reply's job again); before answering null, waits for the event
+   * requests being taken in at that moment (a late, earlier-written reply is stored first).
    */
   async whyNotYetReply(reply: OperatorReply): Promise<HoldReason | null> {
     const { clock } = this.deps;
@@ -113,7 +114,13 @@ export class OrderGate {
     if (this.intake.counted && this.operatorWindow.currentMs(clock.nowMs()) > 0 && clock.nowMs() < reply.receivedAtMs + OPERATOR_WINDOW_CAP_MS) {
       await this.intake.settle(reply.receivedAtMs);
     }
-    return this.operatorWindow.whyNotYet(reply.portalId, reply.receivedAtMs, reply.tsSeconds, clock.nowMs());
+    const held = this.operatorWindow.whyNotYet(reply.portalId, reply.receivedAtMs, reply.tsSeconds, clock.nowMs());
+    if (held || !this.intake.counted || !this.ordersReplies) return held;
+    // About to go: an event this process is taking in right now may carry a reply written
+    // earlier that came late. Stored first (milliseconds), the reply job finds it and sends it
+    // first, as the flush does before it plans.
+    await this.intake.settle(clock.nowMs());
+    return null;
   }
 
   /** The event intake saw an operator's message event: learn how late it came (operator-reply-window.ts). */

@@ -218,7 +218,7 @@ for (const engine of testEngines()) {
       assert.equal(hold(await l.why(row)), 'catch-up');
     });
 
-    test('operator replies: the peers, then requests in flight (waited), then the reply window; each alone and together', { timeout: 60_000 }, async () => {
+    test('operator replies: the peers, then requests in flight (waited), then the reply window, then what is in flight as it goes; each alone and together', { timeout: 60_000 }, async () => {
       const store = storeOf();
       const inFlight = new InFlightRequests(clock);
       const w = peerWorld(store, clock);
@@ -237,7 +237,12 @@ for (const engine of testEngines()) {
         const asked = gate.whyNotYetReply(reply).then((r) => { answered = true; return r; });
         await new Promise((r) => setImmediate(r));
         assert.equal(answered, false, 'waiting for the request in flight');
+        // While it waits, a later request begins: an earlier-written reply that came late.
+        const lateRequest = inFlight.begin();
         inFlight.end(request);
+        await new Promise((r) => setImmediate(r));
+        assert.equal(answered, false, 'about to go, it waits for what is being taken in now: the late reply is stored first');
+        inFlight.end(lateRequest);
         assert.equal(await asked, null, 'settled, and its 5 ms window passed with the beats');
         // The window alone: a reply just received waits 5 ms.
         const fresh = { portalId: 'p', receivedAtMs: clock.nowMs(), tsSeconds: reply.tsSeconds };
