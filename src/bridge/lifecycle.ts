@@ -9,10 +9,9 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
-import { INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
 import { NotYet } from '../queue/not-yet.ts';
-import type { Barrier } from './line-flush.ts';
-import { OPERATOR_WINDOW_CAP_MS, OperatorWindow } from './operator-window.ts';
+import type { OrderGate } from './order/gate.ts';
+import { describeHold } from './order/hold-reason.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 
@@ -21,17 +20,8 @@ export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 export interface LifecycleDeps {
   store: Store;
   nowMs: () => number;
-  /** How long a reply waits at least for an earlier one still in flight (Bitrix24 posts events concurrently); grows with late events. */
-  operatorReorderWindowMs?: number;
-  /** The window shared with the event intake, which teaches it how late events come (operator-window.ts); default: one of its own. */
-  operatorWindow?: OperatorWindow;
-  /** Several processes: a reply goes once every other process has shown itself alive since it arrived (peers.ts). */
-  barrier?: Barrier;
-  /**
-   * The requests this process is taking in (domain/in-flight.ts): a reply goes once every
-   * request begun with or before its event is settled — an earlier reply may be in one.
-   */
-  intake?: Pick<InFlightRequests, 'waitSettled'>;
+  /** Decides when an operator reply may go (order/gate.ts); required where replies are delivered. */
+  gate?: Pick<OrderGate, 'whyNotYetReply' | 'ordersReplies'>;
   /** ONIMCONNECTORMESSAGEADD: the operator's messages to MAX (outbound.ts). */
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean, receivedAtMs?: number) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
@@ -62,15 +52,13 @@ function firstMessageId(data: unknown): number {
 /**
  * Bitrix24 promises no order for its events, and posts them concurrently: an
  * operator's second reply can arrive before the first. A reply's job is put
- * back (NotYet, no worker waits) until the window after its event arrived,
- * then delivers first any reply of the same conversation that arrived after it
- * but was written before it (smaller Bitrix24 message id); those jobs later
- * find their parts sent and skip them.
+ * back (NotYet, no worker waits) while the order gate holds it, then delivers
+ * first any reply of the same conversation that arrived after it but was
+ * written before it (smaller Bitrix24 message id); those jobs later find their
+ * parts sent and skip them.
  */
-async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, receivedAtMs: number, windowMs: number, data: unknown): Promise<unknown[]> {
-  const dueAtMs = receivedAtMs + windowMs;
-  if (dueAtMs > deps.nowMs()) throw new NotYet(dueAtMs, 'earlier operator replies may still arrive');
-  if (windowMs <= 0) return [];
+async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, data: unknown): Promise<unknown[]> {
+  if (!deps.gate?.ordersReplies) return [];
   const mine = firstMessageId(data);
   const later = await deps.store.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw', 'events.kind'])
     .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', jobId)
@@ -81,7 +69,6 @@ async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversat
 }
 
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
-  const window = deps.operatorWindow ?? new OperatorWindow(deps.operatorReorderWindowMs ?? 0);
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
@@ -102,17 +89,10 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         return;
       case 'ONIMCONNECTORMESSAGEADD':
         if (deps.onMessagesAdded) {
-          if (deps.barrier && !deps.barrier.passed(Number(event.received_at_ms))) {
-            throw new NotYet(deps.barrier.recheckAtMs(), 'another bridge process may hold an earlier reply');
-          }
           const receivedAtMs = Number(event.received_at_ms);
-          // An earlier reply may be in an event request this process is still taking in: wait
-          // for those begun with or before this one (milliseconds; here, not put back and rerun).
-          if (deps.intake && window.currentMs(deps.nowMs()) > 0 && deps.nowMs() < receivedAtMs + OPERATOR_WINDOW_CAP_MS) {
-            await deps.intake.waitSettled(receivedAtMs, INTAKE_STUCK_MS);
-          }
-          const windowMs = window.windowMs(portalId, receivedAtMs, envelope.ts, deps.nowMs());
-          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, receivedAtMs, windowMs, data)) {
+          const held = await deps.gate?.whyNotYetReply({ portalId, receivedAtMs, tsSeconds: envelope.ts });
+          if (held) throw new NotYet(held.lookAgainAtMs, describeHold(held));
+          for (const earlier of await earlierRepliesFirst(deps, job.id, job.conversationKey, data)) {
             await deps.onMessagesAdded(portalId, earlier, job.attempt > 1);
           }
           // The event's own messages carry when it was received (metrics: operator → MAX latency).

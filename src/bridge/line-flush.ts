@@ -23,9 +23,10 @@
  * the portal cannot fetch goes again as text in its place; an item with files
  * is therefore the last of its conversation in a call.
  *
- * Held: a conversation with an earlier MAX update stored but not processed yet
- * (however long that takes), and after a restart one with a pending catch-up
- * job (catch-up.ts) until it has read the history and queued what was missed.
+ * Held: whatever the order gate (order/gate.ts) says may not go yet — a
+ * catch-up pending, an earlier update stored but unprocessed, a request still
+ * being taken in, another process's barrier, the learned reorder window. The
+ * flush asks it per item and comes back when the first held item may go.
  *
  * A paused line (deleted, connector off, app uninstalled) sends nothing: its
  * items stay pending until the line is restored, which queues a flush again.
@@ -37,33 +38,25 @@ import type { BatchOutcome } from '../bitrix24/batch.ts';
 import { BITRIX24_ERROR_CODES, isPortalBlocked } from '../bitrix24/errors.ts';
 import type { Clock } from '../domain/clock.ts';
 import { BridgeError } from '../domain/errors.ts';
-import { INTAKE_RECHECK_MS, INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
 import { codeOf, type Logger } from '../log/logger.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
-import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
-import { MAX_CATCHUP_JOB } from './catch-up.ts';
-import { placeOfUpdate } from './inbound.ts';
 import { hasFiles, withoutFiles } from './line-file-fallback.ts';
-import { ReorderWatermark } from './reorder-watermark.ts';
+import type { HoldReason } from './order/hold-reason.ts';
+import type { OrderGate } from './order/gate.ts';
+import { ensureLeaseMargin } from './resource-leases.ts';
 
 export const DEFAULT_MAX_ITEMS_PER_CALL = 50;
 /** How long a flush waits for its batch to fill when the bucket is filling. */
 export const DEFAULT_LINGER_MS = 150;
-/** The longest a client's item is held for an earlier message still in flight (reorder-watermark.ts). */
-export const DEFAULT_REORDER_WINDOW_MS = 1_000;
-/** How soon a flush looks again at a conversation held for a stored earlier message or a catch-up. */
-const HOLD_RECHECK_MS = 200;
 /** How soon the history of a conversation is looked at again when it could not be read. */
 const HISTORY_RECHECK_MS = 1_000;
 /** How many pending items a flush reads at a time to build one batch, and at most how many such pages. */
 const SCAN_LIMIT = 500;
 const SCAN_PAGES = 10;
-/** MAX times of stored updates remembered by the flush (event id → ms). */
-const UPDATE_TS_CACHE_SIZE = 50_000;
 
 const METHOD_NAMES: Record<OutboxMethod, string> = {
   send: 'imconnector.send.messages',
@@ -81,27 +74,17 @@ export interface LineFlushDeps {
   pauseLine: (portalId: string, lineId: number, reason: string) => Promise<void>;
   maxItemsPerCall?: number;
   lingerMs?: number;
-  /** The longest a fresh item waits for earlier messages of its conversation still in flight (the watermark's cap). */
-  reorderWindowMs?: number;
-  /** Several processes: an item goes once every other process has shown itself alive since it arrived (peers.ts). */
-  barrier?: Barrier;
-  /**
-   * The requests this process is taking in (domain/in-flight.ts): an item goes once every
-   * request begun no later than its own has settled — an earlier message may be in one.
-   */
-  intake?: Pick<InFlightRequests, 'settledMs' | 'waitSettled'>;
+  /** Decides which items may go yet (order/gate.ts); the flush holds nothing back on its own. */
+  gate: Pick<OrderGate, 'settleBeforeLinePlan' | 'forLine'>;
+  /** The flush calls the portal only with this much of its job lease left (resource-leases.ts). */
+  leaseMarginMs: number;
   /** A client's message accepted by the Open Line; `arrivedMs`: when the bridge received it (metrics). */
   onDelivered?: (arrivedMs: number) => void;
 }
 
-export interface Barrier {
-  passed(arrivedMs: number): boolean;
-  recheckAtMs(): number;
-}
-
 export interface BatchPlan {
   batch: PendingOutboxRow[];
-  /** When an item held back by the reorder window becomes sendable; null if none is held. */
+  /** When the first item the order gate holds back may be looked at again; null if none is held. */
   nextEligibleAtMs: number | null;
 }
 
@@ -143,10 +126,10 @@ export function conversationsWithUnreadEarlier(rows: PendingOutboxRow[], pending
 
 /**
  * The next batch: one method; within a conversation items go in MAX order
- * (sort key), and an item not yet eligible (the reorder watermark) holds its
- * conversation back: an earlier message may still be on its way to us.
+ * (sort key), and an item the order gate holds (`whyNotYet`) holds its
+ * conversation's lane back: an earlier message may still be on its way to us.
  */
-export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Number.POSITIVE_INFINITY, eligibleAt: (row: PendingOutboxRow) => number = () => 0): BatchPlan {
+export function pickBatch(rows: PendingOutboxRow[], maxItems: number, whyNotYet: (row: PendingOutboxRow) => HoldReason | null = () => null): BatchPlan {
   const byConversation = new Map<string, PendingOutboxRow[]>();
   for (const row of rows) {
     const list = byConversation.get(row.conversationId);
@@ -163,9 +146,9 @@ export function pickBatch(rows: PendingOutboxRow[], maxItems: number, nowMs = Nu
     for (const row of list) {
       const lane = laneOf(row.method);
       if (stopped.has(lane) || (method !== null && lane !== laneOf(method))) continue;
-      const eligibleAtMs = eligibleAt(row);
-      if (eligibleAtMs > nowMs) {
-        nextEligibleAtMs = Math.min(nextEligibleAtMs ?? eligibleAtMs, eligibleAtMs);
+      const held = whyNotYet(row);
+      if (held) {
+        nextEligibleAtMs = Math.min(nextEligibleAtMs ?? held.lookAgainAtMs, held.lookAgainAtMs);
         stopped.add(lane);
         continue;
       }
@@ -282,8 +265,6 @@ async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portal
 export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
-  const watermark = new ReorderWatermark(deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS);
-  const updateTsByEvent = new Map<number, number>();
   return async (job, ctx) => {
     const { lineRef, portalId } = job.payload as { lineRef: string; portalId: string };
     const lineId = Number(lineRef.slice(portalId.length + 1));
@@ -294,12 +275,8 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     // The portal has blocked the app (OVERLOAD_LIMIT): step aside until its next probe.
     const heldUntilMs = bitrix.holds.heldUntilMs(portalId, deps.clock.nowMs());
     if (heldUntilMs !== null) throw new NotYet(heldUntilMs, BLOCKED);
-    // What reached this process before the flush began is stored (or refused) before it plans:
-    // a request still being taken in may hold an earlier message. A few ms, waited here rather
-    // than planned again and again.
-    if (deps.intake && (deps.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS) > 0) {
-      await deps.intake.waitSettled(deps.clock.nowMs(), INTAKE_STUCK_MS, ctx.signal);
-    }
+    // Requests still being taken in may hold an earlier message: the gate waits for them here.
+    await deps.gate.settleBeforeLinePlan(ctx.signal);
     /**
      * The rows read are the oldest in queue order, but a conversation may have an earlier
      * message queued later (a late arrival, a catch-up) beyond them: such conversations'
@@ -325,45 +302,11 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     };
     const planOver = async (scanned: PendingOutboxRow[]) => {
       const rows = await withUnreadEarlier(scanned);
-      const nowMs = deps.clock.nowMs();
-      watermark.observe(lineRef, rows, nowMs);
-      // A conversation whose next MAX update is stored but not processed yet may be about to
-      // queue an earlier message (it arrived late): its items wait for it (up to the cap).
-      const conversations = [...new Set(rows.map((r) => r.conversationId))];
-      // MAX time of the earliest update each conversation has stored but not processed yet
-      // (each event's time read once and remembered: under a backlog thousands are pending).
-      const pendingJobs = await deps.store.outbox.pendingEventJobs(conversations, MAX_UPDATE_JOB, (c) => `max:${c}`);
-      const unknown = pendingJobs.map((j) => j.eventId).filter((id) => !updateTsByEvent.has(id));
-      for (const [id, raw] of await deps.store.outbox.eventBodies(unknown)) {
-        if (updateTsByEvent.size >= UPDATE_TS_CACHE_SIZE) updateTsByEvent.delete(updateTsByEvent.keys().next().value as number);
-        updateTsByEvent.set(id, placeOfUpdate(JSON.parse(raw) as Record<string, unknown>).tsMs);
-      }
-      const earliestPendingTs = new Map<string, number>();
-      for (const { conversationId, eventId } of pendingJobs) {
-        const ts = updateTsByEvent.get(eventId) ?? 0;
-        earliestPendingTs.set(conversationId, Math.min(earliestPendingTs.get(conversationId) ?? ts, ts));
-      }
-      // After a restart, a conversation whose history is being read waits for it (catch-up.ts).
-      const catchingUp = await deps.store.outbox.busyConversations(conversations, MAX_CATCHUP_JOB, (id) => `max:${id}`);
-      const recheckAtMs = nowMs + HOLD_RECHECK_MS;
-      const arrivalsPerS = arrivalRatePerS(rows, nowMs);
-      const intakeSettledMs = deps.intake ? deps.intake.settledMs(INTAKE_STUCK_MS) : Number.POSITIVE_INFINITY;
-      const plan = pickBatch(rows, maxItems, nowMs, (row) => {
-        if (catchingUp.has(row.conversationId)) return recheckAtMs;
-        // A request begun with or before this item's may hold an earlier message, not stored yet.
-        if (row.arrivedMs >= intakeSettledMs && nowMs < watermark.heldAtMostUntilMs(row)) return nowMs + INTAKE_RECHECK_MS;
-        // Another process may have died holding an earlier message of this conversation.
-        if (deps.barrier && !deps.barrier.passed(row.arrivedMs)) return deps.barrier.recheckAtMs();
-        const pendingTs = earliestPendingTs.get(row.conversationId);
-        // An earlier message of the conversation is stored and still being processed: it goes first, however long that takes.
-        if (pendingTs !== undefined && pendingTs <= row.tsMs) return recheckAtMs;
-        // A later update is being processed; it may still bring an earlier message (a late arrival): wait up to the cap.
-        if (pendingTs !== undefined) return watermark.heldAtMostUntilMs(row);
-        return watermark.eligibleAtMs(lineRef, row, nowMs);
-      });
-      return { ...plan, arrivalsPerS };
+      const arrivalsPerS = arrivalRatePerS(rows, deps.clock.nowMs());
+      const holds = await deps.gate.forLine(lineRef, rows);
+      return { ...pickBatch(rows, maxItems, (row) => holds.whyNotYet(row)), arrivalsPerS };
     };
-    // Everything pending is inside the reorder window (or nothing is): come back when the first item may go.
+    // Everything pending is held by the order gate (or nothing is pending): come back when the first item may go.
     const later = (at: number | null): OnComplete => async (trx) => {
       if (at !== null) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx, at);
     };
@@ -379,6 +322,8 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       await deps.clock.sleep(lingerMs, ctx.signal);
     }
     await bitrix.limiter.acquire(portalId, ctx.signal);
+    // A stall past the lease (the wait above included) may have handed the portal to another process.
+    ensureLeaseMargin(ctx, deps.clock.nowMs(), deps.leaseMarginMs);
     // Read again with the slot in hand: what was queued while we waited rides along.
     plan = await planNow();
     const first = plan.batch[0];

@@ -6,36 +6,34 @@
  * process meanwhile receives the client's or operator's NEXT message and would
  * send it first. So, with several processes:
  * - each writes a heartbeat (`peer:<worker id>` in bridge_meta) every
- *   HEARTBEAT_MS, and removes it when it stops cleanly;
- * - an item (a client message for the line, an operator reply) goes out only
- *   once every other live process has written a heartbeat GRACE_MS after the
- *   item arrived — proof that it did not die holding an earlier message
- *   (the barrier; it costs about one heartbeat of latency, and nothing with one
- *   process); the heartbeat also carries up to when every request that process
- *   began taking in has been settled (in-flight.ts), and the item waits for
- *   that too — a process alive but slow may hold an earlier message unstored,
- *   and die before storing it;
+ *   HEARTBEAT_MS on the injected clock, and removes it when it stops cleanly;
+ *   the heartbeat also carries up to when every request that process began
+ *   taking in has been settled (domain/in-flight.ts) — a process alive but slow
+ *   may hold an earlier message unstored, and die before storing it;
+ * - the order gate holds an item until every other live process has shown
+ *   itself alive and settled since it arrived (the barrier:
+ *   order/peers-barrier.ts decides, from `others()`);
  * - a process whose heartbeat is older than DEAD_AFTER_MS is dead: a survivor
  *   runs the recovery a restart runs (the catch-up for conversations with
  *   messages waiting, the reconciliation of operator replies) and only then
  *   removes the dead process's row, which lifts the barrier — so what the dead
  *   process lost is queued before what came after it.
  * Times are each process's clock: hosts sharing a database keep them in step
- * (NTP); skew only lengthens the wait.
+ * (NTP); skew only lengthens the wait. Timings: order/constants.ts.
  */
-import type { Store } from '../store/open-store.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { InFlightRequests } from '../domain/in-flight.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
+import type { Store } from '../store/open-store.ts';
+import { DEAD_AFTER_MS, HEARTBEAT_MS } from './order/constants.ts';
+import type { PeerBeat, PeerHeartbeats } from './order/peers-barrier.ts';
 
-export const HEARTBEAT_MS = 200;
-export const GRACE_MS = 50;
-export const DEAD_AFTER_MS = 2_000;
 const PREFIX = 'peer:';
 
 export interface PeerDeps {
   store: Store;
   workerId: string;
-  nowMs: () => number;
+  clock: Clock;
   /** The restart recovery, run by a survivor for a dead process before its barrier lifts. */
   recover: (deadWorkerId: string) => Promise<void>;
   /** The requests this process is taking in; without it, its heartbeat says all is settled. */
@@ -51,10 +49,10 @@ function parseBeat(value: string): { beatMs: number; settledMs: number } {
   return { beatMs, settledMs: settled === undefined ? beatMs : Math.min(beatMs, Number(settled)) };
 }
 
-export class Peers {
-  private timer: NodeJS.Timeout | null = null;
-  private others: Array<{ id: string; beatMs: number; settledMs: number }> = [];
-  private beating: Promise<void> = Promise.resolve();
+export class Peers implements PeerHeartbeats {
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> = Promise.resolve();
+  private seen: PeerBeat[] = [];
   /** Recoveries running for dead processes (by heartbeat key); a process is recovered once at a time. */
   private readonly recovering = new Map<string, Promise<void>>();
 
@@ -64,21 +62,16 @@ export class Peers {
     this.log = deps.log ?? silentLogger();
   }
 
+  /** Writes the first heartbeat (and reads the others'), then beats every HEARTBEAT_MS until `stop`. */
   async start(): Promise<void> {
     await this.beat();
-    this.timer = setInterval(() => {
-      this.beating = this.beating.then(() => this.beat()).catch((err: unknown) => {
-        // The next beat tries again; meanwhile the others see this heartbeat age (and wait, or recover us).
-        this.log.warn({ err, code: codeOf(err) }, 'heartbeat failed');
-      });
-    }, HEARTBEAT_MS);
-    this.timer.unref();
+    this.loop = this.beatOn();
   }
 
+  /** Stops beating and removes this process's heartbeat: it holds nothing back any more. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.beating;
+    this.stopping.abort();
+    await this.loop;
     await Promise.all(this.recovering.values());
     await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch((err: unknown) => {
       // Left behind, the row ages out: a survivor runs the recovery for this process (harmless, only slower).
@@ -86,30 +79,38 @@ export class Peers {
     });
   }
 
-  /**
-   * Whether an item that arrived at `arrivedMs` may go: every other process
-   * known to be running has shown itself alive since, with every request it
-   * had begun by then settled. Reads the heartbeats as of the last beat (at
-   * most HEARTBEAT_MS old).
-   */
-  passed(arrivedMs: number): boolean {
-    return this.others.every((p) => p.settledMs >= arrivedMs + GRACE_MS);
+  /** The other processes' heartbeats as of the last beat (at most HEARTBEAT_MS old): what the barrier reads. */
+  others(): readonly PeerBeat[] {
+    return this.seen;
   }
 
-  /** When to look again at an item the barrier holds. */
-  recheckAtMs(): number {
-    return this.deps.nowMs() + HEARTBEAT_MS;
+  /** One beat every HEARTBEAT_MS from the last one's start (a slow beat is not followed by a longer pause). */
+  private async beatOn(): Promise<void> {
+    const { clock } = this.deps;
+    let nextMs = clock.nowMs() + HEARTBEAT_MS;
+    while (!this.stopping.signal.aborted) {
+      try {
+        await clock.sleep(Math.max(0, nextMs - clock.nowMs()), this.stopping.signal);
+      } catch {
+        return; // stopped
+      }
+      nextMs = Math.max(nextMs + HEARTBEAT_MS, clock.nowMs());
+      await this.beat().catch((err: unknown) => {
+        // The next beat tries again; meanwhile the others see this heartbeat age (and wait, or recover us).
+        this.log.warn({ err, code: codeOf(err) }, 'heartbeat failed');
+      });
+    }
   }
 
   private async beat(): Promise<void> {
-    const { store, workerId, nowMs, inFlight } = this.deps;
+    const { store, workerId, clock, inFlight } = this.deps;
     // After the poll phase: requests whose bytes had reached this process are registered by now.
     await new Promise((r) => setImmediate(r));
-    const now = nowMs();
+    const now = clock.nowMs();
     const settled = inFlight ? inFlight.settledMs() : now;
     await store.meta.set(`${PREFIX}${workerId}`, settled >= now ? String(now) : `${now}/${settled}`);
     const rows = (await store.meta.list(PREFIX)).filter((r) => r.key !== `${PREFIX}${workerId}`);
-    const others: Array<{ id: string; beatMs: number; settledMs: number }> = [];
+    const others: PeerBeat[] = [];
     for (const row of rows) {
       const id = row.key.slice(PREFIX.length);
       const { beatMs, settledMs } = parseBeat(row.value);
@@ -131,6 +132,6 @@ export class Peers {
       }
       others.push({ id, beatMs, settledMs });
     }
-    this.others = others;
+    this.seen = others;
   }
 }

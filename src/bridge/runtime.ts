@@ -32,11 +32,12 @@ import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
 import { InFlightRequests } from '../domain/in-flight.ts';
-import { OperatorWindow } from './operator-window.ts';
+import { OrderGate } from './order/gate.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { Peers } from './peers.ts';
+import { leaseMarginMs, limitersStartFullOnTakeover } from './resource-leases.ts';
 import { PollingLoop } from './polling.ts';
 import { applyOperatorChanges } from './outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
@@ -72,6 +73,8 @@ export interface Bridge {
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
+/** A running job's lease (renewed every third of it); a handler acts on its portal with half of it left (resource-leases.ts). */
+const JOB_LEASE_MS = 30_000;
 /** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
 
@@ -161,16 +164,20 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
-  // Shared by the event intake (which teaches it how late events come) and the reply jobs.
-  const operatorWindow = new OperatorWindow(config.workers.operator_reorder_window_ms);
-  // What this process is taking in: the line flush holds a later item until every request begun
+  // What this process is taking in: the order gate holds a later item until every request begun
   // with or before it is settled; with several processes, each heartbeat says the same to the others.
-  const inFlight = new InFlightRequests(() => clock.nowMs());
+  const inFlight = new InFlightRequests(clock);
   const peers = store.engine === 'postgres'
-    ? new Peers({ store, workerId, nowMs: () => clock.nowMs(), recover: (id) => recoverFromPeer(id), inFlight, log: logger.child({ component: 'peers' }) })
+    ? new Peers({ store, workerId, clock, recover: (id) => recoverFromPeer(id), inFlight, log: logger.child({ component: 'peers' }) })
     : null;
+  // The one place that decides whether a message may go yet (order/gate.ts): the line flush and
+  // the reply jobs ask it; the event intake teaches it how late operator events come.
+  const gate = new OrderGate({
+    store, clock, intake: inFlight, peers: peers ?? undefined,
+    lineReorderWindowMs: config.workers.line_reorder_window_ms, operatorReorderWindowMs: config.workers.operator_reorder_window_ms,
+  });
   const runner = new JobRunner({
-    store, workerId, clock, concurrency: config.workers.concurrency, logger,
+    store, workerId, clock, concurrency: config.workers.concurrency, leaseMs: JOB_LEASE_MS, logger,
     // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
     components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup' },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
@@ -181,12 +188,12 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
-        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, reorderWindowMs: config.workers.line_reorder_window_ms,
-        barrier: peers ?? undefined, intake: inFlight, onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
+        maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate, leaseMarginMs: leaseMarginMs(JOB_LEASE_MS),
+        onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
       }),
-      // Made per job (cheap; the window is shared) so that the delivery logs with the job's ids.
+      // Made per job (cheap; the gate is shared) so that the delivery logs with the job's ids.
       [BITRIX24_EVENT_JOB]: async (job, ctx) => lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), operatorReorderWindowMs: config.workers.operator_reorder_window_ms, operatorWindow, barrier: peers ?? undefined, intake: inFlight,
+        store, nowMs: () => clock.nowMs(), gate,
         onMessagesAdded: async (portalId, data, rerun, receivedAtMs) => {
           await deliverOperatorMessages({ ...outboundDeps, log: ctx.log }, portalId, data, rerun);
           if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
@@ -207,6 +214,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   registerStoreGauges(metrics.registry, {
     source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB],
   });
+  // A portal taken over from another process may have a full bucket: its limiter starts full.
+  limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
@@ -238,7 +247,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
         events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'),
         onReceived: (portalId, envelope, receivedAtMs) => {
-          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') operatorWindow.observe(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
+          if (envelope.event === 'ONIMCONNECTORMESSAGEADD') gate.observeOperatorEvent(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,

@@ -3,10 +3,11 @@
  * event) and not yet finished — stored, refused or dropped.
  *
  * Two readers:
- * - the line flush (line-flush.ts): a client's item goes only once every
- *   request this process began no later than the item's own is finished —
- *   an earlier message of its conversation may be in one of them, parsed but
- *   not yet stored (webhooks are taken in concurrently);
+ * - the order gate (bridge/order/in-flight-hold.ts): a client's item or an
+ *   operator reply goes only once every request this process began no later
+ *   than its own is finished — an earlier message of its conversation may be
+ *   in one of them, parsed but not yet stored (requests are taken in
+ *   concurrently);
  * - with several processes (bridge/peers.ts), the heartbeat tells the others
  *   up to when everything this process began is settled: if it dies holding
  *   an earlier message, the survivor's recovery reads it from MAX's history
@@ -19,10 +20,7 @@
  * counts as begun after another, so an item never overtakes a request that
  * reached us alongside its own.
  */
-/** How soon an item held for a request still being taken in is looked at again (they take milliseconds). */
-export const INTAKE_RECHECK_MS = 3;
-/** A request taking longer than this to arrive (a client trickling its body) holds nothing back. */
-export const INTAKE_STUCK_MS = 2_000;
+import type { Clock } from './clock.ts';
 
 export class InFlightRequests {
   private next = 0;
@@ -31,10 +29,14 @@ export class InFlightRequests {
   private readonly waiters = new Set<{ throughMs: number; sinceMs: number; done: () => void }>();
 
   constructor(
-    private readonly nowMs: () => number,
+    private readonly clock: Clock,
     /** Runs a callback after the current turn's I/O (setImmediate); injected for tests. */
     private readonly afterTurn: (fn: () => void) => void = (fn) => setImmediate(fn),
   ) {}
+
+  private nowMs(): number {
+    return this.clock.nowMs();
+  }
 
   /** The stamp of the current turn of the event loop: the time of its first request. */
   turnStampMs(): number {
@@ -65,23 +67,24 @@ export class InFlightRequests {
   /**
    * Resolves once every request begun at or before `throughMs` has ended (requests that
    * began more than `ignoreOlderThanMs` before the call are not waited for), or after
-   * `timeoutMs`, or when `signal` aborts. A job waits here holding its slot for the few
-   * milliseconds requests take, instead of being put back and planned again.
+   * `timeoutMs` of the clock's time, or when `signal` aborts. A job waits here holding its
+   * slot for the few milliseconds requests take, instead of being put back and planned again.
    */
-  waitSettled(throughMs: number, timeoutMs: number, signal?: AbortSignal, ignoreOlderThanMs = INTAKE_STUCK_MS): Promise<void> {
+  waitSettled(throughMs: number, timeoutMs: number, ignoreOlderThanMs: number, signal?: AbortSignal): Promise<void> {
     const sinceMs = this.nowMs() - ignoreOlderThanMs;
     if (!this.unfinishedThrough(throughMs, sinceMs) || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const timeout = new AbortController();
       const waiter = {
         throughMs, sinceMs,
         done: () => {
-          clearTimeout(timer);
+          timeout.abort();
           signal?.removeEventListener('abort', waiter.done);
           this.waiters.delete(waiter);
           resolve();
         },
       };
-      const timer = setTimeout(waiter.done, timeoutMs);
+      this.clock.sleep(timeoutMs, timeout.signal).then(waiter.done, () => undefined);
       signal?.addEventListener('abort', waiter.done, { once: true });
       this.waiters.add(waiter);
     });

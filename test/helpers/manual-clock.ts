@@ -28,16 +28,14 @@ export class ManualClock implements Clock {
         reject(signal.reason);
         return;
       }
-      const sleeper: Sleeper = { wakeAtMs: this.now + Math.max(0, delayMs), resolve };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      // Woken: the abort listener goes too (a loop sleeping on one signal would pile them up).
+      const sleeper: Sleeper = { wakeAtMs: this.now + Math.max(0, delayMs), resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); } };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -104,7 +104,7 @@ for (const engine of testEngines()) {
     });
 
     test('a webhook counts as in flight while it is taken in, and not after its answer, whatever the answer', async () => {
-      const inFlight = new InFlightRequests(() => Date.now());
+      const inFlight = new InFlightRequests(systemClock);
       const seen: number[] = [];
       const events = new Proxy(store.events, {
         get: (target, prop, receiver) => (prop === 'record'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { arrivalRatePerS, conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
-import { REORDER_MARGIN_MS, ReorderWatermark } from '../../../src/bridge/reorder-watermark.ts';
+import type { HoldReason } from '../../../src/bridge/order/hold-reason.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
 let nextId = 1;
@@ -23,7 +23,7 @@ test('delivery statuses are a lane of their own: they neither wait for nor hold 
   // A client message held by the reorder window does not hold the conversation's statuses.
   const held = row('c', 'send', 1, 1_000);
   const status = row('c', 'status', 2, 1_000);
-  const plan = pickBatch([held, status], 50, 1_000, (r) => (r.method === 'send' ? 2_000 : 0));
+  const plan = pickBatch([held, status], 50, (r) => (r.method === 'send' ? { hold: 'reorder-window', lookAgainAtMs: 2_000 } : null));
   assert.deepEqual(plan.batch.map((r) => r.id), [status.id]);
   assert.equal(plan.nextEligibleAtMs, 2_000);
 });
@@ -49,54 +49,15 @@ test('the batch is capped and chat renames go one per call', () => {
   assert.equal(pickBatch(renames, 50).batch.length, 1);
 });
 
-test('an item not yet eligible holds its conversation back; others go', () => {
+test('an item the order gate holds holds its conversation back; others go', () => {
   const fresh = row('a', 'send', 5, 1_000);
   const olderOfB = row('b', 'send', 1, 900);
-  const eligibleAt = (r: PendingOutboxRow) => r.createdAtMs + 100;
-  const plan = pickBatch([fresh, olderOfB], 50, 1_050, eligibleAt);
+  const heldUntil = (nowMs: number) => (r: PendingOutboxRow): HoldReason | null =>
+    (r.createdAtMs + 100 > nowMs ? { hold: 'reorder-window', lookAgainAtMs: r.createdAtMs + 100 } : null);
+  const plan = pickBatch([fresh, olderOfB], 50, heldUntil(1_050));
   assert.deepEqual(plan.batch.map((r) => r.id), [olderOfB.id]);
   assert.equal(plan.nextEligibleAtMs, 1_100);
-  assert.deepEqual(pickBatch([fresh], 50, 1_100, eligibleAt).batch.map((r) => r.id), [fresh.id]);
-});
-
-test('the watermark holds an item as long as recent deliveries were overtaken, up to the cap; a clock offset and steady delays cost nothing', () => {
-  const w = new ReorderWatermark(1_000);
-  const at = (id: string, tsMs: number, arrivedMs: number) => ({ ...row(id, 'send', tsMs, arrivedMs), arrivedMs });
-  // MAX's clock is 700 ms behind ours and every delivery takes 40 ms: nothing was overtaken.
-  const steady = [at('a', 10_000, 10_740), at('b', 10_005, 10_745), at('c', 10_010, 10_750)];
-  w.observe('L', steady, 10_750);
-  assert.equal(w.maxStraggleMs('L', 10_750), 0);
-  assert.equal(w.eligibleAtMs('L', steady[2]!, 10_750), 10_750 + REORDER_MARGIN_MS, 'a line with no overtakes: the margin only');
-  // d (MAX 10_020) arrives 30 ms after e (MAX 10_030): d was overtaken; its way took 40 ms longer.
-  const e = at('e', 10_030, 10_770);
-  const d = at('d', 10_020, 10_800);
-  w.observe('L', [e], 10_770);
-  w.observe('L', [d], 10_800);
-  assert.equal(w.maxStraggleMs('L', 10_800), 40);
-  const next = at('a', 10_100, 10_840);
-  assert.equal(w.eligibleAtMs('L', next, 10_840), 10_840 + 2 * 40 + REORDER_MARGIN_MS, 'twice the largest recent straggle');
-  // One that itself came 160 ms later than the quickest way here: what was sent before it had
-  // as long to arrive, so it waits that much less — here not at all.
-  const tardy = at('g', 10_200, 11_100);
-  w.observe('L', [tardy], 11_100);
-  assert.equal(w.eligibleAtMs('L', tardy, 11_100), 10_200 + 740 + 2 * 40 + REORDER_MARGIN_MS);
-  assert.ok(w.eligibleAtMs('L', tardy, 11_100) < tardy.arrivedMs, 'it goes at once');
-  // Seen in the other order (the late one read first, e.g. from another page of the outbox): the same.
-  const v = new ReorderWatermark(1_000);
-  v.observe('L', [d], 10_800);
-  v.observe('L', [e], 10_800);
-  assert.equal(v.maxStraggleMs('L', 10_800), 40);
-  // A MAX retry (60 s late) is above the cap: not learned from, and it goes at once.
-  const retried = at('f', 10_000 - 60_000, 10_810);
-  w.observe('L', [retried], 10_810);
-  assert.equal(w.maxStraggleMs('L', 10_810), 40, 'the retry taught nothing');
-  // Forgotten after the horizon.
-  w.observe('L', [], 21_000);
-  assert.equal(w.maxStraggleMs('L', 21_000), 0, 'ten seconds later the line is quiet again');
-  const capped = new ReorderWatermark(35);
-  capped.observe('L', [e, d], 10_800);
-  assert.equal(capped.eligibleAtMs('L', next, 10_840), 10_840 + REORDER_MARGIN_MS, 'a straggle above the cap is not learned: the margin only');
-  assert.equal(new ReorderWatermark(0).eligibleAtMs('L', next, 10_840), 0, 'cap 0: off');
+  assert.deepEqual(pickBatch([fresh], 50, heldUntil(1_100)).batch.map((r) => r.id), [fresh.id]);
 });
 
 test('a conversation with a message queued beyond the rows read but sorting before one read is named, so its rows are read whole', () => {

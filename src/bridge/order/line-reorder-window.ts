@@ -1,22 +1,24 @@
 /**
- * When may a client's item go to the line without overtaking an earlier
- * message of the same conversation that is still on its way to us?
+ * Hold policy `reorder-window` (the order gate, gate.ts): when may a client's
+ * item go to the line without overtaking an earlier message of the same
+ * conversation that is still on its way to us?
  *
  * Two things can put a later message ahead of an earlier one:
  * 1. Inside this process. Webhooks are taken in concurrently: an earlier one
  *    may be parsed but not stored while a later one is already queued. The
  *    flush holds an item until every request this process began no later than
- *    the item's own has settled (domain/in-flight.ts). That is exact; no
+ *    the item's own has settled (in-flight-hold.ts). That is exact; no
  *    window is needed for it.
  * 2. Before the request reaches us. MAX may send webhooks concurrently and one
  *    can straggle on the way. An update carries no sequence number that would
  *    show the gap, so this window learns from what the line sees: an update
  *    that arrives after one MAX stamped later was overtaken; how much longer
  *    its way took than the other's is its straggle (straggleMs). An item goes
- *    SAFETY_FACTOR × the largest straggle of the last HORIZON_MS (plus a
- *    margin) after it arrived — less however late it came itself, against the
- *    line's quickest recent way here — never later than `capMs` after. A line
- *    that sees no overtakes holds items for the margin only; one whose
+ *    LINE_WINDOW_SAFETY_FACTOR × the largest straggle of the last
+ *    LINE_WINDOW_HORIZON_MS (plus LINE_WINDOW_MARGIN_MS) after it arrived —
+ *    less however late it came itself, against the line's quickest recent way
+ *    here — never later than `capMs` (`workers.line_reorder_window_ms`) after.
+ *    A line that sees no overtakes holds items for the margin only; one whose
  *    deliveries straggle holds them as long as the straggles actually were.
  *
  * Delays measured against MAX's time (arrival − timestamp) are not used: they
@@ -26,15 +28,11 @@
  * retries come ≥ 60 s late) are not learned from: no window can wait for
  * those; the catch-up after a restart handles them (catch-up.ts).
  */
-import type { PendingOutboxRow } from '../store/repos/outbox-repo.ts';
-
-const HORIZON_MS = 10_000;
-/** Stragglers come in bursts: wait twice the largest recent straggle. */
-const SAFETY_FACTOR = 2;
-/** The wait on a line that has seen no overtake (stamps are whole milliseconds). */
-export const REORDER_MARGIN_MS = 2;
-/** How many neighbours (in MAX order) an arrival is compared with. */
-const NEIGHBOURS = 256;
+import type { PendingOutboxRow } from '../../store/repos/outbox-repo.ts';
+import {
+  LINE_WINDOW_HORIZON_MS, LINE_WINDOW_MARGIN_MS, LINE_WINDOW_NEIGHBOURS, LINE_WINDOW_PRUNE_EVERY_MS, LINE_WINDOW_SAFETY_FACTOR,
+} from './constants.ts';
+import type { HoldReason } from './hold-reason.ts';
 
 interface Arrival { id: number; tsMs: number; arrivedMs: number }
 
@@ -60,10 +58,11 @@ class LineArrivals {
   prunedAtMs = 0;
 }
 
-export class ReorderWatermark {
+export class LineReorderWindow {
   private readonly lines = new Map<string, LineArrivals>();
 
-  constructor(private readonly capMs: number) {}
+  /** `capMs`: `workers.line_reorder_window_ms`; 0 turns the window (and the holds capped by it) off. */
+  constructor(readonly capMs: number) {}
 
   /** Learns from the rows (each row once): which arrived after one MAX stamped later, and by how much. */
   observe(lineRef: string, rows: PendingOutboxRow[], nowMs: number): void {
@@ -74,18 +73,18 @@ export class ReorderWatermark {
     }
     for (const row of rows) {
       // Known already, or older than the horizon (a backlog read again and again): nothing to learn.
-      if (line.ids.has(row.id) || nowMs - row.arrivedMs > HORIZON_MS) continue;
+      if (line.ids.has(row.id) || nowMs - row.arrivedMs > LINE_WINDOW_HORIZON_MS) continue;
       line.ids.add(row.id);
       this.insert(line, { id: row.id, tsMs: row.tsMs, arrivedMs: row.arrivedMs }, nowMs);
     }
-    if (nowMs - line.prunedAtMs >= 1_000) this.prune(line, nowMs);
+    if (nowMs - line.prunedAtMs >= LINE_WINDOW_PRUNE_EVERY_MS) this.prune(line, nowMs);
   }
 
-  /** The largest straggle (straggleMs) seen on the line in the last HORIZON_MS, ms. */
+  /** The largest straggle (straggleMs) seen on the line in the last LINE_WINDOW_HORIZON_MS, ms. */
   maxStraggleMs(lineRef: string, nowMs: number): number {
     const line = this.lines.get(lineRef);
     if (!line) return 0;
-    if (nowMs - line.prunedAtMs >= 1_000) this.prune(line, nowMs);
+    if (nowMs - line.prunedAtMs >= LINE_WINDOW_PRUNE_EVERY_MS) this.prune(line, nowMs);
     return line.maxStraggleMs;
   }
 
@@ -101,9 +100,15 @@ export class ReorderWatermark {
    */
   eligibleAtMs(lineRef: string, row: PendingOutboxRow, nowMs: number): number {
     if (this.capMs <= 0) return 0;
-    const waitMs = Math.min(this.capMs, SAFETY_FACTOR * this.maxStraggleMs(lineRef, nowMs) + REORDER_MARGIN_MS);
+    const waitMs = Math.min(this.capMs, LINE_WINDOW_SAFETY_FACTOR * this.maxStraggleMs(lineRef, nowMs) + LINE_WINDOW_MARGIN_MS);
     const quickestMs = this.lines.get(lineRef)?.quickestMs ?? Number.POSITIVE_INFINITY;
     return row.tsMs + Math.min(row.arrivedMs - row.tsMs, quickestMs) + waitMs;
+  }
+
+  /** The hold: `reorder-window` until `eligibleAtMs`, or null once it has passed. */
+  whyNotYet(lineRef: string, row: PendingOutboxRow, nowMs: number): HoldReason | null {
+    const atMs = this.eligibleAtMs(lineRef, row, nowMs);
+    return atMs > nowMs ? { hold: 'reorder-window', lookAgainAtMs: atMs } : null;
   }
 
   private insert(line: LineArrivals, a: Arrival, nowMs: number): void {
@@ -118,12 +123,12 @@ export class ReorderWatermark {
     }
     let late = 0;
     // Stamped later by MAX, arrived earlier: this one was overtaken.
-    for (let i = lo; i < list.length && i < lo + NEIGHBOURS; i++) {
+    for (let i = lo; i < list.length && i < lo + LINE_WINDOW_NEIGHBOURS; i++) {
       const later = list[i] as Arrival;
       if (later.tsMs > a.tsMs && later.arrivedMs < a.arrivedMs) late = Math.max(late, straggleMs(a, later));
     }
     // Stamped earlier, arrived later (seen first only now, e.g. in another page of the outbox): it was overtaken by this one.
-    for (let i = lo - 1; i >= 0 && i >= lo - NEIGHBOURS; i--) {
+    for (let i = lo - 1; i >= 0 && i >= lo - LINE_WINDOW_NEIGHBOURS; i--) {
       const earlier = list[i] as Arrival;
       if (earlier.tsMs < a.tsMs && earlier.arrivedMs > a.arrivedMs) late = Math.max(late, straggleMs(earlier, a));
     }
@@ -137,7 +142,7 @@ export class ReorderWatermark {
 
   private prune(line: LineArrivals, nowMs: number): void {
     line.prunedAtMs = nowMs;
-    const keep = line.byTs.filter((a) => nowMs - a.arrivedMs <= HORIZON_MS);
+    const keep = line.byTs.filter((a) => nowMs - a.arrivedMs <= LINE_WINDOW_HORIZON_MS);
     if (keep.length !== line.byTs.length) {
       line.byTs.length = 0;
       for (const a of keep) line.byTs.push(a);
@@ -146,7 +151,7 @@ export class ReorderWatermark {
     for (const a of keep) line.quickestMs = Math.min(line.quickestMs, a.arrivedMs - a.tsMs);
     const kept = new Set(keep.map((a) => a.id));
     for (const id of line.ids) if (!kept.has(id)) line.ids.delete(id);
-    const fresh = line.overtakes.filter((o) => nowMs - o.atMs <= HORIZON_MS);
+    const fresh = line.overtakes.filter((o) => nowMs - o.atMs <= LINE_WINDOW_HORIZON_MS);
     line.overtakes.length = 0;
     line.maxStraggleMs = 0;
     for (const o of fresh) {

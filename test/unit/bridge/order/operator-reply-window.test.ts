@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OPERATOR_WINDOW_CAP_MS, OperatorWindow } from '../../../src/bridge/operator-window.ts';
+import { OPERATOR_WINDOW_CAP_MS } from '../../../../src/bridge/order/constants.ts';
+import { OperatorReplyWindow as OperatorWindow } from '../../../../src/bridge/order/operator-reply-window.ts';
 
 const t0 = 1_800_000_000_000;
 const sec = (ms: number) => String(Math.floor(ms / 1000));
@@ -64,4 +65,11 @@ test('lateness from ts is learned at intake, before any reply job runs; each por
   w.observe('p1', t0 + 2_500, sec(t0), [2]);
   assert.equal(w.currentMs(t0 + 2_600), 2 * (2_500 - 400 - 1_000));
   assert.equal(new OperatorWindow(0).currentMs(t0), 0);
+});
+
+test('as a hold: operator-window until the window after the event has passed, then nothing', () => {
+  const w = new OperatorWindow(5);
+  assert.deepEqual(w.whyNotYet('p1', t0, sec(t0), t0 + 1), { hold: 'operator-window', lookAgainAtMs: t0 + 5 });
+  assert.equal(w.whyNotYet('p1', t0, sec(t0), t0 + 5), null);
+  assert.equal(new OperatorWindow(0).whyNotYet('p1', t0, sec(t0), t0), null, 'off: never held');
 });
