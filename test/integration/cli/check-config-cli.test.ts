@@ -21,7 +21,7 @@ test('check-config: OK in the sandbox, every error listed and exit 1 otherwise',
 test('check-config: config/example.yaml with its variables set is OK in production; problems go to stderr with exit 1', () => {
   const secrets = {
     BRIDGE_SECRET_KEY: 'k'.repeat(32), ADMIN_TOKEN: 'a'.repeat(24), BITRIX24_CLIENT_ID: 'app', BITRIX24_CLIENT_SECRET: 'app-secret',
-    MAX_SUPPORT_BOT_TOKEN: 'support-token-0123456789', MAX_SUPPORT_WEBHOOK_SECRET: 'support_secret', MAX_SALES_BOT_TOKEN: 'sales-token-0123456789',
+    METRICS_TOKEN: 'm'.repeat(24), MAX_SUPPORT_BOT_TOKEN: 'support-token-0123456789', MAX_SUPPORT_WEBHOOK_SECRET: 'support_secret', MAX_SALES_BOT_TOKEN: 'sales-token-0123456789',
     BITRIX24_MAIN_CLIENT_ID: 'main-app', BITRIX24_MAIN_CLIENT_SECRET: 'main-secret',
   };
   const ok = run({ CONFIG_FILE: 'config/example.yaml', ...secrets });
