@@ -18,6 +18,8 @@
  */
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
+import { makeConversationId, makeLineRef, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
+import { MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
@@ -35,7 +37,7 @@ import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, ty
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
-  portalId: string;
+  portalId: PortalId;
   lineId: number;
 }
 
@@ -61,8 +63,8 @@ const CATCHUP_DEFER_AFTER_MS = 100;
 
 interface Ctx {
   deps: InboundDeps;
-  portalId: string;
-  lineRef: string;
+  portalId: PortalId;
+  lineRef: LineRef;
   conversation: ConversationRow;
   update: Json;
   /** When the bridge received the update (its event's time). */
@@ -112,7 +114,7 @@ export function placeOfUpdate(update: Json): Place {
 function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, place = placeOfUpdate(ctx.update)): OnComplete {
   return async (trx) => {
     await ctx.deps.store.outbox.enqueue([{
-      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey: place.sortKey, tsMs: place.tsMs, arrivedMs: ctx.arrivedMs, item,
+      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey: makeMessageKey(messageKey), sortKey: place.sortKey, tsMs: place.tsMs, arrivedMs: ctx.arrivedMs, item,
     }], ctx.portalId, trx);
   };
 }
@@ -198,11 +200,11 @@ async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComp
  */
 export function catchUpHandler(deps: InboundDeps): JobHandler {
   return async (job) => {
-    const { conversationId } = job.payload as { conversationId: string };
+    const { conversationId } = parseJobPayload(MAX_CATCHUP_JOB, job.payload);
     const conversation = await deps.store.conversations.get(conversationId);
     const catchUp = deps.catchUp;
     if (!conversation) return;
-    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    const portalId = portalOfLine(conversation.lineRef);
     const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
     if (catchUp && (await catchUp.window.wouldBeDue(conversationId)) !== null) deferWhileBotBusy(deps);
     const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
@@ -338,10 +340,10 @@ function groupOf(conversation: ConversationRow): Ctx['group'] {
 }
 
 /** Why this update of a group chat or channel is not carried, or null when it is (group-chat.ts). */
-async function skipReason(deps: InboundDeps, botId: string, chatId: string, update: Json): Promise<SkipReason | null> {
+async function skipReason(deps: InboundDeps, botId: BotId, chatId: string, update: Json): Promise<SkipReason | null> {
   const kind = chatKindOf(update);
   if (kind === 'dialog') return null;
-  const hasConversation = kind === 'group_or_channel' && (await deps.store.conversations.get(`${botId}:${chatId}`)) !== null;
+  const hasConversation = kind === 'group_or_channel' && (await deps.store.conversations.get(makeConversationId(botId, chatId))) !== null;
   return skipReasonFor(kind, deps.groupChats ?? 'ignore', hasConversation);
 }
 
@@ -367,7 +369,7 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     const handle = byType[String(update.update_type)];
     const { chatId, userId } = chatAndUser(update);
     if (!handle || !chatId) return;
-    const botId = (job.payload as { botId: string }).botId;
+    const { botId } = parseJobPayload(MAX_UPDATE_JOB, job.payload);
     const reason = await skipReason(deps, botId, chatId, update);
     // Kept as an event and listed as skipped (GET /admin/skipped-updates); nothing for the line.
     if (reason) return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
@@ -375,10 +377,10 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     // The portal's setup job may not have finished yet: retry later.
     if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
     const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
-    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: `${route.portalId}:${route.lineId}`, sourceJson: source });
+    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: makeLineRef(route.portalId, route.lineId), sourceJson: source });
     conversation = await ensureProfile(deps, conversation);
     // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
-    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    const portalId = portalOfLine(conversation.lineRef);
     return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms), group: groupOf(conversation) });
   };
 }

@@ -9,7 +9,9 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
+import type { PortalId } from '../domain/ids.ts';
 import { INTAKE_STUCK_MS, type InFlightRequests } from '../domain/in-flight.ts';
+import { BITRIX24_EVENT_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { Barrier } from './line-flush.ts';
 import { OPERATOR_WINDOW_CAP_MS, OperatorWindow } from './operator-window.ts';
@@ -39,18 +41,15 @@ export interface LifecycleDeps {
 }
 
 /** Pauses one line of a portal, or all of them (lineId null). */
-export async function pauseLines(deps: LifecycleDeps, portalId: string, lineId: number | null, reason: string): Promise<void> {
+export async function pauseLines(deps: LifecycleDeps, portalId: PortalId, lineId: number | null, reason: string): Promise<void> {
   // The first reason stays: a line already paused keeps why it was paused.
-  let q = deps.store.db.updateTable('lines').set({ state: 'paused', paused_reason: reason, updated_at_ms: deps.nowMs() })
-    .where('portal_id', '=', portalId).where('state', '=', 'active');
-  if (lineId !== null) q = q.where('line_id', '=', lineId);
-  await q.execute();
+  await deps.store.lines.pause(portalId, lineId, reason);
 }
 
 /** Problems to report on /health: every paused line with its reason. */
 export async function pausedLineProblems(store: Store): Promise<string[]> {
-  const rows = await store.db.selectFrom('lines').selectAll().where('state', '=', 'paused').execute();
-  return rows.map((r) => `линия ${r.line_id} портала ${r.portal_id} приостановлена: ${r.paused_reason ?? ''}`);
+  const rows = await store.lines.paused();
+  return rows.map((r) => `линия ${r.lineId} портала ${r.portalId} приостановлена: ${r.pausedReason ?? ''}`);
 }
 
 /** The smallest Bitrix24 message id in an event's MESSAGES (ids grow with time on a portal). */
@@ -72,10 +71,8 @@ async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversat
   if (dueAtMs > deps.nowMs()) throw new NotYet(dueAtMs, 'earlier operator replies may still arrive');
   if (windowMs <= 0) return [];
   const mine = firstMessageId(data);
-  const later = await deps.store.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw', 'events.kind'])
-    .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', jobId)
-    .where('events.kind', '=', 'ONIMCONNECTORMESSAGEADD').orderBy('jobs.id').execute();
-  return later.map((r) => envelopeOf(parseForm(r.raw, { depth: 10 }) as Record<string, unknown>)?.data)
+  const later = await deps.store.jobs.laterPendingEvents(conversationKey, jobId, 'ONIMCONNECTORMESSAGEADD');
+  return later.map((raw) => envelopeOf(parseForm(raw, { depth: 10 }))?.data)
     .filter((d) => d !== undefined && firstMessageId(d) < mine)
     .sort((a, b) => firstMessageId(a) - firstMessageId(b));
 }
@@ -85,9 +82,9 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
-    const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }) as Record<string, unknown>);
+    const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }));
     if (!envelope) return;
-    const { portalId } = job.payload as { portalId: string };
+    const { portalId } = parseJobPayload(BITRIX24_EVENT_JOB, job.payload);
     const data = envelope.data as Record<string, unknown> | string | undefined;
     switch (envelope.event) {
       case 'ONIMCONNECTORLINEDELETE':

@@ -70,7 +70,7 @@ export class Peers {
     this.timer = null;
     await this.beating;
     await Promise.all(this.recovering.values());
-    await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch(() => undefined);
+    await this.deps.store.meta.delete(`${PREFIX}${this.deps.workerId}`).catch(() => undefined);
   }
 
   /**

@@ -16,7 +16,8 @@
 import { stringify } from 'qs';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { bitrix24DedupeKey } from '../domain/dedupe-keys.ts';
-import { BITRIX24_EVENT_JOB } from '../http/plugins/bitrix24-events.ts';
+import { lineRefParts, type PortalId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB } from '../queue/job-kinds.ts';
 import type { Store } from '../store/open-store.ts';
 
 type Json = Record<string, unknown>;
@@ -35,7 +36,7 @@ export interface ReconcileReport {
   recovered: number;
   /**
    * Chats whose history could not be read (the command failed in the batch): nothing is
-   * concluded about them; the start tries again (runtime.ts), later runs look again.
+   * concluded about them; the start tries again (src/runtime/start-bridge.ts), later runs look again.
    */
   unread: number;
 }
@@ -48,19 +49,18 @@ function asList(value: unknown): Json[] {
 
 export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<ReconcileReport> {
   const since = deps.nowMs() - (deps.lookbackMs ?? 86_400_000);
-  const conversations = await deps.store.db.selectFrom('conversations').select(['id', 'line_ref', 'bitrix_chat_id'])
-    .where('bitrix_chat_id', 'is not', null).where('updated_at_ms', '>', since).execute();
+  const conversations = await deps.store.conversations.recentWithBitrixChat(since);
   const report: ReconcileReport = { checked: 0, recovered: 0, unread: 0 };
-  const byPortal = new Map<string, typeof conversations>();
+  const byPortal = new Map<PortalId, typeof conversations>();
   for (const c of conversations) {
-    const portalId = c.line_ref.slice(0, c.line_ref.lastIndexOf(':'));
+    const { portalId } = lineRefParts(c.lineRef);
     byPortal.set(portalId, [...(byPortal.get(portalId) ?? []), c]);
   }
   for (const [portalId, list] of byPortal) {
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) continue;
     // Reads only: safe to send again after a timeout.
-    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
+    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrixChatId } }])), { idempotent: true });
     for (const [i, c] of list.entries()) {
       const history = outcome.results[`c${i}`] as Json | undefined;
       if (!history || outcome.errors[`c${i}`] !== undefined) {
@@ -74,15 +74,14 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
         .sort((a, b) => Number(a.id) - Number(b.id));
       for (const m of candidates) {
         const imMessageId = String(m.id);
-        const known = await deps.store.db.selectFrom('outbound_parts').select('id').where('conversation_id', '=', c.id).where('bitrix_message_id', '=', imMessageId).executeTakeFirst()
-          ?? await deps.store.db.selectFrom('operator_notices').select('bitrix_message_id').where('bitrix_message_id', '=', imMessageId).executeTakeFirst();
+        const known = await deps.store.outboundParts.anySent(c.id, imMessageId) || await deps.store.operatorNotices.isOurs(imMessageId);
         if (known) continue;
         // Client messages were injected by us and carry CONNECTOR_MID, so an author without it is an operator.
         const name = String(((users[String(m.author_id)] ?? {}) as Json).name ?? '').trim();
         const data = {
-          CONNECTOR: deps.connectorId, LINE: c.line_ref.slice(c.line_ref.lastIndexOf(':') + 1),
+          CONNECTOR: deps.connectorId, LINE: String(lineRefParts(c.lineRef).lineId),
           MESSAGES: [{
-            im: { chat_id: String(c.bitrix_chat_id), message_id: imMessageId },
+            im: { chat_id: c.bitrixChatId, message_id: imMessageId },
             message: { user_id: String(m.author_id), text: `${name ? `[b]${name}:[/b] [br]` : ''}${String(m.text ?? '')}` },
             chat: { id: c.id },
           }],

@@ -4,16 +4,21 @@
  */
 import type { Clock } from '../domain/clock.ts';
 import { CryptoBox } from './crypto-box.ts';
-import { openDatabase, type Engine, type OpenedDatabase } from './db.ts';
+import { openDatabase, type Engine, type OpenedDatabase, type StoreTransaction } from './db.ts';
 import { migrate } from './migrations.ts';
+import { BotRepo } from './repos/bot-repo.ts';
 import { ConversationRepo } from './repos/conversation-repo.ts';
 import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
 import { EventRepo } from './repos/event-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
+import { LineRepo } from './repos/line-repo.ts';
 import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
+import { OperatorNoticeRepo } from './repos/operator-notice-repo.ts';
+import { OutboundPartRepo } from './repos/outbound-part-repo.ts';
+import { OutboundUploadRepo } from './repos/outbound-upload-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
@@ -30,7 +35,16 @@ export interface StoreOptions {
 
 export interface Store {
   engine: Engine;
+  /**
+   * The database, for the repositories and for tests. Nothing outside src/store/ builds a query
+   * with it (test/unit/architecture.test.ts): code elsewhere calls a repository method.
+   */
   db: OpenedDatabase['db'];
+  /**
+   * Runs `fn` in one transaction: repository methods given the transaction run inside it, so
+   * writes of several repositories commit together, or none of them.
+   */
+  transaction<T>(fn: (trx: StoreTransaction) => Promise<T>): Promise<T>;
   events: EventRepo;
   jobs: JobRepo;
   deadLetters: DeadLetterRepo;
@@ -42,6 +56,11 @@ export interface Store {
   meta: MetaRepo;
   media: MediaRepo;
   skipped: SkippedUpdateRepo;
+  lines: LineRepo;
+  bots: BotRepo;
+  outboundParts: OutboundPartRepo;
+  operatorNotices: OperatorNoticeRepo;
+  outboundUploads: OutboundUploadRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -55,6 +74,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     engine,
     db,
+    transaction: (fn) => db.transaction().execute(fn),
     events: new EventRepo(db, options.clock, direct),
     jobs: new JobRepo(db, engine, options.clock),
     deadLetters: new DeadLetterRepo(db, options.clock),
@@ -66,6 +86,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     meta: new MetaRepo(db, options.clock),
     media: new MediaRepo(db, options.clock),
     skipped: new SkippedUpdateRepo(db, options.clock),
+    lines: new LineRepo(db, options.clock),
+    bots: new BotRepo(db, box, options.clock),
+    outboundParts: new OutboundPartRepo(db, options.clock),
+    operatorNotices: new OperatorNoticeRepo(db, options.clock),
+    outboundUploads: new OutboundUploadRepo(db),
     box,
     close: () => opened.close(),
   };
