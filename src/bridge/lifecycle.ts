@@ -85,13 +85,13 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
     const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }));
     if (!envelope) return;
     const { portalId } = parseJobPayload(BITRIX24_EVENT_JOB, job.payload);
-    const data = envelope.data as Record<string, unknown> | string | undefined;
+    const data = envelope.data;
     switch (envelope.event) {
       case 'ONIMCONNECTORLINEDELETE':
         await pauseLines(deps, portalId, Number(data), LINE_DELETED_REASON);
         return;
       case 'ONIMCONNECTORSTATUSDELETE':
-        await pauseLines(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
+        await pauseLines(deps, portalId, Number(typeof data === 'object' && data !== null && 'line' in data ? data.line : undefined), 'connector switched off on the line');
         return;
       case 'ONAPPUNINSTALL':
         // Tokens forgotten, events refused from now on; skipped when a re-install already replaced this install.

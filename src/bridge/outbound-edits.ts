@@ -7,7 +7,7 @@
  * notice in the Open Line instead of a silent loss. A delete removes every part.
  * An edit whose formatting MAX refuses goes again as plain text.
  */
-import { messagesOf } from '../bitrix24/event-shape.ts';
+import { connectorMessagesOf } from '../bitrix24/connector-message.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
 import { escapeBbcodeText } from '../domain/text/markup-to-bbcode.ts';
@@ -17,7 +17,6 @@ import type { MaxNewMessageBody } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import { midOf, renderOperatorText, type OutboundDeps } from './outbound.ts';
 
-type Json = Record<string, unknown>;
 
 /** MAX: dialog messages without a keyboard can be edited for 7 days (spec §4). */
 export const MAX_EDIT_WINDOW_MS = 7 * 86_400_000;
@@ -40,12 +39,10 @@ async function plainOnRefusal<T>(html: string, call: (body: MaxNewMessageBody) =
 }
 
 export async function applyOperatorChanges(deps: OutboundDeps, portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown): Promise<void> {
-  for (const raw of messagesOf(data)) {
-    const im = (raw.im ?? {}) as Json;
-    const message = (raw.message ?? {}) as Json;
-    const conversationId = parseConversationId(String(((raw.chat ?? {}) as Json).id ?? ''));
-    const imMessageId = String(im.message_id ?? '');
-    const imChatId = String(im.chat_id ?? '');
+  for (const message of connectorMessagesOf(data)) {
+    const conversationId = parseConversationId(message.externalChatId ?? '');
+    const imMessageId = message.imMessageId ?? '';
+    const imChatId = message.imChatId;
     const conversation = conversationId === null ? null : await deps.store.conversations.get(conversationId);
     if (!conversation || !imMessageId) continue;
     const max = deps.maxFor(conversation.botId);
@@ -62,7 +59,7 @@ export async function applyOperatorChanges(deps: OutboundDeps, portalId: string,
       await deps.store.outboundParts.forgetMessage(conversation.id, imMessageId);
       continue;
     }
-    const text = typeof message.text === 'string' ? message.text : '';
+    const text = message.text;
     const html = renderOperatorText(text, false, deps) ?? '';
     const bodies = html ? splitForMax(html) : [];
     const oldest = Math.min(...parts.map((p) => p.sentAtMs));

@@ -31,7 +31,7 @@
  *   are recognised by their id; messages we inject with send.messages raise no
  *   event at all (spec §7).
  */
-import { messagesOf } from '../bitrix24/event-shape.ts';
+import { connectorMessagesOf, type ConnectorMessage } from '../bitrix24/connector-message.ts';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { bbcodeToMaxHtml, escapeHtml } from '../domain/text/bbcode-to-max.ts';
@@ -105,16 +105,11 @@ interface Item {
   params: Json | null;
 }
 
-function itemOf(raw: Json): Item | null {
-  const im = (raw.im ?? {}) as Json;
-  const message = (raw.message ?? {}) as Json;
-  const chat = (raw.chat ?? {}) as Json;
-  if (im.message_id === undefined || chat.id === undefined) return null;
-  const files = Array.isArray(message.files) ? message.files as Json[] : message.files && typeof message.files === 'object' ? Object.values(message.files as Json) as Json[] : [];
+function itemOf(m: ConnectorMessage): Item | null {
+  if (m.imMessageId === null || m.externalChatId === null) return null;
   return {
-    imChatId: String(im.chat_id ?? ''), imMessageId: String(im.message_id), externalChatId: String(chat.id),
-    userId: String(message.user_id ?? '0'), text: typeof message.text === 'string' ? message.text : '', files,
-    params: message.params && typeof message.params === 'object' ? message.params as Json : null,
+    imChatId: m.imChatId, imMessageId: m.imMessageId, externalChatId: m.externalChatId,
+    userId: m.userId ?? '0', text: m.text, files: m.files, params: m.params,
   };
 }
 
@@ -339,8 +334,8 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
 
 /** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order; `rerun`: the job ran before (it may have sent). */
 export async function deliverOperatorMessages(deps: OutboundDeps, portalId: string, data: unknown, rerun = false): Promise<void> {
-  for (const raw of messagesOf(data)) {
-    const item = itemOf(raw);
+  for (const message of connectorMessagesOf(data)) {
+    const item = itemOf(message);
     if (item) await deliverOne(deps, portalId, item, rerun);
   }
 }

@@ -37,7 +37,7 @@ export const BAD_JOB_PAYLOAD = 'BRG_ERR_BAD_JOB_PAYLOAD';
 /** A zod string checked and branded by an id codec (src/domain/ids.ts). */
 function id<T>(parse: (text: string) => T | null) {
   return z.string().transform((text, ctx): T => {
-    let parsed: T | null = null;
+    let parsed: T | null;
     try {
       parsed = parse(text);
     } catch {
