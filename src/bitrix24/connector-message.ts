@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 const idText = z.union([z.string(), z.number()]).transform(String).optional().catch(undefined);
 const object = z.record(z.string(), z.unknown());
 /** A list, or the index-keyed object PHP makes of one; only its objects. */
-const objectList = z.unknown().transform((value): Json[] => {
+const objectList = z.unknown().optional().transform((value): Json[] => {
   const items = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : [];
   return items.filter((item): item is Json => object.safeParse(item).success);
 });
