@@ -26,10 +26,15 @@ describe('Bitrix24 emulator limits, batch and bad input', () => {
 
   test('a burst over 50 requests gets 503 QUERY_LIMIT_EXCEEDED, and the bucket drains at 2/s', async () => {
     await ctl(emu.controlUrl, 'PUT', '/portals/0/limits', { drainPerSecond: 2, burst: 50 });
+    const startedMs = Date.now();
     const results = await Promise.all(Array.from({ length: 60 }, () => call('crm.lead.list', {})));
+    // The bucket drains 2/s while the burst is in flight: on a loaded machine the 60 requests take
+    // a while to arrive, so what may pass grows with the burst's own duration (not a fixed 51).
+    const drainedDuringBurst = Math.ceil(((Date.now() - startedMs) / 1000) * 2) + 1;
     const limited = results.filter((r) => r.status === 503);
-    assert.ok(results.filter((r) => r.status === 200).length <= 51);
-    assert.ok(limited.length >= 9);
+    assert.ok(results.filter((r) => r.status === 200).length <= 50 + drainedDuringBurst);
+    assert.ok(limited.length >= Math.min(9, 10 - drainedDuringBurst), `${limited.length} limited`);
+    assert.ok(limited.length >= 1, 'a burst over the bucket is refused');
     assert.deepEqual(limited[0]?.body, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
     await new Promise((r) => setTimeout(r, 1_100));
     // About 2 requests have drained in a second: two pass, the third does not.
