@@ -10,6 +10,7 @@
  * In memory, per process: with several processes only the one holding the
  * portal's lease calls it (docs/architecture.md), so only it needs to know.
  */
+import { cappedBackoffMs } from '../domain/backoff.ts';
 import type { Logger } from '../log/logger.ts';
 
 /** The first probe after the block began: short, as a block may be lifted quickly. */
@@ -22,6 +23,8 @@ const PROBE_PENDING_RECHECK_MS = 1_000;
 
 interface Block {
   sinceMs: number;
+  /** Probes answered OVERLOAD_LIMIT so far: the interval is the back-off after that many. */
+  failedProbes: number;
   probeIntervalMs: number;
   nextProbeAtMs: number;
   /** A probe was let through and has not answered yet. */
@@ -68,18 +71,19 @@ export class PortalHolds {
 
   /** The portal answered OVERLOAD_LIMIT: the hold begins, or the probe failed and the interval grows. */
   blocked(portalId: string, nowMs: number): void {
-    const first = this.o.probeFirstMs ?? PROBE_FIRST_MS;
+    const intervalMs = (failedProbes: number) => cappedBackoffMs(this.o.probeFirstMs ?? PROBE_FIRST_MS, this.o.probeMaxMs ?? PROBE_MAX_MS, failedProbes + 1);
     const block = this.blocks.get(portalId);
     if (!block) {
-      this.blocks.set(portalId, { sinceMs: nowMs, probeIntervalMs: first, nextProbeAtMs: nowMs + first, probing: false });
-      this.o.logger?.warn({ component: 'bitrix24-client', portal: portalId, nextProbeInMs: first },
+      this.blocks.set(portalId, { sinceMs: nowMs, failedProbes: 0, probeIntervalMs: intervalMs(0), nextProbeAtMs: nowMs + intervalMs(0), probing: false });
+      this.o.logger?.warn({ component: 'bitrix24-client', portal: portalId, nextProbeInMs: intervalMs(0) },
         'Bitrix24 has blocked the app (OVERLOAD_LIMIT): the portal\'s messages are held and will be delivered when the block lifts');
       return;
     }
     // Calls already in flight when the block began answer too: only a probe's answer grows the interval.
     if (!block.probing) return;
     block.probing = false;
-    block.probeIntervalMs = Math.min(this.o.probeMaxMs ?? PROBE_MAX_MS, block.probeIntervalMs * 2);
+    block.failedProbes += 1;
+    block.probeIntervalMs = intervalMs(block.failedProbes);
     block.nextProbeAtMs = nowMs + block.probeIntervalMs;
   }
 

@@ -5,6 +5,7 @@
  * honoured as a floor; non-retryable errors and exhausted attempts go to dead
  * letters. Anchors: grammY withRetries, graphile failJobs, octokit doNotRetry.
  */
+import { cappedBackoffMs } from '../domain/backoff.ts';
 import { BridgeError } from '../domain/errors.ts';
 
 export interface RetryPolicy {
@@ -32,7 +33,7 @@ export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy
   const retryable = error instanceof BridgeError ? error.retryable : true;
   if (!retryable) return { action: 'dead', reason: 'not_retryable' };
   if (attempt >= policy.maxAttempts) return { action: 'dead', reason: 'attempts_exhausted' };
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const exponential = cappedBackoffMs(policy.baseDelayMs, policy.maxDelayMs, attempt);
   // "Equal jitter": half fixed, half random, so retries of many jobs spread out
   // without ever collapsing to zero.
   const jittered = exponential / 2 + (exponential / 2) * random();
