@@ -15,7 +15,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { freePort } from '../../bench/child-process.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { installApp, until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`catch-up after a restart (${engine.name})`, () => {
@@ -45,11 +45,7 @@ for (const engine of testEngines()) {
         routes: [{ bot: '*', portal: 'main' }],
       });
       bridge = await startBridge(config, { clock: systemClock });
-      await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
-      });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
+      await installApp(sandbox.bitrix24.controlUrl, bridge.url);
     });
     after(async () => {
       await bridge?.close();

@@ -15,7 +15,7 @@ import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../.
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines, type TestEngine } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { installApp, until } from '../helpers/e2e.ts';
 
 type Json = Record<string, unknown>;
 
@@ -34,11 +34,7 @@ function bridgeFor(engine: TestEngine, groupChats: 'ignore' | 'conversation' | u
       ...(groupChats ? { max: { group_chats: groupChats } } : {}),
     });
     env.bridge = await startBridge(config, { clock: systemClock });
-    await fetch(`${env.sandbox.bitrix24.controlUrl}/portals/0/install`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${env.bridge.url}/bitrix24/install/main` }),
-    });
-    await waitForSetup(env.sandbox.bitrix24.controlUrl);
+    await installApp(env.sandbox.bitrix24.controlUrl, env.bridge.url);
   });
   after(async () => {
     await env.bridge?.close();

@@ -6,22 +6,14 @@
  * reaches the line twice, and order holds.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
-import { configSchema } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/domain/clock.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { SANDBOX_APP, SANDBOX_BOT_TOKEN } from '../../src/cli/sandbox.ts';
 import { testEngines, type TestEngine } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { bridgeWorldFor, type BridgeWorld } from '../helpers/bridge-world.ts';
+import { until } from '../helpers/e2e.ts';
 
-interface World {
-  sandbox: Sandbox;
-  bridge: Bridge;
-  logLines: Array<Record<string, unknown>>;
-  deadPublicPort?: number;
-}
+type World = BridgeWorld & { deadPublicPort?: number };
 
 /**
  * A bridge on a fresh database, its app installed on the emulated portal. `unreachablePublicUrl`:
@@ -29,39 +21,21 @@ interface World {
  * the bot then polls MAX, as the webhook would go nowhere.
  */
 function worldFor(engine: TestEngine, options: { unreachablePublicUrl?: boolean } = {}): () => World {
-  let world: World | null = null;
-  before(async () => {
-    const sandbox = await startSandbox({ preferredPorts: false });
-    const port = await freePort();
-    const deadPublicPort = options.unreachablePublicUrl ? await freePort() : undefined;
-    const config = configSchema.parse({
-      server: { port, public_url: `http://127.0.0.1:${deadPublicPort ?? port}` },
-      database: { url: await engine.createDatabase() },
-      security: { secret_key: 'line-faults-test-secret-key-0123' },
-      workers: { line_reorder_window_ms: 0 },
-      bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl, updates: deadPublicPort ? 'polling' : 'webhook' }],
-      portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, request_timeout_ms: 1_000 }],
-      routes: [{ bot: '*', portal: 'main' }],
-    });
-    const logLines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
-    const bridge = await startBridge(config, { clock: systemClock, logger });
-    await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
-    });
-    await waitForSetup(sandbox.bitrix24.controlUrl);
-    world = { sandbox, bridge, logLines, deadPublicPort };
+  let deadPublicPort: number | undefined;
+  const world = bridgeWorldFor(engine, {
+    config: async (sandbox, port) => {
+      deadPublicPort = options.unreachablePublicUrl ? await freePort() : undefined;
+      return {
+        server: { port, public_url: `http://127.0.0.1:${deadPublicPort ?? port}` },
+        security: { secret_key: 'line-faults-test-secret-key-0123' },
+        workers: { line_reorder_window_ms: 0 },
+        bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl, updates: deadPublicPort ? 'polling' : 'webhook' }],
+        portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, request_timeout_ms: 1_000 }],
+        routes: [{ bot: '*', portal: 'main' }],
+      };
+    },
   });
-  after(async () => {
-    await world?.bridge.close();
-    await world?.sandbox.close();
-    await engine.dropAll();
-  });
-  return () => {
-    if (!world) throw new Error('worldFor: started in before()');
-    return world;
-  };
+  return () => ({ ...world(), deadPublicPort });
 }
 
 const write = (w: World, userId: number, text: string, attachments?: unknown[]) => fetch(`${w.sandbox.max.controlUrl}/messages`, {

@@ -5,58 +5,33 @@
  * The secrets side is test/e2e/log-secrets.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
+import { describe, test } from 'node:test';
+import { SANDBOX_APP, SANDBOX_BOT_TOKEN } from '../../src/cli/sandbox.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { configSchema } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/domain/clock.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { testEngines, type TestEngine } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { bridgeWorldFor, type BridgeWorld } from '../helpers/bridge-world.ts';
+import { until } from '../helpers/e2e.ts';
 
 type Line = Record<string, unknown> & { level: number; msg: string };
 
-interface World {
-  sandbox: Sandbox;
-  bridge: Bridge;
-  lines: Line[];
-}
+type World = BridgeWorld & { lines: Line[] };
 
-/** A bridge logging at `level` into `lines`, on a fresh database, its app installed on the emulated portal. */
+/** A bridge logging at `level`, on a fresh database, its app installed on the emulated portal. */
 function worldFor(engine: TestEngine, level: string): () => World {
-  let world: World | null = null;
-  before(async () => {
-    const sandbox = await startSandbox({ preferredPorts: false });
-    const port = await freePort();
-    const config = configSchema.parse({
+  const world = bridgeWorldFor(engine, {
+    logLevel: level,
+    config: (sandbox, port) => ({
       server: { port, public_url: `http://127.0.0.1:${port}` },
-      database: { url: await engine.createDatabase() },
       security: { secret_key: 'logs-test-secret-key-0123456789' },
       workers: { line_reorder_window_ms: 0 },
       bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
       portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
       routes: [{ bot: '*', portal: 'main' }],
-    });
-    const lines: Line[] = [];
-    const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line) as Line) } });
-    const bridge = await startBridge(config, { clock: systemClock, logger });
-    await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
-    });
-    await waitForSetup(sandbox.bitrix24.controlUrl);
-    world = { sandbox, bridge, lines };
-  });
-  after(async () => {
-    await world?.bridge.close();
-    await world?.sandbox.close();
-    await engine.dropAll();
+    }),
   });
   return () => {
-    if (!world) throw new Error('worldFor: started in before()');
-    return world;
+    const w = world();
+    return { ...w, lines: w.logLines as Line[] };
   };
 }
 

@@ -12,17 +12,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseHtmlText } from '../../emulators/max/formatted-text.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { sandboxFor, until } from '../helpers/e2e.ts';
+import { postOk, sandboxFor, until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`operator text to the client end to end (${engine.name})`, () => {
     const sandboxOf = sandboxFor(engine, 'bridge-e2e-outtext-');
 
-    const post = async (url: string, body: unknown) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const post = postOk;
     const portal = () => sandboxOf().bitrix24.context.portals[0]!;
     const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
     const chatUrl = (userId: number) => `${sandboxOf().bitrix24.controlUrl}/portals/0/chats/${lineChatOf(userId)!.chatId}`;

@@ -9,17 +9,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { testEngines } from '../helpers/databases.ts';
-import { sandboxFor, until } from '../helpers/e2e.ts';
+import { postOk, sandboxFor, until } from '../helpers/e2e.ts';
 
 for (const engine of testEngines()) {
   describe(`outbound end to end (${engine.name})`, () => {
     const sandboxOf = sandboxFor(engine, 'bridge-e2e-out-');
 
-    const post = async (url: string, body: unknown) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const post = postOk;
     const portal = () => sandboxOf().bitrix24.context.portals[0]!;
     const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
     /** What the client sees from the bot in MAX, in order. */

@@ -14,7 +14,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { installApp, until } from '../helpers/e2e.ts';
 
 const ADMIN = 'polling-backlog-admin-token';
 const TWO_HOURS_MS = 2 * 3_600_000;
@@ -55,11 +55,7 @@ for (const engine of testEngines()) {
       await write(7502, 'вчерашнее 2', TWO_HOURS_MS - 60_000);
       await write(7503, 'только что');
       bridge = await startBridge(config, { clock: systemClock, logger });
-      await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
-      });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
+      await installApp(sandbox.bitrix24.controlUrl, bridge.url);
     });
     after(async () => {
       await bridge?.close();

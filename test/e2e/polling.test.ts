@@ -14,7 +14,7 @@ import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../.
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { until, waitForSetup } from '../helpers/e2e.ts';
+import { installApp, until } from '../helpers/e2e.ts';
 import { sample, scrape } from '../helpers/metrics.ts';
 
 for (const engine of testEngines()) {
@@ -49,11 +49,7 @@ for (const engine of testEngines()) {
         body: JSON.stringify({ url: `http://127.0.0.1:${port}/max/webhook/poller`, secret: 'old_secret' }),
       });
       bridge = await startBridge(config, { clock: systemClock });
-      await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridge.url}/bitrix24/install/main` }),
-      });
-      await waitForSetup(sandbox.bitrix24.controlUrl);
+      await installApp(sandbox.bitrix24.controlUrl, bridge.url);
     });
     after(async () => {
       await bridge?.close();

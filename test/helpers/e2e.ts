@@ -1,9 +1,10 @@
 /** Shared steps of the end-to-end tests (bridge + emulators over HTTP). */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
+import { SANDBOX_APP, startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import type { TestEngine } from './databases.ts';
 
 /** Polls `probe` until it returns something other than undefined; generous deadline for loaded machines. */
@@ -17,10 +18,31 @@ export async function until<T>(probe: () => Promise<T | undefined> | T | undefin
   }
 }
 
+/** POSTs JSON to an emulator's control or API URL; anything but 200 fails the test with the body. */
+export async function postOk(url: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  assert.equal(res.status, 200, `${url}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 /** Waits until the app's setup job bound its last event on the emulated portal 0 (setup is done). */
 export async function waitForSetup(bitrix24ControlUrl: string): Promise<void> {
   await until(async () => ((await (await fetch(`${bitrix24ControlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
     .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+}
+
+/**
+ * Installs the sandbox app on emulated portal 0, its install handler being the bridge's for
+ * `portalId`, and waits until the setup job is done (the way an administrator installs it).
+ */
+export async function installApp(bitrix24ControlUrl: string, bridgeUrl: string, portalId = 'main'): Promise<void> {
+  const res = await fetch(`${bitrix24ControlUrl}/portals/0/install`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: SANDBOX_APP.clientId, handlerUrl: `${bridgeUrl}/bitrix24/install/${portalId}` }),
+  });
+  if (res.status !== 200) throw new Error(`installApp: the Bitrix24 emulator answered ${res.status}: ${await res.text()}`);
+  await waitForSetup(bitrix24ControlUrl);
 }
 
 /**

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
-import { ctl, installApp, rest, startAppHandler, waitFor, type AppHandler } from './helpers.ts';
+import type { Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
+import { ctl, rest, startEmulatorWithApp, waitFor, type AppHandler, type EmulatorWithApp } from './helpers.ts';
 
 describe('Bitrix24 emulator: connector flow', () => {
+  let env: EmulatorWithApp;
   let emu: Bitrix24Emulator;
   let handler: AppHandler;
   let token: string;
@@ -17,15 +18,11 @@ describe('Bitrix24 emulator: connector flow', () => {
   const call = (method: string, params: Record<string, unknown>) => rest(base, method, params, token);
 
   before(async () => {
-    emu = await startBitrix24Emulator();
-    handler = await startAppHandler();
-    base = emu.portals[0]!.baseUrl;
-    const { auth } = await installApp(emu.controlUrl, handler);
-    token = auth.access_token!;
+    env = await startEmulatorWithApp();
+    ({ emu, handler, token, base } = env);
   });
   after(async () => {
-    await emu.close();
-    await handler.close();
+    await env.close();
   });
 
   test('ONAPPINSTALL carries the real auth fields, form-encoded', async () => {

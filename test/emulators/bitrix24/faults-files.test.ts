@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
-import { ctl, installApp, rest, startAppHandler, type AppHandler } from './helpers.ts';
+import type { Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
+import { ctl, rest, startEmulatorWithApp, type EmulatorWithApp } from './helpers.ts';
 
 describe('Bitrix24 emulator: blocked app, failing batch commands, unfetchable files', () => {
+  let env: EmulatorWithApp;
   let emu: Bitrix24Emulator;
-  let handler: AppHandler;
   let token: string;
   let base: string;
   let files: Server;
@@ -19,10 +19,8 @@ describe('Bitrix24 emulator: blocked app, failing batch commands, unfetchable fi
   const call = (method: string, params: Record<string, unknown>) => rest(base, method, params, token);
 
   before(async () => {
-    emu = await startBitrix24Emulator();
-    handler = await startAppHandler();
-    base = emu.portals[0]!.baseUrl;
-    token = (await installApp(emu.controlUrl, handler)).auth.access_token!;
+    env = await startEmulatorWithApp();
+    ({ emu, token, base } = env);
     await call('imconnector.register', { ID: 'max_bridge', NAME: 'MAX', ICON: { DATA_IMAGE: 'data:image/svg+xml,x' }, PLACEMENT_HANDLER: 'https://bridge.example/settings' });
     await call('imconnector.activate', { CONNECTOR: 'max_bridge', LINE: 1, ACTIVE: 1 });
     files = createServer((req, res) => (req.url?.startsWith('/ok/') ? res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF') : res.writeHead(404).end()));
@@ -30,8 +28,7 @@ describe('Bitrix24 emulator: blocked app, failing batch commands, unfetchable fi
     filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
   });
   after(async () => {
-    await emu.close();
-    await handler.close();
+    await env.close();
     await new Promise((r) => files.close(r));
   });
 

@@ -1,6 +1,7 @@
 /** Helpers for Bitrix24 emulator tests: an app handler that records form POSTs, and control calls. */
 import { createServer, type Server } from 'node:http';
 import { parse as parseQuery } from 'qs';
+import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
 
 export interface HandlerHit {
   body: Record<string, unknown>;
@@ -84,5 +85,29 @@ export function tokensFromInstall(portalId: string, auth: Record<string, string>
     portalId, memberId: auth.member_id!, domain: auth.domain!, accessToken: auth.access_token!, refreshToken: auth.refresh_token!,
     expiresAtMs: Number(auth.expires) * 1000, clientEndpoint: auth.client_endpoint!, serverEndpoint: auth.server_endpoint!,
     applicationToken: auth.application_token!,
+  };
+}
+
+export interface EmulatorWithApp {
+  emu: Bitrix24Emulator;
+  handler: AppHandler;
+  /** The app's access token on portal 0, from ONAPPINSTALL. */
+  token: string;
+  /** Portal 0's base URL. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** A fresh emulator with an app installed on portal 0 (API-only mode), for a describe block's before(). */
+export async function startEmulatorWithApp(): Promise<EmulatorWithApp> {
+  const emu = await startBitrix24Emulator();
+  const handler = await startAppHandler();
+  const { auth } = await installApp(emu.controlUrl, handler);
+  return {
+    emu, handler, token: auth.access_token!, base: emu.portals[0]!.baseUrl,
+    close: async () => {
+      await emu.close();
+      await handler.close();
+    },
   };
 }

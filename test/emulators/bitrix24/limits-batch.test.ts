@@ -3,10 +3,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
-import { ctl, installApp, rest, startAppHandler, type AppHandler } from './helpers.ts';
+import type { Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
+import { ctl, installApp, rest, startEmulatorWithApp, type AppHandler, type EmulatorWithApp } from './helpers.ts';
 
 describe('Bitrix24 emulator limits, batch and bad input', () => {
+  let env: EmulatorWithApp;
   let emu: Bitrix24Emulator;
   let handler: AppHandler;
   let token: string;
@@ -14,14 +15,11 @@ describe('Bitrix24 emulator limits, batch and bad input', () => {
   const call = (method: string, params: Record<string, unknown>) => rest(base, method, params, token);
 
   before(async () => {
-    emu = await startBitrix24Emulator();
-    handler = await startAppHandler();
-    base = emu.portals[0]!.baseUrl;
-    token = (await installApp(emu.controlUrl, handler)).auth.access_token!;
+    env = await startEmulatorWithApp();
+    ({ emu, handler, token, base } = env);
   });
   after(async () => {
-    await emu.close();
-    await handler.close();
+    await env.close();
   });
 
   test('a burst over 50 requests gets 503 QUERY_LIMIT_EXCEEDED, and the bucket drains at 2/s', async () => {
