@@ -28,6 +28,7 @@ import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { JobRunner } from '../queue/runner.ts';
+import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
@@ -178,6 +179,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   });
   const runner = new JobRunner({
     store, workerId, clock, concurrency: config.workers.concurrency, leaseMs: JOB_LEASE_MS, logger,
+    // A passing failure is retried for as long as the outage lasts, up to the configured days (retry-policy.ts).
+    retryPolicy: { ...DEFAULT_RETRY_POLICY, transientForMs: Math.round(config.workers.transient_retry_days * 86_400_000) },
     // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
     components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup' },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.

@@ -103,6 +103,12 @@ export const configShapeSchema = z.object({
     line_reorder_window_ms: z.number().int().min(0).max(60_000).default(5_000),
     /** How long an operator's reply waits for an earlier one still in flight (Bitrix24 promises no event order). */
     operator_reorder_window_ms: z.number().int().min(0).max(60_000).default(5),
+    /**
+     * How long a message that fails for a passing reason (network, timeouts, 5xx, limits, a side
+     * that is down) keeps being retried after it was queued, in days; after that it is a dead letter.
+     * Refusals (a permanent error for this message) are dead letters at once.
+     */
+    transient_retry_days: z.number().min(0.01).max(365).default(7),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop', 'forward_all', 'rewrite_all']).default('rewrite'),

@@ -261,7 +261,7 @@ export class JobRunner {
       if (!deferred) this.emit('job:lease-lost', { job });
       return;
     }
-    const decision = decideRetry(error, job.attempt, this.o.retryPolicy, this.o.random);
+    const decision = decideRetry(error, job.attempt, this.o.retryPolicy, this.o.random, this.options.clock.nowMs() - job.createdAtMs);
     const detail = {
       code: errorCodeOf(error),
       message: error instanceof Error ? error.message : String(error),

@@ -28,6 +28,8 @@ export interface ClaimedJob {
   eventId: number | null;
   /** When the lease taken by the claim ends (the runner's heartbeat extends it). */
   leaseUntilMs: number;
+  /** When the job was queued: a transient failure is retried for a bounded time after it (retry-policy.ts). */
+  createdAtMs: number;
 }
 
 export interface ClaimOptions {
@@ -45,13 +47,14 @@ export class LostLeaseError extends Error {
   }
 }
 
-type ClaimedRow = Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code' | 'event_id' | 'lease_until_ms'> & { id: number };
+type ClaimedRow = Pick<JobsTable, 'kind' | 'conversation_key' | 'resource_key' | 'payload' | 'attempts' | 'last_error_code' | 'event_id' | 'lease_until_ms' | 'created_at_ms'> & { id: number };
 
 function toClaimed(row: ClaimedRow, workerId: string): ClaimedJob {
   return {
     id: Number(row.id), kind: row.kind, conversationKey: row.conversation_key, resourceKey: row.resource_key,
     payload: JSON.parse(row.payload) as unknown, attempt: row.attempts, lockedBy: workerId, lastErrorCode: row.last_error_code,
     eventId: row.event_id === null ? null : Number(row.event_id), leaseUntilMs: Number(row.lease_until_ms),
+    createdAtMs: Number(row.created_at_ms),
   };
 }
 
@@ -82,7 +85,7 @@ export class JobRepo {
       const row = await trx.updateTable('jobs')
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
         .where('id', '=', candidate.id)
-        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code', 'event_id', 'lease_until_ms'])
+        .returning(['id', 'kind', 'conversation_key', 'resource_key', 'payload', 'attempts', 'last_error_code', 'event_id', 'lease_until_ms', 'created_at_ms'])
         .executeTakeFirstOrThrow();
       return toClaimed({ ...row, id: Number(row.id) }, options.workerId);
     });

@@ -16,9 +16,11 @@ import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 
-async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error('until: timed out');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -65,6 +67,53 @@ for (const engine of testEngines()) {
         const [letter] = (await store.deadLetters.list()).filter((d) => d.id === id);
         assert.equal(letter?.attempts, 6);
         assert.equal(letter?.errorCode, 'BRG_ERR_MAX_UNAVAILABLE');
+      } finally {
+        await runner.stop(1_000);
+      }
+    });
+
+    test('a 6-hour outage: the job retries by cause the whole time, the conversation\'s next job waits behind it, no dead letter', async () => {
+      const HOUR_MS = 3_600_000;
+      const outageEndsAtMs = clock.nowMs() + 6 * HOUR_MS;
+      const ran: string[] = [];
+      const handler: JobHandler = async (job) => {
+        const { n } = job.payload as { n: string };
+        if (n === 'first' && clock.nowMs() < outageEndsAtMs) throw new BridgeError('BRG_ERR_BITRIX24_UNAVAILABLE', 'portal answered 503', { retryable: true });
+        ran.push(n);
+      };
+      const first = await store.jobs.enqueue({ kind: 'outage', conversationKey: 'outage', payload: { n: 'first' } });
+      const second = await store.jobs.enqueue({ kind: 'outage', conversationKey: 'outage', payload: { n: 'second' } });
+      let failures = 0;
+      let dead = 0;
+      const runner = new JobRunner({
+        store, handlers: { outage: handler }, workerId: 'w-outage', clock, random: () => 0.999999, pollIntervalMs: 2,
+        retryPolicy: { baseDelayMs: 1_000, maxDelayMs: 300_000, maxAttempts: 12, transientForMs: 7 * 24 * HOUR_MS },
+      });
+      const delays: number[] = [];
+      runner.on('job:failed', (e) => {
+        failures++;
+        delays.push(e.delayMs);
+      }).on('job:dead', () => dead++);
+      runner.start();
+      try {
+        for (;;) {
+          // The first job's next outcome: done, or a failure recorded (pending, due later). A nudge
+          // of 1 ms wakes a runner that went to sleep on the clock just before the last move.
+          const job = await until(async () => {
+            const row = await store.jobs.get(first);
+            if (row?.state === 'done' || (row?.state === 'pending' && Number(row.run_at_ms) > clock.nowMs())) return row;
+            await clock.advance(1);
+            return undefined;
+          });
+          if (job.state === 'done') break;
+          assert.equal((await store.jobs.get(second))?.state, 'pending', 'the later job waits behind the retrying one');
+          await clock.advance(Number(job.run_at_ms) - clock.nowMs());
+        }
+        await until(async () => (await store.jobs.get(second))?.state === 'done' || (await clock.advance(1), false));
+        assert.deepEqual(ran, ['first', 'second']);
+        assert.equal(dead, 0);
+        assert.ok(failures > 12, `retried past the old 12-attempt limit: ${failures} failures`);
+        assert.ok(Math.max(...delays) <= 300_000, 'never more than 5 minutes between tries');
       } finally {
         await runner.stop(1_000);
       }

@@ -32,3 +32,33 @@ test('non-retryable errors go straight to dead letters; exhausted attempts too',
 test('an unexpected exception is treated as transient', () => {
   assert.equal(decideRetry(new Error('boom'), 1, policy, () => 0).action, 'retry');
 });
+
+const byCause: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 300_000, maxAttempts: 12, transientForMs: 7 * 24 * 3_600_000 };
+const HOUR_MS = 3_600_000;
+
+test('a transient failure is retried for as long as the outage lasts: dozens of attempts over 6 hours, every 5 minutes at most', () => {
+  let ageMs = 0;
+  let attempt = 0;
+  while (ageMs < 6 * HOUR_MS) {
+    attempt++;
+    const d = decideRetry(retryable, attempt, byCause, () => 0.999999, ageMs);
+    assert.equal(d.action, 'retry', `attempt ${attempt}, ${Math.round(ageMs / 60_000)} min into the outage`);
+    if (d.action === 'retry') {
+      assert.ok(d.delayMs <= 300_000);
+      ageMs += d.delayMs;
+    }
+  }
+  assert.ok(attempt > 12 && attempt < 100, `attempts over 6 hours: ${attempt}`);
+});
+
+test('past the configured days a transient failure becomes a dead letter that says why', () => {
+  assert.deepEqual(decideRetry(retryable, 3_000, byCause, () => 0, 7 * 24 * HOUR_MS), { action: 'dead', reason: 'outage_too_long' });
+  assert.equal(decideRetry(retryable, 3_000, byCause, () => 0, 7 * 24 * HOUR_MS - 1).action, 'retry');
+});
+
+test('with retry by cause a refusal is still a dead letter at once, and an unexpected exception still gets its 12 attempts', () => {
+  const denied = new BridgeError('BRG_ERR_CLIENT_BLOCKED', 'x', { retryable: false });
+  assert.deepEqual(decideRetry(denied, 1, byCause, () => 0, 0), { action: 'dead', reason: 'not_retryable' });
+  assert.equal(decideRetry(new Error('bug'), 11, byCause, () => 0, 0).action, 'retry');
+  assert.deepEqual(decideRetry(new Error('bug'), 12, byCause, () => 0, 0), { action: 'dead', reason: 'attempts_exhausted' });
+});
