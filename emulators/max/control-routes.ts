@@ -62,6 +62,16 @@ export function registerControlRoutes(app: FastifyInstance, ctx: MaxContext, del
     return sendMax(reply, 200, cb);
   });
   registerChatControl(app, ctx);
+  // The bot's token reissued on MAX's partner platform: the old one is refused from now on
+  // (401 verify.token, as the real API answers a revoked token), the new one works.
+  app.put('/_control/bots/:botId/token', async (req, reply) => {
+    const bot = world.bots.get(Number((req.params as { botId: string }).botId));
+    if (!bot) throw maxErrors.notFound('Bot not found');
+    const { token } = body<{ token?: unknown }>(req.body);
+    if (typeof token !== 'string' || token.length < 8) throw maxErrors.payload('token: a string of at least 8 characters');
+    bot.token = token;
+    return sendMax(reply, 200, { success: true });
+  });
   app.get('/_control/bots/:botId/sent', async (req, reply) => {
     const botId = Number((req.params as { botId: string }).botId);
     const sent = [...world.messages.values()].filter((m) => m.botId === botId && m.fromBot);

@@ -6,9 +6,11 @@
  * - Limits: a leaky bucket per portal (2/s, burst 50 by default; per plan);
  *   callers wait. QUERY_LIMIT_EXCEEDED (503) penalises the bucket model and is
  *   retried; OPERATION_TIME_LIMIT (429) goes up with retryAfterMs = the reset.
- * - OVERLOAD_LIMIT (the portal has blocked the app): no retry here; the portal
- *   is held (portal-hold.ts) — later calls fail at once with Bitrix24HeldError
- *   until a probe finds the block lifted.
+ * - A portal down for every call — OVERLOAD_LIMIT (the app blocked), its
+ *   authorisation gone (401 after a refresh, invalid_grant), the plan expired,
+ *   the address unreachable (portal-down.ts): no retry here; the portal is held
+ *   (portal-hold.ts) — calls fail at once with a SideHeldError until a probe
+ *   finds it back, and the job runner puts their jobs back unrun.
  * - `batch` coalesces up to 50 commands into one request.
  * - A send that timed out is not resent blindly: it surfaces with certain:false.
  *
@@ -19,12 +21,13 @@
 import type { Clock } from '../domain/clock.ts';
 import { LeakyBucketLimiter, type LeakyBucketConfig } from '../domain/limits/leaky-bucket-limiter.ts';
 import { describeNetworkFailure } from '../domain/network-failure.ts';
-import type { JournalWriter, PortalTokenStore } from '../domain/ports.ts';
+import type { JournalWriter, PortalTokens, PortalTokenStore } from '../domain/ports.ts';
 import { journaledExchange, type Correlation } from '../journal/exchange.ts';
 import { decideRetry, type RetryPolicy } from '../queue/retry-policy.ts';
 import { asRecord, chunkCommands, encodeCommand, type BatchCommand, type BatchOutcome } from './batch.ts';
 import type { Logger } from '../log/logger.ts';
-import { BITRIX24_ERROR_CODES, Bitrix24ApiError, Bitrix24HeldError, Bitrix24NetworkError, classifyBitrix24Error } from './errors.ts';
+import { BITRIX24_ERROR_CODES, Bitrix24ApiError, Bitrix24NetworkError, classifyBitrix24Error } from './errors.ts';
+import { portalDownCause } from './portal-down.ts';
 import { PortalHolds, type PortalHoldOptions } from './portal-hold.ts';
 import { PortalTokenProvider, type OAuthAppCredentials } from './oauth.ts';
 
@@ -84,15 +87,15 @@ export class Bitrix24Client {
     let refreshed = false;
     let slotTaken = options.preAcquired ?? false;
     for (let attempt = 1; ; attempt++) {
-      const tokens = await this.tokenProvider.valid(portalId);
       if (slotTaken) slotTaken = false;
       else await this.limiter.acquire(portalId, options.signal);
       const heldUntilMs = this.holds.admit(portalId, this.o.clock.nowMs());
-      if (heldUntilMs !== null) {
-        throw new Bitrix24HeldError(portalId, this.holds.blockedSinceMs(portalId) ?? this.o.clock.nowMs(), heldUntilMs - this.o.clock.nowMs());
-      }
+      if (heldUntilMs !== null) throw this.holds.heldError(portalId, this.o.clock.nowMs(), heldUntilMs);
       let error: Bitrix24ApiError | Bitrix24NetworkError;
+      let tokens: PortalTokens | null = null;
       try {
+        // A refresh that fails for good (invalid_grant) takes the portal down like a 401 would.
+        tokens = await this.tokenProvider.valid(portalId);
         const res = await journaledExchange({
           side: 'bitrix24', method: 'POST', url: `${tokens.clientEndpoint.replace(/\/?$/, '/')}${method}`, endpoint: method,
           headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, auth: tokens.accessToken }),
@@ -104,20 +107,30 @@ export class Bitrix24Client {
         }
         error = classifyBitrix24Error(res.status, res.text, this.o.clock.nowMs());
       } catch (err) {
-        this.holds.noAnswer(portalId, this.o.clock.nowMs());
-        if (options.signal?.aborted) throw err;
+        const fromTokens = tokens === null;
+        if (options.signal?.aborted || (fromTokens && !(err instanceof Bitrix24ApiError || err instanceof Bitrix24NetworkError))) {
+          // Aborted, or the token store failed (not the portal): nothing to learn about the portal.
+          this.holds.noAnswer(portalId, this.o.clock.nowMs());
+          throw err;
+        }
+        if (fromTokens) {
+          // The portal itself was not called: only a failure that takes it down (a refresh refused
+          // for good) says anything about it; any other goes up as it is.
+          this.holdIfDown(portalId, err);
+          this.holds.noAnswer(portalId, this.o.clock.nowMs());
+          throw err;
+        }
         error = new Bitrix24NetworkError(describeNetworkFailure(err), options.idempotent ?? false);
-        if (!error.certain) throw error;
       }
-      // Blocked: no retry here — the portal is held, and the caller steps aside until the next probe.
-      if (error.code === BITRIX24_ERROR_CODES.overload) {
-        this.holds.blocked(portalId, this.o.clock.nowMs());
-        throw error;
-      }
+      // Down for every call (blocked, authorisation gone, plan expired, unreachable): hold the
+      // portal — no retry here; the caller steps aside until the next probe (portal-hold.ts).
+      this.holdIfDown(portalId, error);
       if (error instanceof Bitrix24ApiError) this.holds.answered(portalId, this.o.clock.nowMs());
+      else this.holds.noAnswer(portalId, this.o.clock.nowMs());
+      if (!error.certain) throw error;
       if (error.code === BITRIX24_ERROR_CODES.tokenExpired && !refreshed) {
         refreshed = true;
-        await this.tokenProvider.refresh(portalId, tokens.accessToken);
+        await this.tokenProvider.refresh(portalId, tokens!.accessToken).catch((err: unknown) => this.holdIfDown(portalId, err, err));
         attempt--;
         continue;
       }
@@ -128,6 +141,21 @@ export class Bitrix24Client {
       // The limiter already spaces requests after a penalty; only wait for the backoff otherwise.
       if (error.code !== BITRIX24_ERROR_CODES.queryLimit) await this.o.clock.sleep(decision.delayMs, options.signal);
     }
+  }
+
+  /**
+   * A failure that takes the whole portal down (portal-down.ts) begins or extends its hold and
+   * fails the call as held (SideHeldError: the job steps aside, no attempt spent). Otherwise
+   * returns, or throws `rethrow` when given.
+   */
+  private holdIfDown(portalId: string, error: unknown, rethrow?: unknown): void {
+    const down = portalDownCause(error, portalId);
+    if (down) {
+      const nowMs = this.o.clock.nowMs();
+      this.holds.blocked(portalId, nowMs, down);
+      throw this.holds.heldError(portalId, nowMs, this.holds.heldUntilMs(portalId, nowMs) ?? nowMs + 1_000);
+    }
+    if (rethrow !== undefined) throw rethrow;
   }
 
   /**

@@ -4,7 +4,8 @@
  */
 import { BridgeError } from '../domain/errors.ts';
 import type { NetworkFailure } from '../domain/network-failure.ts';
-import { PROBE_FIRST_MS } from './portal-hold.ts';
+import { SideHeldError } from '../domain/side-hold.ts';
+import { PROBE_FIRST_MS } from '../domain/side-hold.ts';
 
 export const BITRIX24_ERROR_CODES = {
   queryLimit: 'BRG_ERR_BITRIX24_QUERY_LIMIT',
@@ -18,6 +19,8 @@ export const BITRIX24_ERROR_CODES = {
   badRequest: 'BRG_ERR_BITRIX24_BAD_REQUEST',
   network: 'BRG_ERR_BITRIX24_NETWORK',
   notInstalled: 'BRG_ERR_BITRIX24_NOT_INSTALLED',
+  paymentRequired: 'BRG_ERR_BITRIX24_PAYMENT_REQUIRED',
+  unreachable: 'BRG_ERR_BITRIX24_UNREACHABLE',
 } as const;
 
 /** After QUERY_LIMIT_EXCEEDED: about two requests drain per second; wait for a few. */
@@ -73,26 +76,17 @@ export function classifyBitrix24Error(status: number, text: string, nowMs: numbe
   if (code === 'NOT_ACTIVE_LINE' || code === 'IMCONNECTOR_NO_CORRECT_PROVIDER') {
     return make(BITRIX24_ERROR_CODES.lineInactive, { retryable: false });
   }
+  // The plan ran out (REST only on commercial plans): the portal is held until it is paid (portal-down.ts).
+  if (code === 'PAYMENT_REQUIRED' || (code === 'ACCESS_DENIED' && /commercial|тариф|plan/i.test(body.error_description ?? ''))) {
+    return make(BITRIX24_ERROR_CODES.paymentRequired, { retryable: true });
+  }
   if (status >= 500) return make(BITRIX24_ERROR_CODES.unavailable, { retryable: true });
   if (status === 401 || code === 'NO_AUTH_FOUND') return make(BITRIX24_ERROR_CODES.reauthRequired, { retryable: false });
   if (status === 403) return make(BITRIX24_ERROR_CODES.accessDenied, { retryable: false });
   return make(BITRIX24_ERROR_CODES.badRequest, { retryable: false });
 }
 
-/**
- * The portal has blocked the app and the call was not made (portal-hold.ts): certain, retryable,
- * `retryAfterMs` until the next probe of the block. Same code as the portal's own OVERLOAD_LIMIT.
- */
-export class Bitrix24HeldError extends BridgeError {
-  constructor(readonly portalId: string, readonly blockedSinceMs: number, retryAfterMs: number) {
-    super(BITRIX24_ERROR_CODES.overload, `Bitrix24 has blocked the app on portal ${portalId} (OVERLOAD_LIMIT) since ${new Date(blockedSinceMs).toISOString()}; waiting for the block to lift`, {
-      retryable: true, certain: true, retryAfterMs,
-    });
-    this.name = 'Bitrix24HeldError';
-  }
-}
-
-/** The portal has blocked the app (OVERLOAD_LIMIT, answered or held): wait, never give up the work. */
+/** The portal is down for every call (portal-hold.ts): held or just found so — wait, never give up the work. */
 export function isPortalBlocked(err: unknown): err is BridgeError {
-  return err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.overload;
+  return err instanceof SideHeldError || (err instanceof BridgeError && err.code === BITRIX24_ERROR_CODES.overload);
 }

@@ -1,35 +1,22 @@
 /**
- * A portal that has blocked the app (OVERLOAD_LIMIT: a manual block for too
- * much load, lifted by Bitrix24 support — spec §8, b24restdocs system-errors)
- * is a pause, not a refusal: the client stops calling it and holds the work;
- * one probe goes through at a growing interval (PROBE_FIRST_MS, doubling up to
- * PROBE_MAX_MS), and the first answer that is not OVERLOAD_LIMIT lifts the
- * hold. Waiting callers learn when the next probe is due (retryAfterMs), so a
- * job can step aside without counting an attempt.
- *
- * In memory, per process: with several processes only the one holding the
- * portal's lease calls it (docs/architecture.md), so only it needs to know.
+ * A Bitrix24 portal down for everyone (side-hold.ts): the app blocked for too
+ * much load (OVERLOAD_LIMIT: a manual block, lifted by Bitrix24 support — spec
+ * §8, b24restdocs system-errors), the app's authorisation gone (401 after a
+ * token refresh, invalid_grant), the plan expired (PAYMENT_REQUIRED, REST only
+ * on commercial plans), or the portal's address not resolving or refusing
+ * connections. Each is a pause, not a refusal: the portal's work is held and
+ * one probe goes at a growing interval.
  */
-import { cappedBackoffMs } from '../domain/backoff.ts';
 import type { Logger } from '../log/logger.ts';
+import { SideHolds, type SideDownCause } from '../domain/side-hold.ts';
 
-/** The first probe after the block began: short, as a block may be lifted quickly. */
-export const PROBE_FIRST_MS = 3_000;
-/** Probes never wait longer than this: a lifted block is noticed within 5 minutes. */
-export const PROBE_MAX_MS = 300_000;
+export { PROBE_FIRST_MS, PROBE_MAX_MS } from '../domain/side-hold.ts';
 
-/** While a probe is out (up to the request timeout), held callers look again this often. */
-const PROBE_PENDING_RECHECK_MS = 1_000;
-
-interface Block {
-  sinceMs: number;
-  /** Probes answered OVERLOAD_LIMIT so far: the interval is the back-off after that many. */
-  failedProbes: number;
-  probeIntervalMs: number;
-  nextProbeAtMs: number;
-  /** A probe was let through and has not answered yet. */
-  probing: boolean;
-}
+/** The app blocked (OVERLOAD_LIMIT). */
+export const OVERLOAD_CAUSE: SideDownCause = {
+  code: 'BRG_ERR_BITRIX24_OVERLOAD',
+  problem: 'Bitrix24 has blocked the app (OVERLOAD_LIMIT); messages are held and will be delivered when the block lifts (ask Bitrix24 support to lift it)',
+};
 
 export interface PortalHoldOptions {
   logger?: Logger;
@@ -37,76 +24,22 @@ export interface PortalHoldOptions {
   probeMaxMs?: number;
 }
 
-export class PortalHolds {
-  private readonly blocks = new Map<string, Block>();
-
-  constructor(private readonly o: PortalHoldOptions = {}) {}
-
-  /** When the portal's block began, or null if it is not blocked. */
-  blockedSinceMs(portalId: string): number | null {
-    return this.blocks.get(portalId)?.sinceMs ?? null;
+export class PortalHolds extends SideHolds {
+  constructor(o: PortalHoldOptions = {}) {
+    super({ ...o, component: 'bitrix24-client', sideKind: 'portal' });
   }
 
-  /** Until when a call to the portal must wait (the next probe), or null if it may go now. Does not claim the probe. */
-  heldUntilMs(portalId: string, nowMs: number): number | null {
-    const block = this.blocks.get(portalId);
-    if (!block) return null;
-    // A probe is out: wait for its answer (looking again a little later, never in a hot loop).
-    if (block.probing) return Math.max(block.nextProbeAtMs, nowMs + PROBE_PENDING_RECHECK_MS);
-    return nowMs < block.nextProbeAtMs ? block.nextProbeAtMs : null;
-  }
-
-  /** Before a call: null = go (a probe, if the portal is blocked); else the time to wait until. */
-  admit(portalId: string, nowMs: number): number | null {
-    const held = this.heldUntilMs(portalId, nowMs);
-    if (held !== null) return held;
-    const block = this.blocks.get(portalId);
-    if (block) {
-      block.probing = true;
-      // Callers arriving while the probe is out wait for the interval after it.
-      block.nextProbeAtMs = nowMs + block.probeIntervalMs;
-    }
-    return null;
-  }
-
-  /** The portal answered OVERLOAD_LIMIT: the hold begins, or the probe failed and the interval grows. */
-  blocked(portalId: string, nowMs: number): void {
-    const intervalMs = (failedProbes: number) => cappedBackoffMs(this.o.probeFirstMs ?? PROBE_FIRST_MS, this.o.probeMaxMs ?? PROBE_MAX_MS, failedProbes + 1);
-    const block = this.blocks.get(portalId);
-    if (!block) {
-      this.blocks.set(portalId, { sinceMs: nowMs, failedProbes: 0, probeIntervalMs: intervalMs(0), nextProbeAtMs: nowMs + intervalMs(0), probing: false });
-      this.o.logger?.warn({ component: 'bitrix24-client', portal: portalId, nextProbeInMs: intervalMs(0) },
-        'Bitrix24 has blocked the app (OVERLOAD_LIMIT): the portal\'s messages are held and will be delivered when the block lifts');
-      return;
-    }
-    // Calls already in flight when the block began answer too: only a probe's answer grows the interval.
-    if (!block.probing) return;
-    block.probing = false;
-    block.failedProbes += 1;
-    block.probeIntervalMs = intervalMs(block.failedProbes);
-    block.nextProbeAtMs = nowMs + block.probeIntervalMs;
-  }
-
-  /** No answer came (network failure, timeout, abort): a probe is tried again after the same interval. */
-  noAnswer(portalId: string, nowMs: number): void {
-    const block = this.blocks.get(portalId);
-    if (!block?.probing) return;
-    block.probing = false;
-    block.nextProbeAtMs = nowMs + block.probeIntervalMs;
-  }
-
-  /** The portal answered something else: the block, if any, has lifted. */
-  answered(portalId: string, nowMs: number): void {
-    const block = this.blocks.get(portalId);
-    if (!block) return;
-    this.blocks.delete(portalId);
-    this.o.logger?.info({ component: 'bitrix24-client', portal: portalId, blockedForMs: nowMs - block.sinceMs },
-      'Bitrix24 has lifted the block (OVERLOAD_LIMIT): the held messages are being delivered');
+  /** The portal answered a portal-wide failure (OVERLOAD_LIMIT unless told otherwise). */
+  override blocked(portalId: string, nowMs: number, cause: SideDownCause = OVERLOAD_CAUSE): void {
+    super.blocked(portalId, nowMs, cause);
   }
 }
 
-/** The health problem of a blocked portal, in the words an administrator acts on. */
-export function blockedPortalProblem(portalId: string, sinceMs: number): string {
-  return `portal ${portalId}: Bitrix24 has blocked the app (OVERLOAD_LIMIT) since ${new Date(sinceMs).toISOString()}; `
-    + 'messages are held and will be delivered when the block lifts (ask Bitrix24 support to lift it)';
+/** The health problem of a held portal, in the words an administrator acts on. */
+export function blockedPortalProblem(portalId: string, sinceMs: number, cause: SideDownCause = OVERLOAD_CAUSE): string {
+  if (cause.code === OVERLOAD_CAUSE.code) {
+    return `portal ${portalId}: Bitrix24 has blocked the app (OVERLOAD_LIMIT) since ${new Date(sinceMs).toISOString()}; `
+      + 'messages are held and will be delivered when the block lifts (ask Bitrix24 support to lift it)';
+  }
+  return `портал ${portalId} недоступен с ${new Date(sinceMs).toISOString()}: ${cause.problem}`;
 }

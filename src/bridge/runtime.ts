@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
 import { blockedPortalProblem } from '../bitrix24/portal-hold.ts';
+import { downBotProblem } from '../max/bot-down.ts';
 import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
@@ -21,6 +22,7 @@ import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/pl
 import { MaxClient } from '../max/client.ts';
 import { BridgeMetrics } from '../metrics/bridge-metrics.ts';
 import { exposition } from '../metrics/exposition.ts';
+import { registerSideGauges } from '../metrics/side-gauges.ts';
 import { registerStoreGauges } from '../metrics/store-gauges.ts';
 import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
@@ -129,7 +131,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
-    client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal }),
+    client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal, logger }),
   }]));
   const routeFor = async (botId: string): Promise<Route | null> => {
     const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
@@ -217,6 +219,13 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   registerStoreGauges(metrics.registry, {
     source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB],
   });
+  registerSideGauges(metrics.registry, {
+    sides: [
+      ...[...bitrix].map(([id, client]) => ({ holds: client.holds, ids: [id] })),
+      ...[...bots.values()].map((b) => ({ holds: b.client.holds, ids: [b.id] })),
+    ],
+    botReplyQueues: () => store.gauges.botReplyQueues(BITRIX24_EVENT_JOB), botIds: config.bots.map((b) => b.id), nowMs: () => clock.nowMs(),
+  });
   // A portal taken over from another process may have a full bucket: its limiter starts full.
   limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
@@ -230,13 +239,17 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       healthPlugin(),
       readyPlugin({ report: readiness({
         engine: store.engine, schemaState: () => store.readiness.schemaState(), lineStates: () => store.readiness.lineStates(),
-        bots: config.bots.map((b) => ({ id: b.id, updates: b.updates, problem: () => pollers[pollingIds.indexOf(b.id)]?.problem ?? null })),
+        bots: config.bots.map((b) => ({
+          id: b.id, updates: b.updates,
+          problem: () => {
+            const held = bots.get(b.id)?.client.holds.states()[0];
+            return held ? downBotProblem(b.id, held.sinceMs, held.cause) : (pollers[pollingIds.indexOf(b.id)]?.problem ?? null);
+          },
+        })),
         check: async () => [
           ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
-          ...[...bitrix].flatMap(([id, client]) => {
-            const sinceMs = client.holds.blockedSinceMs(id);
-            return sinceMs === null ? [] : [blockedPortalProblem(id, sinceMs)];
-          }),
+          ...[...bitrix.values()].flatMap((client) => client.holds.states().map((h) => blockedPortalProblem(h.side, h.sinceMs, h.cause))),
+          ...[...bots.values()].flatMap((b) => b.client.holds.states().map((h) => downBotProblem(h.side, h.sinceMs, h.cause))),
         ],
       }) }),
       metricsPlugin({ tokens: [config.security.metrics_token, config.security.admin_token], exposition: exposition(metrics.registry) }),

@@ -9,11 +9,18 @@
  *   sending) is NOT resent: it surfaces with `certain: false`, and the job can
  *   look for the message first (findRecentBotMessage).
  * - Bodies are parsed keeping integers above 2^53 exact (`seq`).
+ * - A bot down for everyone (401: the token was revoked or replaced; the API
+ *   unreachable: DNS, refused, TLS) is held as a whole (domain/side-hold.ts):
+ *   calls fail at once with a SideHeldError until the next probe, and the job
+ *   runner puts their jobs back unrun — no attempt spent, no dead letter.
  */
 import type { Clock } from '../domain/clock.ts';
 import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { SlidingWindowLimiter } from '../domain/limits/sliding-window-limiter.ts';
 import { describeNetworkFailure } from '../domain/network-failure.ts';
+import { SideHolds, type SideDownCause } from '../domain/side-hold.ts';
+import { isSideUnreachable } from '../domain/unreachable.ts';
+import type { Logger } from '../log/logger.ts';
 import type { JournalWriter } from '../domain/ports.ts';
 import { journaledExchange, type Correlation } from '../journal/exchange.ts';
 import { decideRetry, type RetryPolicy } from '../queue/retry-policy.ts';
@@ -41,6 +48,9 @@ export interface MaxClientOptions {
   /** In-call retries; default 3 attempts, 0.5 s → 5 s. */
   retry?: RetryPolicy;
   fetchFn?: typeof fetch;
+  logger?: Logger;
+  /** Probe intervals of a bot that is down (side-hold.ts defaults: 3 s doubling to 5 min). */
+  downProbe?: { probeFirstMs?: number; probeMaxMs?: number };
 }
 
 interface Operation {
@@ -59,7 +69,29 @@ interface Operation {
 /** Extra width of the 2-messages-per-second chat window, ms. */
 const CHAT_WINDOW_MARGIN_MS = 150;
 
+/** Why the bot is down for every call, if this failure says so (else null: one call's failure). */
+export function botDownCause(error: MaxApiError | MaxNetworkError, botId: string, baseUrl: string): SideDownCause | null {
+  if (error instanceof MaxApiError && error.status === 401) {
+    return {
+      code: MAX_ERROR_CODES.unauthorized,
+      problem: `MAX не принимает токен бота ${botId} (401 ${error.maxCode || 'verify.token'}): токен отозван или заменён. `
+        + `Выпустите токен на платформе MAX для партнёров, задайте его в bots[].token (или MAX_BOT_TOKEN) и перезапустите мост; `
+        + `всё, что ждёт отправки, уйдёт по порядку / MAX refuses the bot's token: set a valid one and restart`,
+    };
+  }
+  if (error instanceof MaxNetworkError && isSideUnreachable(error.failure)) {
+    return {
+      code: MAX_ERROR_CODES.unreachable,
+      problem: `API MAX (${new URL(baseUrl).host}) недоступен (${error.failure.code}): проверьте DNS, сеть, прокси, сертификаты и max.api_url / `
+        + 'the MAX API is unreachable: check DNS, network, proxy, certificates and max.api_url',
+    };
+  }
+  return null;
+}
+
 export class MaxClient {
+  /** The bot when it is down for every call (revoked token, API unreachable): its calls wait for a probe. */
+  readonly holds: SideHolds;
   private readonly botLimiter: SlidingWindowLimiter;
   private readonly chatLimiter: SlidingWindowLimiter;
   private readonly retry: RetryPolicy;
@@ -70,6 +102,7 @@ export class MaxClient {
     // spent longer on the way than the next one (a loaded machine, a slow network).
     this.chatLimiter = new SlidingWindowLimiter(o.clock, o.chatMessagesPerSecond ?? 2, 1_000, CHAT_WINDOW_MARGIN_MS);
     this.retry = o.retry ?? { baseDelayMs: 500, maxDelayMs: 5_000, maxAttempts: 3 };
+    this.holds = new SideHolds({ logger: o.logger, component: 'max-client', sideKind: 'bot', ...o.downProbe });
   }
 
   private url(path: string, query?: Operation['query']): string {
@@ -82,6 +115,8 @@ export class MaxClient {
     for (let attempt = 1; ; attempt++) {
       await this.botLimiter.acquire(this.o.botId, op.signal);
       if (op.chatKey) await this.chatLimiter.acquire(op.chatKey, op.signal);
+      const heldUntilMs = this.holds.admit(this.o.botId, this.o.clock.nowMs());
+      if (heldUntilMs !== null) throw this.holds.heldError(this.o.botId, this.o.clock.nowMs(), heldUntilMs);
       let error: MaxApiError | MaxNetworkError;
       try {
         const res = await journaledExchange({
@@ -90,17 +125,32 @@ export class MaxClient {
           body: op.body !== undefined ? JSON.stringify(op.body) : undefined, timeoutMs: this.o.timeoutMs ?? 30_000,
           signal: op.signal, correlation: { botId: this.o.botId, ...op.correlation },
         }, { clock: this.o.clock, journal: this.o.journal, fetchFn: this.o.fetchFn });
-        if (res.status === 200) return parseJsonKeepingBigIntegers(res.text) as T;
+        if (res.status === 200) {
+          this.holds.answered(this.o.botId, this.o.clock.nowMs());
+          return parseJsonKeepingBigIntegers(res.text) as T;
+        }
         error = classifyMaxError(res.status, res.text, retryAfterMsOf(res.headers.get('retry-after'), this.o.clock.nowMs()));
         if (res.status === 429) {
           this.botLimiter.penalize(this.o.botId);
           if (op.chatKey) this.chatLimiter.penalize(op.chatKey);
         }
       } catch (err) {
-        if (op.signal?.aborted) throw err;
+        if (op.signal?.aborted) {
+          this.holds.noAnswer(this.o.botId, this.o.clock.nowMs());
+          throw err;
+        }
         error = new MaxNetworkError(describeNetworkFailure(err), op.idempotent);
-        if (!error.certain) throw error;
       }
+      // Down for every call: hold the bot (one probe at a growing interval) and step aside.
+      const down = botDownCause(error, this.o.botId, this.o.baseUrl);
+      if (down) {
+        const nowMs = this.o.clock.nowMs();
+        this.holds.blocked(this.o.botId, nowMs, down);
+        throw this.holds.heldError(this.o.botId, nowMs, this.holds.heldUntilMs(this.o.botId, nowMs) ?? nowMs + 1_000);
+      }
+      if (error instanceof MaxApiError) this.holds.answered(this.o.botId, this.o.clock.nowMs());
+      else this.holds.noAnswer(this.o.botId, this.o.clock.nowMs());
+      if (!error.certain) throw error;
       const decision = decideRetry(error, attempt, this.retry, this.o.random ?? Math.random);
       if (decision.action === 'dead') throw error;
       await this.o.clock.sleep(decision.delayMs, op.signal);

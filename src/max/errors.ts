@@ -17,6 +17,7 @@ export const MAX_ERROR_CODES = {
   badRequest: 'BRG_ERR_MAX_BAD_REQUEST',
   formatRejected: 'BRG_ERR_MAX_FORMAT_REJECTED',
   network: 'BRG_ERR_MAX_NETWORK',
+  unreachable: 'BRG_ERR_MAX_UNREACHABLE',
   notSuccessful: 'BRG_ERR_MAX_NOT_SUCCESSFUL',
 } as const;
 

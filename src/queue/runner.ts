@@ -15,6 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../domain/clock.ts';
+import { SideHeldError } from '../domain/side-hold.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { LostLeaseError, type ClaimedJob, type OnComplete } from '../store/repos/job-repo.ts';
@@ -245,7 +246,12 @@ export class JobRunner {
     }
   }
 
-  private async fail(job: ClaimedJob, error: unknown, log: Logger): Promise<void> {
+  private async fail(job: ClaimedJob, failure: unknown, log: Logger): Promise<void> {
+    // A side that is down for everyone (side-hold.ts): the job steps aside until its next probe,
+    // unrun — no attempt spent, still the head of its conversation — however long the outage.
+    const error = failure instanceof SideHeldError
+      ? new NotYet(this.options.clock.nowMs() + (failure.retryAfterMs ?? 1_000), `${failure.side} is down (${failure.code})`)
+      : failure;
     if (error instanceof LostLeaseError) {
       log.warn('lease lost; the job runs again where it is claimed');
       this.emit('job:lease-lost', { job });

@@ -27,6 +27,14 @@ export interface LineQueue {
   oldestArrivedMs: number | null;
 }
 
+export interface BotReplyQueue {
+  botId: string;
+  /** Operator messages waiting to go to MAX through this bot. */
+  pending: number;
+  /** When the oldest of them was queued (ms). */
+  oldestQueuedMs: number;
+}
+
 export class GaugeRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -46,5 +54,24 @@ export class GaugeRepo {
     return rows.map((r) => ({
       portalId: r.portal_id, lineId: Number(r.line_id), pending: Number(r.n), oldestArrivedMs: r.oldest === null ? null : Number(r.oldest),
     }));
+  }
+
+  /**
+   * Operator messages waiting to go to MAX, per bot (the events' jobs still to run): their
+   * queue key is `b24:<portalId>:<conversationId>`, a conversation id starting with its bot's id.
+   */
+  async botReplyQueues(eventJobKind: string): Promise<BotReplyQueue[]> {
+    const rows = await this.db.selectFrom('jobs').select(['conversation_key', sql<number>`count(*)`.as('n'), sql<number>`min(created_at_ms)`.as('oldest')])
+      .where('kind', '=', eventJobKind).where('state', 'in', ['pending', 'running']).groupBy('conversation_key').execute();
+    const byBot = new Map<string, BotReplyQueue>();
+    for (const r of rows) {
+      const botId = /^b24:[^:]+:([^:]+):/.exec(r.conversation_key)?.[1];
+      if (!botId) continue;
+      const q = byBot.get(botId) ?? { botId, pending: 0, oldestQueuedMs: Number.POSITIVE_INFINITY };
+      q.pending += Number(r.n);
+      q.oldestQueuedMs = Math.min(q.oldestQueuedMs, Number(r.oldest));
+      byBot.set(botId, q);
+    }
+    return [...byBot.values()];
   }
 }

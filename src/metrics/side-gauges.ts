@@ -1,0 +1,49 @@
+/**
+ * The state of each side (side-hold.ts) for dashboards and alerts: how long a
+ * portal or bot has been down (0 when up, so a series never vanishes), and how
+ * long the oldest operator message waiting for a bot has waited. The lines'
+ * own waiting items are bridge_line_queue_* (store-gauges.ts).
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { SideHolds } from '../domain/side-hold.ts';
+import type { BotReplyQueue } from '../store/repos/gauge-repo.ts';
+
+export interface SideGaugeOptions {
+  /** Each side's holds with the ids of its sides (every configured portal, every bot). */
+  sides: Array<{ holds: Pick<SideHolds, 'states' | 'kind'>; ids: readonly string[] }>;
+  botReplyQueues: () => Promise<BotReplyQueue[]>;
+  botIds: readonly string[];
+  nowMs: () => number;
+}
+
+export function registerSideGauges(registry: Registry, o: SideGaugeOptions): void {
+  new Gauge({
+    name: 'bridge_side_down_seconds', help: 'How long a portal or bot has been down for every call (its work held, one probe at a growing interval); 0 when up.',
+    labelNames: ['kind', 'side', 'code'], registers: [registry],
+    collect() {
+      this.reset();
+      const now = o.nowMs();
+      for (const { holds, ids } of o.sides) {
+        const held = new Map(holds.states().map((h) => [h.side, h]));
+        for (const id of ids) {
+          const h = held.get(id);
+          this.labels({ kind: holds.kind, side: id, code: h?.cause.code ?? '' }).set(h ? Math.max(0, now - h.sinceMs) / 1_000 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'bridge_bot_replies_oldest_age_seconds', help: 'How long the oldest operator message waiting to go to MAX through a bot has waited since it was queued (0 when none waits).',
+    labelNames: ['bot'], registers: [registry],
+    async collect() {
+      this.reset();
+      const now = o.nowMs();
+      // A failed read leaves every bot at 0 for this scrape; bridge_database_up says the database is down.
+      const queues = new Map((await o.botReplyQueues().catch(() => [])).map((q) => [q.botId, q]));
+      for (const bot of o.botIds) {
+        const q = queues.get(bot);
+        this.labels({ bot }).set(q ? Math.max(0, now - q.oldestQueuedMs) / 1_000 : 0);
+      }
+    },
+  });
+}
