@@ -32,6 +32,7 @@ import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { SkipReason } from '../store/repos/skipped-update-repo.ts';
 import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
 import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.ts';
+import type { DowntimeReport } from './downtime-catch-up.ts';
 import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, type GroupChatsMode } from './group-chat.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
@@ -53,6 +54,8 @@ export interface InboundDeps {
   groupChats?: GroupChatsMode;
   /** The job's logger (JobContext.log: component, jobId, conversationKey); default silent. */
   log?: Logger;
+  /** What the downtime catch-up (downtime-catch-up.ts) has recovered, summed up when it is done. */
+  downtimeReport?: DowntimeReport;
 }
 
 type Json = Record<string, unknown>;
@@ -203,12 +206,33 @@ async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComp
  */
 export function catchUpHandler(deps: InboundDeps): JobHandler {
   return async (job) => {
-    const { conversationId } = job.payload as { conversationId: string };
+    const { conversationId, sinceMs } = job.payload as { conversationId: string; sinceMs?: number };
     const conversation = await deps.store.conversations.get(conversationId);
     const catchUp = deps.catchUp;
-    if (!conversation) return;
+    if (!conversation) {
+      if (sinceMs !== undefined) deps.downtimeReport?.readOne(conversationId, 0);
+      return;
+    }
     const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
     const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
+    // After a long downtime (downtime-catch-up.ts): every client message since `sinceMs` not yet
+    // taken, whatever the restart window says.
+    if (sinceMs !== undefined) {
+      const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp?.window.nowMs() ?? Date.now(), group: groupOf(conversation) };
+      let missed: MissedMessage[];
+      try {
+        missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', sinceMs);
+      } catch (err) {
+        if (job.attempt < CATCHUP_ATTEMPTS) throw err;
+        (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), conversationId },
+          'reading the chat history after a long downtime failed for good; messages MAX still holds for it may come late or not at all');
+        deps.downtimeReport?.readOne(conversationId, 0);
+        return wake;
+      }
+      if (missed.length > 0) (deps.log ?? silentLogger()).info({ conversationId, recovered: missed.length }, 'client messages written while the bridge was away recovered from the chat history');
+      deps.downtimeReport?.readOne(conversationId, missed.length);
+      return both(...(await queueMissed(ctx, missed)), wake);
+    }
     if (catchUp && (await catchUp.window.wouldBeDue(conversationId)) !== null) deferWhileBotBusy(deps);
     const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
     if (!catchUp || start === null) return wake;

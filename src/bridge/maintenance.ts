@@ -34,6 +34,8 @@ export interface MaintenanceDeps {
 
 export interface MaintenanceReport {
   resubscribed: string[];
+  /** Bots whose subscription MAX had dropped (it gives up after 8 h of failed deliveries): what it held may be lost. */
+  lostSubscriptions: string[];
   removedStale: string[];
   reactivated: string[];
   /** Portals whose addresses were registered again, with the bindings removed (`portal: EVENT handler`). */
@@ -58,7 +60,10 @@ async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][numb
   const fingerprint = createHash('sha256').update(JSON.stringify([ours, [...deps.updateTypes].sort(), bot.secret])).digest('hex');
   const metaKey = `subscription:${bot.id}`;
   const unchanged = force ? (await deps.store.meta.get(metaKey)) === fingerprint : true;
-  if (!subscriptions.some((s) => s.url === ours) || !unchanged) {
+  const missing = !subscriptions.some((s) => s.url === ours);
+  // Subscribed before (a fingerprint is remembered) and gone now: MAX dropped it.
+  if (missing && (await deps.store.meta.get(metaKey)) !== null) report.lostSubscriptions.push(bot.id);
+  if (missing || !unchanged) {
     await bot.client.subscribe(ours, deps.updateTypes, bot.secret);
     await deps.store.meta.set(metaKey, fingerprint);
     report.resubscribed.push(bot.id);
@@ -125,7 +130,7 @@ async function checkPortalAddresses(deps: MaintenanceDeps, report: MaintenanceRe
 }
 
 export async function runMaintenance(deps: MaintenanceDeps, options: { atStart?: boolean } = {}): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { resubscribed: [], removedStale: [], reactivated: [], readdressed: [] };
+  const report: MaintenanceReport = { resubscribed: [], lostSubscriptions: [], removedStale: [], reactivated: [], readdressed: [] };
   for (const bot of deps.bots) {
     await checkBot(deps, bot, report, options.atStart === true).catch((err: unknown) => {
       // MAX not reachable now: the subscription is checked again at the next maintenance.

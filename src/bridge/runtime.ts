@@ -38,6 +38,7 @@ import { InFlightRequests } from '../domain/in-flight.ts';
 import { OrderGate } from './order/gate.ts';
 import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
 import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
+import { DowntimeReport, markAlive, planAfterDowntime, scheduleDowntimeCatchUps, type DowntimeCatchUpPlan } from './downtime-catch-up.ts';
 import { lineFlushHandler } from './line-flush.ts';
 import { Peers } from './peers.ts';
 import { leaseMarginMs, limitersStartFullOnTakeover } from './resource-leases.ts';
@@ -149,6 +150,21 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
   };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
+  // Away long enough for MAX's retries to lag by hours (or to stop): every recently active chat's
+  // history is read before its newer messages go (downtime-catch-up.ts).
+  const downtimeWindowMs = Math.round(config.max.downtime_catchup_days * 86_400_000);
+  const downtimeReport = new DowntimeReport(logger.child({ component: 'catch-up' }));
+  const downtimeLog = logger.child({ component: 'catch-up' });
+  const catchUpAfterDowntime = async (plan: DowntimeCatchUpPlan, botIds?: ReadonlySet<string>) => {
+    const scheduled = await scheduleDowntimeCatchUps(store, plan, clock.nowMs() - downtimeWindowMs, botIds);
+    downtimeReport.begin(plan, scheduled);
+    downtimeLog.warn({ reason: plan.reason, downtimeMs: plan.downtimeMs, chats: scheduled, bots: botIds ? [...botIds] : undefined },
+      `${plan.reason === 'subscription_lost' ? 'MAX had dropped the webhook subscription' : plan.downtimeMs === null ? 'the bridge was away for an unknown time' : `the bridge was away for ${Math.round(plan.downtimeMs / 60_000)} min`}: `
+      + `reading the history of ${scheduled} chat(s) active in the last ${config.max.downtime_catchup_days} day(s) for client messages not yet taken`);
+  };
+  const downtimePlan = await planAfterDowntime(store, clock.nowMs(), config.max.downtime_catchup_after_ms, downtimeWindowMs);
+  if (downtimePlan) await catchUpAfterDowntime(downtimePlan);
+  const stopMarkingAlive = markAlive(store, () => clock.nowMs(), downtimeLog);
   await catchUpWindow.recordStart();
   await scheduleCatchUps(store);
   const firstClient = (portalId: string) => bitrix.get(portalId) as Bitrix24Client;
@@ -161,6 +177,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
       }, conversationId, message),
       catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
+      downtimeReport,
       groupChats: config.max.group_chats,
     };
   };
@@ -300,10 +317,18 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   for (const p of pollers) p.start();
   const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
   const maintenanceLog = logger.child({ component: 'maintenance' });
-  const maintain = (atStart = false) => runMaintenance({
-    store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
-    bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: maintenanceLog,
-  }, { atStart });
+  const maintain = async (atStart = false) => {
+    const report = await runMaintenance({
+      store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
+      bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: maintenanceLog,
+    }, { atStart });
+    // MAX gave up on our webhook (8 h of failed deliveries): what it held for those bots is read from the chats.
+    if (report.lostSubscriptions.length > 0) {
+      await catchUpAfterDowntime({ downtimeMs: null, sinceMs: clock.nowMs() - downtimeWindowMs, reason: 'subscription_lost' }, new Set(report.lostSubscriptions));
+      runner.poke();
+    }
+    return report;
+  };
   await maintain(true);
   const timer = setInterval(() => {
     // Each step is tried again at the next interval; what failed is logged.
@@ -332,6 +357,8 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       await runner.stop(5_000);
       await peers?.stop();
       await app.close();
+      // The downtime is measured from here (downtime-catch-up.ts).
+      await stopMarkingAlive();
       await store.close();
     },
   };

@@ -103,11 +103,11 @@ async function withFallback<T>(start: (port: number) => Promise<T>, port: number
   }
 }
 
-export async function startSandbox(options: { host?: string; preferredPorts?: boolean } = {}): Promise<Sandbox> {
+export async function startSandbox(options: { host?: string; preferredPorts?: boolean; /** MAX's durations (webhook retries, the 8-hour give-up) scaled, for tests. */ maxTimeFactor?: number } = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const preferred = options.preferredPorts ?? true;
   const max = await withFallback(
-    (port) => startMaxEmulator({ host, port, bots: [{ token: SANDBOX_BOT_TOKEN, name: 'Бот компании' }], attachmentNotReadyMs: 500 }),
+    (port) => startMaxEmulator({ host, port, bots: [{ token: SANDBOX_BOT_TOKEN, name: 'Бот компании' }], attachmentNotReadyMs: 500, timeFactor: options.maxTimeFactor ?? 1, webhookTimeoutMs: 30_000 / (options.maxTimeFactor ?? 1) }),
     preferred ? 3001 : 0,
   );
   const bitrix24 = await withFallback(

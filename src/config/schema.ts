@@ -133,6 +133,16 @@ export const configShapeSchema = z.object({
      */
     catchup_window_ms: z.number().int().min(0).max(86_400_000).default(600_000),
     /**
+     * After the bridge was away longer than this (or for how long is unknown), or MAX dropped
+     * its webhook subscription, the history of every chat active within
+     * `downtime_catchup_days` is read at start and every client message not yet taken is
+     * queued, in order, before newer ones: MAX's next retry may be hours away (60 s, 150 s,
+     * 375 s … ×2.5), and after 8 h it stops trying. 0 = after any downtime.
+     */
+    downtime_catchup_after_ms: z.number().int().min(0).max(86_400_000).default(300_000),
+    /** How far back a downtime catch-up looks for chats to read (by their last activity), days. */
+    downtime_catchup_days: z.number().min(0.01).max(90).default(7),
+    /**
      * What a group chat the bot was added to becomes: `ignore` (default; stored and listed as
      * skipped, nothing in the line) or `conversation` (one Open Lines dialog per group, titled
      * after it, each message signed with its author). Channel posts never become conversations.

@@ -50,6 +50,12 @@ export class ConversationRepo {
     };
   }
 
+  /** Conversations (with their bots) active since `sinceMs`: a message or a change to them since then. */
+  async activeSince(sinceMs: number): Promise<Array<{ id: string; botId: string }>> {
+    const rows = await this.db.selectFrom('conversations').select(['id', 'bot_id']).where('updated_at_ms', '>=', sinceMs).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, botId: r.bot_id }));
+  }
+
   async get(id: string, db: Db = this.db): Promise<ConversationRow | null> {
     const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return null;
