@@ -39,7 +39,8 @@ import { parseOperatorSignature } from '../domain/text/operator-signature.ts';
 import { splitForMax } from '../domain/text/split.ts';
 import { systemMessageKind, systemMessageStyle, type SystemMessageKind, type SystemMessagesSetting } from '../domain/text/system-message-kind.ts';
 import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
-import { botCannotWriteFirstText, botNotConfiguredText, partsNotDeliveredText, type PartFailure } from '../domain/text/outbound-notices.ts';
+import { botCannotWriteFirstText, botDownText, botNotConfiguredText, partsNotDeliveredText, type PartFailure } from '../domain/text/outbound-notices.ts';
+import { SideHeldError } from '../domain/side-hold.ts';
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
@@ -64,6 +65,8 @@ export interface OutboundDeps {
   files?: OperatorFilesDeps;
   /** The job's logger (JobContext.log: component, jobId, conversationKey); default silent. */
   log?: Logger;
+  /** `messages.outage_notices`: 'line' (default) tells the operator once per outage that the bot is down; 'off' does not. */
+  outageNotices?: 'line' | 'off';
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
@@ -138,6 +141,17 @@ async function postNotice(deps: OutboundDeps, portalId: string, item: Item, conv
   await deps.store.db.insertInto('operator_notices').values({
     bitrix_message_id: String(id), conversation_id: conversationId, reason, created_at_ms: deps.nowMs(),
   }).onConflict((oc) => oc.column('bitrix_message_id').doNothing()).execute();
+}
+
+/** Tells the operator, once per conversation per outage, that the bot is down and the reply waits. */
+async function noticeBotDown(deps: OutboundDeps, portalId: string, item: Item, conversation: ConversationRow, err: SideHeldError): Promise<void> {
+  const reason = `bot_down:${err.sinceMs}`;
+  const told = await deps.store.db.selectFrom('operator_notices').select('bitrix_message_id').where('conversation_id', '=', conversation.id).where('reason', '=', reason).executeTakeFirst();
+  if (told) return;
+  await postNotice(deps, portalId, item, conversation.id, reason, botDownText(excerptOf(item), err.sinceMs, err.cause_.problem)).catch((noticeErr: unknown) => {
+    // The reply still waits for the bot; only the notice is missing (tried again with the next reply).
+    (deps.log ?? silentLogger()).warn({ err: noticeErr, code: codeOf(noticeErr), conversationId: conversation.id }, 'telling the operator that the bot is down failed');
+  });
 }
 
 /** The "not delivered" notice for a reason that holds for the whole conversation. */
@@ -344,8 +358,16 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
     throw new BridgeError(OUTBOUND_ERROR_CODES.clientBlocked, `conversation ${conversation.id} is blocked (the client stopped the bot)`, { retryable: false });
   }
   const r: Reply = { deps, portalId, item, conversation, max, bodies, fileOfPart: new Map(), failures: [] };
-  await attachFiles(r);
-  const mids = await sendParts(r, rerun);
+  let mids: string[];
+  try {
+    await attachFiles(r);
+    mids = await sendParts(r, rerun);
+  } catch (err) {
+    // The bot is down for every call (side-hold.ts): the reply waits (the runner puts its job
+    // back); the operator learns it once per conversation per outage, not per reply.
+    if (err instanceof SideHeldError && (deps.outageNotices ?? 'line') === 'line') await noticeBotDown(deps, portalId, item, conversation, err);
+    throw err;
+  }
   if (item.files.length > 0) await forgetUploads(deps.store, conversation.id, item.imMessageId);
   if (mids.length > 0) await queueDeliveryStatus(deps, conversation, item, mids);
   (deps.log ?? silentLogger()).debug({ conversationId: conversation.id, imMessageId: item.imMessageId, parts: mids.length, failedParts: r.failures.length },

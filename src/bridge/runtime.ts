@@ -147,7 +147,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const publicUrl = () => config.server.public_url ?? listeningUrl;
   const outboundDeps: OutboundDeps = {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
-    operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(),
+    operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(), outageNotices: config.messages.outage_notices,
   };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
   // Away long enough for MAX's retries to lag by hours (or to stop): every recently active chat's

@@ -113,6 +113,8 @@ export const configShapeSchema = z.object({
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop', 'forward_all', 'rewrite_all']).default('rewrite'),
     operator_name: z.enum(['keep', 'strip']).default('keep'),
+    /** When the bot is down (revoked token, MAX unreachable): `line` tells the operator in the Open Line once per conversation per outage; `off` does not. */
+    outage_notices: z.enum(['line', 'off']).default('line'),
   }).strict().prefault({}),
   /** Client files re-hosted for Bitrix24 (signed, expiring URLs served by the bridge). */
   media: z.object({

@@ -90,6 +90,12 @@ for (const engine of testEngines()) {
       assert.equal(warns.length, 1, `one warning for the bot going down: ${JSON.stringify(warns)}`);
       assert.ok(!JSON.stringify(logLines).includes(SANDBOX_BOT_TOKEN), 'no token in the log');
 
+      // The operator is told once, in the Open Line, not once per reply.
+      const notices = () => lineChat()!.messageIds.map((id) => portal().messages.get(id)!).filter((m) => m.text.includes('Ответ пока не доставлен клиенту в MAX'));
+      await until(() => (notices().length > 0 ? true : undefined));
+      assert.equal(notices().length, 1, 'one notice for the outage');
+      assert.match(notices()[0]!.text, /бот недоступен с .*UTC .*по порядку/);
+
       // Held, not failed: the replies' jobs wait, no dead letter, nothing sent.
       const store = bridge!.store;
       assert.deepEqual(await store.deadLetters.list(), []);
@@ -103,6 +109,7 @@ for (const engine of testEngines()) {
       await until(() => (botTexts().includes('третий') ? true : undefined));
       assert.deepEqual(botTexts(), ['до отзыва', 'первый', 'второй', 'третий']);
       assert.deepEqual(await bridge.store.deadLetters.list(), []);
+      assert.equal(notices().length, 1, 'still one notice for the whole outage');
       const readyAgain = await until(async () => ((await fetch(`${bridge!.url}/ready`)).status === 200 ? true : undefined));
       assert.equal(readyAgain, true);
     });

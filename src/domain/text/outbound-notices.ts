@@ -53,3 +53,13 @@ export function botCannotWriteFirstText(excerpt: string): string {
 export function botNotConfiguredText(excerpt: string): string {
   return `[b]Сообщение не доставлено клиенту в MAX[/b]${quoted(excerpt)}: бот этого диалога не подключён к мосту. Обратитесь к администратору.`;
 }
+
+/**
+ * The bot cannot send anything right now (revoked token, MAX unreachable): the reply waits and
+ * goes, with the ones after it, in order, when the bot is back. Once per conversation per outage.
+ */
+export function botDownText(excerpt: string, sinceMs: number, problem: string): string {
+  const since = new Date(sinceMs).toISOString().replace('T', ' ').slice(0, 16);
+  return `[b]Ответ пока не доставлен клиенту в MAX[/b]${quoted(excerpt)}: бот недоступен с ${since} UTC (${escapeBbcodeText(problem)}). `
+    + 'Мост отправит этот и следующие ответы по порядку, как только бот снова заработает; повторять не нужно.';
+}
