@@ -34,6 +34,32 @@ export interface ExchangeResponse {
   headers: Headers;
 }
 
+/**
+ * The signal of one exchange: aborted after `timeoutMs` or when the caller's signal aborts.
+ *
+ * Not `AbortSignal.any([AbortSignal.timeout(ms), signal])`: on Node 20 nothing holds that
+ * composite strongly (its sources keep dependants through weak references, the timeout's timer
+ * keeps its signal through one, and fetch only follows the signal it is given), so a garbage
+ * collection during the request collected it and neither the timeout nor the caller's abort
+ * reached fetch — a request the other side never answered then hung for good (the chaos run's
+ * line flush waited 254 s on a 3 s Bitrix24 timeout, its job lease renewed all along). Here the
+ * timer's closure and the caller's listener hold the controller until `release()`.
+ */
+function abortOnTimeoutOrSignal(timeoutMs: number, signal: AbortSignal | undefined): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 export async function journaledExchange(
   request: ExchangeRequest,
   deps: { clock: Clock; journal?: JournalWriter; fetchFn?: typeof fetch },
@@ -46,11 +72,10 @@ export async function journaledExchange(
     requestBody: typeof request.body === 'string' ? (redactText(request.body) ?? undefined) : request.body ? '[multipart]' : undefined,
     ...request.correlation,
   };
-  const signals = [AbortSignal.timeout(request.timeoutMs)];
-  if (request.signal) signals.push(request.signal);
+  const abort = abortOnTimeoutOrSignal(request.timeoutMs, request.signal);
   try {
     const res = await (deps.fetchFn ?? fetch)(request.url, {
-      method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.any(signals),
+      method: request.method, headers: request.headers, body: request.body, signal: abort.signal,
     });
     const text = await res.text();
     entry.status = res.status;
@@ -60,6 +85,7 @@ export async function journaledExchange(
     entry.errorCode = err instanceof Error ? (err.name === 'TimeoutError' ? 'TIMEOUT' : err.name) : 'ERROR';
     throw err;
   } finally {
+    abort.release();
     entry.durationMs = performance.now() - realStart;
     // The runtime's writer logs its own failures (logged-writer.ts); this catch only keeps a
     // journal failure from failing the exchange, which went through.
