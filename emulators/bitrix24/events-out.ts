@@ -6,6 +6,7 @@
  * before the app's install is complete. Knobs: delay, drop, duplicate, reorder.
  */
 import { stringify } from 'qs';
+import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
 import type { Bitrix24Context } from './context.ts';
 import type { EventDelivery } from './model.ts';
 import type { PortalState } from './portal.ts';
@@ -65,17 +66,21 @@ export class EventSender {
   private async post(portal: PortalState, handler: string, event: string, body: Record<string, unknown>): Promise<void> {
     const record: EventDelivery = { portalId: portal.id, event, handler, atMs: Date.now(), status: null, body };
     this.ctx.deliveries.push(record);
+    // Not AbortSignal.any([AbortSignal.timeout(…), …]): a garbage collection may drop it on Node 20 (abort-after.ts).
+    const abort = abortOnTimeoutOrSignal(this.ctx.settings.eventTimeoutMs, this.aborter.signal);
     try {
       const res = await fetch(handler, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Bitrix24 Webhook Engine' },
         body: stringify(body),
-        signal: AbortSignal.any([AbortSignal.timeout(this.ctx.settings.eventTimeoutMs), this.aborter.signal]),
+        signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       record.status = res.status;
     } catch (err) {
       record.error = err instanceof Error ? err.name : 'error';
+    } finally {
+      abort.release();
     }
   }
 

@@ -8,6 +8,7 @@
  * - without subscriptions: updates queue for long polling (`GET /updates`).
  * All durations are scaled by the time factor.
  */
+import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
 import type { MaxContext } from './context.ts';
 import { stringifyMax } from './json.ts';
 import type { DeliveryAttempt, LoggedUpdate, SubscriptionState } from './model.ts';
@@ -109,13 +110,14 @@ export class UpdateDelivery {
     this.attempts.push(record);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (sub.secret) headers['x-max-bot-api-secret'] = sub.secret;
-    const timeout = AbortSignal.timeout(Math.max(1, this.ctx.scaled(this.ctx.settings.webhookTimeoutMs)));
+    // Not AbortSignal.any([AbortSignal.timeout(…), …]): a garbage collection may drop it on Node 20 (abort-after.ts).
+    const abort = abortOnTimeoutOrSignal(Math.max(1, this.ctx.scaled(this.ctx.settings.webhookTimeoutMs)), this.aborter.signal);
     try {
       const res = await fetch(sub.url, {
         method: 'POST',
         headers,
         body: stringifyMax(logged.update),
-        signal: AbortSignal.any([timeout, this.aborter.signal]),
+        signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       record.status = res.status;
@@ -123,6 +125,8 @@ export class UpdateDelivery {
     } catch (err) {
       record.error = err instanceof Error ? err.name : 'error';
       return null;
+    } finally {
+      abort.release();
     }
   }
 
