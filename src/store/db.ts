@@ -42,6 +42,12 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     // is reported on the pool; unhandled it would crash the process. The pool replaces it, and
     // the next query that fails is retried by its job.
     pool.on('error', () => undefined);
+    // A connection ended while checked out (a query in flight when the server terminated it)
+    // emits 'error' on its client, where pg-pool listens only while the client is idle: the
+    // query itself fails and its caller handles that; the event alone would crash the process.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
