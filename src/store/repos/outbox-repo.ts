@@ -11,7 +11,6 @@
  * A flush job that leaves items behind queues the next one itself.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { z } from 'zod';
 import type { Clock } from '../../domain/clock.ts';
 import { parseConversationId, makeMessageKey, parseLineRef, type ConversationId, type LineRef, type MessageKey, type PortalId } from '../../domain/ids.ts';
 import { BridgeError } from '../../domain/errors.ts';
@@ -58,24 +57,50 @@ export function sortKeyOf(timestampMs: string | number, seq: string | number | n
   return `${pad(timestampMs, 16)}:${pad(seq ?? 0, 20)}`;
 }
 
-const OUTBOX_METHODS = ['send', 'update', 'delete', 'chat_name', 'status'] as const satisfies readonly OutboxMethod[];
-const storedMethod = z.enum(OUTBOX_METHODS);
-/** `item_json` as enqueue wrote it: an object, passed to Bitrix24 as it is. */
-const storedItem = z.record(z.string(), z.unknown());
+const OUTBOX_METHODS: ReadonlySet<string> = new Set<OutboxMethod>(['send', 'update', 'delete', 'chat_name', 'status']);
+
+/*
+ * Stored rows are mapped on the flush's hot path (thousands per pass when a line is
+ * backed up), so the checks here are the cheap ones: a Set lookup for the method, the id
+ * codec's regex for the conversation, and for `item_json` — written by enqueue from an
+ * object the bridge itself built — JSON.parse and an object check, without a schema walk.
+ * A row that fails them was damaged in the database: BRG_ERR_BAD_OUTBOX_ROW, not retryable.
+ */
+export const BAD_OUTBOX_ROW = 'BRG_ERR_BAD_OUTBOX_ROW';
+
+function badRow(what: string, text: string): BridgeError {
+  return new BridgeError(BAD_OUTBOX_ROW, `line_outbox: malformed ${what} ${JSON.stringify(text.slice(0, 80))}`, { retryable: false });
+}
+
+function storedMethod(text: string): OutboxMethod {
+  if (!OUTBOX_METHODS.has(text)) throw badRow('method', text);
+  return text as OutboxMethod;
+}
 
 function storedConversation(text: string): ConversationId {
   const id = parseConversationId(text);
-  if (id === null) throw new BridgeError('BRG_ERR_BAD_ID', `line_outbox: malformed conversation id ${JSON.stringify(text.slice(0, 80))}`, { retryable: false });
+  if (id === null) throw badRow('conversation id', text);
   return id;
 }
 
-function toPendingRow(r: {
+/** `item_json` as enqueue wrote it: an object, passed to Bitrix24 as it is. */
+function storedItem(json: string): Record<string, unknown> {
+  const item: unknown = JSON.parse(json);
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRow('item', json);
+  return item as Record<string, unknown>;
+}
+
+/** A stored pending row as line_outbox holds it. */
+export interface StoredOutboxRow {
   id: number; conversation_id: string; method: string; message_key: string; sort_key: string; created_at_ms: number;
   tried_at_ms: number | null; ts_ms: number; arrived_ms: number; item_json: string;
-}): PendingOutboxRow {
+}
+
+/** One stored row, checked and typed (exported for its unit test). */
+export function toPendingRow(r: StoredOutboxRow): PendingOutboxRow {
   return {
-    id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod.parse(r.method), messageKey: makeMessageKey(r.message_key),
-    sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: storedItem.parse(JSON.parse(r.item_json)),
+    id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod(r.method), messageKey: makeMessageKey(r.message_key),
+    sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: storedItem(r.item_json),
   };
 }
 
@@ -174,7 +199,7 @@ export class OutboxRepo {
     if (conversationIds.length === 0) return [];
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'sort_key'])
       .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending').execute();
-    return rows.map((r) => ({ id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod.parse(r.method), sortKey: r.sort_key }));
+    return rows.map((r) => ({ id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod(r.method), sortKey: r.sort_key }));
   }
 
   /** The oldest pending items of a line after row `afterId`, in queue order. */
