@@ -4,7 +4,7 @@
  * With noRunner the job runner is stopped at once, so only intake (secret
  * checked, stored, answered) is measured.
  */
-import { startBridge } from '../../src/bridge/runtime.ts';
+import { startBridge } from '../../src/runtime/start-bridge.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 

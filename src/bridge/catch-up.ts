@@ -17,13 +17,13 @@
  * is a duplicate). One read per conversation per restart; never on a quiet,
  * healthy run.
  */
+import type { ConversationId } from '../domain/ids.ts';
 import type { MaxClient } from '../max/client.ts';
+import { MAX_CATCHUP_JOB } from '../queue/job-kinds.ts';
 import type { Store } from '../store/open-store.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 
 export const LAST_START_KEY = 'last_start_ms';
-/** Job kind: read one conversation's history after a restart before its waiting items go out. */
-export const MAX_CATCHUP_JOB = 'max.catchup';
 /** How many recent messages of the chat are read. */
 const HISTORY_COUNT = 100;
 
@@ -106,7 +106,7 @@ function sortKeyOfMessage(m: Json): string {
  */
 export async function findMissed(
   deps: { store: Store; max: MaxClient },
-  conversationId: string, chatId: string, currentMid: string, windowStartMs: number,
+  conversationId: ConversationId, chatId: string, currentMid: string, windowStartMs: number,
 ): Promise<MissedMessage[]> {
   const { messages } = await deps.max.getMessages(chatId, HISTORY_COUNT);
   const lower = sortKeyOf(windowStartMs);
@@ -132,9 +132,7 @@ export async function scheduleCatchUps(store: Store): Promise<number> {
   let scheduled = 0;
   for (const conversationId of await store.outbox.conversationsWithPendingSends()) {
     const key = `max:${conversationId}`;
-    const pending = await store.db.selectFrom('jobs').select('id').where('conversation_key', '=', key).where('kind', '=', MAX_CATCHUP_JOB)
-      .where('state', 'in', ['pending', 'running']).executeTakeFirst();
-    if (pending) continue;
+    if (await store.jobs.hasUnfinished(key, MAX_CATCHUP_JOB)) continue;
     const conversation = await store.conversations.get(conversationId);
     if (!conversation) continue;
     await store.jobs.enqueue({ kind: MAX_CATCHUP_JOB, conversationKey: key, resourceKey: null, payload: { botId: conversation.botId, conversationId } });

@@ -20,7 +20,7 @@
  */
 import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/open-store.ts';
-import { MAX_CATCHUP_JOB } from './catch-up.ts';
+import { conversationQueue, MAX_CATCHUP_JOB, type DowntimeReason } from '../queue/job-kinds.ts';
 
 export const LAST_ALIVE_KEY = 'last_alive_ms';
 /** How often a running bridge marks itself alive (the downtime is measured from the last mark). */
@@ -33,7 +33,7 @@ export interface DowntimeCatchUpPlan {
   downtimeMs: number | null;
   /** Client messages written since then are looked for. */
   sinceMs: number;
-  reason: 'downtime' | 'downtime_unknown' | 'subscription_lost';
+  reason: DowntimeReason;
 }
 
 /** What the last downtime catch-up has found so far. */
@@ -90,7 +90,7 @@ export async function scheduleDowntimeCatchUps(store: Store, plan: DowntimeCatch
   let scheduled = 0;
   for (const c of await store.conversations.activeSince(windowStartMs)) {
     if (botIds && !botIds.has(c.botId)) continue;
-    const key = `max:${c.id}`;
+    const key = conversationQueue(c.id);
     if ((await store.outbox.busyConversations([c.id], MAX_CATCHUP_JOB, () => key)).size > 0) continue;
     await store.jobs.enqueue({ kind: MAX_CATCHUP_JOB, conversationKey: key, resourceKey: null, payload: { botId: c.botId, conversationId: c.id, sinceMs: plan.sinceMs, reason: plan.reason } });
     scheduled++;

@@ -24,8 +24,13 @@ export type GroupChatsMode = 'ignore' | 'conversation';
  */
 export type ChatKind = 'dialog' | 'chat' | 'channel' | 'group_or_channel';
 
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null;
+}
+
 export function chatKindOf(update: Json): ChatKind {
-  const recipient = ((update.message ?? undefined) as Json | undefined)?.recipient as Json | undefined;
+  const message = update.message;
+  const recipient = isObject(message) && isObject(message.recipient) ? message.recipient : undefined;
   const type = recipient?.chat_type;
   if (type === 'dialog' || type === 'chat' || type === 'channel') return type;
   if (update.is_channel === true) return 'channel';

@@ -16,15 +16,18 @@
  * The external chat id in Open Lines is the conversation id `<botId>:<chatId>`:
  * stable, unique across bots, and it names the bot for the way back.
  */
-import { parseJsonKeepingBigIntegers } from '../domain/big-json.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
+import { makeConversationId, makeLineRef, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
+import { MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
   botAddedText, botRemovedText, fileTooLargeText, botStartedText, botStoppedText, buttonPressedText, chatTitleChangedText, userAddedText, userRemovedText,
 } from '../domain/text/system-texts.ts';
 import type { MaxClient } from '../max/client.ts';
+import type { components } from '../max/types.ts';
+import { keyboardButtonsOf, midOfMessage, parseMaxMessage, parseMaxUpdate, type MaxMessage, type MaxUpdate, type MaxUser } from '../max/update.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ClientProfile, ConversationRow } from '../store/repos/conversation-repo.ts';
@@ -37,7 +40,7 @@ import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, ty
 import { renderInbound, sharedPhone } from './inbound-render.ts';
 
 export interface Route {
-  portalId: string;
+  portalId: PortalId;
   lineId: number;
 }
 
@@ -60,6 +63,21 @@ export interface InboundDeps {
 
 type Json = Record<string, unknown>;
 
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null;
+}
+
+/** An update without a part its type must have (never sent by MAX): a dead letter, visible and replayable. */
+export const BAD_UPDATE = 'BRG_ERR_BAD_UPDATE';
+
+function required<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new BridgeError(BAD_UPDATE, `the update has no ${what}`, { retryable: false });
+  return value;
+}
+
+/** The update of a catch-up job: there is none (its places come from the history). */
+const NO_UPDATE: MaxUpdate = { update_type: '' };
+
 /** Tries of a catch-up job before the conversation's items go unverified. */
 const CATCHUP_ATTEMPTS = 3;
 /** A history read that would wait longer than this for the bot's limit puts its job back instead. */
@@ -67,26 +85,26 @@ const CATCHUP_DEFER_AFTER_MS = 100;
 
 interface Ctx {
   deps: InboundDeps;
-  portalId: string;
-  lineRef: string;
+  portalId: PortalId;
+  lineRef: LineRef;
   conversation: ConversationRow;
-  update: Json;
+  update: MaxUpdate;
   /** When the bridge received the update (its event's time). */
   arrivedMs: number;
   /** Set for a group chat's conversation: every item goes as the group, signed by its author. */
   group: { title: string | null } | null;
 }
 
-function fullName(user: Json | undefined): string {
+function fullName(user: MaxUser | null | undefined): string {
   return [user?.first_name, user?.last_name].filter((v) => typeof v === 'string' && v).join(' ');
 }
 
-function lineUser(ctx: Ctx, user: Json | undefined, phone: string | null = null): Json {
+function lineUser(ctx: Ctx, user: MaxUser | null | undefined, phone: string | null = null): Json {
   if (ctx.group) return groupLineUser(ctx.conversation.maxChatId, ctx.group.title);
   const u: Json = {
     id: String(user?.user_id ?? ctx.conversation.maxUserId ?? ctx.conversation.maxChatId),
-    name: sanitizeClientName(user?.first_name as string | undefined),
-    last_name: sanitizeClientName(user?.last_name as string | undefined, ''),
+    name: sanitizeClientName(user?.first_name),
+    last_name: sanitizeClientName(user?.last_name, ''),
   };
   const profile = ctx.conversation.profile;
   // Only the dialog partner's profile is known; in group chats other members have none.
@@ -106,19 +124,21 @@ interface Place {
 
 function placeOfMessage(message: Json, fallbackTs: unknown): Place {
   const ts = String(message.timestamp ?? fallbackTs ?? 0);
-  return { sortKey: sortKeyOf(ts, String((message.body as Json | undefined)?.seq ?? 0)), tsMs: Number(ts) };
+  const seq = isObject(message.body) ? message.body.seq : undefined;
+  return { sortKey: sortKeyOf(ts, String(seq ?? 0)), tsMs: Number(ts) };
 }
 
+/** Takes the update as JSON: the line's flush reads stored updates' places without parsing them whole. */
 export function placeOfUpdate(update: Json): Place {
-  const message = update.message as Json | undefined;
-  if (update.update_type === 'message_created' && message) return placeOfMessage(message, update.timestamp);
+  const message = update.message;
+  if (update.update_type === 'message_created' && isObject(message)) return placeOfMessage(message, update.timestamp);
   return { sortKey: sortKeyOf(String(update.timestamp ?? 0)), tsMs: Number(update.timestamp ?? 0) };
 }
 
 function queue(ctx: Ctx, method: OutboxMethod, messageKey: string, item: Json, place = placeOfUpdate(ctx.update)): OnComplete {
   return async (trx) => {
     await ctx.deps.store.outbox.enqueue([{
-      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey, sortKey: place.sortKey, tsMs: place.tsMs, arrivedMs: ctx.arrivedMs, item,
+      lineRef: ctx.lineRef, conversationId: ctx.conversation.id, method, messageKey: makeMessageKey(messageKey), sortKey: place.sortKey, tsMs: place.tsMs, arrivedMs: ctx.arrivedMs, item,
     }], ctx.portalId, trx);
   };
 }
@@ -131,7 +151,7 @@ function lineChat(ctx: Ctx): Json {
 }
 
 /** In a group conversation a member's words carry their name (the line shows one user, the group). */
-function signed(ctx: Ctx, author: Json | null | undefined, text: string): string {
+function signed(ctx: Ctx, author: MaxUser | null | undefined, text: string): string {
   return ctx.group ? [authorLine(author), text].filter(Boolean).join('\n') : text;
 }
 
@@ -143,11 +163,11 @@ function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateM
 }
 
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
-async function clientMessage(ctx: Ctx, message: Json, place: Place): Promise<OnComplete> {
-  const mid = String((message.body as Json).mid);
+async function clientMessage(ctx: Ctx, message: MaxMessage, place: Place): Promise<OnComplete> {
+  const mid = required(midOfMessage(message) || null, 'message body');
   const rehosted = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? { files: [], skipped: [] };
-  const text = signed(ctx, message.sender as Json | null, [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n'));
-  const send = sendToLine(ctx, lineUser(ctx, message.sender as Json, sharedPhone(message)), mid, text, Number(message.timestamp), rehosted.files, place);
+  const text = signed(ctx, message.sender, [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n'));
+  const send = sendToLine(ctx, lineUser(ctx, message.sender, sharedPhone(message)), mid, text, Number(message.timestamp), rehosted.files, place);
   return async (trx) => {
     await send(trx);
     await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);
@@ -171,11 +191,13 @@ function deferWhileBotBusy(deps: InboundDeps): void {
 async function queueMissed(ctx: Ctx, missed: MissedMessage[]): Promise<OnComplete[]> {
   const steps: OnComplete[] = [];
   for (const m of missed) {
-    const queueIt = await clientMessage(ctx, m.message, placeOfMessage(m.message, ctx.update.timestamp));
+    // A message of the chat's history, as MAX gave it (findMissed kept only those with a mid).
+    const message = required(parseMaxMessage(m.message), 'message');
+    const queueIt = await clientMessage(ctx, message, placeOfMessage(message, ctx.update.timestamp));
     const raw = JSON.stringify({ update_type: 'message_created', timestamp: m.message.timestamp, message: m.message, recovered_from: 'history' });
     steps.push(async (trx) => {
       await ctx.deps.store.events.record({
-        source: `max:${ctx.conversation.botId}`, kind: 'message_created', dedupeKey: `message:${String((m.message.body as Json).mid)}`, raw, jobs: [],
+        source: `max:${ctx.conversation.botId}`, kind: 'message_created', dedupeKey: `message:${midOfMessage(message)}`, raw, jobs: [],
       }, trx);
       // Stored already (its job has not run yet) or not: queued now, in order; its own job finds it queued.
       await queueIt(trx);
@@ -206,19 +228,19 @@ async function missedAround(ctx: Ctx, mid: string, tsMs: number): Promise<OnComp
  */
 export function catchUpHandler(deps: InboundDeps): JobHandler {
   return async (job) => {
-    const { conversationId, sinceMs } = job.payload as { conversationId: string; sinceMs?: number };
+    const { conversationId, sinceMs } = parseJobPayload(MAX_CATCHUP_JOB, job.payload);
     const conversation = await deps.store.conversations.get(conversationId);
     const catchUp = deps.catchUp;
     if (!conversation) {
       if (sinceMs !== undefined) deps.downtimeReport?.readOne(conversationId, 0);
       return;
     }
-    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    const portalId = portalOfLine(conversation.lineRef);
     const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
     // After a long downtime (downtime-catch-up.ts): every client message since `sinceMs` not yet
     // taken, whatever the restart window says.
     if (sinceMs !== undefined) {
-      const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp?.window.nowMs() ?? Date.now(), group: groupOf(conversation) };
+      const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: NO_UPDATE, arrivedMs: catchUp?.window.nowMs() ?? Date.now(), group: groupOf(conversation) };
       let missed: MissedMessage[];
       try {
         missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', sinceMs);
@@ -236,7 +258,7 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
     if (catchUp && (await catchUp.window.wouldBeDue(conversationId)) !== null) deferWhileBotBusy(deps);
     const start = catchUp ? await catchUp.window.markChecked(conversationId) : null;
     if (!catchUp || start === null) return wake;
-    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: {}, arrivedMs: catchUp.window.nowMs(), group: groupOf(conversation) };
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update: NO_UPDATE, arrivedMs: catchUp.window.nowMs(), group: groupOf(conversation) };
     let missed: MissedMessage[];
     try {
       missed = await findMissed({ store: deps.store, max: deps.max }, conversation.id, conversation.maxChatId, '', start - catchUp.windowMs);
@@ -252,7 +274,7 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
 
 /** A line for the operator about the chat itself (group events), from the acting user. */
 function systemLine(ctx: Ctx, key: string, text: string): OnComplete {
-  const user = (ctx.update.user as Json | undefined) ?? { user_id: ctx.conversation.maxUserId ?? ctx.conversation.maxChatId };
+  const user: MaxUser = ctx.update.user ?? { user_id: ctx.conversation.maxUserId ?? ctx.conversation.maxChatId };
   return sendToLine(ctx, lineUser(ctx, user), `${key}:${String(ctx.update.timestamp)}`, text, Number(ctx.update.timestamp));
 }
 
@@ -264,8 +286,8 @@ function both(...steps: OnComplete[]): OnComplete {
 
 const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
   async message_created(ctx) {
-    const message = ctx.update.message as Json;
-    const mid = String((message.body as Json).mid);
+    const message = required(ctx.update.message, 'message');
+    const mid = required(midOfMessage(message) || null, 'message body');
     if ((await ctx.deps.store.conversations.inboundState(ctx.conversation.id, mid)) === 'delivered') return;
     // Queued already from the chat history by a catch-up (it arrived late).
     if ((await ctx.deps.store.outbox.queuedKeys(ctx.conversation.id, 'send', [mid])).size > 0) return;
@@ -273,11 +295,11 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     return both(...(await missedAround(ctx, mid, place.tsMs)), await clientMessage(ctx, message, place));
   },
   async message_edited(ctx) {
-    const message = ctx.update.message as Json;
-    const mid = String((message.body as Json).mid);
+    const message = required(ctx.update.message, 'message');
+    const mid = required(midOfMessage(message) || null, 'message body');
     // One key per edit: the same message may be edited many times.
     return queue(ctx, 'update', `${mid}@${String(ctx.update.timestamp)}`, {
-      user: lineUser(ctx, message.sender as Json), message: { id: mid, text: signed(ctx, message.sender as Json | null, renderInbound(message)) || ' ' }, chat: { id: ctx.conversation.id },
+      user: lineUser(ctx, message.sender), message: { id: mid, text: signed(ctx, message.sender, renderInbound(message)) || ' ' }, chat: { id: ctx.conversation.id },
     });
   },
   async message_removed(ctx) {
@@ -286,19 +308,17 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
     });
   },
   async message_callback(ctx) {
-    const callback = ctx.update.callback as Json;
+    const callback = required(ctx.update.callback, 'callback');
     const payload = String(callback.payload ?? '');
-    const keyboard = (((ctx.update.message as Json | null)?.body as Json | undefined)?.attachments as Json[] | undefined)?.find((a) => a.type === 'inline_keyboard');
-    const buttons = (((keyboard?.payload as Json | undefined)?.buttons as Json[][] | undefined) ?? []).flat();
-    const pressed = buttons.find((b) => b.payload === payload);
+    const pressed = keyboardButtonsOf(ctx.update.message).find((b) => b.payload === payload);
     // Answered before "done": a retried job answers again, which MAX accepts (idempotent for the client).
     await ctx.deps.max.answerCallback(String(callback.callback_id), { notification: 'Принято' });
-    const text = signed(ctx, callback.user as Json, buttonPressedText(String(pressed?.text ?? payload)));
-    return sendToLine(ctx, lineUser(ctx, callback.user as Json), `callback:${String(callback.callback_id)}`, text, Number(callback.timestamp));
+    const text = signed(ctx, callback.user, buttonPressedText(String(pressed?.text ?? payload)));
+    return sendToLine(ctx, lineUser(ctx, callback.user), `callback:${String(callback.callback_id)}`, text, Number(callback.timestamp));
   },
   async bot_started(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
-    const payload = (ctx.update.payload as string | null | undefined) ?? null;
+    const payload = ctx.update.payload ?? null;
     if (payload !== null) await ctx.deps.store.conversations.setSource(ctx.conversation.id, JSON.stringify({ payload }));
     return systemLine(ctx, 'started', botStartedText(payload));
   },
@@ -312,25 +332,25 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
   },
   async bot_added(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'active');
-    return systemLine(ctx, 'bot_added', botAddedText(fullName(ctx.update.user as Json)));
+    return systemLine(ctx, 'bot_added', botAddedText(fullName(ctx.update.user)));
   },
   async bot_removed(ctx) {
     await ctx.deps.store.conversations.setState(ctx.conversation.id, 'blocked');
     return systemLine(ctx, 'bot_removed', botRemovedText());
   },
   async user_added(ctx) {
-    const user = ctx.update.user as Json;
+    const user = ctx.update.user;
     const viaLink = ctx.update.inviter_id === null || ctx.update.inviter_id === undefined;
     return systemLine(ctx, `user_added:${String(user?.user_id)}`, userAddedText(fullName(user), viaLink));
   },
   async user_removed(ctx) {
-    const user = ctx.update.user as Json;
+    const user = ctx.update.user;
     const left = ctx.update.admin_id === null || ctx.update.admin_id === undefined;
     return systemLine(ctx, `user_removed:${String(user?.user_id)}`, userRemovedText(fullName(user), left));
   },
   async chat_title_changed(ctx) {
     const title = String(ctx.update.title ?? '');
-    const user = ctx.update.user as Json | undefined;
+    const user = ctx.update.user;
     if (ctx.group) await ctx.deps.store.conversations.setProfile(ctx.conversation.id, { avatarUrl: null, profileUrl: null, ...ctx.conversation.profile, chatTitle: title });
     // CHAT_GROUP=N: USER_ID names the external user the line's chat belongs to (the group's, for a group).
     const userId = ctx.group ? String(lineUser(ctx, user).id) : String(user?.user_id ?? ctx.conversation.maxUserId ?? '');
@@ -343,18 +363,18 @@ const byType: Record<string, (ctx: Ctx) => Promise<OnComplete | void>> = {
   },
 };
 
-function chatAndUser(update: Json): { chatId: string | null; userId: string | null } {
-  const message = update.message as Json | undefined;
-  const chatId = (message?.recipient as Json | undefined)?.chat_id ?? update.chat_id;
-  const user = (message?.sender ?? update.user ?? (update.callback as Json | undefined)?.user) as Json | undefined;
-  return { chatId: chatId === undefined || chatId === null ? null : String(chatId), userId: user?.user_id === undefined ? null : String(user.user_id) };
+function chatAndUser(update: MaxUpdate): { chatId: string | null; userId: string | null } {
+  const message = update.message;
+  const chatId = message?.recipient?.chat_id ?? update.chat_id;
+  const user = message?.sender ?? update.user ?? update.callback?.user;
+  return { chatId: chatId === undefined || chatId === null ? null : String(chatId), userId: user?.user_id === undefined || user.user_id === null ? null : String(user.user_id) };
 }
 
 /** Profile link: max.ru/<username> is the public address MAX uses for deep links. A group's title names its conversation. */
-function profileOf(chat: Json): ClientProfile {
-  const partner = chat.dialog_with_user as Json | null | undefined;
-  const avatar = (partner?.full_avatar_url ?? partner?.avatar_url) as string | null | undefined;
-  const username = partner?.username as string | null | undefined;
+function profileOf(chat: components['schemas']['Chat']): ClientProfile {
+  const partner = chat.dialog_with_user;
+  const avatar = partner?.full_avatar_url ?? partner?.avatar_url;
+  const username = partner?.username;
   return {
     avatarUrl: typeof avatar === 'string' && /^https?:\/\//.test(avatar) ? avatar : null,
     profileUrl: username && /^[\w.-]+$/.test(username) ? `https://max.ru/${username}` : null,
@@ -369,10 +389,10 @@ function groupOf(conversation: ConversationRow): Ctx['group'] {
 }
 
 /** Why this update of a group chat or channel is not carried, or null when it is (group-chat.ts). */
-async function skipReason(deps: InboundDeps, botId: string, chatId: string, update: Json): Promise<SkipReason | null> {
+async function skipReason(deps: InboundDeps, botId: BotId, chatId: string, update: MaxUpdate): Promise<SkipReason | null> {
   const kind = chatKindOf(update);
   if (kind === 'dialog') return null;
-  const hasConversation = kind === 'group_or_channel' && (await deps.store.conversations.get(`${botId}:${chatId}`)) !== null;
+  const hasConversation = kind === 'group_or_channel' && (await deps.store.conversations.get(makeConversationId(botId, chatId))) !== null;
   return skipReasonFor(kind, deps.groupChats ?? 'ignore', hasConversation);
 }
 
@@ -382,7 +402,7 @@ async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): 
   const untitledGroup = conversation.maxChatId.startsWith('-') && conversation.profile?.chatTitle === undefined;
   if (conversation.profile && !untitledGroup) return conversation;
   try {
-    const profile = profileOf((await deps.max.getChat(conversation.maxChatId)) as unknown as Json);
+    const profile = profileOf(await deps.max.getChat(conversation.maxChatId));
     await deps.store.conversations.setProfile(conversation.id, profile);
     return { ...conversation, profile };
   } catch (err) {
@@ -395,11 +415,12 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
-    const update = parseJsonKeepingBigIntegers(event.raw) as Json;
-    const handle = byType[String(update.update_type)];
+    const update = parseMaxUpdate(event.raw);
+    const handle = update ? byType[update.update_type] : undefined;
+    if (!update || !handle) return;
     const { chatId, userId } = chatAndUser(update);
-    if (!handle || !chatId) return;
-    const botId = (job.payload as { botId: string }).botId;
+    if (!chatId) return;
+    const { botId } = parseJobPayload(MAX_UPDATE_JOB, job.payload);
     const reason = await skipReason(deps, botId, chatId, update);
     // Kept as an event and listed as skipped (GET /admin/skipped-updates); nothing for the line.
     if (reason) {
@@ -410,10 +431,10 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     // The portal's setup job may not have finished yet: retry later.
     if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
     const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
-    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: `${route.portalId}:${route.lineId}`, sourceJson: source });
+    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: makeLineRef(route.portalId, route.lineId), sourceJson: source });
     conversation = await ensureProfile(deps, conversation);
     // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
-    const portalId = conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':'));
+    const portalId = portalOfLine(conversation.lineRef);
     return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms), group: groupOf(conversation) });
   };
 }

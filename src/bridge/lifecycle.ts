@@ -9,6 +9,8 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
+import type { PortalId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { OrderGate } from './order/gate.ts';
 import { describeHold } from './order/hold-reason.ts';
@@ -29,18 +31,15 @@ export interface LifecycleDeps {
 }
 
 /** Pauses one line of a portal, or all of them (lineId null). */
-export async function pauseLines(deps: LifecycleDeps, portalId: string, lineId: number | null, reason: string): Promise<void> {
+export async function pauseLines(deps: LifecycleDeps, portalId: PortalId, lineId: number | null, reason: string): Promise<void> {
   // The first reason stays: a line already paused keeps why it was paused.
-  let q = deps.store.db.updateTable('lines').set({ state: 'paused', paused_reason: reason, updated_at_ms: deps.nowMs() })
-    .where('portal_id', '=', portalId).where('state', '=', 'active');
-  if (lineId !== null) q = q.where('line_id', '=', lineId);
-  await q.execute();
+  await deps.store.lines.pause(portalId, lineId, reason);
 }
 
 /** Problems to report on /ready: every paused line with its reason. */
 export async function pausedLineProblems(store: Store): Promise<string[]> {
-  const rows = await store.db.selectFrom('lines').selectAll().where('state', '=', 'paused').execute();
-  return rows.map((r) => `линия ${r.line_id} портала ${r.portal_id} приостановлена: ${r.paused_reason ?? ''}`);
+  const rows = await store.lines.paused();
+  return rows.map((r) => `линия ${r.lineId} портала ${r.portalId} приостановлена: ${r.pausedReason ?? ''}`);
 }
 
 /** The smallest Bitrix24 message id in an event's MESSAGES (ids grow with time on a portal). */
@@ -60,10 +59,8 @@ function firstMessageId(data: unknown): number {
 async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversationKey: string, data: unknown): Promise<unknown[]> {
   if (!deps.gate?.ordersReplies) return [];
   const mine = firstMessageId(data);
-  const later = await deps.store.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw', 'events.kind'])
-    .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', jobId)
-    .where('events.kind', '=', 'ONIMCONNECTORMESSAGEADD').orderBy('jobs.id').execute();
-  return later.map((r) => envelopeOf(parseForm(r.raw, { depth: 10 }) as Record<string, unknown>)?.data)
+  const later = await deps.store.jobs.laterPendingEvents(conversationKey, jobId, 'ONIMCONNECTORMESSAGEADD');
+  return later.map((raw) => envelopeOf(parseForm(raw, { depth: 10 }))?.data)
     .filter((d) => d !== undefined && firstMessageId(d) < mine)
     .sort((a, b) => firstMessageId(a) - firstMessageId(b));
 }
@@ -72,16 +69,16 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
-    const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }) as Record<string, unknown>);
+    const envelope = envelopeOf(parseForm(event.raw, { depth: 10 }));
     if (!envelope) return;
-    const { portalId } = job.payload as { portalId: string };
-    const data = envelope.data as Record<string, unknown> | string | undefined;
+    const { portalId } = parseJobPayload(BITRIX24_EVENT_JOB, job.payload);
+    const data = envelope.data;
     switch (envelope.event) {
       case 'ONIMCONNECTORLINEDELETE':
         await pauseLines(deps, portalId, Number(data), LINE_DELETED_REASON);
         return;
       case 'ONIMCONNECTORSTATUSDELETE':
-        await pauseLines(deps, portalId, Number((data as Record<string, unknown> | undefined)?.line), 'connector switched off on the line');
+        await pauseLines(deps, portalId, Number(typeof data === 'object' && data !== null && 'line' in data ? data.line : undefined), 'connector switched off on the line');
         return;
       case 'ONAPPUNINSTALL':
         // Tokens forgotten, events refused from now on; skipped when a re-install already replaced this install.

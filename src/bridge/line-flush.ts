@@ -44,6 +44,8 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
+import { lineIdOfLine } from '../domain/ids.ts';
+import { LINE_FLUSH_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { hasFiles, withoutFiles } from './line-file-fallback.ts';
 import type { HoldReason } from './order/hold-reason.ts';
 import type { OrderGate } from './order/gate.ts';
@@ -230,12 +232,11 @@ interface LineCheck {
 async function alreadyInLine(deps: LineFlushDeps, bitrix: Bitrix24Client, portalId: string, rows: PendingOutboxRow[], log: Logger): Promise<LineCheck> {
   const check: LineCheck = { found: new Set(), unread: new Set() };
   if (rows.length === 0) return check;
-  const chats = await deps.store.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
-    .where('id', 'in', [...new Set(rows.map((r) => r.conversationId))]).where('bitrix_chat_id', 'is not', null).execute();
+  const chats = await deps.store.conversations.bitrixChatsOf([...new Set(rows.map((r) => r.conversationId))]);
   if (chats.length === 0) return check;
   let outcome: BatchOutcome;
   try {
-    outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
+    outcome = await bitrix.batch(portalId, Object.fromEntries(chats.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrixChatId } }])), { idempotent: true });
   } catch (err) {
     // The portal has blocked the app: the whole flush waits (below). Any other failure: not read.
     if (isPortalBlocked(err)) throw err;
@@ -266,10 +267,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
   const maxItems = deps.maxItemsPerCall ?? DEFAULT_MAX_ITEMS_PER_CALL;
   const lingerMs = deps.lingerMs ?? DEFAULT_LINGER_MS;
   return async (job, ctx) => {
-    const { lineRef, portalId } = job.payload as { lineRef: string; portalId: string };
-    const lineId = Number(lineRef.slice(portalId.length + 1));
-    const line = await deps.store.db.selectFrom('lines').select('state').where('id', '=', lineRef).executeTakeFirst();
-    if (line?.state !== 'active') return;
+    const { lineRef, portalId } = parseJobPayload(LINE_FLUSH_JOB, job.payload);
+    const lineId = lineIdOfLine(lineRef);
+    if ((await deps.store.lines.stateOf(lineRef)) !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
     // The portal has blocked the app (OVERLOAD_LIMIT): step aside until its next probe.

@@ -18,7 +18,8 @@ import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { Store } from '../store/open-store.ts';
-import { portalAddresses, portalAddressesFingerprint, portalAddressesKey } from './setup.ts';
+import { portalAddresses, portalAddressesFingerprint, portalAddressesKey, WAITING_FOR_A_LINE } from './setup.ts';
+import type { PortalId } from '../domain/ids.ts';
 
 export interface MaintenanceDeps {
   store: Store;
@@ -78,39 +79,37 @@ async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][numb
 }
 
 async function checkPausedLines(deps: MaintenanceDeps, report: MaintenanceReport): Promise<void> {
-  const paused = await deps.store.db.selectFrom('lines').selectAll().where('state', '=', 'paused').execute();
+  const paused = await deps.store.lines.paused();
   for (const line of paused) {
-    const client = deps.bitrixFor(line.portal_id);
+    const client = deps.bitrixFor(line.portalId);
     if (!client) continue;
     try {
-      await client.call(line.portal_id, 'imconnector.activate', { CONNECTOR: deps.connectorId, LINE: line.line_id, ACTIVE: 1 });
-      const status = await client.call<{ STATUS?: boolean }>(line.portal_id, 'imconnector.status', { CONNECTOR: deps.connectorId, LINE: line.line_id }, { idempotent: true });
+      await client.call(line.portalId, 'imconnector.activate', { CONNECTOR: deps.connectorId, LINE: line.lineId, ACTIVE: 1 });
+      const status = await client.call<{ STATUS?: boolean }>(line.portalId, 'imconnector.status', { CONNECTOR: deps.connectorId, LINE: line.lineId }, { idempotent: true });
       if (!status.STATUS) continue;
-      await deps.store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('lines').set({ state: 'active', paused_reason: null, updated_at_ms: deps.nowMs() }).where('id', '=', line.id).execute();
+      await deps.store.transaction(async (trx) => {
+        await deps.store.lines.reactivate(line.ref, trx);
         // What waited in the line's outbox goes now.
-        if ((await deps.store.outbox.countPending(line.id, trx)) > 0) await deps.store.outbox.ensureFlushJob(line.id, line.portal_id, trx);
+        if ((await deps.store.outbox.countPending(line.ref, trx)) > 0) await deps.store.outbox.ensureFlushJob(line.ref, line.portalId, trx);
       });
-      await deps.store.db.updateTable('jobs').set({ run_at_ms: deps.nowMs() }).where('state', '=', 'pending')
-        .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
-      report.reactivated.push(line.id);
+      await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE);
+      report.reactivated.push(line.ref);
     } catch (err) {
       // Still broken (line deleted, app uninstalled): it stays paused and on /ready.
-      (deps.log ?? silentLogger()).info({ err, code: codeOf(err), portalId: line.portal_id, lineId: line.line_id }, 'paused line still not active; checked again at the next maintenance');
+      (deps.log ?? silentLogger()).info({ err, code: codeOf(err), portalId: line.portalId, lineId: line.lineId }, 'paused line still not active; checked again at the next maintenance');
     }
   }
 }
 
 /** One portal: bindings first (operator replies depend on them), then the settings page and each active line's links. */
-async function readdressPortal(deps: MaintenanceDeps, client: Bitrix24Client, portalId: string, report: MaintenanceReport): Promise<void> {
+async function readdressPortal(deps: MaintenanceDeps, client: Bitrix24Client, portalId: PortalId, report: MaintenanceReport): Promise<void> {
   const addresses = portalAddresses(deps.publicUrl, portalId);
   const bindings = await reconcileEventBindings(client, portalId, addresses.eventsUrl);
   await registerConnector(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', settingsUrl: addresses.settingsUrl });
-  const lines = await deps.store.db.selectFrom('lines').select('line_id').where('portal_id', '=', portalId).where('state', '=', 'active').execute();
-  for (const line of lines) {
-    await setConnectorData(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: addresses.publicUrl }, Number(line.line_id)).catch((err: unknown) => {
+  for (const lineId of await deps.store.lines.activeLineIds(portalId)) {
+    await setConnectorData(client, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: addresses.publicUrl }, lineId).catch((err: unknown) => {
       // The links are cosmetic (the connector's page in the line); the other lines still get theirs.
-      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), portalId, lineId: line.line_id }, 'registering the connector links of a line failed');
+      (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), portalId, lineId }, 'registering the connector links of a line failed');
     });
   }
   await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
@@ -118,8 +117,7 @@ async function readdressPortal(deps: MaintenanceDeps, client: Bitrix24Client, po
 }
 
 async function checkPortalAddresses(deps: MaintenanceDeps, report: MaintenanceReport): Promise<void> {
-  const portals = new Set((await deps.store.db.selectFrom('lines').select('portal_id').execute()).map((r) => r.portal_id));
-  for (const portalId of portals) {
+  for (const portalId of await deps.store.lines.portalIds()) {
     const client = deps.bitrixFor(portalId);
     if (!client || (await deps.store.meta.get(portalAddressesKey(portalId))) === portalAddressesFingerprint(deps.publicUrl, portalId)) continue;
     // Not reachable now (limits, uninstalled): tried again at the next maintenance.

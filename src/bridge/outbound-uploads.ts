@@ -9,40 +9,28 @@
  * message is delivered. A remembered upload older than `reuseForMs` is not
  * trusted (MAX documents no token lifetime) and is uploaded again.
  */
+import type { ConversationId } from '../domain/ids.ts';
 import type { Store } from '../store/open-store.ts';
+import type { UploadAttachment, UploadKey } from '../store/repos/outbound-upload-repo.ts';
 
-type Json = Record<string, unknown>;
+export type { UploadKey };
 
 /** Reuse an upload for this long; after that, upload again. */
 export const UPLOAD_REUSE_MS = 10 * 60_000;
 /** Rows older than this are swept (left behind by dead letters). */
 const SWEEP_AFTER_MS = 86_400_000;
 
-export interface UploadKey {
-  conversationId: string;
-  imMessageId: string;
-  part: number;
-}
-
 /** The remembered attachment for this part, else `upload()`'s, remembered. */
-export async function rememberedUpload(store: Store, key: UploadKey, nowMs: number, upload: () => Promise<Json | null>): Promise<Json | null> {
-  const row = await store.db.selectFrom('outbound_uploads').select(['attachment', 'created_at_ms'])
-    .where('conversation_id', '=', key.conversationId).where('bitrix_message_id', '=', key.imMessageId).where('part', '=', key.part)
-    .executeTakeFirst();
-  if (row && nowMs - Number(row.created_at_ms) < UPLOAD_REUSE_MS) return JSON.parse(row.attachment) as Json;
+export async function rememberedUpload(store: Store, key: UploadKey, nowMs: number, upload: () => Promise<UploadAttachment | null>): Promise<UploadAttachment | null> {
+  const remembered = await store.outboundUploads.get(key);
+  if (remembered && nowMs - remembered.createdAtMs < UPLOAD_REUSE_MS) return remembered.attachment;
   const attachment = await upload();
   if (!attachment) return null;
-  await store.db.deleteFrom('outbound_uploads').where('created_at_ms', '<', nowMs - SWEEP_AFTER_MS).execute();
-  await store.db.insertInto('outbound_uploads').values({
-    conversation_id: key.conversationId, bitrix_message_id: key.imMessageId, part: key.part,
-    attachment: JSON.stringify(attachment), created_at_ms: nowMs,
-  }).onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doUpdateSet({
-    attachment: JSON.stringify(attachment), created_at_ms: nowMs,
-  })).execute();
+  await store.outboundUploads.remember(key, attachment, nowMs, nowMs - SWEEP_AFTER_MS);
   return attachment;
 }
 
 /** The message was delivered: its uploads are no longer needed. */
-export async function forgetUploads(store: Store, conversationId: string, imMessageId: string): Promise<void> {
-  await store.db.deleteFrom('outbound_uploads').where('conversation_id', '=', conversationId).where('bitrix_message_id', '=', imMessageId).execute();
+export async function forgetUploads(store: Store, conversationId: ConversationId, imMessageId: string): Promise<void> {
+  await store.outboundUploads.forget(conversationId, imMessageId);
 }

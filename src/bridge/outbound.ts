@@ -31,7 +31,7 @@
  *   are recognised by their id; messages we inject with send.messages raise no
  *   event at all (spec §7).
  */
-import { messagesOf } from '../bitrix24/event-shape.ts';
+import { connectorMessagesOf, type ConnectorMessage } from '../bitrix24/connector-message.ts';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { BridgeError } from '../domain/errors.ts';
 import { bbcodeToMaxHtml, escapeHtml } from '../domain/text/bbcode-to-max.ts';
@@ -42,9 +42,11 @@ import { maxHtmlToPlain } from '../domain/text/max-html-to-plain.ts';
 import { botCannotWriteFirstText, botDownText, botNotConfiguredText, partsNotDeliveredText, type PartFailure } from '../domain/text/outbound-notices.ts';
 import { SideHeldError } from '../domain/side-hold.ts';
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
+import { makeMessageKey, parseConversationId, portalOfLine } from '../domain/ids.ts';
 import type { MaxClient } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
+import type { components } from '../max/types.ts';
 import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
@@ -109,16 +111,11 @@ interface Item {
   params: Json | null;
 }
 
-function itemOf(raw: Json): Item | null {
-  const im = (raw.im ?? {}) as Json;
-  const message = (raw.message ?? {}) as Json;
-  const chat = (raw.chat ?? {}) as Json;
-  if (im.message_id === undefined || chat.id === undefined) return null;
-  const files = Array.isArray(message.files) ? message.files as Json[] : message.files && typeof message.files === 'object' ? Object.values(message.files as Json) as Json[] : [];
+function itemOf(m: ConnectorMessage): Item | null {
+  if (m.imMessageId === null || m.externalChatId === null) return null;
   return {
-    imChatId: String(im.chat_id ?? ''), imMessageId: String(im.message_id), externalChatId: String(chat.id),
-    userId: String(message.user_id ?? '0'), text: typeof message.text === 'string' ? message.text : '', files,
-    params: message.params && typeof message.params === 'object' ? message.params as Json : null,
+    imChatId: m.imChatId, imMessageId: m.imMessageId, externalChatId: m.externalChatId,
+    userId: m.userId ?? '0', text: m.text, files: m.files, params: m.params,
   };
 }
 
@@ -138,16 +135,13 @@ async function postNotice(deps: OutboundDeps, portalId: string, item: Item, conv
   const id = await bitrix.call<number | string>(portalId, 'im.message.add', {
     DIALOG_ID: `chat${item.imChatId}`, MESSAGE: text, SYSTEM: 'Y',
   }, { correlation: { conversationId } });
-  await deps.store.db.insertInto('operator_notices').values({
-    bitrix_message_id: String(id), conversation_id: conversationId, reason, created_at_ms: deps.nowMs(),
-  }).onConflict((oc) => oc.column('bitrix_message_id').doNothing()).execute();
+  await deps.store.operatorNotices.record(String(id), conversationId, reason);
 }
 
 /** Tells the operator, once per conversation per outage, that the bot is down and the reply waits. */
 async function noticeBotDown(deps: OutboundDeps, portalId: string, item: Item, conversation: ConversationRow, err: SideHeldError): Promise<void> {
   const reason = `bot_down:${err.sinceMs}`;
-  const told = await deps.store.db.selectFrom('operator_notices').select('bitrix_message_id').where('conversation_id', '=', conversation.id).where('reason', '=', reason).executeTakeFirst();
-  if (told) return;
+  if (await deps.store.operatorNotices.told(conversation.id, reason)) return;
   await postNotice(deps, portalId, item, conversation.id, reason, botDownText(excerptOf(item), err.sinceMs, err.cause_.problem)).catch((noticeErr: unknown) => {
     // The reply still waits for the bot; only the notice is missing (tried again with the next reply).
     (deps.log ?? silentLogger()).warn({ err: noticeErr, code: codeOf(noticeErr), conversationId: conversation.id }, 'telling the operator that the bot is down failed');
@@ -159,20 +153,9 @@ async function noticeOperator(deps: OutboundDeps, portalId: string, item: Item, 
   await postNotice(deps, portalId, item, conversation.id, reason, undeliveredText(reason, excerptOf(item), detail));
 }
 
-async function isOurNotice(store: Store, imMessageId: string): Promise<boolean> {
-  return !!(await store.db.selectFrom('operator_notices').select('bitrix_message_id').where('bitrix_message_id', '=', imMessageId).executeTakeFirst());
-}
-
-async function sentPart(store: Store, conversationId: string, imMessageId: string, part: number): Promise<string | null | undefined> {
-  const row = await store.db.selectFrom('outbound_parts').select('max_mid').where('conversation_id', '=', conversationId)
-    .where('bitrix_message_id', '=', imMessageId).where('part', '=', part).executeTakeFirst();
-  return row ? row.max_mid : undefined;
-}
-
-async function recordPart(deps: OutboundDeps, conversationId: string, imMessageId: string, part: number, mid: string | null): Promise<void> {
-  await deps.store.db.insertInto('outbound_parts').values({
-    conversation_id: conversationId, bitrix_message_id: imMessageId, part, max_mid: mid, sent_at_ms: deps.nowMs(),
-  }).onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doNothing()).execute();
+/** The id MAX gave a message it accepted (null when it gave none). */
+export function midOf(message: components['schemas']['Message'] | null | undefined): string | null {
+  return String(message?.body?.mid ?? '') || null;
 }
 
 /**
@@ -181,10 +164,10 @@ async function recordPart(deps: OutboundDeps, conversationId: string, imMessageI
  * first looked for among the bot's recent messages in the chat.
  */
 async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: ConversationRow, item: Item, part: number, body: Json, rerun: boolean): Promise<string | null> {
-  const already = await sentPart(deps.store, conversation.id, item.imMessageId, part);
+  const already = await deps.store.outboundParts.sentMid(conversation.id, item.imMessageId, part);
   if (already !== undefined) return already;
   const record = async (mid: string | null) => {
-    await recordPart(deps, conversation.id, item.imMessageId, part, mid);
+    await deps.store.outboundParts.record(conversation.id, item.imMessageId, part, mid);
     return mid;
   };
   const lookUp = async (): Promise<{ mid: string | null } | null> => {
@@ -196,7 +179,7 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
         'looking for an uncertain send among the bot\'s recent messages failed; sending it');
       return null;
     });
-    return found ? { mid: String(found.body?.mid ?? '') || null } : null;
+    return found ? { mid: midOf(found) } : null;
   };
   if (rerun) {
     const found = await lookUp();
@@ -204,7 +187,7 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
   }
   const send = async (sent: Json) => {
     const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, sent as never, { conversationId: conversation.id });
-    return record(String((message as unknown as { body?: { mid?: string } }).body?.mid ?? '') || null);
+    return record(midOf(message));
   };
   try {
     try {
@@ -242,7 +225,8 @@ function partFailureOf(err: unknown, fileName: string | null): PartFailure | nul
 
 /** Where a reply is going in MAX, or a notice to the operator and a dead letter. */
 async function targetOf(deps: OutboundDeps, portalId: string, item: Item): Promise<{ conversation: ConversationRow; max: MaxClient }> {
-  const conversation = await deps.store.conversations.get(item.externalChatId);
+  const conversationId = parseConversationId(item.externalChatId);
+  const conversation = conversationId === null ? null : await deps.store.conversations.get(conversationId);
   if (!conversation) {
     // No MAX dialog behind this Open Lines chat: the client never wrote to the bot (a chat
     // started from Bitrix24), and MAX lets a bot write only after the user did (spec §9).
@@ -283,7 +267,7 @@ async function attachFiles(r: Reply): Promise<void> {
   for (const [j, file] of item.files.entries()) {
     const part = textParts > 0 ? textParts - 1 + j : j;
     const name = String(file.name ?? 'файл');
-    if ((await sentPart(deps.store, conversation.id, item.imMessageId, part)) !== undefined) continue;
+    if ((await deps.store.outboundParts.sentMid(conversation.id, item.imMessageId, part)) !== undefined) continue;
     try {
       // A retry (attachment.not.ready) sends the same upload: a new one would start MAX's processing over.
       const attachment = await rememberedUpload(deps.store, { conversationId: conversation.id, imMessageId: item.imMessageId, part }, deps.nowMs(),
@@ -340,15 +324,15 @@ async function sendParts(r: Reply, rerun: boolean): Promise<string[]> {
 /** The delivery status goes through the line outbox: statuses of many replies share one call. */
 async function queueDeliveryStatus(deps: OutboundDeps, conversation: ConversationRow, item: Item, mids: string[]): Promise<void> {
   const now = deps.nowMs();
-  await deps.store.db.transaction().execute((trx) => deps.store.outbox.enqueue([{
-    lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: item.imMessageId,
+  await deps.store.transaction((trx) => deps.store.outbox.enqueue([{
+    lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: makeMessageKey(item.imMessageId),
     sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
     item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
-  }], conversation.lineRef.slice(0, conversation.lineRef.lastIndexOf(':')), trx));
+  }], portalOfLine(conversation.lineRef), trx));
 }
 
 async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
-  if (await isOurNotice(deps.store, item.imMessageId)) return;
+  if (await deps.store.operatorNotices.isOurs(item.imMessageId)) return;
   const { conversation, max } = await targetOf(deps, portalId, item);
   const html = renderOperatorText(item.text, systemMessageKind(item) ?? false, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
@@ -381,8 +365,8 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
 
 /** Delivers every message of one ONIMCONNECTORMESSAGEADD event, in order; `rerun`: the job ran before (it may have sent). */
 export async function deliverOperatorMessages(deps: OutboundDeps, portalId: string, data: unknown, rerun = false): Promise<void> {
-  for (const raw of messagesOf(data)) {
-    const item = itemOf(raw);
+  for (const message of connectorMessagesOf(data)) {
+    const item = itemOf(message);
     if (item) await deliverOne(deps, portalId, item, rerun);
   }
 }

@@ -73,7 +73,7 @@ export class Peers implements PeerHeartbeats {
     this.stopping.abort();
     await this.loop;
     await Promise.all(this.recovering.values());
-    await this.deps.store.db.deleteFrom('bridge_meta').where('key', '=', `${PREFIX}${this.deps.workerId}`).execute().catch((err: unknown) => {
+    await this.deps.store.meta.delete(`${PREFIX}${this.deps.workerId}`).catch((err: unknown) => {
       // Left behind, the row ages out: a survivor runs the recovery for this process (harmless, only slower).
       this.log.warn({ err, code: codeOf(err) }, 'removing this process\'s heartbeat at stop failed');
     });

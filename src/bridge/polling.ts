@@ -20,7 +20,8 @@
  * waiting; a restart with a marker resumes normally.
  */
 import { maxDedupeKey } from '../domain/dedupe-keys.ts';
-import { MAX_UPDATE_JOB } from '../http/plugins/max-webhook.ts';
+import type { BotId } from '../domain/ids.ts';
+import { MAX_UPDATE_JOB, maxChatQueue } from '../queue/job-kinds.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { IntakeTallies, Tally } from '../metrics/bridge-metrics.ts';
 import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
@@ -33,7 +34,7 @@ export const POLL_TIMEOUT_S = 20;
 const POLL_LIMIT = 100;
 
 export interface PollingBot {
-  id: string;
+  id: BotId;
   name: string;
   token: string;
   client: MaxClient;
@@ -79,13 +80,7 @@ export class PollingLoop {
   }
 
   private async ensureRow(): Promise<string | null> {
-    const { store } = this.deps;
-    await store.db.insertInto('bots').values({
-      id: this.bot.id, name: this.bot.name, token_enc: store.box.seal(this.bot.token), webhook_secret_enc: null,
-      updates_mode: 'polling', poll_marker: null, created_at_ms: Date.now(),
-    }).onConflict((oc) => oc.column('id').doUpdateSet({ token_enc: store.box.seal(this.bot.token), updates_mode: 'polling' })).execute();
-    const row = await store.db.selectFrom('bots').select('poll_marker').where('id', '=', this.bot.id).executeTakeFirstOrThrow();
-    return row.poll_marker;
+    return this.deps.store.bots.ensurePolling(this.bot);
   }
 
   private async clearWebhooks(): Promise<void> {
@@ -111,7 +106,7 @@ export class PollingLoop {
     const source = `max:${this.bot.id}`;
     let skipped = 0;
     const outcomes: Tally[] = [];
-    await store.db.transaction().execute(async (trx) => {
+    await store.transaction(async (trx) => {
       skipped = 0;
       outcomes.length = 0;
       for (const update of updates) {
@@ -122,14 +117,14 @@ export class PollingLoop {
         const kind = String(update.update_type);
         const recorded = await store.events.record({
           source, kind, dedupeKey: maxDedupeKey(update, raw), raw,
-          jobs: own || old ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${this.bot.id}:${chatId ?? 'nochat'}`, payload: { botId: this.bot.id } }],
+          jobs: own || old ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: maxChatQueue(this.bot.id, chatId), payload: { botId: this.bot.id } }],
         }, trx);
         if (this.deps.intake) outcomes.push(recorded.duplicate ? this.deps.intake.duplicate : this.deps.intake.stored);
         if (!old || own || recorded.eventId === null) continue;
         await store.skipped.record({ eventId: recorded.eventId, source, kind, reason: 'polling_backlog' }, trx);
         skipped++;
       }
-      await trx.updateTable('bots').set({ poll_marker: marker }).where('id', '=', this.bot.id).execute();
+      await store.bots.setPollMarker(this.bot.id, marker, trx);
     });
     this.batches++;
     for (const tally of outcomes) tally.inc();

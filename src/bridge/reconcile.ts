@@ -15,11 +15,11 @@
  */
 import { stringify } from 'qs';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
+import { sessionHistoryOf } from '../bitrix24/session-history.ts';
 import { bitrix24DedupeKey } from '../domain/dedupe-keys.ts';
-import { BITRIX24_EVENT_JOB } from '../http/plugins/bitrix24-events.ts';
+import { lineRefParts, type PortalId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB } from '../queue/job-kinds.ts';
 import type { Store } from '../store/open-store.ts';
-
-type Json = Record<string, unknown>;
 
 export interface ReconcileDeps {
   store: Store;
@@ -35,55 +35,46 @@ export interface ReconcileReport {
   recovered: number;
   /**
    * Chats whose history could not be read (the command failed in the batch): nothing is
-   * concluded about them; the start tries again (runtime.ts), later runs look again.
+   * concluded about them; the start tries again (src/runtime/start-bridge.ts), later runs look again.
    */
   unread: number;
 }
 
-function asList(value: unknown): Json[] {
-  if (Array.isArray(value)) return value as Json[];
-  if (value && typeof value === 'object') return Object.values(value as Json) as Json[];
-  return [];
-}
-
 export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<ReconcileReport> {
   const since = deps.nowMs() - (deps.lookbackMs ?? 86_400_000);
-  const conversations = await deps.store.db.selectFrom('conversations').select(['id', 'line_ref', 'bitrix_chat_id'])
-    .where('bitrix_chat_id', 'is not', null).where('updated_at_ms', '>', since).execute();
+  const conversations = await deps.store.conversations.recentWithBitrixChat(since);
   const report: ReconcileReport = { checked: 0, recovered: 0, unread: 0 };
-  const byPortal = new Map<string, typeof conversations>();
+  const byPortal = new Map<PortalId, typeof conversations>();
   for (const c of conversations) {
-    const portalId = c.line_ref.slice(0, c.line_ref.lastIndexOf(':'));
+    const { portalId } = lineRefParts(c.lineRef);
     byPortal.set(portalId, [...(byPortal.get(portalId) ?? []), c]);
   }
   for (const [portalId, list] of byPortal) {
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) continue;
     // Reads only: safe to send again after a timeout.
-    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrix_chat_id } }])), { idempotent: true });
+    const outcome = await bitrix.batch(portalId, Object.fromEntries(list.map((c, i) => [`c${i}`, { method: 'imopenlines.session.history.get', params: { CHAT_ID: c.bitrixChatId } }])), { idempotent: true });
     for (const [i, c] of list.entries()) {
-      const history = outcome.results[`c${i}`] as Json | undefined;
+      const history = sessionHistoryOf(outcome.results[`c${i}`]);
       if (!history || outcome.errors[`c${i}`] !== undefined) {
         report.unread++;
         continue;
       }
       report.checked++;
-      const users = (history.users && typeof history.users === 'object' ? history.users : {}) as Json;
-      const candidates = asList(history.message)
-        .filter((m) => Number(m.author_id) !== 0 && asList((m.params as Json | undefined)?.CONNECTOR_MID).length === 0)
+      const candidates = history.messages
+        .filter((m) => Number(m.authorId) !== 0 && m.connectorMids.length === 0)
         .sort((a, b) => Number(a.id) - Number(b.id));
       for (const m of candidates) {
-        const imMessageId = String(m.id);
-        const known = await deps.store.db.selectFrom('outbound_parts').select('id').where('conversation_id', '=', c.id).where('bitrix_message_id', '=', imMessageId).executeTakeFirst()
-          ?? await deps.store.db.selectFrom('operator_notices').select('bitrix_message_id').where('bitrix_message_id', '=', imMessageId).executeTakeFirst();
+        const imMessageId = m.id;
+        const known = await deps.store.outboundParts.anySent(c.id, imMessageId) || await deps.store.operatorNotices.isOurs(imMessageId);
         if (known) continue;
         // Client messages were injected by us and carry CONNECTOR_MID, so an author without it is an operator.
-        const name = String(((users[String(m.author_id)] ?? {}) as Json).name ?? '').trim();
+        const name = history.nameOf(m.authorId);
         const data = {
-          CONNECTOR: deps.connectorId, LINE: c.line_ref.slice(c.line_ref.lastIndexOf(':') + 1),
+          CONNECTOR: deps.connectorId, LINE: String(lineRefParts(c.lineRef).lineId),
           MESSAGES: [{
-            im: { chat_id: String(c.bitrix_chat_id), message_id: imMessageId },
-            message: { user_id: String(m.author_id), text: `${name ? `[b]${name}:[/b] [br]` : ''}${String(m.text ?? '')}` },
+            im: { chat_id: c.bitrixChatId, message_id: imMessageId },
+            message: { user_id: m.authorId, text: `${name ? `[b]${name}:[/b] [br]` : ''}${m.text}` },
             chat: { id: c.id },
           }],
         };

@@ -2,8 +2,13 @@
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { setUpConnector } from '../bitrix24/connector-setup.ts';
+import type { PortalId } from '../domain/ids.ts';
+import { BITRIX24_SETUP_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
+
+/** Errors of jobs that waited for a line: they run at once when one is set up or restored. */
+export const WAITING_FOR_A_LINE = ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED'];
 
 export interface SetupDeps {
   store: Store;
@@ -28,41 +33,24 @@ export function portalAddressesFingerprint(publicUrl: string, portalId: string):
 
 export function setupHandler(deps: SetupDeps): JobHandler {
   return async (job) => {
-    const { portalId } = job.payload as { portalId: string };
+    const { portalId } = parseJobPayload(BITRIX24_SETUP_JOB, job.payload);
     const { lineId } = await setUpConnector(deps.bitrix, {
       portalId, connectorId: deps.connectorId, connectorName: 'MAX', lineId: deps.lineIdFor(portalId), ...portalAddresses(deps.publicUrl, portalId),
     });
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
     return async (trx) => {
-      const now = deps.nowMs();
-      await trx.insertInto('lines').values({ id: `${portalId}:${lineId}`, portal_id: portalId, line_id: lineId, connector_id: deps.connectorId, state: 'active', paused_reason: null, updated_at_ms: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now })).execute();
-      // This line replaces any earlier line of the portal (deleted or switched off): forget them,
-      // and move their conversations and whatever still waits in their outbox to it.
-      const lineRef = `${portalId}:${lineId}`;
-      const earlier = (await trx.selectFrom('lines').select('id').where('portal_id', '=', portalId).where('id', '!=', lineRef).execute()).map((r) => r.id);
-      if (earlier.length > 0) {
-        await trx.updateTable('conversations').set({ line_ref: lineRef, updated_at_ms: now }).where('line_ref', 'in', earlier).execute();
-        await trx.updateTable('line_outbox').set({ line_ref: lineRef, updated_at_ms: now }).where('line_ref', 'in', earlier).where('state', '=', 'pending').execute();
-        await trx.deleteFrom('lines').where('id', 'in', earlier).execute();
-      }
+      // This line replaces any earlier line of the portal (deleted or switched off): they are
+      // forgotten, and their conversations and whatever still waits in their outbox move to it.
+      const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx);
       if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
       // Messages that were waiting for a line go now rather than at their next backoff.
-      await trx.updateTable('jobs').set({ run_at_ms: now }).where('state', '=', 'pending')
-        .where('last_error_code', 'in', ['BRG_ERR_NO_ROUTE', 'BRG_ERR_LINE_PAUSED']).execute();
+      await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE, trx);
     };
   };
 }
 
 /** The line of a portal as recorded by the setup job, active or paused; null before setup. */
-export async function lineOf(store: Store, portalId: string): Promise<{ lineId: number; active: boolean } | null> {
-  const row = await store.db.selectFrom('lines').select(['line_id', 'state']).where('portal_id', '=', portalId).orderBy('updated_at_ms', 'desc').executeTakeFirst();
-  return row ? { lineId: Number(row.line_id), active: row.state === 'active' } : null;
-}
-
-/** The active line of a portal, as recorded by the setup job. */
-export async function activeLineOf(store: Store, portalId: string): Promise<number | null> {
-  const row = await store.db.selectFrom('lines').select('line_id').where('portal_id', '=', portalId).where('state', '=', 'active').orderBy('updated_at_ms', 'desc').executeTakeFirst();
-  return row ? Number(row.line_id) : null;
+export async function lineOf(store: Store, portalId: PortalId): Promise<{ lineId: number; active: boolean } | null> {
+  return store.lines.latestOf(portalId);
 }

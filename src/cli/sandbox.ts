@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../../emulators/max/index.ts';
-import { startBridge, type Bridge } from '../bridge/runtime.ts';
+import { startBridge, type Bridge } from '../runtime/start-bridge.ts';
 import { configSchema } from '../config/schema.ts';
 import { systemClock } from '../domain/clock.ts';
 import type { Logger } from '../log/logger.ts';

@@ -3,7 +3,7 @@
  * their pages and the bridge wired to them); with MAX_BOT_TOKEN and
  * BITRIX24_CLIENT_ID (or CONFIG_FILE) it runs the bridge for real.
  */
-import { startBridge } from '../bridge/runtime.ts';
+import { startBridge } from '../runtime/start-bridge.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
 import { chooseLogFormat } from '../log/format.ts';

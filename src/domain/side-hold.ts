@@ -17,7 +17,6 @@
  * In memory, per process: with several processes only the one holding the
  * side's resource lease calls it (docs/architecture.md), so only it needs to know.
  */
-import type { Logger } from '../log/logger.ts';
 import { cappedBackoffMs } from './backoff.ts';
 import { BridgeError } from './errors.ts';
 
@@ -56,8 +55,17 @@ interface Block {
   probing: boolean;
 }
 
+/**
+ * What a hold logs through: the two levels it uses, structurally (a pino Logger,
+ * src/log/logger.ts, fits; src/domain/ imports nothing outside itself).
+ */
+export interface SideHoldLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface SideHoldOptions {
-  logger?: Logger;
+  logger?: SideHoldLog;
   /** The log line's component (e.g. 'bitrix24-client'). */
   component: string;
   /** What the sides are: the log field naming one, and the word before its id in messages. */

@@ -3,7 +3,7 @@
  * that fails (the database busy or gone) never fails the exchange it records
  * — the message matters, its journal entry does not — but it is not dropped
  * silently either: a warn line says which exchange went unjournaled and why.
- * Made once in runtime.ts around the store's journal.
+ * Made once in src/runtime/start-bridge.ts around the store's journal.
  */
 import type { JournalEntry, JournalWriter } from '../domain/ports.ts';
 import { codeOf, type Logger } from '../log/logger.ts';

@@ -6,12 +6,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * A transaction opened by `store.transaction(fn)` or handed to a job's "done" (OnComplete).
+ * Outside src/store/ it is only passed on to repository methods: they run inside it, so
+ * writes of several repositories commit together. No query is built with it elsewhere.
+ */
+export type StoreTransaction = Transaction<Database>;
+
+/** The database itself or a transaction: a repository method that may run in a caller's transaction takes one. */
+export type Queryable = Kysely<Database> | Transaction<Database>;
 
 export interface OpenedDatabase {
   db: Kysely<Database>;

@@ -4,8 +4,9 @@
  */
 import type { Clock } from '../domain/clock.ts';
 import { CryptoBox } from './crypto-box.ts';
-import { openDatabase, type Engine, type OpenedDatabase } from './db.ts';
+import { openDatabase, type Engine, type OpenedDatabase, type StoreTransaction } from './db.ts';
 import { migrate } from './migrations.ts';
+import { BotRepo } from './repos/bot-repo.ts';
 import { ConversationRepo } from './repos/conversation-repo.ts';
 import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
 import { EventRepo } from './repos/event-repo.ts';
@@ -13,8 +14,12 @@ import { GaugeRepo } from './repos/gauge-repo.ts';
 import { JobRepo } from './repos/job-repo.ts';
 import { JournalRepo } from './repos/journal-repo.ts';
 import { LeaseRepo } from './repos/lease-repo.ts';
+import { LineRepo } from './repos/line-repo.ts';
 import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
+import { OperatorNoticeRepo } from './repos/operator-notice-repo.ts';
+import { OutboundPartRepo } from './repos/outbound-part-repo.ts';
+import { OutboundUploadRepo } from './repos/outbound-upload-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
@@ -32,7 +37,16 @@ export interface StoreOptions {
 
 export interface Store {
   engine: Engine;
+  /**
+   * The database, for the repositories and for tests. Nothing outside src/store/ builds a query
+   * with it (test/unit/architecture.test.ts): code elsewhere calls a repository method.
+   */
   db: OpenedDatabase['db'];
+  /**
+   * Runs `fn` in one transaction: repository methods given the transaction run inside it, so
+   * writes of several repositories commit together, or none of them.
+   */
+  transaction<T>(fn: (trx: StoreTransaction) => Promise<T>): Promise<T>;
   events: EventRepo;
   jobs: JobRepo;
   deadLetters: DeadLetterRepo;
@@ -47,6 +61,11 @@ export interface Store {
   /** Read-only aggregates for the metrics gauges and the /ready check. */
   gauges: GaugeRepo;
   readiness: ReadinessRepo;
+  lines: LineRepo;
+  bots: BotRepo;
+  outboundParts: OutboundPartRepo;
+  operatorNotices: OperatorNoticeRepo;
+  outboundUploads: OutboundUploadRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -60,6 +79,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     engine,
     db,
+    transaction: (fn) => db.transaction().execute(fn),
     events: new EventRepo(db, options.clock, direct),
     jobs: new JobRepo(db, engine, options.clock),
     deadLetters: new DeadLetterRepo(db, options.clock),
@@ -73,6 +93,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     skipped: new SkippedUpdateRepo(db, options.clock),
     gauges: new GaugeRepo(db),
     readiness: new ReadinessRepo(db),
+    lines: new LineRepo(db, options.clock),
+    bots: new BotRepo(db, box, options.clock),
+    outboundParts: new OutboundPartRepo(db, options.clock),
+    operatorNotices: new OperatorNoticeRepo(db, options.clock),
+    outboundUploads: new OutboundUploadRepo(db),
     box,
     close: () => opened.close(),
   };

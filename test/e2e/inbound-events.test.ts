@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { parseLineRef } from '../../src/domain/ids.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { until } from '../helpers/e2e.ts';
 
@@ -110,6 +111,7 @@ for (const engine of testEngines()) {
     test('pending messages of a line are coalesced into few send.messages calls, each conversation in order', async () => {
       const store = sandbox.bridge!.store;
       const line = await store.db.selectFrom('lines').selectAll().where('portal_id', '=', 'sandbox').executeTakeFirstOrThrow();
+      const lineRef = parseLineRef(line.id);
       // Hold the line (as a paused line does) while 40 clients write 3 messages each...
       await store.db.updateTable('lines').set({ state: 'paused', paused_reason: 'test hold' }).where('id', '=', line.id).execute();
       const requestsBefore = ((await b24('/requests')).requests as Array<{ method: string }>).length;
@@ -117,7 +119,7 @@ for (const engine of testEngines()) {
       await Promise.all(clients.map(async (userId) => {
         for (let n = 1; n <= 3; n++) await maxCtl('POST', '/messages', { user: { user_id: userId, first_name: `Клиент${userId}` }, text: `c${userId}-m${n}` });
       }));
-      await until(async () => ((await store.outbox.countPending(line.id)) === 120 ? true : undefined));
+      await until(async () => ((await store.outbox.countPending(lineRef)) === 120 ? true : undefined));
       // The 40 clients wrote at once, so some deliveries overtook others and the line's reorder
       // window grew (reorder-watermark.ts); past its cap every item may go, and what is checked
       // below is coalescing alone.
@@ -125,7 +127,7 @@ for (const engine of testEngines()) {
       // ...then restore it: the health check re-activates it and its outbox goes out.
       const report = await sandbox.bridge!.maintain();
       assert.deepEqual(report.reactivated, [line.id]);
-      await until(async () => ((await store.outbox.countPending(line.id)) === 0 ? true : undefined)).catch(async (err) => {
+      await until(async () => ((await store.outbox.countPending(lineRef)) === 0 ? true : undefined)).catch(async (err) => {
         console.error(JSON.stringify(await store.db.selectFrom('jobs').selectAll().where('kind', '=', 'line.flush').orderBy('id', 'desc').limit(5).execute()));
         console.error(JSON.stringify(await store.db.selectFrom('lines').selectAll().execute()), await store.outbox.countByState());
         throw err;

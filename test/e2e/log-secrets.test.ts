@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../../emulators/max/index.ts';
 import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
+import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { createLogger } from '../../src/log/logger.ts';

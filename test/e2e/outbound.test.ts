@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseConversationId } from '../../src/domain/ids.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { postOk, sandboxFor, until } from '../helpers/e2e.ts';
 
@@ -73,7 +74,7 @@ for (const engine of testEngines()) {
       await openDialog(6104, 'Ирина');
       await post(`${sandboxOf().max.controlUrl}/bot-stopped`, { user_id: 6104 });
       const store = sandboxOf().bridge!.store;
-      await until(async () => ((await store.conversations.get(`sandbox:${lineChatOf(6104)!.externalChatId.split(':')[1]}`))?.state === 'blocked' ? true : undefined));
+      await until(async () => ((await store.conversations.get(parseConversationId(lineChatOf(6104)!.externalChatId)!))?.state === 'blocked' ? true : undefined));
       await reply(6104, 'Вы ещё здесь?');
       const notice = await until(() => {
         const chat = lineChatOf(6104)!;

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { stringify } from 'qs';
-import { CONNECTOR_ID } from '../../src/bridge/runtime.ts';
+import { CONNECTOR_ID } from '../../src/runtime/start-bridge.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { sandboxFor, until } from '../helpers/e2e.ts';
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
+import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';

@@ -5,7 +5,7 @@
  */
 import { after, before } from 'node:test';
 import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/bridge/runtime.ts';
+import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
 import { startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';

@@ -7,13 +7,14 @@
  * bot's limits) — so a message the dead process had stored is not sent before
  * an earlier one it lost. Looked at again every STORED_HOLD_RECHECK_MS.
  */
+import type { ConversationId } from '../../domain/ids.ts';
+import { MAX_CATCHUP_JOB } from '../../queue/job-kinds.ts';
 import type { Store } from '../../store/open-store.ts';
-import { MAX_CATCHUP_JOB } from '../catch-up.ts';
 import { STORED_HOLD_RECHECK_MS } from './constants.ts';
 import type { HoldReason } from './hold-reason.ts';
 
 /** Of these conversations, those with a catch-up job pending or running (one query). */
-export function conversationsCatchingUp(store: Store, conversationIds: string[]): Promise<Set<string>> {
+export function conversationsCatchingUp(store: Store, conversationIds: ConversationId[]): Promise<Set<string>> {
   return store.outbox.busyConversations(conversationIds, MAX_CATCHUP_JOB, (id) => `max:${id}`);
 }
 

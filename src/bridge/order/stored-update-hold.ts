@@ -10,7 +10,8 @@
  *   message (a late arrival the catch-up finds, a recovered one): the item
  *   waits for it up to the line's reorder cap after it arrived.
  */
-import { MAX_UPDATE_JOB } from '../../http/plugins/max-webhook.ts';
+import type { ConversationId } from '../../domain/ids.ts';
+import { MAX_UPDATE_JOB } from '../../queue/job-kinds.ts';
 import type { Store } from '../../store/open-store.ts';
 import type { PendingOutboxRow } from '../../store/repos/outbox-repo.ts';
 import { placeOfUpdate } from '../inbound.ts';
@@ -24,7 +25,7 @@ export class StoredUpdates {
   constructor(private readonly store: Store) {}
 
   /** MAX time of the earliest update each of these conversations has stored but not processed yet. */
-  async earliestUnprocessedTs(conversationIds: string[]): Promise<Map<string, number>> {
+  async earliestUnprocessedTs(conversationIds: ConversationId[]): Promise<Map<string, number>> {
     const pendingJobs = await this.store.outbox.pendingEventJobs(conversationIds, MAX_UPDATE_JOB, (c) => `max:${c}`);
     const unknown = pendingJobs.map((j) => j.eventId).filter((id) => !this.tsByEvent.has(id));
     for (const [id, raw] of await this.store.outbox.eventBodies(unknown)) {

@@ -12,6 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
+import { BITRIX24_EVENT_JOB } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
@@ -33,8 +34,6 @@ export interface Bitrix24EventsOptions {
   /** Counts each request's outcome (metrics): stored, duplicate, rejected, failed. */
   intake?: IntakeTallies;
 }
-
-export const BITRIX24_EVENT_JOB = 'bitrix24.event';
 
 function sameSecret(given: string | null, expected: string): boolean {
   if (!given) return false;

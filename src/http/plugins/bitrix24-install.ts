@@ -17,12 +17,12 @@ import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyReques
 import { parse as parseForm } from 'qs';
 import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
 import type { PortalTokens } from '../../domain/ports.ts';
+import { BITRIX24_SETUP_JOB } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { PortalRepo } from '../../store/repos/portal-repo.ts';
 import { HttpError } from '../http-errors.ts';
 
 export const OFFICIAL_OAUTH_SERVERS = ['https://oauth.bitrix.info/rest/', 'https://oauth.bitrix24.tech/rest/'];
-export const BITRIX24_SETUP_JOB = 'bitrix24.setup';
 
 export interface Bitrix24InstallOptions {
   portals: PortalRepo;

@@ -24,7 +24,8 @@ import { parse as parseForm } from 'qs';
 import type { PortalTokens } from '../../domain/ports.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import { HttpError } from '../http-errors.ts';
-import { BITRIX24_SETUP_JOB, verifyAtPortal } from './bitrix24-install.ts';
+import { BITRIX24_SETUP_JOB } from '../../queue/job-kinds.ts';
+import { verifyAtPortal } from './bitrix24-install.ts';
 import { settingsPage, type SettingsOutcome } from './bitrix24-settings-page.ts';
 
 /** How long the page waits for the setup job before answering "in progress". */

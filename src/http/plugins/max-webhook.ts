@@ -12,6 +12,7 @@ import { parseJsonKeepingBigIntegers } from '../../domain/big-json.ts';
 import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
 import type { JournalWriter } from '../../domain/ports.ts';
 import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
+import { MAX_UPDATE_JOB } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
@@ -38,9 +39,6 @@ export interface MaxWebhookOptions {
   /** Counts each request's outcome (metrics): stored, duplicate, rejected, failed. */
   intake?: IntakeTallies;
 }
-
-/** Job kind of a stored MAX update: route, transform and deliver it to its line. */
-export const MAX_UPDATE_JOB = 'max.update';
 
 /** The SHA-256 of a bot's expected secret, computed once per bot and secret (a rotated secret is hashed anew). */
 type DigestCache = Map<string, { secret: string; digest: Buffer }>;

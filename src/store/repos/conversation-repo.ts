@@ -3,18 +3,21 @@
  * message id map (MAX mid ↔ Bitrix24 message / chat / session ids).
  * Get-or-create is an insert-or-ignore on UNIQUE(bot_id, max_chat_id), then a read.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Clock } from '../../domain/clock.ts';
-import type { Database } from '../schema.ts';
+import { makeConversationId, parseBotId, parseConversationId, parseLineRef, type BotId, type ConversationId, type LineRef } from '../../domain/ids.ts';
+import { BridgeError } from '../../domain/errors.ts';
+import type { ConversationsTable, Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface ConversationRow {
-  id: string;
-  botId: string;
+  id: ConversationId;
+  botId: BotId;
   maxChatId: string;
   maxUserId: string | null;
-  lineRef: string;
+  lineRef: LineRef;
   state: 'active' | 'blocked';
   bitrixChatId: string | null;
   /** The client's profile (avatar, profile link) once read from MAX; null before. */
@@ -30,73 +33,107 @@ export interface ClientProfile {
   chatTitle?: string | null;
 }
 
+/** `profile_json` as written by setProfile; a profile that does not parse is read as none (it is read from MAX again). */
+const storedProfile = z.object({
+  avatarUrl: z.string().nullable(),
+  profileUrl: z.string().nullable(),
+  chatTitle: z.string().nullable().optional(),
+});
+
+function profileOf(json: string | null): ClientProfile | null {
+  if (!json) return null;
+  const parsed = storedProfile.safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data : null;
+}
+
+function idOf(stored: string): ConversationId {
+  const id = parseConversationId(stored);
+  if (id === null) throw new BridgeError('BRG_ERR_BAD_ID', `stored conversation id is malformed: ${JSON.stringify(stored.slice(0, 80))}`, { retryable: false });
+  return id;
+}
+
+function toRow(row: Selectable<ConversationsTable>): ConversationRow {
+  const id = idOf(row.id);
+  return {
+    id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
+    bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
+  };
+}
+
 export class ConversationRepo {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {}
 
-  async getOrCreate(input: { botId: string; maxChatId: string; maxUserId: string | null; lineRef: string; sourceJson?: string | null }, db: Db = this.db): Promise<ConversationRow> {
+  async getOrCreate(input: { botId: BotId; maxChatId: string; maxUserId: string | null; lineRef: LineRef; sourceJson?: string | null }, db: Db = this.db): Promise<ConversationRow> {
     const now = this.clock.nowMs();
-    const id = `${input.botId}:${input.maxChatId}`;
+    const id = makeConversationId(input.botId, input.maxChatId);
     await db.insertInto('conversations').values({
       id, bot_id: input.botId, max_chat_id: input.maxChatId, max_user_id: input.maxUserId, line_ref: input.lineRef, state: 'active',
       source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, last_inbound_key: null, created_at_ms: now, updated_at_ms: now,
     }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).execute();
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state, bitrixChatId: row.bitrix_chat_id,
-      profile: row.profile_json ? JSON.parse(row.profile_json) as ClientProfile : null,
-      lastInboundKey: row.last_inbound_key,
-    };
+    return toRow(await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   }
 
   /** Conversations (with their bots) active since `sinceMs`: a message or a change to them since then. */
-  async activeSince(sinceMs: number): Promise<Array<{ id: string; botId: string }>> {
+  async activeSince(sinceMs: number): Promise<Array<{ id: ConversationId; botId: BotId }>> {
     const rows = await this.db.selectFrom('conversations').select(['id', 'bot_id']).where('updated_at_ms', '>=', sinceMs).orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, botId: r.bot_id }));
+    return rows.map((r) => ({ id: idOf(r.id), botId: parseBotId(r.bot_id) }));
   }
 
-  async get(id: string, db: Db = this.db): Promise<ConversationRow | null> {
+  async get(id: ConversationId, db: Db = this.db): Promise<ConversationRow | null> {
     const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return null;
-    return {
-      id: row.id, botId: row.bot_id, maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: row.line_ref, state: row.state,
-      bitrixChatId: row.bitrix_chat_id, profile: row.profile_json ? JSON.parse(row.profile_json) as ClientProfile : null, lastInboundKey: row.last_inbound_key,
-    };
+    return row ? toRow(row) : null;
   }
 
-  async setBitrixIds(id: string, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<void> {
+  /** The Open Lines chat of each of these conversations that has one. */
+  async bitrixChatsOf(ids: ConversationId[]): Promise<Array<{ id: ConversationId; bitrixChatId: string }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('conversations').select(['id', 'bitrix_chat_id'])
+      .where('id', 'in', ids).where('bitrix_chat_id', 'is not', null).execute();
+    return rows.map((r) => ({ id: idOf(r.id), bitrixChatId: r.bitrix_chat_id as string }));
+  }
+
+  /** Conversations with an Open Lines chat, changed after `sinceMs` (the reconciliation looks at their history). */
+  async recentWithBitrixChat(sinceMs: number): Promise<Array<{ id: ConversationId; lineRef: LineRef; bitrixChatId: string }>> {
+    const rows = await this.db.selectFrom('conversations').select(['id', 'line_ref', 'bitrix_chat_id'])
+      .where('bitrix_chat_id', 'is not', null).where('updated_at_ms', '>', sinceMs).execute();
+    return rows.map((r) => ({ id: idOf(r.id), lineRef: parseLineRef(r.line_ref), bitrixChatId: r.bitrix_chat_id as string }));
+  }
+
+  async setBitrixIds(id: ConversationId, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ bitrix_chat_id: chatId, bitrix_session_id: sessionId, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
-  async setProfile(id: string, profile: ClientProfile, db: Db = this.db): Promise<void> {
+  async setProfile(id: ConversationId, profile: ClientProfile, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ profile_json: JSON.stringify(profile), updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
   /** Moves the conversation's "latest client message" mark forward (never back). */
-  async advanceInboundKey(id: string, sortKey: string, db: Db = this.db): Promise<void> {
+  async advanceInboundKey(id: ConversationId, sortKey: string, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ last_inbound_key: sortKey })
       .where('id', '=', id).where((eb) => eb.or([eb('last_inbound_key', 'is', null), eb('last_inbound_key', '<', sortKey)])).execute();
   }
 
   /** The latest start payload (deep link, UTM) is the conversation's source. */
-  async setSource(id: string, sourceJson: string, db: Db = this.db): Promise<void> {
+  async setSource(id: ConversationId, sourceJson: string, db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ source_json: sourceJson, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
-  async setState(id: string, state: 'active' | 'blocked', db: Db = this.db): Promise<void> {
+  async setState(id: ConversationId, state: 'active' | 'blocked', db: Db = this.db): Promise<void> {
     await db.updateTable('conversations').set({ state, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
   /** Records an inbound message delivered to the line (idempotent on the MAX mid). */
-  async recordInbound(conversationId: string, maxMid: string, state: string, db: Db = this.db): Promise<void> {
+  async recordInbound(conversationId: ConversationId, maxMid: string, state: string, db: Db = this.db): Promise<void> {
     const now = this.clock.nowMs();
     await db.insertInto('messages').values({
       conversation_id: conversationId, direction: 'in', max_mid: maxMid, bitrix_message_id: null, state, created_at_ms: now, updated_at_ms: now,
     }).onConflict((oc) => oc.columns(['conversation_id', 'direction', 'max_mid']).doUpdateSet({ state, updated_at_ms: now })).execute();
   }
 
-  async inboundState(conversationId: string, maxMid: string): Promise<string | null> {
+  async inboundState(conversationId: ConversationId, maxMid: string): Promise<string | null> {
     const row = await this.db.selectFrom('messages').select('state').where('conversation_id', '=', conversationId)
       .where('direction', '=', 'in').where('max_mid', '=', maxMid).executeTakeFirst();
     return row?.state ?? null;

@@ -10,7 +10,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
-import type { Engine } from '../db.ts';
+import type { Engine, Queryable } from '../db.ts';
 import type { Database, JobState, JobsTable } from '../schema.ts';
 import type { NewJob } from './event-repo.ts';
 
@@ -233,6 +233,34 @@ export class JobRepo {
   async countByState(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  /** Whether a job of this kind is pending or running in this queue. */
+  async hasUnfinished(conversationKey: string, kind: string): Promise<boolean> {
+    const row = await this.db.selectFrom('jobs').select('id').where('conversation_key', '=', conversationKey).where('kind', '=', kind)
+      .where('state', 'in', ['pending', 'running']).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * The stored events (raw bodies) of the pending jobs queued after `afterJobId` in this queue
+   * whose event is of `eventKind`, in queue order: what an earlier-written event that arrived
+   * later may hold (lifecycle.ts delivers operator replies in the order they were written).
+   */
+  async laterPendingEvents(conversationKey: string, afterJobId: number, eventKind: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').innerJoin('events', 'events.id', 'jobs.event_id').select(['events.raw'])
+      .where('jobs.conversation_key', '=', conversationKey).where('jobs.state', '=', 'pending').where('jobs.id', '>', afterJobId)
+      .where('events.kind', '=', eventKind).orderBy('jobs.id').execute();
+    return rows.map((r) => r.raw);
+  }
+
+  /**
+   * Pending jobs whose last attempt failed with one of these codes run now rather than at their
+   * next backoff (what waited for a line goes once the line is set up or restored).
+   */
+  async runNowAfter(errorCodes: string[], db: Queryable = this.db): Promise<void> {
+    if (errorCodes.length === 0) return;
+    await db.updateTable('jobs').set({ run_at_ms: this.clock.nowMs() }).where('state', '=', 'pending').where('last_error_code', 'in', errorCodes).execute();
   }
 
   /** Distinct resources that have runnable work (for lease acquisition). */

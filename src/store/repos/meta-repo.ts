@@ -25,6 +25,11 @@ export class MetaRepo {
     return rows.map((r) => ({ key: r.key, value: r.value, updatedAtMs: Number(r.updated_at_ms) }));
   }
 
+  /** Deletes the key, whatever its value. */
+  async delete(key: string): Promise<void> {
+    await this.db.deleteFrom('bridge_meta').where('key', '=', key).execute();
+  }
+
   /** Deletes the key if its value is still `value` (someone else may have rewritten it); true if deleted. */
   async deleteIf(key: string, value: string): Promise<boolean> {
     const res = await this.db.deleteFrom('bridge_meta').where('key', '=', key).where('value', '=', value).executeTakeFirst();

@@ -12,6 +12,9 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
+import { parseConversationId, makeMessageKey, parseLineRef, type ConversationId, type LineRef, type MessageKey, type PortalId } from '../../domain/ids.ts';
+import { BridgeError } from '../../domain/errors.ts';
+import { LINE_FLUSH_JOB, lineFlushQueue, portalResource } from '../../queue/job-kinds.ts';
 import type { Engine } from '../db.ts';
 import type { Database } from '../schema.ts';
 
@@ -20,10 +23,10 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type OutboxMethod = 'send' | 'update' | 'delete' | 'chat_name' | 'status';
 
 export interface OutboxItem {
-  lineRef: string;
-  conversationId: string;
+  lineRef: LineRef;
+  conversationId: ConversationId;
   method: OutboxMethod;
-  messageKey: string;
+  messageKey: MessageKey;
   /** See sortKeyOf. */
   sortKey: string;
   /** MAX's time of the update and when the bridge received it (the reorder watermark uses both). */
@@ -34,9 +37,9 @@ export interface OutboxItem {
 
 export interface PendingOutboxRow {
   id: number;
-  conversationId: string;
+  conversationId: ConversationId;
   method: OutboxMethod;
-  messageKey: string;
+  messageKey: MessageKey;
   sortKey: string;
   createdAtMs: number;
   /** A send was attempted before (it may have reached Bitrix24). */
@@ -54,20 +57,50 @@ export function sortKeyOf(timestampMs: string | number, seq: string | number | n
   return `${pad(timestampMs, 16)}:${pad(seq ?? 0, 20)}`;
 }
 
-/** Job kind: send what is pending in one line's outbox. */
-export const LINE_FLUSH_JOB = 'line.flush';
+const OUTBOX_METHODS: ReadonlySet<string> = new Set<OutboxMethod>(['send', 'update', 'delete', 'chat_name', 'status']);
 
-export function lineFlushKey(lineRef: string): string {
-  return `line:${lineRef}`;
+/*
+ * Stored rows are mapped on the flush's hot path (thousands per pass when a line is
+ * backed up), so the checks here are the cheap ones: a Set lookup for the method, the id
+ * codec's regex for the conversation, and for `item_json` — written by enqueue from an
+ * object the bridge itself built — JSON.parse and an object check, without a schema walk.
+ * A row that fails them was damaged in the database: BRG_ERR_BAD_OUTBOX_ROW, not retryable.
+ */
+export const BAD_OUTBOX_ROW = 'BRG_ERR_BAD_OUTBOX_ROW';
+
+function badRow(what: string, text: string): BridgeError {
+  return new BridgeError(BAD_OUTBOX_ROW, `line_outbox: malformed ${what} ${JSON.stringify(text.slice(0, 80))}`, { retryable: false });
 }
 
-function toPendingRow(r: {
+function storedMethod(text: string): OutboxMethod {
+  if (!OUTBOX_METHODS.has(text)) throw badRow('method', text);
+  return text as OutboxMethod;
+}
+
+function storedConversation(text: string): ConversationId {
+  const id = parseConversationId(text);
+  if (id === null) throw badRow('conversation id', text);
+  return id;
+}
+
+/** `item_json` as enqueue wrote it: an object, passed to Bitrix24 as it is. */
+function storedItem(json: string): Record<string, unknown> {
+  const item: unknown = JSON.parse(json);
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRow('item', json);
+  return item as Record<string, unknown>;
+}
+
+/** A stored pending row as line_outbox holds it. */
+export interface StoredOutboxRow {
   id: number; conversation_id: string; method: string; message_key: string; sort_key: string; created_at_ms: number;
   tried_at_ms: number | null; ts_ms: number; arrived_ms: number; item_json: string;
-}): PendingOutboxRow {
+}
+
+/** One stored row, checked and typed (exported for its unit test). */
+export function toPendingRow(r: StoredOutboxRow): PendingOutboxRow {
   return {
-    id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, messageKey: r.message_key,
-    sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: JSON.parse(r.item_json) as Record<string, unknown>,
+    id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod(r.method), messageKey: makeMessageKey(r.message_key),
+    sortKey: r.sort_key, createdAtMs: Number(r.created_at_ms), tried: r.tried_at_ms !== null, tsMs: Number(r.ts_ms), arrivedMs: Number(r.arrived_ms), item: storedItem(r.item_json),
   };
 }
 
@@ -79,9 +112,9 @@ export class OutboxRepo {
   ) {}
 
   /** Queues items (idempotent) and makes sure the line has a pending flush job. */
-  async enqueue(items: OutboxItem[], portalId: string, trx: Transaction<Database>): Promise<void> {
+  async enqueue(items: OutboxItem[], portalId: PortalId, trx: Transaction<Database>): Promise<void> {
     const now = this.clock.nowMs();
-    const lines = new Set<string>();
+    const lines = new Set<LineRef>();
     for (const i of items) {
       await trx.insertInto('line_outbox').values({
         line_ref: i.lineRef, conversation_id: i.conversationId, method: i.method, message_key: i.messageKey, sort_key: i.sortKey, ts_ms: i.tsMs, arrived_ms: i.arrivedMs,
@@ -96,8 +129,8 @@ export class OutboxRepo {
    * Makes sure a flush job for the line is pending and due by `runAtMs` (default
    * now): inserts one, or brings a pending one's start forward.
    */
-  async ensureFlushJob(lineRef: string, portalId: string, trx: Db, runAtMs?: number): Promise<void> {
-    const key = lineFlushKey(lineRef);
+  async ensureFlushJob(lineRef: LineRef, portalId: PortalId, trx: Db, runAtMs?: number): Promise<void> {
+    const key = lineFlushQueue(lineRef);
     const now = this.clock.nowMs();
     const due = runAtMs ?? now;
     let q = trx.selectFrom('jobs').select(['id', 'run_at_ms']).where('conversation_key', '=', key).where('state', '=', 'pending').limit(1);
@@ -108,28 +141,31 @@ export class OutboxRepo {
       return;
     }
     await trx.insertInto('jobs').values({
-      kind: LINE_FLUSH_JOB, conversation_key: key, resource_key: `portal:${portalId}`, payload: JSON.stringify({ lineRef, portalId }),
+      kind: LINE_FLUSH_JOB, conversation_key: key, resource_key: portalResource(portalId), payload: JSON.stringify({ lineRef, portalId }),
       state: 'pending', attempts: 0, run_at_ms: due, locked_by: null, lease_until_ms: null, last_error_code: null,
       last_error: null, last_response: null, event_id: null, created_at_ms: now, updated_at_ms: now,
     }).execute();
   }
 
   /** Conversations among these with inbound work not yet done (their next item is not queued yet). */
-  async busyConversations(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Set<string>> {
+  async busyConversations(conversationIds: ConversationId[], jobKind: string, keyOf: (conversationId: ConversationId) => string): Promise<Set<ConversationId>> {
     if (conversationIds.length === 0) return new Set();
     const byKey = new Map(conversationIds.map((id) => [keyOf(id), id]));
     const rows = await this.db.selectFrom('jobs').select('conversation_key').distinct()
       .where('conversation_key', 'in', [...byKey.keys()]).where('state', 'in', ['pending', 'running']).where('kind', '=', jobKind).execute();
-    return new Set(rows.map((r) => byKey.get(r.conversation_key) as string));
+    return new Set(rows.flatMap((r) => byKey.get(r.conversation_key) ?? []));
   }
 
   /** The `jobKind` jobs still to run for these conversations, with the ids of their stored events. */
-  async pendingEventJobs(conversationIds: string[], jobKind: string, keyOf: (conversationId: string) => string): Promise<Array<{ conversationId: string; eventId: number }>> {
+  async pendingEventJobs(conversationIds: ConversationId[], jobKind: string, keyOf: (conversationId: ConversationId) => string): Promise<Array<{ conversationId: ConversationId; eventId: number }>> {
     if (conversationIds.length === 0) return [];
     const byKey = new Map(conversationIds.map((id) => [keyOf(id), id]));
     const rows = await this.db.selectFrom('jobs').select(['conversation_key', 'event_id'])
       .where('conversation_key', 'in', [...byKey.keys()]).where('state', 'in', ['pending', 'running']).where('kind', '=', jobKind).execute();
-    return rows.filter((r) => r.event_id !== null).map((r) => ({ conversationId: byKey.get(r.conversation_key) as string, eventId: Number(r.event_id) }));
+    return rows.flatMap((r) => {
+      const conversationId = byKey.get(r.conversation_key);
+      return r.event_id !== null && conversationId !== undefined ? [{ conversationId, eventId: Number(r.event_id) }] : [];
+    });
   }
 
   /** Raw bodies of stored events. */
@@ -140,7 +176,7 @@ export class OutboxRepo {
   }
 
   /** Of these message keys, the ones already queued (in any state) for this conversation and method. */
-  async queuedKeys(conversationId: string, method: OutboxMethod, keys: string[]): Promise<Set<string>> {
+  async queuedKeys(conversationId: ConversationId, method: OutboxMethod, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const rows = await this.db.selectFrom('line_outbox').select('message_key').where('conversation_id', '=', conversationId)
       .where('method', '=', method).where('message_key', 'in', keys).execute();
@@ -148,10 +184,10 @@ export class OutboxRepo {
   }
 
   /** Conversations with client messages waiting to be sent to the line. */
-  async conversationsWithPendingSends(): Promise<string[]> {
+  async conversationsWithPendingSends(): Promise<ConversationId[]> {
     const rows = await this.db.selectFrom('line_outbox').select('conversation_id').distinct()
       .where('state', '=', 'pending').where('method', '=', 'send').execute();
-    return rows.map((r) => r.conversation_id);
+    return rows.map((r) => storedConversation(r.conversation_id));
   }
 
   /**
@@ -159,22 +195,22 @@ export class OutboxRepo {
    * item): a flush reads the oldest rows in queue order, and a message can be
    * queued after a later one of its conversation, beyond the rows read.
    */
-  async pendingKeys(lineRef: string, conversationIds: string[]): Promise<PendingOutboxKey[]> {
+  async pendingKeys(lineRef: LineRef, conversationIds: ConversationId[]): Promise<PendingOutboxKey[]> {
     if (conversationIds.length === 0) return [];
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'sort_key'])
       .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending').execute();
-    return rows.map((r) => ({ id: Number(r.id), conversationId: r.conversation_id, method: r.method as OutboxMethod, sortKey: r.sort_key }));
+    return rows.map((r) => ({ id: Number(r.id), conversationId: storedConversation(r.conversation_id), method: storedMethod(r.method), sortKey: r.sort_key }));
   }
 
   /** The oldest pending items of a line after row `afterId`, in queue order. */
-  async pending(lineRef: string, limit: number, afterId = 0): Promise<PendingOutboxRow[]> {
+  async pending(lineRef: LineRef, limit: number, afterId = 0): Promise<PendingOutboxRow[]> {
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').where('id', '>', afterId).orderBy('id').limit(limit).execute();
     return rows.map(toPendingRow);
   }
 
   /** Every pending item of these conversations on the line, in queue order. */
-  async pendingOf(lineRef: string, conversationIds: string[]): Promise<PendingOutboxRow[]> {
+  async pendingOf(lineRef: LineRef, conversationIds: readonly string[]): Promise<PendingOutboxRow[]> {
     if (conversationIds.length === 0) return [];
     const rows = await this.db.selectFrom('line_outbox').select(['id', 'conversation_id', 'method', 'message_key', 'sort_key', 'created_at_ms', 'tried_at_ms', 'ts_ms', 'arrived_ms', 'item_json'])
       .where('conversation_id', 'in', conversationIds).where('line_ref', '=', lineRef).where('state', '=', 'pending').orderBy('id').execute();
@@ -202,7 +238,7 @@ export class OutboxRepo {
       .where('id', '=', id).where('state', '=', 'pending').execute();
   }
 
-  async countPending(lineRef: string, db: Db = this.db): Promise<number> {
+  async countPending(lineRef: LineRef, db: Db = this.db): Promise<number> {
     const row = await db.selectFrom('line_outbox').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('line_ref', '=', lineRef).where('state', '=', 'pending').executeTakeFirstOrThrow();
     return Number(row.n);
@@ -214,9 +250,9 @@ export class OutboxRepo {
   }
 
   /** Lines with pending items (to restart their flush after a line is restored). */
-  async linesWithPending(): Promise<string[]> {
+  async linesWithPending(): Promise<LineRef[]> {
     const rows = await this.db.selectFrom('line_outbox').select('line_ref').distinct().where('state', '=', 'pending').execute();
-    return rows.map((r) => r.line_ref);
+    return rows.map((r) => parseLineRef(r.line_ref));
   }
 
   /** For tests and metrics: items by state. */

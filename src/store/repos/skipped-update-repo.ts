@@ -5,6 +5,7 @@
  * the polling batch), so a row exists exactly when the update was skipped.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Clock } from '../../domain/clock.ts';
 import type { Database } from '../schema.ts';
 
@@ -15,7 +16,9 @@ import type { Database } from '../schema.ts';
  *   chat_title_changed) of a chat with no conversation;
  * - polling_backlog: found at a first start in polling mode, older than max.polling_backlog_max_age_ms.
  */
-export type SkipReason = 'group_chat' | 'channel' | 'group_or_channel' | 'polling_backlog';
+export const SKIP_REASONS = ['group_chat', 'channel', 'group_or_channel', 'polling_backlog'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+const storedReason = z.enum(SKIP_REASONS);
 
 export interface SkippedUpdate {
   eventId: number;
@@ -55,7 +58,7 @@ export class SkippedUpdateRepo {
     if (options.reason) query = query.where('skipped_updates.reason', '=', options.reason);
     const rows = await query.orderBy('skipped_updates.event_id', 'desc').limit(options.limit ?? 1_000).execute();
     return rows.map((r) => ({
-      eventId: Number(r.event_id), source: r.source, kind: r.kind, reason: r.reason as SkipReason,
+      eventId: Number(r.event_id), source: r.source, kind: r.kind, reason: storedReason.parse(r.reason),
       skippedAtMs: Number(r.skipped_at_ms), receivedAtMs: Number(r.received_at_ms), raw: r.raw,
     }));
   }

@@ -4,6 +4,7 @@
  * oldest waiting age; and, once the database is gone, bridge_database_up 0
  * with no stale numbers.
  */
+import type { ConversationId, LineRef, MessageKey, PortalId } from '../../../src/domain/ids.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BridgeMetrics } from '../../../src/metrics/bridge-metrics.ts';
@@ -31,8 +32,8 @@ for (const engine of testEngines()) {
         { id: 'p1:8', portal_id: 'p1', line_id: 8, connector_id: 'max_bridge', state: 'active', paused_reason: null, updated_at_ms: 0 },
       ]).execute();
       await s.db.transaction().execute((trx) => s.outbox.enqueue([0, 1].map((i) => ({
-        lineRef: 'p1:7', conversationId: `c${i}`, method: 'send' as const, messageKey: `m${i}`, sortKey: `k${i}`, tsMs: 0, arrivedMs: 994_000 + i * 1_000, item: {},
-      })), 'p1', trx));
+        lineRef: 'p1:7' as LineRef, conversationId: `c${i}` as ConversationId, method: 'send' as const, messageKey: `m${i}` as MessageKey, sortKey: `k${i}`, tsMs: 0, arrivedMs: 994_000 + i * 1_000, item: {},
+      })), 'p1' as PortalId, trx));
       const metrics = new BridgeMetrics();
       registerStoreGauges(metrics.registry, { source: s.gauges, nowMs: () => clock.nowMs(), jobKinds: ['max.update', 'bitrix24.event', 'line.flush'] });
       const text = await metrics.registry.metrics();

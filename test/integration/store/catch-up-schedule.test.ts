@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_CATCHUP_JOB, scheduleCatchUps } from '../../../src/bridge/catch-up.ts';
+import { scheduleCatchUps } from '../../../src/bridge/catch-up.ts';
+import { makeLineRef, makeMessageKey, parseBotId, parsePortalId, type ConversationId } from '../../../src/domain/ids.ts';
+import { MAX_CATCHUP_JOB } from '../../../src/queue/job-kinds.ts';
 import { sortKeyOf } from '../../../src/store/repos/outbox-repo.ts';
 import { testEngines } from '../../helpers/databases.ts';
 import { storeFor } from '../../helpers/store.ts';
@@ -15,18 +17,21 @@ for (const engine of testEngines()) {
   describe(`catch-up jobs at start (${engine.name})`, () => {
     const storeOf = storeFor(engine);
 
-    const queue = async (conversationId: string, mid: string) => {
+    const portal = parsePortalId('main');
+    const line = makeLineRef(portal, 1);
+    const shop = parseBotId('shop');
+    const queue = async (conversationId: ConversationId, mid: string) => {
       const store = storeOf();
-      await store.db.transaction().execute((trx) => store.outbox.enqueue([{
-        lineRef: 'main:1', conversationId, method: 'send', messageKey: mid, sortKey: sortKeyOf(1_000), tsMs: 1_000, arrivedMs: 1_000,
+      await store.transaction((trx) => store.outbox.enqueue([{
+        lineRef: line, conversationId, method: 'send', messageKey: makeMessageKey(mid), sortKey: sortKeyOf(1_000), tsMs: 1_000, arrivedMs: 1_000,
         item: { message: { id: mid, text: 'x' } },
-      }], 'main', trx));
+      }], portal, trx));
     };
 
     test('one job per conversation with messages waiting, none for the others, none twice', async () => {
       const store = storeOf();
-      const waiting = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '101', maxUserId: '7', lineRef: 'main:1' });
-      const done = await store.conversations.getOrCreate({ botId: 'shop', maxChatId: '102', maxUserId: '8', lineRef: 'main:1' });
+      const waiting = await store.conversations.getOrCreate({ botId: shop, maxChatId: '101', maxUserId: '7', lineRef: line });
+      const done = await store.conversations.getOrCreate({ botId: shop, maxChatId: '102', maxUserId: '8', lineRef: line });
       await queue(waiting.id, 'mid.a');
       await queue(done.id, 'mid.b');
       const sent = await store.db.selectFrom('line_outbox').select('id').where('conversation_id', '=', done.id).executeTakeFirstOrThrow();

@@ -7,14 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_CATCHUP_JOB } from '../../../src/bridge/catch-up.ts';
 import {
   DEAD_AFTER_MS, HEARTBEAT_MS, INTAKE_RECHECK_MS, INTAKE_STUCK_MS, LINE_WINDOW_MARGIN_MS, STORED_HOLD_RECHECK_MS,
 } from '../../../src/bridge/order/constants.ts';
 import { OrderGate, type OrderGateDeps } from '../../../src/bridge/order/gate.ts';
 import type { HoldName } from '../../../src/bridge/order/hold-reason.ts';
 import { InFlightRequests } from '../../../src/domain/in-flight.ts';
-import { MAX_UPDATE_JOB } from '../../../src/http/plugins/max-webhook.ts';
+import type { ConversationId, LineRef, MessageKey, PortalId } from '../../../src/domain/ids.ts';
+import { MAX_CATCHUP_JOB, MAX_UPDATE_JOB } from '../../../src/queue/job-kinds.ts';
 import type { Store } from '../../../src/store/open-store.ts';
 import { sortKeyOf, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 import { testEngines } from '../../helpers/databases.ts';
@@ -40,9 +40,9 @@ for (const engine of testEngines()) {
         async item(conversationId: string, tsMs: number, arrivedMs = clock.nowMs()): Promise<PendingOutboxRow> {
           const messageKey = `m${++unique}`;
           await store.db.transaction().execute((trx) => store.outbox.enqueue([{
-            lineRef, conversationId, method: 'send', messageKey, sortKey: sortKeyOf(tsMs), tsMs, arrivedMs, item: { text: messageKey },
-          }], 'main', trx));
-          return (await store.outbox.pendingOf(lineRef, [conversationId])).find((r) => r.messageKey === messageKey) as PendingOutboxRow;
+            lineRef: lineRef as LineRef, conversationId: conversationId as ConversationId, method: 'send', messageKey: messageKey as MessageKey, sortKey: sortKeyOf(tsMs), tsMs, arrivedMs, item: { text: messageKey },
+          }], 'main' as PortalId, trx));
+          return (await store.outbox.pendingOf(lineRef as LineRef, [conversationId as ConversationId])).find((r) => r.messageKey === messageKey) as PendingOutboxRow;
         },
         /** The gate's answer for these rows now (one plan). */
         async why(row: PendingOutboxRow, rows: PendingOutboxRow[] = [row]) {
@@ -68,7 +68,7 @@ for (const engine of testEngines()) {
 
     test('a lone message on a quiet line waits the 2 ms margin only (reorder-window alone)', async () => {
       const l = line(storeOf());
-      const row = await l.item('c-quiet', clock.nowMs() - 40);
+      const row = await l.item('bot:906', clock.nowMs() - 40);
       assert.deepEqual(await l.why(row), { hold: 'reorder-window', lookAgainAtMs: row.arrivedMs + LINE_WINDOW_MARGIN_MS });
       await clock.advance(LINE_WINDOW_MARGIN_MS);
       assert.equal(await l.why(row), null);
@@ -77,9 +77,9 @@ for (const engine of testEngines()) {
     test('after a restart a conversation waits for its catch-up, however long, and only it (catch-up alone)', async () => {
       const store = storeOf();
       const l = line(store);
-      const job = await catchUpJob(store, 'c-catch');
-      const row = await l.item('c-catch', clock.nowMs() - 40);
-      const other = await l.item('c-other', clock.nowMs() - 40);
+      const job = await catchUpJob(store, 'bot:908');
+      const row = await l.item('bot:908', clock.nowMs() - 40);
+      const other = await l.item('bot:905', clock.nowMs() - 40);
       await clock.advance(60_000);
       assert.deepEqual(await l.why(row, [row, other]), { hold: 'catch-up', lookAgainAtMs: clock.nowMs() + STORED_HOLD_RECHECK_MS });
       assert.equal(await l.why(other, [row, other]), null, 'another conversation is not held');
@@ -91,14 +91,14 @@ for (const engine of testEngines()) {
       const store = storeOf();
       const l = line(store);
       const t = clock.nowMs() - 100;
-      const earlier = await storedUpdate(store, 'c-stored', t - 10);
-      const row = await l.item('c-stored', t);
+      const earlier = await storedUpdate(store, 'bot:903', t - 10);
+      const row = await l.item('bot:903', t);
       await clock.advance(3_600_000);
       assert.deepEqual(await l.why(row), { hold: 'earlier-update', lookAgainAtMs: clock.nowMs() + STORED_HOLD_RECHECK_MS }, 'an hour later: still first');
       await done(store, earlier);
       // A later update being processed may still queue an earlier message (a late arrival).
-      const row2 = await l.item('c-later', clock.nowMs() - 100);
-      const later = await storedUpdate(store, 'c-later', clock.nowMs());
+      const row2 = await l.item('bot:904', clock.nowMs() - 100);
+      const later = await storedUpdate(store, 'bot:904', clock.nowMs());
       assert.deepEqual(await l.why(row2), { hold: 'update-in-process', lookAgainAtMs: row2.arrivedMs + LINE_WINDOW_MS });
       await clock.advance(LINE_WINDOW_MS);
       assert.equal(await l.why(row2), null, 'at the cap it goes');
@@ -110,7 +110,7 @@ for (const engine of testEngines()) {
       const inFlight = new InFlightRequests(clock);
       const l = line(storeOf(), { intake: inFlight });
       const request = inFlight.begin(); // an earlier message, parsed but not stored yet
-      const row = await l.item('c-flight', clock.nowMs() - 40);
+      const row = await l.item('bot:902', clock.nowMs() - 40);
       assert.deepEqual(await l.why(row), { hold: 'in-flight', lookAgainAtMs: clock.nowMs() + INTAKE_RECHECK_MS });
       // The flush waits for it before planning (holding its slot), until it settles...
       let settled = false;
@@ -126,7 +126,7 @@ for (const engine of testEngines()) {
       await clock.advance(INTAKE_STUCK_MS);
       await stuck;
       await clock.advance(1);
-      const row2 = await l.item('c-flight2', clock.nowMs() - 40, clock.nowMs() - 10);
+      const row2 = await l.item('bot:900', clock.nowMs() - 40, clock.nowMs() - 10);
       await clock.advance(LINE_WINDOW_MARGIN_MS);
       assert.equal(await l.why(row2), null, 'a request older than INTAKE_STUCK_MS holds nothing');
     });
@@ -140,12 +140,12 @@ for (const engine of testEngines()) {
       try {
         await w.round(); // self has read other's heartbeat
         const l = line(store, { peers: self });
-        const row = await l.item('c-peers', clock.nowMs() - 40);
+        const row = await l.item('bot:907', clock.nowMs() - 40);
         assert.deepEqual(await l.why(row), { hold: 'peers', lookAgainAtMs: clock.nowMs() + HEARTBEAT_MS });
         await w.roundsUntil(() => self.others().every((p) => p.settledMs > row.arrivedMs + 50), 3);
         assert.equal(await l.why(row), null, 'the other beat since: it goes');
         await w.kill(other, 'other');
-        const row2 = await l.item('c-peers2', clock.nowMs() - 40);
+        const row2 = await l.item('bot:901', clock.nowMs() - 40);
         await w.roundsUntil(() => recovered.length > 0, DEAD_AFTER_MS / HEARTBEAT_MS + 2);
         assert.equal(hold(await l.why(row2)), 'peers', 'held until the dead one is recovered');
         await w.roundsUntil(() => self.others().length === 0, 2);
@@ -159,11 +159,11 @@ for (const engine of testEngines()) {
     test('overtakes on the line stretch the wait to twice the largest straggle (reorder-window learned)', async () => {
       const l = line(storeOf());
       const t = clock.nowMs();
-      const overtaker = await l.item('c-a', t - 30, t - 60); // stamped later, came first
-      const overtaken = await l.item('c-b', t - 40, t);      // stamped 10 ms earlier, came 60 ms later: 70 ms straggle
+      const overtaker = await l.item('bot:913', t - 30, t - 60); // stamped later, came first
+      const overtaken = await l.item('bot:914', t - 40, t);      // stamped 10 ms earlier, came 60 ms later: 70 ms straggle
       await l.why(overtaker, [overtaker, overtaken]);
       // One that came the line's quickest way (30 ms "ahead" of MAX's stamp, as the overtaker did).
-      const next = await l.item('c-c', t + 30, t);
+      const next = await l.item('bot:912', t + 30, t);
       assert.deepEqual(await l.why(next), { hold: 'reorder-window', lookAgainAtMs: t + 2 * 70 + LINE_WINDOW_MARGIN_MS });
     });
 
@@ -176,7 +176,7 @@ for (const engine of testEngines()) {
       try {
         await w.round(); // each has read the other's heartbeat
         const l = line(store, { intake: inFlight, peers: self });
-        const conversation = 'c-all';
+        const conversation = 'bot:911';
         const catchUp = await catchUpJob(store, conversation);
         const request = inFlight.begin();
         const earlier = await storedUpdate(store, conversation, clock.nowMs() - 50);
@@ -207,14 +207,14 @@ for (const engine of testEngines()) {
       const inFlight = new InFlightRequests(clock);
       const l = line(store, { intake: inFlight, lineReorderWindowMs: 0 });
       inFlight.begin();
-      const later = await l.item('c-off', clock.nowMs() - 100);
-      await storedUpdate(store, 'c-off', clock.nowMs());
+      const later = await l.item('bot:910', clock.nowMs() - 100);
+      await storedUpdate(store, 'bot:910', clock.nowMs());
       assert.equal(await l.why(later), null, 'no in-flight, update-in-process nor window hold');
-      const earlier = await storedUpdate(store, 'c-off2', clock.nowMs() - 200);
-      const row = await l.item('c-off2', clock.nowMs() - 100);
+      const earlier = await storedUpdate(store, 'bot:909', clock.nowMs() - 200);
+      const row = await l.item('bot:909', clock.nowMs() - 100);
       assert.equal(hold(await l.why(row)), 'earlier-update');
       await done(store, earlier);
-      await catchUpJob(store, 'c-off2');
+      await catchUpJob(store, 'bot:909');
       assert.equal(hold(await l.why(row)), 'catch-up');
     });
 

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { arrivalRatePerS, conversationsWithUnreadEarlier, pickBatch } from '../../../src/bridge/line-flush.ts';
 import type { HoldReason } from '../../../src/bridge/order/hold-reason.ts';
+import type { ConversationId, MessageKey } from '../../../src/domain/ids.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../src/store/repos/outbox-repo.ts';
 
 let nextId = 1;
 function row(conversationId: string, method: OutboxMethod, tsMs: number, createdAtMs = 0, seq = 0): PendingOutboxRow {
-  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tried: false, tsMs, arrivedMs: createdAtMs, item: {} };
+  // Short made-up ids ('a', 'b') keep the cases readable; the plan never parses them.
+  return { id: nextId++, conversationId: conversationId as ConversationId, method, messageKey: `k${nextId}` as MessageKey, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tried: false, tsMs, arrivedMs: createdAtMs, item: {} };
 }
 
 test('a batch takes one method and never lets an item overtake an earlier one of its conversation', () => {

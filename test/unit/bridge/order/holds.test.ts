@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { catchUpHold } from '../../../../src/bridge/order/catch-up-hold.ts';
 import { GRACE_MS, HEARTBEAT_MS, INTAKE_RECHECK_MS, STORED_HOLD_RECHECK_MS } from '../../../../src/bridge/order/constants.ts';
+import type { ConversationId, MessageKey } from '../../../../src/domain/ids.ts';
 import { describeHold } from '../../../../src/bridge/order/hold-reason.ts';
 import { inFlightHold } from '../../../../src/bridge/order/in-flight-hold.ts';
 import { peersHold } from '../../../../src/bridge/order/peers-barrier.ts';
@@ -15,7 +16,7 @@ import { sortKeyOf, type PendingOutboxRow } from '../../../../src/store/repos/ou
 
 const now = 100_000;
 const item = (tsMs: number, arrivedMs: number): PendingOutboxRow => ({
-  id: 1, conversationId: 'bot:1', method: 'send', messageKey: 'm', sortKey: sortKeyOf(tsMs), createdAtMs: arrivedMs, tried: false, tsMs, arrivedMs, item: {},
+  id: 1, conversationId: 'bot:1' as ConversationId, method: 'send', messageKey: 'm' as MessageKey, sortKey: sortKeyOf(tsMs), createdAtMs: arrivedMs, tried: false, tsMs, arrivedMs, item: {},
 });
 
 test('catch-up: a conversation whose history is being read waits, looked at again shortly; none otherwise', () => {

@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LINE_WINDOW_MARGIN_MS } from '../../../../src/bridge/order/constants.ts';
+import type { ConversationId, MessageKey } from '../../../../src/domain/ids.ts';
 import { LineReorderWindow } from '../../../../src/bridge/order/line-reorder-window.ts';
 import { sortKeyOf, type OutboxMethod, type PendingOutboxRow } from '../../../../src/store/repos/outbox-repo.ts';
 
 let nextId = 1;
 function row(conversationId: string, method: OutboxMethod, tsMs: number, createdAtMs = 0, seq = 0): PendingOutboxRow {
-  return { id: nextId++, conversationId, method, messageKey: `k${nextId}`, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tried: false, tsMs, arrivedMs: createdAtMs, item: {} };
+  return { id: nextId++, conversationId: conversationId as ConversationId, method, messageKey: `k${nextId}` as MessageKey, sortKey: sortKeyOf(tsMs, seq), createdAtMs, tried: false, tsMs, arrivedMs: createdAtMs, item: {} };
 }
 
 test('the line window holds an item as long as recent deliveries were overtaken, up to the cap; a clock offset and steady delays cost nothing', () => {

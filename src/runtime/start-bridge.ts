@@ -1,6 +1,8 @@
 /**
  * The running bridge: store, side clients, job runner and HTTP server, wired
- * from the configuration. Only this folder knows both sides.
+ * from the configuration (the composition root). It sits above every layer:
+ * it may import the pipelines (src/bridge/) and the HTTP plugins (src/http/),
+ * which never import each other's way up (test/unit/architecture.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -12,13 +14,13 @@ import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin } from '../http/plugins/admin-api.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
-import { BITRIX24_EVENT_JOB, bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
-import { BITRIX24_SETUP_JOB, bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
+import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
+import { bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
 import { bitrix24SettingsPlugin } from '../http/plugins/bitrix24-settings.ts';
 import { healthPlugin } from '../http/plugins/health.ts';
 import { metricsPlugin } from '../http/plugins/metrics.ts';
 import { readyPlugin } from '../http/plugins/ready.ts';
-import { MAX_UPDATE_JOB, maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
+import { maxWebhookPlugin, type MaxWebhookBot } from '../http/plugins/max-webhook.ts';
 import { MaxClient } from '../max/client.ts';
 import { BridgeMetrics } from '../metrics/bridge-metrics.ts';
 import { exposition } from '../metrics/exposition.ts';
@@ -29,27 +31,28 @@ import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
+import { parseBotId, parsePortalId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
-import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from './inbound.ts';
-import { lifecycleHandler, pausedLineProblems, pauseLines } from './lifecycle.ts';
+import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from '../bridge/inbound.ts';
+import { lifecycleHandler, pausedLineProblems, pauseLines } from '../bridge/lifecycle.ts';
 import { InFlightRequests } from '../domain/in-flight.ts';
-import { OrderGate } from './order/gate.ts';
-import { runMaintenance, type MaintenanceReport } from './maintenance.ts';
-import { CatchUpWindow, MAX_CATCHUP_JOB, scheduleCatchUps } from './catch-up.ts';
-import { DowntimeReport, markAlive, planAfterDowntime, scheduleDowntimeCatchUps, type DowntimeCatchUpPlan } from './downtime-catch-up.ts';
-import { lineFlushHandler } from './line-flush.ts';
-import { Peers } from './peers.ts';
-import { leaseMarginMs, limitersStartFullOnTakeover } from './resource-leases.ts';
-import { PollingLoop } from './polling.ts';
-import { applyOperatorChanges } from './outbound-edits.ts';
-import { reconcileOperatorReplies, type ReconcileReport } from './reconcile.ts';
-import { deliverOperatorMessages, type OutboundDeps } from './outbound.ts';
-import { lineOf, setupHandler } from './setup.ts';
-import { observedJournal } from './observed-journal.ts';
-import { readiness } from './readiness.ts';
-import { LINE_FLUSH_JOB } from '../store/repos/outbox-repo.ts';
+import { OrderGate } from '../bridge/order/gate.ts';
+import { runMaintenance, type MaintenanceReport } from '../bridge/maintenance.ts';
+import { CatchUpWindow, scheduleCatchUps } from '../bridge/catch-up.ts';
+import { DowntimeReport, markAlive, planAfterDowntime, scheduleDowntimeCatchUps, type DowntimeCatchUpPlan } from '../bridge/downtime-catch-up.ts';
+import { lineFlushHandler } from '../bridge/line-flush.ts';
+import { Peers } from '../bridge/peers.ts';
+import { leaseMarginMs, limitersStartFullOnTakeover } from '../bridge/resource-leases.ts';
+import { PollingLoop } from '../bridge/polling.ts';
+import { applyOperatorChanges } from '../bridge/outbound-edits.ts';
+import { reconcileOperatorReplies, type ReconcileReport } from '../bridge/reconcile.ts';
+import { deliverOperatorMessages, type OutboundDeps } from '../bridge/outbound.ts';
+import { lineOf, setupHandler } from '../bridge/setup.ts';
+import { observedJournal } from '../bridge/observed-journal.ts';
+import { readiness } from '../bridge/readiness.ts';
 
 
 /** Connections the kernel queues for the bridge while it is busy (see the listen call). */
@@ -138,9 +141,10 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
     if (!route) return null;
     // Active or paused: a paused line's items wait in its outbox until it is restored.
-    const line = await lineOf(store, route.portal);
+    const portalId = parsePortalId(route.portal);
+    const line = await lineOf(store, portalId);
     if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
-    return { portalId: route.portal, lineId: line.lineId };
+    return { portalId, lineId: line.lineId };
   };
   const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
   let listeningUrl = '';
@@ -205,11 +209,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
-      [MAX_UPDATE_JOB]: async (job, ctx) => inboundHandler({ ...inboundDepsFor((job.payload as { botId: string }).botId), log: ctx.log })(job, ctx),
-      [MAX_CATCHUP_JOB]: async (job, ctx) => catchUpHandler({ ...inboundDepsFor((job.payload as { botId: string }).botId), log: ctx.log })(job, ctx),
+      [MAX_UPDATE_JOB]: async (job, ctx) => inboundHandler({ ...inboundDepsFor(parseJobPayload(MAX_UPDATE_JOB, job.payload).botId), log: ctx.log })(job, ctx),
+      [MAX_CATCHUP_JOB]: async (job, ctx) => catchUpHandler({ ...inboundDepsFor(parseJobPayload(MAX_CATCHUP_JOB, job.payload).botId), log: ctx.log })(job, ctx),
       [LINE_FLUSH_JOB]: lineFlushHandler({
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
-        pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, portalId, lineId, reason),
+        pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, parsePortalId(portalId), lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate, leaseMarginMs: leaseMarginMs(JOB_LEASE_MS),
         onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
       }),
@@ -223,11 +227,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log }, portalId, event, data),
       })(job, ctx),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
-        const portalId = (job.payload as { portalId: string }).portalId;
+        const payload = parseJobPayload(BITRIX24_SETUP_JOB, job.payload);
         return setupHandler({
-          store, bitrix: firstClient(portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
+          store, bitrix: firstClient(payload.portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
           // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
-          lineIdFor: (id) => (job.payload as { lineId?: number }).lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
+          lineIdFor: (id) => payload.lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
         })(job, ctx);
       },
     },
@@ -248,7 +252,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
-  }, { id: b.id, name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
+  }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
   const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes, logger: logger.child({ component: 'http' }),
@@ -277,7 +281,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
           log.error({ err, code: codeOf(err), portalId: id }, 'reading the portal\'s application token failed; its event is refused');
           return null;
         }),
-        portalIdForMember: async (memberId) => (await store.db.selectFrom('portals').select('id').where('member_id', '=', memberId).executeTakeFirst())?.id ?? null,
+        portalIdForMember: (memberId) => store.portals.idForMember(memberId),
         events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'),
         onReceived: (portalId, envelope, receivedAtMs) => {
           if (envelope.event === 'ONIMCONNECTORMESSAGEADD') gate.observeOperatorEvent(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
@@ -286,7 +290,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       bitrix24SettingsPlugin({ portals: store.portals, events: store.events, jobs: store.jobs, connectorId: CONNECTOR_ID, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
-        configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, id), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+        configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, parsePortalId(id)), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped }),
     ],

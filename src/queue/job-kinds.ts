@@ -1,0 +1,109 @@
+/**
+ * The kinds of job the bridge runs, each with the shape of its payload (a zod
+ * schema) and the queue it runs in. The producers (the HTTP intake, the
+ * poller, the pipelines, the store's outbox) and the handlers (src/bridge/)
+ * both import from here; the HTTP layer depends on the pipeline's kinds, never
+ * the other way round.
+ *
+ * A payload is written by the bridge itself, but it is read back from the
+ * database (and a dead letter may be replayed after an upgrade): a handler
+ * parses it with its kind's schema instead of trusting a cast. A payload that
+ * does not parse is a dead letter (BRG_ERR_BAD_JOB_PAYLOAD), never a crash
+ * half-way through the job.
+ *
+ * Queues (`conversation_key`): jobs with the same key run one at a time, in id
+ * order (job-repo.ts). Keys are built here only.
+ */
+import { z } from 'zod';
+import { BridgeError } from '../domain/errors.ts';
+import {
+  parseBotId, parseConversationId, parseLineRef, parsePortalId,
+  type BotId, type ConversationId, type LineRef, type PortalId,
+} from '../domain/ids.ts';
+
+/** A stored MAX update (webhook or polling) to carry to the line; queue: the MAX chat. */
+export const MAX_UPDATE_JOB = 'max.update';
+/** After a restart: what a conversation's chat history holds and was never queued (catch-up.ts); queue: the MAX chat. */
+export const MAX_CATCHUP_JOB = 'max.catchup';
+/** Send what is pending in one line's outbox (line-flush.ts); queue: the line. */
+export const LINE_FLUSH_JOB = 'line.flush';
+/** A stored Bitrix24 event (operator reply, edit, line lifecycle); queue: the Open Lines chat. */
+export const BITRIX24_EVENT_JOB = 'bitrix24.event';
+/** Connector registration, line activation, event bindings of one portal (setup.ts). */
+export const BITRIX24_SETUP_JOB = 'bitrix24.setup';
+
+export const BAD_JOB_PAYLOAD = 'BRG_ERR_BAD_JOB_PAYLOAD';
+
+/** Why a downtime catch-up runs (downtime-catch-up.ts). */
+export const DOWNTIME_REASONS = ['downtime', 'downtime_unknown', 'subscription_lost'] as const;
+export type DowntimeReason = (typeof DOWNTIME_REASONS)[number];
+
+/** A zod string checked and branded by an id codec (src/domain/ids.ts). */
+function id<T>(parse: (text: string) => T | null) {
+  return z.string().transform((text, ctx): T => {
+    let parsed: T | null;
+    try {
+      parsed = parse(text);
+    } catch {
+      parsed = null;
+    }
+    if (parsed === null) {
+      ctx.addIssue({ code: 'custom', message: `malformed id ${JSON.stringify(text.slice(0, 80))}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const botId = id<BotId>(parseBotId);
+const portalId = id<PortalId>(parsePortalId);
+
+export const JOB_PAYLOADS = {
+  [MAX_UPDATE_JOB]: z.object({ botId }),
+  /**
+   * `sinceMs` and `reason`: a catch-up after a long downtime (downtime-catch-up.ts) reads every
+   * client message since then; without them it is the restart catch-up (catch-up.ts).
+   */
+  [MAX_CATCHUP_JOB]: z.object({
+    botId, conversationId: id<ConversationId>(parseConversationId),
+    sinceMs: z.number().finite().optional(),
+    reason: z.enum(DOWNTIME_REASONS).optional(),
+  }),
+  [LINE_FLUSH_JOB]: z.object({ lineRef: id<LineRef>(parseLineRef), portalId }),
+  [BITRIX24_EVENT_JOB]: z.object({ portalId }),
+  /** `lineId`: the line picked on the connector settings page (bitrix24-settings.ts); else the configured one. */
+  [BITRIX24_SETUP_JOB]: z.object({ portalId, lineId: z.number().int().nonnegative().optional() }),
+};
+
+export type JobKind = keyof typeof JOB_PAYLOADS;
+export type JobPayload<K extends JobKind> = z.output<(typeof JOB_PAYLOADS)[K]>;
+
+/** A claimed job's payload, checked against its kind's schema. */
+export function parseJobPayload<K extends JobKind>(kind: K, payload: unknown): JobPayload<K> {
+  const result = JOB_PAYLOADS[kind].safeParse(payload);
+  if (!result.success) {
+    const where = result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+    throw new BridgeError(BAD_JOB_PAYLOAD, `${kind} job payload does not match its kind: ${where}`, { retryable: false });
+  }
+  return result.data as JobPayload<K>;
+}
+
+/** The queue of a MAX chat's updates: `max:<botId>:<chatId>` (= `max:<conversationId>`; 'nochat' for updates of no chat). */
+export function maxChatQueue(botId: string, chatId: string | null): string {
+  return `max:${botId}:${chatId ?? 'nochat'}`;
+}
+
+/** The same queue, named by the conversation: a catch-up runs among its chat's updates. */
+export function conversationQueue(conversationId: ConversationId): string {
+  return `max:${conversationId}`;
+}
+
+/** The queue of one line's flush jobs. */
+export function lineFlushQueue(lineRef: LineRef): string {
+  return `line:${lineRef}`;
+}
+
+/** The rate-limited resource a portal's calls use (one process holds its lease at a time). */
+export function portalResource(portalId: PortalId): string {
+  return `portal:${portalId}`;
+}
