@@ -189,6 +189,9 @@ for (const engine of testEngines()) {
       const old = await reply(6206, 'старая цена 100 ₽');
       await until(() => (botTexts(6206).length === 1 ? true : undefined));
       const conversation = await conversationOf(6206);
+      // The bridge records the part once MAX has answered: the row to age must be there first.
+      await until(() => store().db.selectFrom('outbound_parts').select('id').where('conversation_id', '=', conversation.id)
+        .where('bitrix_message_id', '=', String(old)).executeTakeFirst());
       await store().db.updateTable('outbound_parts').set({ sent_at_ms: Date.now() - 8 * 86_400_000 })
         .where('conversation_id', '=', conversation.id).where('bitrix_message_id', '=', String(old)).execute();
       await send('PUT', `${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${old}`, { text: 'новая цена 90 ₽' });
