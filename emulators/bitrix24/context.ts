@@ -32,6 +32,16 @@ export interface Bitrix24Context {
   oauthUrl: () => string;
   /** Posts an event to the app's bound handlers (no retries). */
   emitEvent: (portal: PortalState, clientId: string | null, event: string, data: unknown) => void;
+  /** The events on their way to handlers now. */
+  pendingDeliveries: () => PendingDeliveries;
+}
+
+/** Events on their way to handlers, for tests that wait until nothing more is coming (also in `GET /_control/deliveries`). */
+export interface PendingDeliveries {
+  /** Scheduled (`eventDelayMs` may hold them) or being posted. */
+  pending: number;
+  /** How many were ever scheduled: seen unchanged between two looks, none started meanwhile. */
+  scheduled: number;
 }
 
 export interface MethodCall {

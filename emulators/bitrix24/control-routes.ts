@@ -237,7 +237,7 @@ function registerInspection(app: FastifyInstance, deps: ControlDeps): void {
     return { items: [...portal.crm[type].values()], timeline: portal.timeline };
   });
   app.get('/_control/portals/:p/bindings', async (req) => ({ bindings: portalOf(deps, req).bindings }));
-  app.get('/_control/deliveries', async () => ({ deliveries: ctx.deliveries }));
+  app.get('/_control/deliveries', async () => ({ deliveries: ctx.deliveries, ...ctx.pendingDeliveries() }));
   app.get('/_control/refresh-calls', async () => ({ calls: ctx.refreshCalls }));
   app.get('/_control/requests', async () => ({ requests: deps.requestLog }));
 }

@@ -7,7 +7,7 @@
  */
 import { stringify } from 'qs';
 import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
-import type { Bitrix24Context } from './context.ts';
+import type { Bitrix24Context, PendingDeliveries } from './context.ts';
 import type { EventDelivery } from './model.ts';
 import type { PortalState } from './portal.ts';
 import { authBlock, issueTokens } from './tokens.ts';
@@ -26,6 +26,8 @@ function stringsOnly(value: unknown): unknown {
 export class EventSender {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly aborter = new AbortController();
+  private posting = 0;
+  private scheduledTotal = 0;
 
   constructor(private readonly ctx: Bitrix24Context) {}
 
@@ -57,10 +59,16 @@ export class EventSender {
       const delayMs = settings.eventDelayMs + (settings.eventReorder ? random() * 50 : 0);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        void this.post(portal, handler, event, body);
+        this.posting++;
+        void this.post(portal, handler, event, body).finally(() => this.posting--);
       }, delayMs);
       this.timers.add(timer);
+      this.scheduledTotal++;
     }
+  }
+
+  pendingDeliveries(): PendingDeliveries {
+    return { pending: this.timers.size + this.posting, scheduled: this.scheduledTotal };
   }
 
   private async post(portal: PortalState, handler: string, event: string, body: Record<string, unknown>): Promise<void> {

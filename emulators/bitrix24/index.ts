@@ -90,6 +90,7 @@ export async function startBitrix24Emulator(options: Bitrix24EmulatorOptions = {
     accessTokens: new Map(), refreshTokens: new Map(), refreshCalls: [], deliveries: [], random,
     oauthUrl: () => oauthUrl,
     emitEvent: (portal, clientId, event, data) => sender.emit(portal, clientId, event, data),
+    pendingDeliveries: () => sender.pendingDeliveries(),
   };
   const sender = new EventSender(ctx);
   const requestLog: RequestLog = [];

@@ -82,7 +82,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: MaxContext, del
     const logs = botId ? [world.updateLog.get(Number(botId)) ?? []] : [...world.updateLog.values()];
     return sendMax(reply, 200, { updates: logs.flat().sort((a, b) => a.position - b.position) });
   });
-  app.get('/_control/deliveries', async (_req, reply) => sendMax(reply, 200, { attempts: delivery.attempts }));
+  app.get('/_control/deliveries', async (_req, reply) => sendMax(reply, 200, { attempts: delivery.attempts, ...delivery.pendingDeliveries() }));
   app.get('/_control/subscriptions', async (_req, reply) =>
     sendMax(reply, 200, { subscriptions: [...world.subscriptions.entries()].flatMap(([botId, subs]) => subs.map((s) => ({ bot_id: botId, ...s }))) }),
   );

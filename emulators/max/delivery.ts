@@ -13,11 +13,28 @@ import type { MaxContext } from './context.ts';
 import { stringifyMax } from './json.ts';
 import type { DeliveryAttempt, LoggedUpdate, SubscriptionState } from './model.ts';
 
+/** Updates on their way to the bots, for tests that wait until nothing more is coming (also in `GET /_control/deliveries`). */
+export interface PendingDeliveries {
+  /**
+   * Webhook deliveries scheduled (the first POST and redelivered copies) or being posted, and
+   * updates queued for long polling that their bot has not committed yet while it has no
+   * subscription (with one, MAX serves no long polling: what is queued stays there). Retries
+   * waiting out the back-off (60 s and more, scaled) are not counted: they are MAX's later, not its now.
+   */
+  pending: number;
+  /** How many ever became pending: seen unchanged between two looks, none started meanwhile. */
+  scheduled: number;
+}
+
 export class UpdateDelivery {
   readonly attempts: DeliveryAttempt[] = [];
   /** Per bot: updates waiting for long polling (emitted while no subscription existed). */
   readonly pollQueue = new Map<number, LoggedUpdate[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The timers of first deliveries and redelivered copies (not back-off retries). */
+  private readonly firstRound = new Set<NodeJS.Timeout>();
+  private posting = 0;
+  private scheduledTotal = 0;
   private readonly aborter = new AbortController();
   private readonly pollWaiters = new Map<number, Set<() => void>>();
   private closed = false;
@@ -32,6 +49,7 @@ export class UpdateDelivery {
       const queue = this.pollQueue.get(logged.botId) ?? [];
       queue.push(logged);
       this.pollQueue.set(logged.botId, queue);
+      this.scheduledTotal++;
       for (const wake of this.pollWaiters.get(logged.botId) ?? []) wake();
       return;
     }
@@ -67,9 +85,24 @@ export class UpdateDelivery {
     if (this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      this.firstRound.delete(timer);
       void this.attempt(sub, logged, attempt);
     }, delayMs);
     this.timers.add(timer);
+    if (attempt === 0) {
+      this.firstRound.add(timer);
+      this.scheduledTotal++;
+    }
+  }
+
+  pendingDeliveries(): PendingDeliveries {
+    let unpolled = 0;
+    for (const [botId, queue] of this.pollQueue) {
+      if ((this.ctx.world.subscriptions.get(botId) ?? []).length > 0) continue;
+      const committed = this.ctx.world.committed.get(botId) ?? 0;
+      unpolled += queue.filter((u) => u.position > committed).length;
+    }
+    return { pending: this.firstRound.size + this.posting + unpolled, scheduled: this.scheduledTotal };
   }
 
   private isLive(sub: SubscriptionState, botId: number): boolean {
@@ -108,6 +141,8 @@ export class UpdateDelivery {
       status: null,
     };
     this.attempts.push(record);
+    this.posting++;
+    if (attempt > 0) this.scheduledTotal++;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (sub.secret) headers['x-max-bot-api-secret'] = sub.secret;
     // Not AbortSignal.any([AbortSignal.timeout(…), …]): a garbage collection may drop it on Node 20 (abort-after.ts).
@@ -127,6 +162,7 @@ export class UpdateDelivery {
       return null;
     } finally {
       abort.release();
+      this.posting--;
     }
   }
 
@@ -135,6 +171,7 @@ export class UpdateDelivery {
     this.aborter.abort();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.firstRound.clear();
     for (const waiters of this.pollWaiters.values()) for (const wake of waiters) wake();
   }
 }

@@ -8,7 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { ensureEmulatorCertificate } from '../shared/tls.ts';
 import { sendMaxError, type MaxContext, type MaxEmulatorSettings } from './context.ts';
 import { registerControlRoutes } from './control-routes.ts';
-import { UpdateDelivery } from './delivery.ts';
+import { UpdateDelivery, type PendingDeliveries } from './delivery.ts';
 import { MaxEmulatorError, maxErrors } from './errors.ts';
 import { FaultTable } from './faults.ts';
 import { SlidingWindow } from './rate-limits.ts';
@@ -41,6 +41,8 @@ export interface MaxEmulator {
   /** The in-memory world, for tests that need to look deeper than the control API. */
   world: MaxWorld;
   settings: MaxEmulatorSettings;
+  /** The updates on their way to the bots now (delivery.ts). */
+  pendingDeliveries(): PendingDeliveries;
   close(): Promise<void>;
 }
 
@@ -121,6 +123,7 @@ export async function startMaxEmulator(options: MaxEmulatorOptions = {}): Promis
     controlUrl: `${baseUrl}/_control`,
     world,
     settings,
+    pendingDeliveries: () => delivery.pendingDeliveries(),
     async close() {
       delivery.close();
       await app.close();

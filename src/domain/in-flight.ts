@@ -110,4 +110,9 @@ export class InFlightRequests {
   get size(): number {
     return this.started.size;
   }
+
+  /** Callers waiting in `waitSettled` now (a test sees that the order gate holds an item for a request still arriving). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
 }

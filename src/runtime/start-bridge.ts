@@ -75,6 +75,8 @@ export interface Bridge {
   reconcile(): Promise<ReconcileReport>;
   /** Long-polling loops, one per bot with `updates: polling`. */
   pollers: PollingLoop[];
+  /** The requests this process is taking in (domain/in-flight.ts): what the order gate waits for. */
+  inFlight: InFlightRequests;
   close(): Promise<void>;
 }
 
@@ -355,6 +357,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       return report;
     },
     pollers,
+    inFlight,
     async close() {
       clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));

@@ -20,6 +20,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { installApp, postOk, until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 const CLIENTS = Array.from({ length: 50 }, (_, i) => 8_001 + i);
 const HOUR_MS = 3_600_000;
@@ -89,7 +90,7 @@ for (const engine of testEngines()) {
       assert.equal((done.fromChats as string[]).length, 50);
       assert.deepEqual((await subscriptions()).length, 1, 'subscribed again');
       // Still once each after the bridge is at rest (the restart catch-up read the same chats too).
-      await new Promise((r) => setTimeout(r, 200));
+      await untilIdle(bridge, sandbox);
       for (const c of CLIENTS) assert.equal(lineTexts(c).length, 2, `client ${c}: nothing twice`);
     });
   });

@@ -16,6 +16,7 @@ import { systemClock } from '../../src/domain/clock.ts';
 import { freePort } from '../../bench/child-process.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { installApp, until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 for (const engine of testEngines()) {
   describe(`catch-up after a restart (${engine.name})`, () => {
@@ -77,7 +78,7 @@ for (const engine of testEngines()) {
       });
       assert.equal(retry.status, 200);
       assert.equal(((await retry.json()) as { duplicate: boolean }).duplicate, true);
-      await new Promise((r) => setTimeout(r, 300));
+      await untilIdle(bridge, sandbox);
       assert.deepEqual(textsOf(7001), ['до остановки', 'пока моста нет', 'после запуска']);
     });
   });

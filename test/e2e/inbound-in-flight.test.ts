@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { testEngines } from '../helpers/databases.ts';
 import { sandboxFor, until } from '../helpers/e2e.ts';
+import { untilHeldByIntake, untilIdle, untilTakingIn } from '../helpers/settled.ts';
 
 const SECRET = 'sandbox_webhook_secret';
 
@@ -21,7 +22,7 @@ for (const engine of testEngines()) {
     const lineTexts = async () => ((await b24('/portals/0/chats')).chats as Array<{ messages: Array<{ text: string }> }>)
       .flatMap((c) => c.messages.map((m) => m.text));
 
-    test('the later message goes only after the earlier one, whose body came 600 ms late', { timeout: 60_000 }, async () => {
+    test('the later message goes only after the earlier one, whose body came late', { timeout: 60_000 }, async () => {
       await maxCtl('/messages', { user: { user_id: 8101, first_name: 'Анна' }, text: 'первое' });
       await until(async () => ((await lineTexts()).includes('первое') ? true : undefined));
       // A real update of this client as the template for two more, stamped by "MAX" 5 ms apart.
@@ -38,7 +39,10 @@ for (const engine of testEngines()) {
       };
       const earlier = updateOf('a', 'раньше', nowMs);
       const later = updateOf('b', 'позже', nowMs + 5);
-      const url = new URL(`${sandboxOf().bridge!.url}/max/webhook/sandbox`);
+      const bridge = sandboxOf().bridge!;
+      const url = new URL(`${bridge.url}/max/webhook/sandbox`);
+      // At rest first: the one request in flight below is then ours.
+      await untilIdle(bridge, sandboxOf());
 
       // The earlier webhook: headers and half the body now, the rest later.
       const socket = connect(Number(url.port), url.hostname);
@@ -54,11 +58,14 @@ for (const engine of testEngines()) {
         socket.on('close', () => resolve(text));
       });
       try {
-        await new Promise((r) => setTimeout(r, 100)); // its headers are surely taken in
+        await untilTakingIn(bridge); // its headers are taken in
 
         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': SECRET }, body: later });
         assert.equal(res.status, 200, 'the later webhook is stored and answered at once');
-        await new Promise((r) => setTimeout(r, 600));
+        // The later message is queued for the line, and the line's flush waits for the request still arriving.
+        await until(async () => ((await bridge.store.db.selectFrom('line_outbox').select('id')
+          .where('item_json', 'like', '%позже%').execute()).length === 1 ? true : undefined));
+        await untilHeldByIntake(bridge, async () => (await lineTexts()).includes('позже'));
         assert.equal((await lineTexts()).includes('позже'), false, 'the later message waits for the request still arriving');
 
         socket.write(bytes.subarray(half));

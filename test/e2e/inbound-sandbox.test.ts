@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 for (const engine of testEngines()) {
   describe(`inbound end to end (${engine.name})`, () => {
@@ -67,7 +68,7 @@ for (const engine of testEngines()) {
       });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { duplicate: boolean }).duplicate, true);
-      await new Promise((r) => setTimeout(r, 500));
+      await untilIdle(sandbox.bridge!, sandbox);
       const afterChats = (await b24('/portals/0/chats')).chats as Array<{ messages: unknown[] }>;
       assert.equal(afterChats.reduce((n, c) => n + c.messages.length, 0), count);
     });
@@ -144,7 +145,8 @@ for (const engine of testEngines()) {
       });
       const requestsBefore = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
       await maxCtl('/messages', { user: { user_id: 6001 }, text: 'пока линии нет' });
-      await new Promise((r) => setTimeout(r, 700));
+      // Taken in and queued: its item waits in the paused line's outbox.
+      await untilIdle(sandbox.bridge!, sandbox);
       const requestsAfter = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
       assert.equal(requestsAfter, requestsBefore, 'no send to a deleted line');
       // Reinstall: the setup job finds or creates a line named MAX and binds events again, idempotently.
@@ -172,7 +174,7 @@ for (const engine of testEngines()) {
       });
       assert.deepEqual(health.problems, [`линия ${line.ID} портала sandbox приостановлена: Bitrix24 answered NOT_ACTIVE_LINE`]);
       const sends = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
-      await new Promise((r) => setTimeout(r, 1_500));
+      await untilIdle(sandbox.bridge!, sandbox);
       const later = ((await b24('/requests')).requests as Array<{ method: string }>).filter((r) => r.method === 'imconnector.send.messages').length;
       assert.equal(later, sends, 'no retry storm against the inactive line');
     });

@@ -22,6 +22,7 @@ import { describe, test } from 'node:test';
 import { parseHtmlText } from '../../emulators/max/formatted-text.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { sandboxFor, until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 /**
  * What the operator typed for a row's text as the portal delivers it (entity-encoded): the
@@ -159,7 +160,8 @@ for (const engine of testEngines()) {
         return rows.length === 2 ? rows : undefined;
       });
       assert.deepEqual(dead.map((j) => j.attempts), [1, 1], 'no retries');
-      await new Promise((r) => setTimeout(r, 1_000));
+      // Nothing more: the notices' echoes (NEED_SYSTEM_MESSAGES) came back and were handled.
+      await untilIdle(sandboxOf().bridge!, sandboxOf());
       const sends = await store().db.selectFrom('journal').select(['endpoint', 'status']).where('side', '=', 'max')
         .where('method', '=', 'POST').where('conversation_id', '=', conversation.id).execute();
       // Journal rows are written in groups, so their order need not be the order of the sends.
@@ -187,6 +189,9 @@ for (const engine of testEngines()) {
       const old = await reply(6206, 'старая цена 100 ₽');
       await until(() => (botTexts(6206).length === 1 ? true : undefined));
       const conversation = await conversationOf(6206);
+      // The bridge records the part once MAX has answered: the row to age must be there first.
+      await until(() => store().db.selectFrom('outbound_parts').select('id').where('conversation_id', '=', conversation.id)
+        .where('bitrix_message_id', '=', String(old)).executeTakeFirst());
       await store().db.updateTable('outbound_parts').set({ sent_at_ms: Date.now() - 8 * 86_400_000 })
         .where('conversation_id', '=', conversation.id).where('bitrix_message_id', '=', String(old)).execute();
       await send('PUT', `${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${old}`, { text: 'новая цена 90 ₽' });
@@ -198,7 +203,9 @@ for (const engine of testEngines()) {
       try {
         const fresh = await reply(6206, 'доставка завтра');
         await until(() => (botTexts(6206).length === 2 ? true : undefined));
-        await new Promise((r) => setTimeout(r, 20));
+        // Past MAX's window as MAX measures it (routes-messages.ts): the message's age over editWindowMs.
+        const sentInMax = botMessages(6206).at(-1)!.message.timestamp;
+        await until(() => (Date.now() - sentInMax > sandboxOf().max.settings.editWindowMs * sandboxOf().max.settings.timeFactor ? true : undefined));
         await send('PUT', `${sandboxOf().bitrix24.controlUrl}/portals/0/messages/${fresh}`, { text: 'доставка послезавтра' });
         const refused = await until(() => notices(6206)[1]);
         assert.match(refused.text, /^\[b\]Изменение не доставлено клиенту в MAX\[\/b\]/);
@@ -223,7 +230,7 @@ for (const engine of testEngines()) {
       const { stringify } = await import('qs');
       const res = await fetch(original.handler, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stringify(forged) });
       assert.equal(res.status, 401);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await untilIdle(sandboxOf().bridge!, sandboxOf());
       assert.equal((await store().db.selectFrom('events').select('id').execute()).length, eventsBefore, 'nothing stored');
       assert.deepEqual(botTexts(6207), ['Анна Смирнова:\nнастоящий ответ'], 'nothing sent');
     });

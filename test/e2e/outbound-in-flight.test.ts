@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { stringify } from 'qs';
 import { testEngines } from '../helpers/databases.ts';
 import { sandboxFor, until } from '../helpers/e2e.ts';
+import { untilHeldByIntake, untilIdle, untilTakingIn } from '../helpers/settled.ts';
 
 for (const engine of testEngines()) {
   describe(`an event still arriving holds later operator replies (${engine.name})`, () => {
@@ -23,7 +24,7 @@ for (const engine of testEngines()) {
       return (chat?.mids ?? []).map((mid) => sandboxOf().max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
     };
 
-    test('the later reply goes only after the earlier one, whose event body came 600 ms late', { timeout: 60_000 }, async () => {
+    test('the later reply goes only after the earlier one, whose event body came late', { timeout: 60_000 }, async () => {
       await fetch(`${sandboxOf().max.controlUrl}/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: { user_id: 6801, first_name: 'Олег' }, text: 'Здравствуйте' }),
       });
@@ -38,6 +39,9 @@ for (const engine of testEngines()) {
       assert.equal(dropped.length, 2);
       const [earlier, later] = dropped.map((d) => ({ url: new URL(d.handler), body: Buffer.from(stringify(d.body)) })) as [{ url: URL; body: Buffer }, { url: URL; body: Buffer }];
 
+      const bridge = sandboxOf().bridge!;
+      // At rest first: the one request in flight below is then ours.
+      await untilIdle(bridge, sandboxOf());
       const socket = connect(Number(earlier.url.port), earlier.url.hostname);
       try {
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -50,11 +54,12 @@ for (const engine of testEngines()) {
           socket.on('data', (d: Buffer) => { text += d.toString(); });
           socket.on('close', () => resolve(text));
         });
-        await new Promise((r) => setTimeout(r, 100)); // its headers are surely taken in
+        await untilTakingIn(bridge); // its headers are taken in
 
         const res = await fetch(later.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: later.body });
         assert.equal(res.status, 200, 'the later event is stored and answered at once');
-        await new Promise((r) => setTimeout(r, 600));
+        // The later reply's job waits in the order gate for the request still arriving.
+        await untilHeldByIntake(bridge, () => botTexts(6801).some((t) => t.includes('потом это')));
         assert.equal(botTexts(6801).some((t) => t.includes('потом это')), false, 'the later reply waits for the event still arriving');
 
         socket.write(earlier.body.subarray(half));

@@ -13,6 +13,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { until, waitForSetup } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 for (const engine of testEngines()) {
   describe(`lost operator replies (${engine.name})`, () => {
@@ -67,7 +68,7 @@ for (const engine of testEngines()) {
       // Looking again finds nothing new: each reply once.
       const again = await bridge.reconcile();
       assert.equal(again.recovered, 0);
-      await new Promise((r) => setTimeout(r, 500));
+      await untilIdle(bridge, sandbox);
       assert.equal(botTexts().length, 22);
     });
   });

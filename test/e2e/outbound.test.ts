@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { parseConversationId } from '../../src/domain/ids.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { postOk, sandboxFor, until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 for (const engine of testEngines()) {
   describe(`outbound end to end (${engine.name})`, () => {
@@ -87,7 +88,7 @@ for (const engine of testEngines()) {
       const echo = await until(async () => ((await (await fetch(`${sandboxOf().bitrix24.controlUrl}/deliveries`)).json()) as { deliveries: Array<{ event: string; status: number | null; body: { data?: { MESSAGES?: Array<{ im: { message_id: string } }> } } }> })
         .deliveries.find((d) => d.event === 'ONIMCONNECTORMESSAGEADD' && d.body.data?.MESSAGES?.[0]?.im.message_id === String(notice.id) && d.status === 200));
       assert.ok(echo);
-      await new Promise((r) => setTimeout(r, 500));
+      await untilIdle(sandboxOf().bridge!, sandboxOf());
       assert.deepEqual(botTexts(6104), [], 'nothing was sent to MAX');
       assert.equal((await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').execute()).length, 1, 'the echo made no dead letter');
       await post(`${sandboxOf().max.controlUrl}/bot-started`, { user: { user_id: 6104 } });
@@ -143,7 +144,7 @@ for (const engine of testEngines()) {
       const res = await fetch(original.handler, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stringify(original.body) });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { duplicate: boolean }).duplicate, true);
-      await new Promise((r) => setTimeout(r, 500));
+      await untilIdle(sandboxOf().bridge!, sandboxOf());
       assert.equal(botTexts(6105).length, 1);
     });
   });

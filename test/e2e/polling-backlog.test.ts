@@ -15,6 +15,7 @@ import { systemClock } from '../../src/domain/clock.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { installApp, until } from '../helpers/e2e.ts';
+import { untilIdle } from '../helpers/settled.ts';
 
 const ADMIN = 'polling-backlog-admin-token';
 const TWO_HOURS_MS = 2 * 3_600_000;
@@ -65,8 +66,8 @@ for (const engine of testEngines()) {
 
     test('a first start in polling mode does not pour hours-old updates into the Open Lines as new conversations; they are kept and listed as skipped', async () => {
       await until(() => (lineTexts().includes('только что') ? true : undefined));
-      // The old ones came in the same poll; had they jobs, they would show up beside it by now.
-      await new Promise((r) => setTimeout(r, 500));
+      // The old ones came in the same poll; had they jobs, they would have gone once the bridge is at rest.
+      await untilIdle(bridge!, sandbox);
       assert.deepEqual(lineTexts(), ['только что']);
       assert.equal(bridge!.pollers[0]!.skippedBacklog, 2);
       const line = told.find((l) => l.includes('первый запуск в режиме опроса'));

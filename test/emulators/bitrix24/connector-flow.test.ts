@@ -106,7 +106,8 @@ describe('Bitrix24 emulator: connector flow', () => {
     const chats = (await ctl(emu.controlUrl, 'GET', '/portals/0/chats')).chats as Array<{ chatId: number }>;
     await ctl(emu.controlUrl, 'POST', `/portals/0/chats/${chats[0]!.chatId}/reply`, { text: 'потеряется' });
     await waitFor(() => (handler.hits.length > before ? true : undefined));
-    await new Promise((r) => setTimeout(r, 300));
+    // The failed post is done and no event is on its way (scheduled or being posted): nothing is sent again.
+    await waitFor(() => (emu.context.pendingDeliveries().pending === 0 ? true : undefined));
     assert.equal(handler.hits.length, before + 1);
     const deliveries = (await ctl(emu.controlUrl, 'GET', '/deliveries')).deliveries as Array<{ status: number }>;
     assert.equal(deliveries.at(-1)?.status, 500);

@@ -34,6 +34,8 @@ describe('Bitrix24 emulator limits, batch and bad input', () => {
     assert.ok(limited.length >= Math.min(9, 10 - drainedDuringBurst), `${limited.length} limited`);
     assert.ok(limited.length >= 1, 'a burst over the bucket is refused');
     assert.deepEqual(limited[0]?.body, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
+    // Not a guess: the bucket drains in real time (limits.ts: not scaled, no clock to drive), and
+    // the second of draining is what is measured here.
     await new Promise((r) => setTimeout(r, 1_100));
     // About 2 requests have drained in a second: two pass, the third does not.
     const after = [await call('crm.lead.list', {}), await call('crm.lead.list', {}), await call('crm.lead.list', {}), await call('crm.lead.list', {})];

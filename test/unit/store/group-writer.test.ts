@@ -26,11 +26,22 @@ test('a failing group is written item by item: one bad item fails only its calle
 
 test('groups are capped; what arrives while a group is written goes in the next', async () => {
   const groups: number[][] = [];
+  let writing!: () => void;
+  const firstBeingWritten = new Promise<void>((r) => (writing = r));
+  let finish!: () => void;
+  const firstWritten = new Promise<void>((r) => (finish = r));
   const writer = new GroupWriter<number, number>(async (items) => {
     groups.push(items);
-    await new Promise((r) => setTimeout(r, 5));
+    if (groups.length === 1) {
+      writing();
+      await firstWritten; // the first group is being written until the test lets it finish
+    }
     return items;
   }, async (i) => i, 2);
-  await Promise.all([1, 2, 3, 4, 5].map((i) => writer.write(i)));
+  const early = [1, 2, 3].map((i) => writer.write(i));
+  await firstBeingWritten;
+  const late = [4, 5].map((i) => writer.write(i));
+  finish();
+  await Promise.all([...early, ...late]);
   assert.deepEqual(groups, [[1, 2], [3, 4], [5]]);
 });
