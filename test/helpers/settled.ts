@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { Bitrix24Emulator } from '../../emulators/bitrix24/index.ts';
 import type { MaxEmulator } from '../../emulators/max/index.ts';
-import type { Bridge } from '../../src/bridge/runtime.ts';
+import type { Bridge } from '../../src/runtime/start-bridge.ts';
 import { until } from './e2e.ts';
 
 interface Look {
