@@ -9,17 +9,13 @@
  * over HTTP, SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
+import { describe, test } from 'node:test';
 import { LAST_ALIVE_KEY } from '../../src/bridge/downtime-catch-up.ts';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
-import { configSchema } from '../../src/config/schema.ts';
+import { bridgeWorldFor, webhookBridgeConfig } from '../helpers/bridge-world.ts';
 import { systemClock } from '../../src/domain/clock.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { installApp, postOk, until } from '../helpers/e2e.ts';
+import { postOk, until } from '../helpers/e2e.ts';
 import { untilIdle } from '../helpers/settled.ts';
 
 const CLIENTS = Array.from({ length: 50 }, (_, i) => 8_001 + i);
@@ -27,70 +23,49 @@ const HOUR_MS = 3_600_000;
 
 for (const engine of testEngines()) {
   describe(`catch-up after a downtime longer than MAX's retries (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    let bridge: Bridge | null = null;
-    let config: ReturnType<typeof configSchema.parse>;
-    const logLines: Array<Record<string, unknown>> = [];
+    const world = bridgeWorldFor(engine, {
+      maxTimeFactor: 0.0001,
+      config: (emulators, port) => webhookBridgeConfig(emulators, port, { security: { secret_key: 'downtime-test-secret-key-0123' } }),
+    });
+    const sandbox = () => world().sandbox;
+    const logLines = () => world().logLines;
 
-    const portal = () => sandbox.bitrix24.context.portals[0]!;
+    const portal = () => sandbox().bitrix24.context.portals[0]!;
     const lineTexts = (userId: number) => {
       const chat = [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
       return chat ? chat.messageIds.map((id) => portal().messages.get(id)!).filter((m) => m.direction === 'in').map((m) => m.text) : [];
     };
-    const write = (userId: number, text: string) => postOk(`${sandbox.max.controlUrl}/messages`, { user: { user_id: userId, first_name: `Клиент ${userId}` }, text });
+    const write = (userId: number, text: string) => postOk(`${sandbox().max.controlUrl}/messages`, { user: { user_id: userId, first_name: `Клиент ${userId}` }, text });
     // Through the control API: the bot's own API is busy with the bridge's history reads (30 requests/s).
-    const subscriptions = async () => ((await (await fetch(`${sandbox.max.controlUrl}/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions;
-
-    before(async () => {
-      sandbox = await startSandbox({ preferredPorts: false, maxTimeFactor: 0.0001 });
-      const port = await freePort();
-      config = configSchema.parse({
-        server: { port, public_url: `http://127.0.0.1:${port}` },
-        database: { url: await engine.createDatabase() },
-        security: { secret_key: 'downtime-test-secret-key-0123' },
-        workers: { line_reorder_window_ms: 0 },
-        bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
-        portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
-        routes: [{ bot: '*', portal: 'main' }],
-      });
-      bridge = await startBridge(config, { clock: systemClock });
-      await installApp(sandbox.bitrix24.controlUrl, bridge.url);
-    });
-    after(async () => {
-      await bridge?.close();
-      await sandbox.close();
-      await engine.dropAll();
-    });
+    const subscriptions = async () => ((await (await fetch(`${sandbox().max.controlUrl}/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions;
 
     test('50 clients who wrote once while the bridge was away 10 hours are all heard, in order, once; the start says how many were recovered', { timeout: 240_000 }, async () => {
       for (const c of CLIENTS) await write(c, 'первое');
       await until(() => (CLIENTS.every((c) => lineTexts(c).length === 1) ? true : undefined), 120_000);
 
-      await bridge!.close();
-      bridge = null;
+      await world().stop();
       for (const c of CLIENTS) await write(c, 'пока моста не было');
       // MAX retries, fails, and after its (scaled) 8 hours deletes the subscription: those updates are gone from MAX's side.
       await until(async () => ((await subscriptions()).length === 0 ? true : undefined), 60_000);
 
       // The bridge's last sign of life was 10 hours ago.
-      const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key!, clock: systemClock });
+      const store = await openStore({ databaseUrl: world().config.database.url, secretKey: world().config.security.secret_key!, clock: systemClock });
       await store.meta.set(LAST_ALIVE_KEY, String(Date.now() - 10 * HOUR_MS));
       await store.close();
 
-      const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
-      bridge = await startBridge(config, { clock: systemClock, logger });
+      const bridge = await world().start();
       await until(() => (CLIENTS.every((c) => lineTexts(c).length === 2) ? true : undefined), 120_000);
       for (const c of CLIENTS) assert.deepEqual(lineTexts(c), ['первое', 'пока моста не было'], `client ${c}`);
 
-      const started = logLines.find((l) => l.component === 'catch-up' && l.reason === 'downtime' && l.level === 40);
+      const started = logLines().find((l) => l.component === 'catch-up' && l.reason === 'downtime' && l.level === 40);
       assert.ok(started, 'the start says the bridge was away and what it reads');
       assert.match(String(started.msg), /away for 600 min: reading the history of 50 chat\(s\) active in the last 7 day\(s\)/);
-      const done = await until(() => logLines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('downtime catch-up done')));
+      const done = await until(() => logLines().find((l) => typeof l.msg === 'string' && l.msg.startsWith('downtime catch-up done')));
       assert.equal(done.recovered, 50);
       assert.equal((done.fromChats as string[]).length, 50);
       assert.deepEqual((await subscriptions()).length, 1, 'subscribed again');
       // Still once each after the bridge is at rest (the restart catch-up read the same chats too).
-      await untilIdle(bridge, sandbox);
+      await untilIdle(bridge, sandbox());
       for (const c of CLIENTS) assert.equal(lineTexts(c).length, 2, `client ${c}: nothing twice`);
     });
   });

@@ -8,15 +8,11 @@
  * PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../bench/child-process.ts';
-import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
-import { configSchema } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/domain/clock.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { describe, test } from 'node:test';
+import { SANDBOX_BOT_TOKEN } from '../../src/cli/sandbox.ts';
+import { bridgeWorldFor, webhookBridgeConfig } from '../helpers/bridge-world.ts';
 import { testEngines } from '../helpers/databases.ts';
-import { installApp, postOk, until } from '../helpers/e2e.ts';
+import { postOk, until } from '../helpers/e2e.ts';
 
 const METRICS = 'side-down-metrics-token-0123';
 const NEW_TOKEN = 'reissued-bot-token-0123';
@@ -24,50 +20,30 @@ const CLIENT = 7301;
 
 for (const engine of testEngines()) {
   describe(`a side down for everyone is held, reported and resumed in order (${engine.name})`, () => {
-    let sandbox: Sandbox;
-    let bridge: Bridge | null = null;
-    let config: ReturnType<typeof configSchema.parse>;
-    const logLines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const world = bridgeWorldFor(engine, {
+      config: (emulators, port) => webhookBridgeConfig(emulators, port, {
+        security: { secret_key: 'side-down-test-secret-key-0123', metrics_token: METRICS }, messages: { operator_name: 'strip' },
+      }),
+    });
+    const sandbox = () => world().sandbox;
+    const logLines = () => world().logLines;
 
-    const portal = () => sandbox.bitrix24.context.portals[0]!;
+    const portal = () => sandbox().bitrix24.context.portals[0]!;
     const lineChat = () => [...portal().chats.values()].find((c) => c.externalUserId === String(CLIENT));
     const botTexts = () => {
-      const chat = [...sandbox.max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === CLIENT);
-      return (chat?.mids ?? []).map((mid) => sandbox.max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
+      const chat = [...sandbox().max.world.chats.values()].find((c) => c.type === 'dialog' && c.userId === CLIENT);
+      return (chat?.mids ?? []).map((mid) => sandbox().max.world.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
     };
-    const reply = (text: string) => postOk(`${sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChat()!.chatId}/reply`, { text });
-
-    before(async () => {
-      sandbox = await startSandbox({ preferredPorts: false });
-      const port = await freePort();
-      config = configSchema.parse({
-        server: { port, public_url: `http://127.0.0.1:${port}` },
-        database: { url: await engine.createDatabase() },
-        security: { secret_key: 'side-down-test-secret-key-0123', metrics_token: METRICS },
-        workers: { line_reorder_window_ms: 0 },
-        messages: { operator_name: 'strip' },
-        bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
-        portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
-        routes: [{ bot: '*', portal: 'main' }],
-      });
-      bridge = await startBridge(config, { clock: systemClock, logger });
-      await installApp(sandbox.bitrix24.controlUrl, bridge.url);
-    });
-    after(async () => {
-      await bridge?.close();
-      await sandbox.close();
-      await engine.dropAll();
-    });
+    const reply = (text: string) => postOk(`${sandbox().bitrix24.controlUrl}/portals/0/chats/${lineChat()!.chatId}/reply`, { text });
 
     test('a revoked bot token: replies wait without a dead letter, the bot is reported down with the fix, and a valid token sends them in order', async () => {
-      await postOk(`${sandbox.max.controlUrl}/messages`, { user: { user_id: CLIENT, first_name: 'Вера' }, text: 'Здравствуйте' });
+      await postOk(`${sandbox().max.controlUrl}/messages`, { user: { user_id: CLIENT, first_name: 'Вера' }, text: 'Здравствуйте' });
       await until(() => lineChat());
       await reply('до отзыва');
       await until(() => (botTexts().includes('до отзыва') ? true : undefined));
 
       // The token is reissued on MAX's platform: the one the bridge has is refused from now on.
-      const reissued = await fetch(`${sandbox.max.controlUrl}/bots/100000/token`, {
+      const reissued = await fetch(`${sandbox().max.controlUrl}/bots/100000/token`, {
         method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: NEW_TOKEN }),
       });
       assert.equal(reissued.status, 200);
@@ -75,20 +51,20 @@ for (const engine of testEngines()) {
 
       // Reported down, with what to do, on /ready and /metrics.
       const ready = await until(async () => {
-        const res = await fetch(`${bridge!.url}/ready`);
+        const res = await fetch(`${world().bridge.url}/ready`);
         const body = (await res.json()) as { ready: boolean; problems: string[]; bots: Array<{ id: string; state: string }> };
         return res.status === 503 && body.problems.some((p) => p.startsWith('бот shop недоступен')) ? body : undefined;
       });
       assert.match(ready.problems.find((p) => p.startsWith('бот shop'))!, /401 verify\.token.*bots\[\]\.token/);
       assert.deepEqual(ready.bots.find((b) => b.id === 'shop')?.state, 'failing');
-      const metrics = await (await fetch(`${bridge!.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
+      const metrics = await (await fetch(`${world().bridge.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
       const down = /bridge_side_down_seconds\{kind="bot",side="shop",code="BRG_ERR_MAX_UNAUTHORIZED"\} ([\d.]+)/.exec(metrics);
       assert.ok(down, `the bot's down gauge: ${metrics.split('\n').filter((l) => l.startsWith('bridge_side')).join(' | ')}`);
       assert.match(metrics, /bridge_bot_replies_oldest_age_seconds\{bot="shop"\} [\d.]+/);
       // Once in the log at warning level, not once per call.
-      const warns = logLines.filter((l) => l.level === 40 && l.component === 'max-client' && l.bot === 'shop');
+      const warns = logLines().filter((l) => l.level === 40 && l.component === 'max-client' && l.bot === 'shop');
       assert.equal(warns.length, 1, `one warning for the bot going down: ${JSON.stringify(warns)}`);
-      assert.ok(!JSON.stringify(logLines).includes(SANDBOX_BOT_TOKEN), 'no token in the log');
+      assert.ok(!JSON.stringify(logLines()).includes(SANDBOX_BOT_TOKEN), 'no token in the log');
 
       // The operator is told once, in the Open Line, not once per reply.
       const notices = () => lineChat()!.messageIds.map((id) => portal().messages.get(id)!).filter((m) => m.text.includes('Ответ пока не доставлен клиенту в MAX'));
@@ -97,20 +73,18 @@ for (const engine of testEngines()) {
       assert.match(notices()[0]!.text, /бот недоступен с .*UTC .*по порядку/);
 
       // Held, not failed: the replies' jobs wait, no dead letter, nothing sent.
-      const store = bridge!.store;
+      const store = world().bridge.store;
       assert.deepEqual(await store.deadLetters.list(), []);
       assert.deepEqual(botTexts(), ['до отзыва']);
 
       // A valid token is set: the bridge restarts with it, and what waited goes out once, in order.
-      await bridge!.close();
-      bridge = null;
-      config = configSchema.parse({ ...config, bots: [{ ...config.bots[0]!, token: NEW_TOKEN }] });
-      bridge = await startBridge(config, { clock: systemClock, logger });
+      await world().stop();
+      const bridge = await world().start((config) => ({ ...config, bots: [{ ...config.bots[0]!, token: NEW_TOKEN }] }));
       await until(() => (botTexts().includes('третий') ? true : undefined));
       assert.deepEqual(botTexts(), ['до отзыва', 'первый', 'второй', 'третий']);
       assert.deepEqual(await bridge.store.deadLetters.list(), []);
       assert.equal(notices().length, 1, 'still one notice for the whole outage');
-      const readyAgain = await until(async () => ((await fetch(`${bridge!.url}/ready`)).status === 200 ? true : undefined));
+      const readyAgain = await until(async () => ((await fetch(`${world().bridge.url}/ready`)).status === 200 ? true : undefined));
       assert.equal(readyAgain, true);
     });
   });
