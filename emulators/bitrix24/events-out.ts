@@ -5,6 +5,7 @@
  * NO retries: a handler that errors or times out loses the event. Not sent
  * before the app's install is complete. Knobs: delay, drop, duplicate, reorder.
  */
+import { setMaxListeners } from 'node:events';
 import { stringify } from 'qs';
 import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
 import type { Bitrix24Context, PendingDeliveries } from './context.ts';
@@ -25,11 +26,14 @@ function stringsOnly(value: unknown): unknown {
 
 export class EventSender {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Ends every delivery in flight at close; each holds one listener on it until it ends, so there is no fixed cap. */
   private readonly aborter = new AbortController();
   private posting = 0;
   private scheduledTotal = 0;
 
-  constructor(private readonly ctx: Bitrix24Context) {}
+  constructor(private readonly ctx: Bitrix24Context) {
+    setMaxListeners(0, this.aborter.signal);
+  }
 
   emit(portal: PortalState, clientId: string | null, event: string, data: unknown, actingUserId = 2): void {
     for (const binding of portal.bindings) {

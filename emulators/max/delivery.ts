@@ -8,6 +8,7 @@
  * - without subscriptions: updates queue for long polling (`GET /updates`).
  * All durations are scaled by the time factor.
  */
+import { setMaxListeners } from 'node:events';
 import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
 import type { MaxContext } from './context.ts';
 import { stringifyMax } from './json.ts';
@@ -35,11 +36,13 @@ export class UpdateDelivery {
   private readonly firstRound = new Set<NodeJS.Timeout>();
   private posting = 0;
   private scheduledTotal = 0;
+  /** Ends every delivery in flight at close; each holds one listener on it until it ends, so there is no fixed cap. */
   private readonly aborter = new AbortController();
   private readonly pollWaiters = new Map<number, Set<() => void>>();
   private closed = false;
 
   constructor(private readonly ctx: MaxContext) {
+    setMaxListeners(0, this.aborter.signal);
     ctx.world.onUpdate((logged) => this.dispatch(logged));
   }
 
