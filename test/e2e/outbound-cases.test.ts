@@ -133,9 +133,13 @@ for (const engine of testEngines()) {
           return rows.length >= 3 ? rows : undefined;
         });
         assert.ok(refused.every((r) => (r.response_body ?? '').includes('attachment.not.ready')), 'MAX answered attachment.not.ready');
-        const job = await store().db.selectFrom('jobs').select(['attempts', 'state']).where('conversation_key', 'like', `%${conversation.id}`)
-          .where('kind', '=', 'bitrix24.event').orderBy('id').execute();
-        assert.ok(job.some((j) => j.attempts > 1 && j.state === 'done'), 'the file\'s job was retried and finished');
+        // The message reaches MAX before the job's row says done: wait for the row, then check it was retried.
+        const jobs = await until(async () => {
+          const rows = await store().db.selectFrom('jobs').select(['attempts', 'state']).where('conversation_key', 'like', `%${conversation.id}`)
+            .where('kind', '=', 'bitrix24.event').orderBy('id').execute();
+          return rows.length > 0 && rows.every((j) => j.state === 'done') ? rows : undefined;
+        });
+        assert.ok(jobs.some((j) => j.attempts > 1), 'the file\'s job was retried and finished');
         assert.equal((await store().db.selectFrom('outbound_uploads').select('part').where('conversation_id', '=', conversation.id).execute()).length, 0,
           'the remembered upload is forgotten once delivered');
       } finally {
