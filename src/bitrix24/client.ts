@@ -125,8 +125,12 @@ export class Bitrix24Client {
       // Down for every call (blocked, authorisation gone, plan expired, unreachable): hold the
       // portal — no retry here; the caller steps aside until the next probe (portal-hold.ts).
       this.holdIfDown(portalId, error);
-      if (error instanceof Bitrix24ApiError) this.holds.answered(portalId, this.o.clock.nowMs());
-      else this.holds.noAnswer(portalId, this.o.clock.nowMs());
+      // A 5xx, a limit, a timeout or a reset: failing in passing; a minute of nothing else is degraded (side-hold.ts).
+      if (error instanceof Bitrix24ApiError) this.holds.answered(portalId, this.o.clock.nowMs(), error.status >= 500 || error.status === 429 ? error.code : undefined);
+      else {
+        this.holds.noAnswer(portalId, this.o.clock.nowMs());
+        this.holds.troubled(portalId, this.o.clock.nowMs(), error.code);
+      }
       if (!error.certain) throw error;
       if (error.code === BITRIX24_ERROR_CODES.tokenExpired && !refreshed) {
         refreshed = true;

@@ -43,3 +43,9 @@ export function blockedPortalProblem(portalId: string, sinceMs: number, cause: S
   }
   return `портал ${portalId} недоступен с ${new Date(sinceMs).toISOString()}: ${cause.problem}`;
 }
+
+/** The health problem of a portal whose calls have all failed in passing for a minute (side-hold.ts, degraded). */
+export function degradedPortalProblem(portalId: string, sinceMs: number, code: string): string {
+  return `портал ${portalId} отвечает ошибками с ${new Date(sinceMs).toISOString()} (${code}): сообщения ждут и уйдут по порядку, когда он ответит; `
+    + `проверьте, работает ли портал / portal ${portalId} has been failing since then: messages wait and go in order when it answers`;
+}

@@ -9,10 +9,12 @@
  * (SideHeldError: the runner defers it without spending an attempt), so its
  * conversation's later jobs keep waiting behind it and order survives.
  *
- * States of a side (docs/architecture.md): up → down (held since …, why, what to
- * do) → probing (one call let through) → up, or down again with a longer
- * interval. Each change is logged once (warn when it goes down, info when it
- * comes back), never per call.
+ * States of a side (docs/architecture.md): up → degraded (every call for a
+ * minute failed in passing — 5xx, timeouts, limits — and none went through;
+ * each job retries by its own policy, nothing is held) → down (held since …,
+ * why, what to do) → probing (one call let through) → up, or down again with a
+ * longer interval. Each change is logged once (warn when it goes degraded or
+ * down, info when it comes back), never per call.
  *
  * In memory, per process: with several processes only the one holding the
  * side's resource lease calls it (docs/architecture.md), so only it needs to know.
@@ -24,6 +26,9 @@ import { BridgeError } from './errors.ts';
 export const PROBE_FIRST_MS = 3_000;
 /** Probes never wait longer than this: a side that came back is noticed within 5 minutes. */
 export const PROBE_MAX_MS = 300_000;
+
+/** A side whose calls have all failed in passing for this long, none going through, is degraded. */
+export const DEGRADED_AFTER_MS = 60_000;
 
 /** While a probe is out (up to the request timeout), held callers look again this often. */
 const PROBE_PENDING_RECHECK_MS = 1_000;
@@ -44,6 +49,23 @@ export interface SideHoldState {
   nextProbeAtMs: number;
   /** A probe was let through and has not answered yet. */
   probing: boolean;
+}
+
+/** A side whose calls fail in passing (not held): since when, with what, and whether that was said. */
+export interface SideTroubleState {
+  side: string;
+  sinceMs: number;
+  /** The stable code of the last failure (docs/errors.md). */
+  code: string;
+  failures: number;
+}
+
+interface Trouble {
+  sinceMs: number;
+  code: string;
+  failures: number;
+  /** The degraded state was logged (once per streak). */
+  said: boolean;
 }
 
 interface Block {
@@ -86,6 +108,7 @@ export class SideHeldError extends BridgeError {
 
 export class SideHolds {
   private readonly blocks = new Map<string, Block>();
+  private readonly troubles = new Map<string, Trouble>();
 
   constructor(private readonly o: SideHoldOptions) {}
 
@@ -166,8 +189,48 @@ export class SideHolds {
     block.nextProbeAtMs = nowMs + this.intervalMs(block.failedProbes);
   }
 
-  /** The side answered something else: the hold, if any, has lifted. */
-  answered(side: string, nowMs: number): void {
+  /**
+   * A call failed in passing (5xx, a limit, a timeout, a reset): one job's bad luck, or the
+   * first minute of an outage. Past DEGRADED_AFTER_MS with no call going through, the side is
+   * degraded: said once at warning level, shown on /ready and /metrics.
+   */
+  troubled(side: string, nowMs: number, code: string): void {
+    const trouble = this.troubles.get(side);
+    if (!trouble) {
+      this.troubles.set(side, { sinceMs: nowMs, code, failures: 1, said: false });
+      return;
+    }
+    trouble.code = code;
+    trouble.failures += 1;
+    if (!trouble.said && nowMs - trouble.sinceMs >= DEGRADED_AFTER_MS && !this.blocks.has(side)) {
+      trouble.said = true;
+      this.o.logger?.warn({ component: this.o.component, [this.o.sideKind]: side, code, failures: trouble.failures, failingForMs: nowMs - trouble.sinceMs },
+        `${this.o.sideKind} ${side} is degraded: every call for ${Math.round((nowMs - trouble.sinceMs) / 1_000)} s failed (last: ${code}); `
+        + 'its work is retried with back-off and goes on, in order, when calls go through again');
+    }
+  }
+
+  /** Sides failing in passing for at least DEGRADED_AFTER_MS with no call through (held sides are down, not here). */
+  degradedStates(nowMs: number): SideTroubleState[] {
+    return [...this.troubles].filter(([side, t]) => nowMs - t.sinceMs >= DEGRADED_AFTER_MS && t.failures > 1 && !this.blocks.has(side))
+      .map(([side, t]) => ({ side, sinceMs: t.sinceMs, code: t.code, failures: t.failures }));
+  }
+
+  /**
+   * The side answered something else: the hold, if any, has lifted. `failedCode`: the answer
+   * was a failure in passing (a 5xx, a limit), which continues the streak (troubled); any
+   * other answer ends it.
+   */
+  answered(side: string, nowMs: number, failedCode?: string): void {
+    const trouble = this.troubles.get(side);
+    if (failedCode !== undefined) this.troubled(side, nowMs, failedCode);
+    else if (trouble) {
+      this.troubles.delete(side);
+      if (trouble.said) {
+        this.o.logger?.info({ component: this.o.component, [this.o.sideKind]: side, was: trouble.code, degradedForMs: nowMs - trouble.sinceMs },
+          `${this.o.sideKind} ${side} answers again: no longer degraded`);
+      }
+    }
     const block = this.blocks.get(side);
     if (!block) return;
     this.blocks.delete(side);

@@ -148,8 +148,12 @@ export class MaxClient {
         this.holds.blocked(this.o.botId, nowMs, down);
         throw this.holds.heldError(this.o.botId, nowMs, this.holds.heldUntilMs(this.o.botId, nowMs) ?? nowMs + 1_000);
       }
-      if (error instanceof MaxApiError) this.holds.answered(this.o.botId, this.o.clock.nowMs());
-      else this.holds.noAnswer(this.o.botId, this.o.clock.nowMs());
+      // A 5xx, a 429, a timeout or a reset: failing in passing; a minute of nothing else is degraded (side-hold.ts).
+      if (error instanceof MaxApiError) this.holds.answered(this.o.botId, this.o.clock.nowMs(), error.status >= 500 || error.status === 429 ? error.code : undefined);
+      else {
+        this.holds.noAnswer(this.o.botId, this.o.clock.nowMs());
+        this.holds.troubled(this.o.botId, this.o.clock.nowMs(), error.code);
+      }
       if (!error.certain) throw error;
       const decision = decideRetry(error, attempt, this.retry, this.o.random ?? Math.random);
       if (decision.action === 'dead') throw error;

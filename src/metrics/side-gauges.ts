@@ -10,7 +10,7 @@ import type { BotReplyQueue } from '../store/repos/gauge-repo.ts';
 
 export interface SideGaugeOptions {
   /** Each side's holds with the ids of its sides (every configured portal, every bot). */
-  sides: Array<{ holds: Pick<SideHolds, 'states' | 'kind'>; ids: readonly string[] }>;
+  sides: Array<{ holds: Pick<SideHolds, 'states' | 'degradedStates' | 'kind'>; ids: readonly string[] }>;
   botReplyQueues: () => Promise<BotReplyQueue[]>;
   botIds: readonly string[];
   nowMs: () => number;
@@ -28,6 +28,21 @@ export function registerSideGauges(registry: Registry, o: SideGaugeOptions): voi
         for (const id of ids) {
           const h = held.get(id);
           this.labels({ kind: holds.kind, side: id, code: h?.cause.code ?? '' }).set(h ? Math.max(0, now - h.sinceMs) / 1_000 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'bridge_side_degraded_seconds', help: 'How long every call to a portal or bot has failed in passing (5xx, limits, timeouts; retried with back-off) with none going through, once past a minute; 0 otherwise.',
+    labelNames: ['kind', 'side', 'code'], registers: [registry],
+    collect() {
+      this.reset();
+      const now = o.nowMs();
+      for (const { holds, ids } of o.sides) {
+        const degraded = new Map(holds.degradedStates(now).map((d) => [d.side, d]));
+        for (const id of ids) {
+          const d = degraded.get(id);
+          this.labels({ kind: holds.kind, side: id, code: d?.code ?? '' }).set(d ? Math.max(0, now - d.sinceMs) / 1_000 : 0);
         }
       }
     },

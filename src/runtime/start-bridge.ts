@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
-import { blockedPortalProblem } from '../bitrix24/portal-hold.ts';
-import { downBotProblem } from '../max/bot-down.ts';
+import { blockedPortalProblem, degradedPortalProblem } from '../bitrix24/portal-hold.ts';
+import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
 import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
@@ -86,6 +86,8 @@ export const MAINTENANCE_INTERVAL_MS = 600_000;
 const JOB_LEASE_MS = 30_000;
 /** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
+/** How far back the reconciliation looks for conversations with activity (reconcile.ts's default). */
+const RECONCILE_LOOKBACK_MS = 86_400_000;
 
 /** The configured portal whose url names this domain; the only portal when just one is configured and has no url. */
 export function portalIdForDomain(portals: BridgeConfigData['portals'], domain: string): string | undefined {
@@ -265,14 +267,19 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         bots: config.bots.map((b) => ({
           id: b.id, updates: b.updates,
           problem: () => {
-            const held = bots.get(b.id)?.client.holds.states()[0];
-            return held ? downBotProblem(b.id, held.sinceMs, held.cause) : (pollers[pollingIds.indexOf(b.id)]?.problem ?? null);
+            const holds = bots.get(b.id)?.client.holds;
+            const held = holds?.states()[0];
+            if (held) return downBotProblem(b.id, held.sinceMs, held.cause);
+            const degraded = holds?.degradedStates(clock.nowMs())[0];
+            return degraded ? degradedBotProblem(b.id, degraded.sinceMs, degraded.code) : (pollers[pollingIds.indexOf(b.id)]?.problem ?? null);
           },
         })),
         check: async () => [
           ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
           ...[...bitrix.values()].flatMap((client) => client.holds.states().map((h) => blockedPortalProblem(h.side, h.sinceMs, h.cause))),
           ...[...bots.values()].flatMap((b) => b.client.holds.states().map((h) => downBotProblem(h.side, h.sinceMs, h.cause))),
+          ...[...bitrix.values()].flatMap((client) => client.holds.degradedStates(clock.nowMs()).map((d) => degradedPortalProblem(d.side, d.sinceMs, d.code))),
+          ...[...bots.values()].flatMap((b) => b.client.holds.degradedStates(clock.nowMs()).map((d) => degradedBotProblem(d.side, d.sinceMs, d.code))),
         ],
       }) }),
       metricsPlugin({ tokens: [config.security.metrics_token, config.security.admin_token], exposition: exposition(metrics.registry) }),
@@ -309,8 +316,11 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   // Operator replies written while the bridge was away are queued before anything newer is
   // handled: events arriving now are stored (not refused — the portal never retries them),
   // and the runner starts once the history has been read.
-  const reconcile = () => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs() });
-  await reconcileAtStart(reconcile, RECONCILE_AT_START_MAX_MS, log);
+  const reconcile = (lookbackMs?: number) => reconcileOperatorReplies({ store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, nowMs: () => clock.nowMs(), lookbackMs });
+  // After a long downtime, replies written in every chat active within the downtime catch-up's
+  // window (max.downtime_catchup_days) are looked for, as MAX's side is read (downtime-catch-up.ts).
+  const startLookbackMs = downtimePlan ? Math.max(RECONCILE_LOOKBACK_MS, downtimeWindowMs) : undefined;
+  await reconcileAtStart(() => reconcile(startLookbackMs), RECONCILE_AT_START_MAX_MS, log);
   // A survivor does for a dead process what its restart would have done, before what came after goes out.
   recoverFromPeer = async () => {
     await catchUpWindow.recordStart();

@@ -35,6 +35,12 @@ for (const engine of testEngines()) {
       const chat = [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
       return chat ? chat.messageIds.map((id) => portal().messages.get(id)!).filter((m) => m.direction === 'in').map((m) => m.text) : [];
     };
+    const lineChat = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
+    const botTexts = (userId: number) => {
+      const max = sandbox().max.world;
+      const chat = [...max.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
+      return (chat?.mids ?? []).map((mid) => max.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
+    };
     const write = (userId: number, text: string) => postOk(`${sandbox().max.controlUrl}/messages`, { user: { user_id: userId, first_name: `Клиент ${userId}` }, text });
     // Through the control API: the bot's own API is busy with the bridge's history reads (30 requests/s).
     const subscriptions = async () => ((await (await fetch(`${sandbox().max.controlUrl}/subscriptions`)).json()) as { subscriptions: unknown[] }).subscriptions;
@@ -45,17 +51,24 @@ for (const engine of testEngines()) {
 
       await world().stop();
       for (const c of CLIENTS) await write(c, 'пока моста не было');
+      // An operator answers the first client meanwhile: Bitrix24's event finds no bridge and is gone.
+      await postOk(`${sandbox().bitrix24.controlUrl}/portals/0/chats/${lineChat(CLIENTS[0]!)!.chatId}/reply`, { text: 'ответ, пока моста не было' });
       // MAX retries, fails, and after its (scaled) 8 hours deletes the subscription: those updates are gone from MAX's side.
       await until(async () => ((await subscriptions()).length === 0 ? true : undefined), 60_000);
 
       // The bridge's last sign of life was 10 hours ago.
       const store = await openStore({ databaseUrl: world().config.database.url, secretKey: world().config.security.secret_key!, clock: systemClock });
       await store.meta.set(LAST_ALIVE_KEY, String(Date.now() - 10 * HOUR_MS));
+      // The first client's conversation was quiet for 20 hours before the bridge went away:
+      // its last activity is older than the everyday reconciliation's day.
+      await store.db.updateTable('conversations').set({ updated_at_ms: Date.now() - 30 * HOUR_MS }).where('max_user_id', '=', String(CLIENTS[0])).execute();
       await store.close();
 
       const bridge = await world().start();
       await until(() => (CLIENTS.every((c) => lineTexts(c).length === 2) ? true : undefined), 120_000);
       for (const c of CLIENTS) assert.deepEqual(lineTexts(c), ['первое', 'пока моста не было'], `client ${c}`);
+      // The operator's reply written meanwhile is read from the chat's history and delivered.
+      await until(() => (botTexts(CLIENTS[0]!).some((t) => t.includes('ответ, пока моста не было')) ? true : undefined));
 
       const started = logLines().find((l) => l.component === 'catch-up' && l.reason === 'downtime' && l.level === 40);
       assert.ok(started, 'the start says the bridge was away and what it reads');
@@ -67,6 +80,7 @@ for (const engine of testEngines()) {
       // Still once each after the bridge is at rest (the restart catch-up read the same chats too).
       await untilIdle(bridge, sandbox());
       for (const c of CLIENTS) assert.equal(lineTexts(c).length, 2, `client ${c}: nothing twice`);
+      assert.equal(botTexts(CLIENTS[0]!).filter((t) => t.includes('ответ, пока моста не было')).length, 1, 'the recovered reply once');
     });
   });
 }

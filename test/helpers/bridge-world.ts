@@ -10,7 +10,7 @@ import { freePort } from '../../bench/child-process.ts';
 import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema, type BridgeConfigData as Config } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/domain/clock.ts';
+import { systemClock, type Clock } from '../../src/domain/clock.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { TestEngine } from './databases.ts';
 import { installApp } from './e2e.ts';
@@ -35,6 +35,8 @@ export interface BridgeWorldOptions {
   logLevel?: string;
   /** MAX's durations scaled (webhook retries, the 8-hour give-up), for tests of long outages. */
   maxTimeFactor?: number;
+  /** The bridge's clock (default the system's); a ManualClock driven by test/helpers/clock-driver.ts for outages of hours. */
+  clock?: Clock;
 }
 
 /**
@@ -63,7 +65,8 @@ export function bridgeWorldFor(engine: TestEngine, options: BridgeWorldOptions):
     let config = configSchema.parse({ ...given, database: { url: await engine.createDatabase() } });
     const logLines: BridgeWorld['logLines'] = [];
     const logger = createLogger({ level: options.logLevel ?? 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
-    bridge = await startBridge(config, { clock: systemClock, logger });
+    const clock = options.clock ?? systemClock;
+    bridge = await startBridge(config, { clock, logger });
     world = {
       sandbox: emulators,
       get bridge() {
@@ -80,7 +83,7 @@ export function bridgeWorldFor(engine: TestEngine, options: BridgeWorldOptions):
       },
       async start(patch) {
         if (patch) config = configSchema.parse(patch(config));
-        bridge = await startBridge(config, { clock: systemClock, logger });
+        bridge = await startBridge(config, { clock, logger });
         return bridge;
       },
     };
