@@ -6,6 +6,7 @@
  * change, a downtime), its log lines kept in the same list.
  */
 import { after, before } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../bench/child-process.ts';
 import { startBridge, type Bridge } from '../../src/runtime/start-bridge.ts';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
@@ -14,6 +15,7 @@ import { systemClock, type Clock } from '../../src/domain/clock.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { TestEngine } from './databases.ts';
 import { installApp } from './e2e.ts';
+import type { ManualClock } from './manual-clock.ts';
 
 export interface BridgeWorld {
   sandbox: Sandbox;
@@ -87,7 +89,22 @@ export function bridgeWorldFor(engine: TestEngine, options: BridgeWorldOptions):
         return bridge;
       },
     };
-    await installApp(emulators.bitrix24.controlUrl, bridge.url);
+    // A ManualClock stands still unless moved: while the app is installed it keeps
+    // pace with real time, so the peers' heartbeats and the setup job's waits pass.
+    const manual = options.clock && 'advance' in options.clock ? (options.clock as ManualClock) : null;
+    let installing = true;
+    const ticking = manual ? (async () => {
+      while (installing) {
+        await sleep(10);
+        await manual.advance(10);
+      }
+    })() : Promise.resolve();
+    try {
+      await installApp(emulators.bitrix24.controlUrl, bridge.url);
+    } finally {
+      installing = false;
+      await ticking;
+    }
   });
   after(async () => {
     await bridge?.close();

@@ -14,14 +14,14 @@ import type { ManualClock } from './manual-clock.ts';
 export interface DriveOptions {
   /** The largest jump while idle (default 1 minute): a probe or maintenance due later is not skipped past. */
   stepMs?: number;
-  /** How far the clock moves per turn while work is under way (default 20 ms). */
+  /** How far the clock moves per turn while work is under way (default 100 ms: an in-call back-off of 0.5–5 s passes in a few dozen turns). */
   busyTickMs?: number;
 }
 
 /** Moves `clock` to `untilMs`, letting the bridge do everything that falls due on the way. */
 export async function driveClockTo(clock: ManualClock, bridge: Bridge, untilMs: number, o: DriveOptions = {}): Promise<void> {
   const stepMs = o.stepMs ?? 30_000;
-  const busyTickMs = o.busyTickMs ?? 20;
+  const busyTickMs = o.busyTickMs ?? 100;
   while (clock.nowMs() < untilMs) {
     // Whatever is due is claimed now; a job waiting behind its conversation's retrying head is not, and does not count.
     bridge.runner.poke();
