@@ -115,6 +115,13 @@ export const configShapeSchema = z.object({
     operator_name: z.enum(['keep', 'strip']).default('keep'),
     /** When the bot is down (revoked token, MAX unreachable): `line` tells the operator in the Open Line once per conversation per outage; `off` does not. */
     outage_notices: z.enum(['line', 'off']).default('line'),
+    /**
+     * When the Open Line has not taken a client's messages for this many minutes (the portal is
+     * down or failing, the line paused), the client is told once per episode in MAX; 0 = never.
+     */
+    client_wait_notice_minutes: z.number().int().min(0).max(10_080).default(15),
+    /** What the client is told then (plain text); the default is Russian (src/bridge/client-wait-notice.ts). */
+    client_wait_notice_text: z.string().trim().min(1).max(4_000).optional(),
   }).strict().prefault({}),
   /** Client files re-hosted for Bitrix24 (signed, expiring URLs served by the bridge). */
   media: z.object({

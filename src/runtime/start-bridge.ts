@@ -41,6 +41,7 @@ import { lifecycleHandler, pausedLineProblems, pauseLines } from '../bridge/life
 import { InFlightRequests } from '../domain/in-flight.ts';
 import { OrderGate } from '../bridge/order/gate.ts';
 import { runMaintenance, type MaintenanceReport } from '../bridge/maintenance.ts';
+import { DEFAULT_CLIENT_WAIT_NOTICE_TEXT, noticeWaitingClients, type ClientWaitNoticeReport } from '../bridge/client-wait-notice.ts';
 import { CatchUpWindow, scheduleCatchUps } from '../bridge/catch-up.ts';
 import { DowntimeReport, markAlive, planAfterDowntime, scheduleDowntimeCatchUps, type DowntimeCatchUpPlan } from '../bridge/downtime-catch-up.ts';
 import { lineFlushHandler } from '../bridge/line-flush.ts';
@@ -73,6 +74,8 @@ export interface Bridge {
   maintain(): Promise<MaintenanceReport>;
   /** Looks for operator replies the bridge never received (also at start and every MAINTENANCE_INTERVAL_MS). */
   reconcile(): Promise<ReconcileReport>;
+  /** Tells clients whose messages the line has not taken for a while (also every CLIENT_WAIT_LOOK_MS). */
+  noticeWaitingClients(): Promise<ClientWaitNoticeReport>;
   /** Long-polling loops, one per bot with `updates: polling`. */
   pollers: PollingLoop[];
   /** The requests this process is taking in (domain/in-flight.ts): what the order gate waits for. */
@@ -82,6 +85,8 @@ export interface Bridge {
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
 export const MAINTENANCE_INTERVAL_MS = 600_000;
+/** How often the bridge looks for clients to tell that the line has not taken their messages (client-wait-notice.ts). */
+export const CLIENT_WAIT_LOOK_MS = 60_000;
 /** A running job's lease (renewed every third of it); a handler acts on its portal with half of it left (resource-leases.ts). */
 const JOB_LEASE_MS = 30_000;
 /** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
@@ -355,6 +360,15 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     });
   }, MAINTENANCE_INTERVAL_MS);
   timer.unref();
+  const clientWaitLog = logger.child({ component: 'client-notice' });
+  const noticeWaiting = () => noticeWaitingClients({
+    store, maxFor: (id) => bots.get(id)?.client, waitMs: config.messages.client_wait_notice_minutes * 60_000,
+    text: config.messages.client_wait_notice_text ?? DEFAULT_CLIENT_WAIT_NOTICE_TEXT, nowMs: () => clock.nowMs(), log: clientWaitLog,
+  });
+  const clientWaitTimer = setInterval(() => {
+    void noticeWaiting().catch((err: unknown) => clientWaitLog.warn({ err, code: codeOf(err) }, 'looking for clients waiting on the line failed; tried again at the next look'));
+  }, CLIENT_WAIT_LOOK_MS);
+  clientWaitTimer.unref();
   return {
     url: `http://${host}:${port}`,
     app,
@@ -366,10 +380,12 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       runner.poke();
       return report;
     },
+    noticeWaitingClients: noticeWaiting,
     pollers,
     inFlight,
     async close() {
       clearInterval(timer);
+      clearInterval(clientWaitTimer);
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
       await peers?.stop();

@@ -216,7 +216,22 @@ const skippedUpdates: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates];
+/**
+ * Notices sent to clients in MAX on the company's behalf — "your message waits, the
+ * company will answer as soon as …" — so each episode is told once (client-wait-notice.ts).
+ */
+const clientNotices: Migration = {
+  id: 8,
+  name: 'notices sent to clients while the line does not take their messages',
+  async up(db, engine) {
+    await db.schema.createTable('client_notices').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('max_mid', 'text').addColumn('created_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await db.schema.createIndex('client_notices_conversation_idx').on('client_notices').columns(['conversation_id', 'reason', 'created_at_ms']).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -18,6 +18,7 @@ import { LineRepo } from './repos/line-repo.ts';
 import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
 import { OperatorNoticeRepo } from './repos/operator-notice-repo.ts';
+import { ClientNoticeRepo } from './repos/client-notice-repo.ts';
 import { OutboundPartRepo } from './repos/outbound-part-repo.ts';
 import { OutboundUploadRepo } from './repos/outbound-upload-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
@@ -65,6 +66,7 @@ export interface Store {
   bots: BotRepo;
   outboundParts: OutboundPartRepo;
   operatorNotices: OperatorNoticeRepo;
+  clientNotices: ClientNoticeRepo;
   outboundUploads: OutboundUploadRepo;
   box: CryptoBox;
   close(): Promise<void>;
@@ -97,6 +99,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     bots: new BotRepo(db, box, options.clock),
     outboundParts: new OutboundPartRepo(db, options.clock),
     operatorNotices: new OperatorNoticeRepo(db, options.clock),
+    clientNotices: new ClientNoticeRepo(db, options.clock),
     outboundUploads: new OutboundUploadRepo(db),
     box,
     close: () => opened.close(),

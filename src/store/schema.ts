@@ -120,6 +120,17 @@ export interface OperatorNoticesTable {
   created_at_ms: number;
 }
 
+/** Notices the bridge sent a client in MAX on the company's behalf (e.g. the line has not taken their messages for a while). */
+export interface ClientNoticesTable {
+  id: Generated<number>;
+  conversation_id: string;
+  /** 'line_wait' (src/bridge/client-wait-notice.ts). */
+  reason: string;
+  /** The id MAX gave the notice (null when it gave none). */
+  max_mid: string | null;
+  created_at_ms: number;
+}
+
 /** MAX updates stored as events but deliberately not carried to a line (group chats, channels, a polling backlog). */
 export interface SkippedUpdatesTable {
   event_id: number;
@@ -233,6 +244,7 @@ export interface Database {
   outbound_uploads: OutboundUploadsTable;
   media: MediaTable;
   operator_notices: OperatorNoticesTable;
+  client_notices: ClientNoticesTable;
   skipped_updates: SkippedUpdatesTable;
   events: EventsTable;
   jobs: JobsTable;

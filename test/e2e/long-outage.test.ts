@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_CLIENT_WAIT_NOTICE_TEXT } from '../../src/bridge/client-wait-notice.ts';
 import { bridgeWorldFor, webhookBridgeConfig, type BridgeWorld } from '../helpers/bridge-world.ts';
 import { driveClockTo } from '../helpers/clock-driver.ts';
 import { testEngines } from '../helpers/databases.ts';
@@ -67,6 +68,8 @@ for (const engine of testEngines()) {
         const chat = [...max.chats.values()].find((c) => c.type === 'dialog' && c.userId === userId);
         return (chat?.mids ?? []).map((mid) => max.messages.get(mid)!).filter((m) => m.fromBot && !m.deleted).map((m) => m.message.body.text ?? '');
       };
+      const notices = (userId: number) => botTexts(userId).filter((t) => t === DEFAULT_CLIENT_WAIT_NOTICE_TEXT).length;
+      const replies = (userId: number) => botTexts(userId).filter((t) => t !== DEFAULT_CLIENT_WAIT_NOTICE_TEXT);
       const write = (userId: number, text: string) => postOk(`${world().sandbox.max.controlUrl}/messages`, { user: { user_id: userId, first_name: `Клиент ${userId}` }, text });
       const reply = (userId: number, text: string) => postOk(`${world().sandbox.bitrix24.controlUrl}/portals/0/chats/${lineChat(userId)!.chatId}/reply`, { text });
       /** Moves the bridge's clock a second at a time until `done`, for at most `realMs` of real time. */
@@ -114,11 +117,18 @@ for (const engine of testEngines()) {
             assert.ok(waiting !== null && waiting > 0, `the oldest waiting message's age: ${waiting}`);
           }
           await driveClockTo(clock, world().bridge, startMs + (round + 1) * 30 * MINUTE_MS);
+          // Every half hour the bridge looks for clients whose messages the line has not taken
+          // for 15 minutes: told once for the whole outage, however often they write.
+          const told = await world().bridge.noticeWaitingClients();
+          assert.deepEqual(told.failed, []);
+          for (const c of clients) {
+            assert.equal(notices(c), outage.side.kind === 'portal' ? 1 : 0, `client ${c} told of the wait after round ${round}`);
+          }
         }
         // Six hours on: nothing went through the failing side, nothing was given up.
         assert.equal(clock.nowMs() - startMs, 6 * 60 * MINUTE_MS);
         if (outage.side.kind === 'portal') assert.ok(clients.every((c) => lineTexts(c).length === 1), 'no client message reached the line during the outage');
-        else assert.ok(clients.every((c) => botTexts(c).length === 1), 'no reply reached MAX during the outage');
+        else assert.ok(clients.every((c) => replies(c).length === 1), 'no reply reached MAX during the outage');
         assert.deepEqual(await world().bridge.store.deadLetters.list(), []);
         const retried = await world().bridge.store.db.selectFrom('jobs').select((eb) => eb.fn.max('attempts').as('most')).executeTakeFirstOrThrow();
         assert.ok(Number(retried.most) > 12, `a job was retried past the old 12 attempts: ${retried.most}`);
@@ -126,14 +136,16 @@ for (const engine of testEngines()) {
         await outage.end(world());
         const expectedIn = ['привет', ...Array.from({ length: ROUNDS }, (_, r) => `клиент ${r}`)];
         const expectedOut = ['здравствуйте', ...Array.from({ length: ROUNDS }, (_, r) => `оператор ${r}`)];
-        await driveUntil(() => clients.every((c) => lineTexts(c).length >= expectedIn.length && botTexts(c).length >= expectedOut.length));
+        await driveUntil(() => clients.every((c) => lineTexts(c).length >= expectedIn.length && replies(c).length >= expectedOut.length));
         // At rest a while longer: nothing more arrives (no duplicate from a retry).
         await driveClockTo(clock, world().bridge, clock.nowMs() + 10 * MINUTE_MS);
         for (const c of clients) {
           assert.deepEqual(lineTexts(c), expectedIn, `client ${c} → Open Line`);
-          assert.deepEqual(botTexts(c), expectedOut, `operator → client ${c}`);
+          assert.deepEqual(replies(c), expectedOut, `operator → client ${c}`);
+          assert.equal(notices(c), outage.side.kind === 'portal' ? 1 : 0, `client ${c}: told of the wait once, and not again once the line took the messages`);
         }
         assert.deepEqual(await world().bridge.store.deadLetters.list(), []);
+        assert.deepEqual((await world().bridge.noticeWaitingClients()).told, [], 'nothing waits: no client is told anything');
         const after = await ready();
         assert.equal(after.status, 200, JSON.stringify(after.body));
         assert.equal(await metric('bridge_side_degraded_seconds', `side="${outage.side.id}"`), 0);

@@ -191,6 +191,18 @@ export class OutboxRepo {
   }
 
   /**
+   * Conversations whose oldest client message not yet taken by the line arrived at or
+   * before `arrivedAtOrBeforeMs`, with that message's arrival (oldest first, at most `limit`).
+   */
+  async sendsWaitingSince(arrivedAtOrBeforeMs: number, limit: number): Promise<Array<{ conversationId: ConversationId; oldestArrivedMs: number }>> {
+    const rows = await this.db.selectFrom('line_outbox').select(['conversation_id', sql<number>`min(arrived_ms)`.as('oldest')])
+      .where('state', '=', 'pending').where('method', '=', 'send')
+      .groupBy('conversation_id').having(sql<number>`min(arrived_ms)`, '<=', arrivedAtOrBeforeMs)
+      .orderBy('oldest').limit(limit).execute();
+    return rows.map((r) => ({ conversationId: storedConversation(r.conversation_id), oldestArrivedMs: Number(r.oldest) }));
+  }
+
+  /**
    * Every pending item of these conversations on the line, keys only (no
    * item): a flush reads the oldest rows in queue order, and a message can be
    * queued after a later one of its conversation, beyond the rows read.
