@@ -18,7 +18,7 @@ import type { Bitrix24Client } from '../bitrix24/client.ts';
 import { sessionHistoryOf } from '../bitrix24/session-history.ts';
 import { bitrix24DedupeKey } from '../domain/dedupe-keys.ts';
 import { lineRefParts, type PortalId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB } from '../queue/job-kinds.ts';
+import { BITRIX24_EVENT_JOB, portalEventQueue } from '../queue/job-kinds.ts';
 import type { Store } from '../store/open-store.ts';
 
 export interface ReconcileDeps {
@@ -82,7 +82,7 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
         const recorded = await deps.store.events.record({
           source: `bitrix24:${portalId}`, kind: 'ONIMCONNECTORMESSAGEADD', dedupeKey,
           raw: stringify({ event: 'ONIMCONNECTORMESSAGEADD', data, reconciled: 'history' }),
-          jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: `b24:${portalId}:${c.id}`, payload: { portalId } }],
+          jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: portalEventQueue(portalId, c.id), payload: { portalId } }],
         });
         if (!recorded.duplicate) report.recovered++;
       }

@@ -98,6 +98,21 @@ export function conversationQueue(conversationId: ConversationId): string {
   return `max:${conversationId}`;
 }
 
+/**
+ * The queue of a portal's events about one connector chat: `b24:<portalId>:<chat id>` (the chat
+ * id is our conversation id for a chat of ours); events of no chat share `b24:<portalId>:portal`.
+ */
+export function portalEventQueue(portalId: string, externalChatId: string | null): string {
+  return `b24:${portalId}:${externalChatId ?? 'portal'}`;
+}
+
+/** The conversation a portal event queue is about (null for the portal's own queue or a chat not ours). */
+export function conversationOfPortalEventQueue(queue: string): ConversationId | null {
+  if (!queue.startsWith('b24:')) return null;
+  const afterPortal = queue.indexOf(':', 4);
+  return afterPortal < 0 ? null : parseConversationId(queue.slice(afterPortal + 1));
+}
+
 /** The queue of one line's flush jobs. */
 export function lineFlushQueue(lineRef: LineRef): string {
   return `line:${lineRef}`;

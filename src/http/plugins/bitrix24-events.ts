@@ -12,7 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
-import { BITRIX24_EVENT_JOB } from '../../queue/job-kinds.ts';
+import { BITRIX24_EVENT_JOB, portalEventQueue } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
 import { inFlightHook, requestBeganAtMs } from '../in-flight-hook.ts';
@@ -76,7 +76,7 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
         raw,
         // A reply waits until every request begun with or before this one is settled (lifecycle.ts).
         receivedAtMs,
-        jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: chatId ? `b24:${portalId}:${chatId}` : `b24:${portalId}:portal`, payload: { portalId } }],
+        jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: portalEventQueue(portalId, chatId ?? null), payload: { portalId } }],
       });
       if (!result.duplicate) {
         options.onReceived?.(portalId, envelope, receivedAtMs);

@@ -6,6 +6,8 @@
  * index; the line queues read the partial index of pending outbox rows.
  */
 import { sql, type Kysely } from 'kysely';
+import { conversationIdParts } from '../../domain/ids.ts';
+import { conversationOfPortalEventQueue } from '../../queue/job-kinds.ts';
 import type { Database, JobState } from '../schema.ts';
 
 /** The job states the gauge reports: what is still to do, and what failed for good. */
@@ -58,15 +60,16 @@ export class GaugeRepo {
 
   /**
    * Operator messages waiting to go to MAX, per bot (the events' jobs still to run): their
-   * queue key is `b24:<portalId>:<conversationId>`, a conversation id starting with its bot's id.
+   * queue is `b24:<portalId>:<conversationId>` (portalEventQueue), the conversation naming its bot.
    */
   async botReplyQueues(eventJobKind: string): Promise<BotReplyQueue[]> {
     const rows = await this.db.selectFrom('jobs').select(['conversation_key', sql<number>`count(*)`.as('n'), sql<number>`min(created_at_ms)`.as('oldest')])
       .where('kind', '=', eventJobKind).where('state', 'in', ['pending', 'running']).groupBy('conversation_key').execute();
     const byBot = new Map<string, BotReplyQueue>();
     for (const r of rows) {
-      const botId = /^b24:[^:]+:([^:]+):/.exec(r.conversation_key)?.[1];
-      if (!botId) continue;
+      const conversationId = conversationOfPortalEventQueue(r.conversation_key);
+      if (!conversationId) continue;
+      const { botId } = conversationIdParts(conversationId);
       const q = byBot.get(botId) ?? { botId, pending: 0, oldestQueuedMs: Number.POSITIVE_INFINITY };
       q.pending += Number(r.n);
       q.oldestQueuedMs = Math.min(q.oldestQueuedMs, Number(r.oldest));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BridgeError } from '../../../src/domain/errors.ts';
 import {
-  BITRIX24_SETUP_JOB, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, conversationQueue, maxChatQueue, parseJobPayload,
+  BITRIX24_SETUP_JOB, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, conversationOfPortalEventQueue, conversationQueue, maxChatQueue, parseJobPayload, portalEventQueue,
 } from '../../../src/queue/job-kinds.ts';
 import { makeConversationId, parseBotId } from '../../../src/domain/ids.ts';
 
@@ -35,4 +35,15 @@ test('a catch-up runs in the queue of its chat\'s updates', () => {
   const bot = parseBotId('shop');
   assert.equal(conversationQueue(makeConversationId(bot, '42')), maxChatQueue(bot, '42'));
   assert.equal(maxChatQueue(bot, null), 'max:shop:nochat');
+});
+
+test('a portal event queue names its conversation, and only a conversation of ours', () => {
+  const queue = portalEventQueue('main', 'shop:-7001');
+  assert.equal(queue, 'b24:main:shop:-7001');
+  assert.equal(conversationOfPortalEventQueue(queue), 'shop:-7001');
+  assert.equal(portalEventQueue('main', null), 'b24:main:portal');
+  assert.equal(conversationOfPortalEventQueue('b24:main:portal'), null);
+  assert.equal(conversationOfPortalEventQueue('b24:main:setup'), null);
+  assert.equal(conversationOfPortalEventQueue('max:shop:-7001'), null);
+  assert.equal(conversationOfPortalEventQueue('b24:main'), null);
 });
