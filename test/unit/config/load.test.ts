@@ -12,7 +12,7 @@ describe('defaults and mode', () => {
     assert.deepEqual(c.server, { host: '0.0.0.0', port: 3000, body_limit_bytes: 1_048_576 });
     assert.equal(c.database.url, '.data/bridge.sqlite');
     assert.equal(c.workers.concurrency, 32);
-    assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep', outage_notices: 'line' });
+    assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep', outage_notices: 'line', client_wait_notice_minutes: 15 });
     assert.equal(c.journal.retention_days, 90);
     assert.equal(c.log_level, 'info');
     assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000, downtime_catchup_after_ms: 300_000, downtime_catchup_days: 7, group_chats: 'ignore', polling_backlog_max_age_ms: 300_000 });
