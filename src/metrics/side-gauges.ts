@@ -17,36 +17,25 @@ export interface SideGaugeOptions {
 }
 
 export function registerSideGauges(registry: Registry, o: SideGaugeOptions): void {
-  new Gauge({
-    name: 'bridge_side_down_seconds', help: 'How long a portal or bot has been down for every call (its work held, one probe at a growing interval); 0 when up.',
-    labelNames: ['kind', 'side', 'code'], registers: [registry],
+  /** One series per configured side: seconds since its state began, 0 when it is not in it. */
+  const sideStateGauge = (name: string, help: string, statesOf: (holds: SideGaugeOptions['sides'][number]['holds'], nowMs: number) => Array<{ side: string; sinceMs: number; code: string }>) => new Gauge({
+    name, help, labelNames: ['kind', 'side', 'code'], registers: [registry],
     collect() {
       this.reset();
       const now = o.nowMs();
       for (const { holds, ids } of o.sides) {
-        const held = new Map(holds.states().map((h) => [h.side, h]));
+        const inState = new Map(statesOf(holds, now).map((x) => [x.side, x]));
         for (const id of ids) {
-          const h = held.get(id);
-          this.labels({ kind: holds.kind, side: id, code: h?.cause.code ?? '' }).set(h ? Math.max(0, now - h.sinceMs) / 1_000 : 0);
+          const x = inState.get(id);
+          this.labels({ kind: holds.kind, side: id, code: x?.code ?? '' }).set(x ? Math.max(0, now - x.sinceMs) / 1_000 : 0);
         }
       }
     },
   });
-  new Gauge({
-    name: 'bridge_side_degraded_seconds', help: 'How long every call to a portal or bot has failed in passing (5xx, limits, timeouts; retried with back-off) with none going through, once past a minute; 0 otherwise.',
-    labelNames: ['kind', 'side', 'code'], registers: [registry],
-    collect() {
-      this.reset();
-      const now = o.nowMs();
-      for (const { holds, ids } of o.sides) {
-        const degraded = new Map(holds.degradedStates(now).map((d) => [d.side, d]));
-        for (const id of ids) {
-          const d = degraded.get(id);
-          this.labels({ kind: holds.kind, side: id, code: d?.code ?? '' }).set(d ? Math.max(0, now - d.sinceMs) / 1_000 : 0);
-        }
-      }
-    },
-  });
+  sideStateGauge('bridge_side_down_seconds', 'How long a portal or bot has been down for every call (its work held, one probe at a growing interval); 0 when up.',
+    (holds) => holds.states().map((h) => ({ side: h.side, sinceMs: h.sinceMs, code: h.cause.code })));
+  sideStateGauge('bridge_side_degraded_seconds', 'How long every call to a portal or bot has failed in passing (5xx, limits, timeouts; retried with back-off) with none going through, once past a minute; 0 otherwise.',
+    (holds, nowMs) => holds.degradedStates(nowMs).map((d) => ({ side: d.side, sinceMs: d.sinceMs, code: d.code })));
   new Gauge({
     name: 'bridge_bot_replies_oldest_age_seconds', help: 'How long the oldest operator message waiting to go to MAX through a bot has waited since it was queued (0 when none waits).',
     labelNames: ['bot'], registers: [registry],
