@@ -3,17 +3,15 @@
  * at once against the emulators over HTTP with MAX redeliveries and reordered
  * retries, portal QUERY_LIMIT_EXCEEDED / 500 / timeouts, and a SIGKILL of a
  * bridge process; on SQLite one process, on PostgreSQL three behind a front
- * proxy. Nothing may be lost or duplicated. Order: `npm run chaos` (exit 1
- * unless 0) is the proof; here, inside `npm test` with other test files
- * running at once, a margin of 5 % per direction stays for now. On 2026-12-02
- * a clean-clone run on a loaded machine saw 3 of 200 operator replies
- * misordered on PostgreSQL: Bitrix24's event POSTs timed out against a
- * stalled bridge and came again seconds later, after a newer reply had gone
- * (a straggle no learned window has seen yet, and the window is per process).
- * Issue 13 asks for 0 here; what it takes (lateness shared between processes,
- * or a second barrier at send time) is in docs/performance.md. A broken hold
- * misorders hundreds, far above the margin. When any is out of order, what the
- * bridge's database says of those conversations is printed as diagnostics.
+ * proxy. Nothing may be lost, duplicated or out of order, in either direction.
+ *
+ * `npm test` runs this file alone, after the others (scripts/test.ts): it plays
+ * the portal in this process, and when other test files shared the two cores
+ * the emulated portal starved and posted one chat's operator events out of
+ * order by up to 181 ms — a portal's event sender stalled by our own test
+ * load, which no deployment has (docs/performance.md). When anything is out
+ * of order, what the bridge's database says of those conversations is
+ * printed as diagnostics, to find the cause.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -43,8 +41,7 @@ for (const engine of testEngines()) {
       t.diagnostic(`client → Open Line: ${inbound.reordered} of 200 out of order; operator → MAX: ${outbound.reordered} of 200`);
       // What the bridge's database says of the misordered conversations, to find the cause.
       if (outbound.reordered + inbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
-      assert.ok(inbound.reordered <= 10, `client → Open Line: ${inbound.reordered} of 200 out of order`);
-      assert.ok(outbound.reordered <= 10, `operator → MAX: ${outbound.reordered} of 200 out of order`);
+      assert.deepEqual({ inbound: inbound.reordered, outbound: outbound.reordered }, { inbound: 0, outbound: 0 }, 'messages out of order (client → Open Line, operator → MAX)');
       assert.equal(result.total.delivered, 400);
     });
   });
