@@ -16,6 +16,8 @@ await build({
   entryPoints: {
     start: 'src/cli/start.ts',
     'bench-bridge-server': 'bench/processes/bridge-server.ts',
+    // Loaded by file name in worker threads (src/transform/hook-runner.ts finds it next to start.mjs).
+    'transform-hook-worker': 'src/transform/hook-worker.ts',
   },
   bundle: true,
   platform: 'node',
