@@ -48,13 +48,13 @@ function botId(ctx: MaxContext, raw: number | undefined): number {
 
 const now = (): number => Date.now();
 
-export function startBot(ctx: MaxContext, input: { bot_id?: number; user: UserInput; payload?: string | null }) {
+export function startBot(ctx: MaxContext, input: { bot_id?: number; user: UserInput; payload?: string | null; user_locale?: string }) {
   const bot = botId(ctx, input.bot_id);
   const user = ensureUser(ctx, input.user);
   const chat = ctx.world.dialogOf(bot, user.user_id, true) as ChatState;
   chat.status = 'active';
   return ctx.world.emit(bot, {
-    update_type: 'bot_started', timestamp: now(), chat_id: chat.chatId, user, payload: input.payload ?? null, user_locale: 'ru',
+    update_type: 'bot_started', timestamp: now(), chat_id: chat.chatId, user, payload: input.payload ?? null, user_locale: input.user_locale ?? 'ru',
   });
 }
 
@@ -127,6 +127,8 @@ export interface WriteInput {
   attachments?: ControlAttachment[];
   reply_to?: string;
   forward?: string;
+  /** The client's app language MAX reports as `user_locale` in dialogs (IETF BCP 47; default `ru`). */
+  user_locale?: string;
   /**
    * When the user wrote it, ms (default now; at most 24 h back — the spec leaves how long MAX
    * keeps updates for polling unspecified, §2.2; about a day is what users observe): a message
@@ -160,7 +162,7 @@ export function writeMessage(ctx: MaxContext, input: WriteInput): StoredMessage 
   const stored = ctx.world.addMessage({
     chat, sender: user, fromBot: false, text: input.text ?? null, attachments, markup: input.markup ?? null, link, atMs,
   });
-  const extra = chat.type === 'dialog' ? { user_locale: 'ru' } : {};
+  const extra = chat.type === 'dialog' ? { user_locale: input.user_locale ?? 'ru' } : {};
   ctx.world.emit(bot, { update_type: 'message_created', timestamp: stored.message.timestamp, message: stored.message, ...extra });
   return stored;
 }

@@ -14,6 +14,8 @@ import { Bitrix24ApiError } from './errors.ts';
 export const HANDLED_EVENTS = [
   'ONIMCONNECTORMESSAGEADD', 'ONIMCONNECTORMESSAGEUPDATE', 'ONIMCONNECTORMESSAGEDELETE',
   'ONIMCONNECTORSTATUSDELETE', 'ONIMCONNECTORLINEDELETE', 'ONAPPUNINSTALL',
+  // A session closed: the conversation is routed afresh at its next message.
+  'ONIMCONNECTORDIALOGFINISH',
 ] as const;
 
 /** A chat bubble in MAX blue, as a data URI (Bitrix24 wants an SVG icon). */
@@ -94,6 +96,12 @@ export async function setUpConnector(client: Bitrix24Client, input: ConnectorSet
   await setConnectorData(client, input, lineId);
   await reconcileEventBindings(client, portalId, input.eventsUrl);
   return { lineId };
+}
+
+/** The connector switched on for one more line of an already set-up portal, with its data (a line a route names). */
+export async function activateOnLine(client: Bitrix24Client, input: Pick<ConnectorSetupInput, 'portalId' | 'connectorId' | 'connectorName' | 'publicUrl'>, lineId: number): Promise<void> {
+  await client.call(input.portalId, 'imconnector.activate', { CONNECTOR: input.connectorId, LINE: lineId, ACTIVE: 1 });
+  await setConnectorData(client, input, lineId);
 }
 
 /** imconnector.connector.data.set: the connector's links on the line (the whole object is overwritten). */

@@ -18,7 +18,7 @@
  */
 import { BridgeError } from '../domain/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { makeConversationId, makeLineRef, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
+import { makeConversationId, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
 import { MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
@@ -38,17 +38,14 @@ import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.t
 import type { DowntimeReport } from './downtime-catch-up.ts';
 import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, type GroupChatsMode } from './group-chat.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
-
-export interface Route {
-  portalId: PortalId;
-  lineId: number;
-}
+import { routingInputOf } from './route-input.ts';
+import type { Router } from './router.ts';
 
 export interface InboundDeps {
   store: Store;
   max: MaxClient;
-  /** The line a bot's new conversations go to (active or paused); null before the portal's setup. */
-  routeFor: (botId: string) => Promise<Route | null>;
+  /** Where new conversations go (router.ts); a conversation keeps its line until its session closes. */
+  router: Router;
   /** Catch-up after a restart (catch-up.ts); absent = off. */
   catchUp?: { window: CatchUpWindow; windowMs: number };
   /** Files re-hosted for the line (src/media/rehost.ts): `message.files` items, and names of files too large to carry. */
@@ -427,14 +424,40 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
       (deps.log ?? silentLogger()).debug({ botId, updateType: String(update.update_type), reason }, 'update skipped');
       return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
     }
-    const route = await deps.routeFor(botId);
-    // The portal's setup job may not have finished yet: retry later.
-    if (!route) throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
-    const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
-    let conversation = await deps.store.conversations.getOrCreate({ botId, maxChatId: chatId, maxUserId: userId, lineRef: makeLineRef(route.portalId, route.lineId), sourceJson: source });
-    conversation = await ensureProfile(deps, conversation);
-    // Sticky: a conversation stays on its line (setup moves conversations when a portal's line is replaced).
+    const arrivedMs = Number(event.received_at_ms);
+    const routed = await routedConversation(deps, botId, chatId, userId, update, arrivedMs);
+    const conversation = await ensureProfile(deps, routed.conversation);
+    // Sticky: a conversation stays on its line until its Open Lines session closes (setup moves
+    // conversations when a portal's own line is replaced).
     const portalId = portalOfLine(conversation.lineRef);
-    return handle({ deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs: Number(event.received_at_ms), group: groupOf(conversation) });
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation) };
+    const handled = await handle(ctx);
+    // The operator on a line a conversation came to because another was paused sees why, first.
+    if (routed.notice === null) return handled;
+    return both(systemLine(ctx, 'route', routed.notice), ...(handled ? [handled] : []));
   };
+}
+
+/**
+ * The conversation of this update, on its line: a new one (or one whose Open Lines session
+ * closed) is routed now (router.ts) and keeps the route and why; one bound to its line stays.
+ */
+async function routedConversation(deps: InboundDeps, botId: BotId, chatId: string, userId: string | null, update: MaxUpdate, arrivedMs: number): Promise<{ conversation: ConversationRow; notice: string | null }> {
+  const existing = await deps.store.conversations.get(makeConversationId(botId, chatId));
+  if (existing?.routeOpen) return { conversation: existing, notice: null };
+  const outcome = await deps.router.decide(routingInputOf(update, botId, arrivedMs));
+  // The portal's setup job may not have finished yet: retry later.
+  if (outcome.kind === 'not-set-up') throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet on portal ${outcome.portalId} for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
+  if (outcome.kind === 'no-route') throw new BridgeError('BRG_ERR_NO_ROUTE', `no route matches bot ${botId}; add a default route (a route without when)`, { retryable: true, retryAfterMs: 60_000 });
+  const { choice, record } = outcome;
+  (deps.log ?? silentLogger()).info({ botId, route: record.route, line: record.line, via: record.via, rerouted: existing !== null }, 'conversation routed');
+  if (existing) {
+    await deps.store.conversations.reroute(existing.id, choice);
+    return { conversation: { ...existing, lineRef: choice.lineRef, routeName: choice.routeName, routeJson: choice.routeJson, routeOpen: true }, notice: outcome.notice };
+  }
+  const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
+  const conversation = await deps.store.conversations.getOrCreate({
+    botId, maxChatId: chatId, maxUserId: userId, lineRef: choice.lineRef, sourceJson: source, route: { routeName: choice.routeName, routeJson: choice.routeJson },
+  });
+  return { conversation, notice: outcome.notice };
 }

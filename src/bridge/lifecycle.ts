@@ -9,7 +9,7 @@
 import { parse as parseForm } from 'qs';
 import { envelopeOf, messageIdsOf } from '../bitrix24/event-shape.ts';
 import { BridgeError } from '../domain/errors.ts';
-import type { PortalId } from '../domain/ids.ts';
+import { parseConversationId, type ConversationId, type PortalId } from '../domain/ids.ts';
 import { BITRIX24_EVENT_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { OrderGate } from './order/gate.ts';
@@ -65,6 +65,19 @@ async function earlierRepliesFirst(deps: LifecycleDeps, jobId: number, conversat
     .sort((a, b) => firstMessageId(a) - firstMessageId(b));
 }
 
+/** The conversations (external chat ids) whose sessions an ONIMCONNECTORDIALOGFINISH closed. */
+function finishedConversations(data: unknown): ConversationId[] {
+  const items = typeof data === 'object' && data !== null && 'DATA' in data ? (data as { DATA?: unknown }).DATA : undefined;
+  const list = Array.isArray(items) ? items : typeof items === 'object' && items !== null ? Object.values(items) : [];
+  const ids: ConversationId[] = [];
+  for (const item of list) {
+    const connector = typeof item === 'object' && item !== null ? (item as { connector?: { chat_id?: unknown } }).connector : undefined;
+    const id = parseConversationId(String(connector?.chat_id ?? ''));
+    if (id !== null) ids.push(id);
+  }
+  return ids;
+}
+
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
@@ -100,8 +113,11 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
       case 'ONIMCONNECTORMESSAGEDELETE':
         if (deps.onMessagesChanged) return deps.onMessagesChanged(portalId, envelope.event, data);
         break;
-      case 'ONIMCONNECTORDIALOGSTART':
       case 'ONIMCONNECTORDIALOGFINISH':
+        // The session closed: the conversation's next message is routed afresh (router.ts).
+        for (const conversationId of finishedConversations(data)) await deps.store.conversations.releaseRoute(conversationId);
+        return;
+      case 'ONIMCONNECTORDIALOGSTART':
         return;
       default:
         return;

@@ -1,7 +1,14 @@
-/** The `bitrix24.setup` job: connector registration, line activation, event bindings; the line recorded. */
+/**
+ * The `bitrix24.setup` job: connector registration, the portal's own line activated, event
+ * bindings; then every other line a route names activated and given the connector's data. The
+ * lines are recorded; a named line that cannot be set up is recorded paused with why (routes
+ * pass it over for their fallback, /ready and the log name it) and the others go on.
+ */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
-import { setUpConnector } from '../bitrix24/connector-setup.ts';
+import { activateOnLine, setUpConnector } from '../bitrix24/connector-setup.ts';
+import { Bitrix24ApiError } from '../bitrix24/errors.ts';
+import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { PortalId } from '../domain/ids.ts';
 import { BITRIX24_SETUP_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import type { JobHandler } from '../queue/runner.ts';
@@ -16,7 +23,10 @@ export interface SetupDeps {
   connectorId: string;
   publicUrl: string;
   lineIdFor: (portalId: string) => number | null;
+  /** Lines of this portal that routes name (targets and fallbacks), besides its own line. */
+  namedLinesFor?: (portalId: string) => number[];
   nowMs: () => number;
+  log?: Logger;
 }
 
 /** The addresses a portal is given for this bridge (publicUrl is canonical: src/config/schema.ts). */
@@ -39,7 +49,9 @@ export function setupHandler(deps: SetupDeps): JobHandler {
     });
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
+    const named = await setUpNamedLines(deps, portalId, lineId);
     return async (trx) => {
+      for (const id of named) await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
       // This line replaces any earlier line of the portal (deleted or switched off): they are
       // forgotten, and their conversations and whatever still waits in their outbox move to it.
       const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx);
@@ -48,6 +60,25 @@ export function setupHandler(deps: SetupDeps): JobHandler {
       await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE, trx);
     };
   };
+}
+
+/** Activates the connector on each named line; returns those set up (the others are recorded paused). */
+async function setUpNamedLines(deps: SetupDeps, portalId: PortalId, ownLineId: number): Promise<number[]> {
+  const done: number[] = [];
+  for (const lineId of new Set(deps.namedLinesFor?.(portalId) ?? [])) {
+    if (lineId === ownLineId) continue;
+    try {
+      await activateOnLine(deps.bitrix, { portalId, connectorId: deps.connectorId, connectorName: 'MAX', publicUrl: deps.publicUrl }, lineId);
+      done.push(lineId);
+    } catch (err) {
+      // Passing trouble (limits, timeouts) fails the job, which runs again; a refusal pauses this line only.
+      if (!(err instanceof Bitrix24ApiError) || err.retryable) throw err;
+      const reason = `не удалось подключить линию / cannot be set up: ${err.bitrixCode || err.code}`;
+      await deps.store.lines.setUpFailed(portalId, lineId, deps.connectorId, reason);
+      (deps.log ?? silentLogger()).warn({ portalId, lineId, code: codeOf(err) }, 'a line named by a route cannot be set up; its routes use their fallback');
+    }
+  }
+  return done;
 }
 
 /** The line of a portal as recorded by the setup job, active or paused; null before setup. */

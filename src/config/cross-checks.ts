@@ -1,6 +1,7 @@
 /**
- * Checks that span keys: unique ids, routes that name existing bots and portals,
- * every portal with app credentials, every bot with a route. They read the merged
+ * Checks that span keys: unique ids, every portal with app credentials (routes
+ * against bots and portals: src/domain/routing/check-routes.ts, after the shape
+ * is valid). They read the merged
  * input defensively so that they report alongside the per-key errors, not after.
  */
 import type { Json } from './env.ts';
@@ -31,44 +32,13 @@ function portalCredentials(portals: Json[], app: Json, problems: ConfigProblem[]
   });
 }
 
-function routeTargets(routes: Json[], botIds: Set<string>, portalIds: Set<string>, problems: ConfigProblem[]): void {
-  routes.forEach((route, i) => {
-    const bot = text(route.bot);
-    const portal = text(route.portal);
-    if (bot !== undefined && bot !== '*' && !botIds.has(bot)) {
-      problems.push({ path: ['routes', i, 'bot'], problem: `no bot has the id "${bot}"; fix: use one of ${[...botIds].join(', ') || '(no bots yet)'} or "*"` });
-    }
-    if (portal !== undefined && !portalIds.has(portal)) {
-      problems.push({ path: ['routes', i, 'portal'], problem: `no portal has the id "${portal}"; fix: use one of ${[...portalIds].join(', ') || '(no portals yet)'}` });
-    }
-  });
-}
-
-function unroutedBots(routes: Json[], portals: Json[], botIds: Set<string>, problems: ConfigProblem[]): void {
-  // One portal and no routes: the default route sends every bot there (src/config/schema.ts).
-  if (routes.length === 0 && portals.length > 1) {
-    problems.push({ path: ['routes'], problem: `${portals.length} portals but no routes, so nothing says where conversations go; fix: add routes (- bot: <bot id or "*">, portal: <portal id>), see config/example.yaml` });
-    return;
-  }
-  if (routes.length === 0 || routes.some((r) => r.bot === '*' || r.bot === undefined)) return;
-  const routed = new Set(routes.map((r) => text(r.bot)));
-  for (const bot of botIds) {
-    if (!routed.has(bot)) problems.push({ path: ['routes'], problem: `bot "${bot}" has no route, so its conversations would go nowhere; fix: add "- bot: ${bot}" with its portal, or a route with bot: "*"` });
-  }
-}
-
 export function crossCheck(raw: Json): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bots = list(raw.bots);
   const portals = list(raw.portals);
-  const routes = list(raw.routes);
   const app = raw.bitrix24 !== null && typeof raw.bitrix24 === 'object' ? (raw.bitrix24 as Json) : {};
   duplicateIds(bots, 'bots', problems);
   duplicateIds(portals, 'portals', problems);
   portalCredentials(portals, app, problems);
-  const botIds = new Set(bots.map((b) => text(b.id)).filter((id) => id !== undefined));
-  const portalIds = new Set(portals.map((p) => text(p.id)).filter((id) => id !== undefined));
-  routeTargets(routes, botIds, portalIds, problems);
-  unroutedBots(routes, portals, botIds, problems);
   return problems;
 }

@@ -11,6 +11,7 @@
  * an error naming what is missing, never a silent sandbox.
  */
 import { crossCheck } from './cross-checks.ts';
+import { checkRoutes, normalizeRoutes, routesSchema } from './route-schema.ts';
 import { ENV_CONFIG_FILE, mergeEnv, unknownEnvWarnings, type Env, type EnvSources, type Json } from './env.ts';
 import { interpolateEnv, type Interpolation } from './interpolate.ts';
 import { displayKey, formatProblem, problemsFromIssue, type ConfigProblem } from './problem.ts';
@@ -82,6 +83,27 @@ function webhookAddressProblems(config: BridgeConfigData): ConfigProblem[] {
   return [{ path: ['server', 'public_url'], problem: `has port ${parsed.port}, but MAX delivers webhooks only to port 443 with no port in the address; fix: serve the bridge on 443 (e.g. behind a reverse proxy) and drop the port, or use updates: polling` }];
 }
 
+/**
+ * Routes against the bots and portals configured: unknown ids, names twice, no default,
+ * unreachable routes. Read from the input, so they are reported beside other keys' errors.
+ */
+function routeProblems(raw: Json): ConfigProblem[] {
+  const idsOf = (value: unknown) => (Array.isArray(value) ? value : [])
+    .map((item) => (isObject(item) && typeof item.id === 'string' ? item.id : null)).filter((id): id is string => id !== null);
+  const ids = { botIds: idsOf(raw.bots), portalIds: idsOf(raw.portals) };
+  const routes = Array.isArray(raw.routes) ? raw.routes : [];
+  // One portal and no routes: every bot goes to its line (src/config/schema.ts). The sandbox configures neither.
+  if (routes.length === 0) {
+    return ids.portalIds.length > 1
+      ? [{ path: ['routes'], problem: `${ids.portalIds.length} portals but no routes, so nothing says where conversations go; fix: add routes (- name: default, to: { portal: <portal id>, line_id: <line number> }), see config/example.yaml` }]
+      : [];
+  }
+  const parsed = routesSchema.safeParse(routes);
+  // A route of the wrong shape is reported by the schema, with its path.
+  if (!parsed.success) return [];
+  return checkRoutes(normalizeRoutes(parsed.data), ids).map((p) => ({ path: p.path, problem: p.message }));
+}
+
 export function loadConfig(env: Env, readFile: ReadFile): LoadResult {
   const interpolation: Interpolation = { problems: [], referenced: new Set() };
   let file: FileInput = { data: {}, lineOf: () => undefined };
@@ -105,7 +127,7 @@ export function loadConfig(env: Env, readFile: ReadFile): LoadResult {
     const issues = parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, raw, knownKeys));
     problems.push(...issues.filter((p) => !unresolved.has(displayKey(p.path))));
   }
-  problems.push(...crossCheck(raw));
+  problems.push(...crossCheck(raw), ...routeProblems(raw));
   if (mode.configured) problems.push(...productionProblems(raw));
   if (parsed.success && mode.configured) problems.push(...webhookAddressProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) {

@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
+import { routesSchema } from './route-schema.ts';
 
 const serviceUrl = z.string().superRefine((value, ctx) => {
   const problem = checkServiceUrl(value);
@@ -72,12 +73,8 @@ export const portalSchema = z.object({
   request_timeout_ms: z.number().int().min(1_000).max(60_000).optional(),
 }).strict();
 
-/** A route sends new conversations of a bot to a portal's line; a routing issue adds conditions here. */
-export const routeSchema = z.object({
-  bot: z.string().regex(/^(\*|[a-z0-9][a-z0-9_-]{0,62})$/, 'must be a bot id from bots or "*" (any bot)').default('*'),
-  portal: id,
-  line_id: lineId.optional(),
-}).strict();
+/** Routes: src/config/route-schema.ts (conditions, targets, fallback, transforms; the first bot → portal shape too). */
+export { routeSchema } from './route-schema.ts';
 
 export const configShapeSchema = z.object({
   server: z.object({
@@ -172,7 +169,7 @@ export const configShapeSchema = z.object({
   }).strict().prefault({}),
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),
-  routes: z.array(routeSchema).default([]),
+  routes: routesSchema.default([]),
 }).strict();
 
 type Shape = z.output<typeof configShapeSchema>;

@@ -36,7 +36,7 @@ import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, LINE_FLUSH_JOB, MAX_CATCHUP_JOB
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
-import { catchUpHandler, inboundHandler, type InboundDeps, type Route } from '../bridge/inbound.ts';
+import { catchUpHandler, inboundHandler, type InboundDeps } from '../bridge/inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from '../bridge/lifecycle.ts';
 import { InFlightRequests } from '../domain/in-flight.ts';
 import { OrderGate } from '../bridge/order/gate.ts';
@@ -52,6 +52,8 @@ import { applyOperatorChanges } from '../bridge/outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from '../bridge/reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from '../bridge/outbound.ts';
 import { lineOf, setupHandler } from '../bridge/setup.ts';
+import { Router } from '../bridge/router.ts';
+import { normalizeRoutes } from '../config/route-schema.ts';
 import { observedJournal } from '../bridge/observed-journal.ts';
 import { readiness } from '../bridge/readiness.ts';
 
@@ -146,14 +148,21 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
     client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal, logger }),
   }]));
-  const routeFor = async (botId: string): Promise<Route | null> => {
-    const route = config.routes.find((r) => r.bot === botId) ?? config.routes.find((r) => r.bot === '*');
-    if (!route) return null;
-    // Active or paused: a paused line's items wait in its outbox until it is restored.
-    const portalId = parsePortalId(route.portal);
-    const line = await lineOf(store, portalId);
-    if (line === null || (route.line_id !== undefined && route.line_id !== line.lineId)) return null;
-    return { portalId, lineId: line.lineId };
+  // The routes in force: new conversations are routed by them (router.ts).
+  const routeRules = normalizeRoutes(config.routes);
+  const router = new Router({ store, rules: () => routeRules, nowMs: () => clock.nowMs() });
+  /** Lines of a portal that routes name (targets and fallbacks): each is set up by the portal's setup job. */
+  const namedLinesFor = (portalId: string): number[] => [...new Set(routeRules.flatMap((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])])
+    .filter((t) => t.portalId === portalId && t.lineId !== null).map((t) => t.lineId as number))];
+  /**
+   * The portal's own line: configured on the portal; else, when some route sends conversations to
+   * "the portal's line", a line named MAX found or created; else the first line its routes name.
+   */
+  const ownLineFor = (portalId: string): number | null => {
+    const configured = config.portals.find((p) => p.id === portalId)?.line_id;
+    if (configured !== undefined) return configured;
+    const usesOwn = routeRules.some((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === null));
+    return usesOwn ? null : namedLinesFor(portalId)[0] ?? null;
   };
   const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
   let listeningUrl = '';
@@ -185,7 +194,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const inboundDepsFor = (botId: string): InboundDeps => {
     const max = bots.get(botId)?.client as MaxClient;
     return {
-      store, max, routeFor,
+      store, max, router,
       filesFor: ({ conversationId, message }) => rehostAttachments({
         media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
       }, conversationId, message),
@@ -240,7 +249,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
         return setupHandler({
           store, bitrix: firstClient(payload.portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
           // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
-          lineIdFor: (id) => payload.lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, nowMs: () => clock.nowMs(),
+          lineIdFor: (id) => payload.lineId ?? ownLineFor(id), namedLinesFor, nowMs: () => clock.nowMs(), log: ctx.log,
         })(job, ctx);
       },
     },

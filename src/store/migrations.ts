@@ -231,7 +231,24 @@ const clientNotices: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices];
+/**
+ * Routing (src/bridge/router.ts): which route a conversation took and why, and whether it is
+ * still bound to its line (its Open Lines session open) or routed afresh at its next message;
+ * lines named by routes beside the portal's own line (`own` = 1: the line a new setup may replace).
+ */
+const routing: Migration = {
+  id: 9,
+  name: 'routes taken by conversations, lines named by routes',
+  async up(db) {
+    await db.schema.alterTable('conversations').addColumn('route_name', 'text').execute();
+    await db.schema.alterTable('conversations').addColumn('route_json', 'text').execute();
+    await db.schema.alterTable('conversations').addColumn('route_open', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema.alterTable('lines').addColumn('own', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema.createIndex('conversations_route_idx').on('conversations').columns(['route_name', 'line_ref']).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -42,6 +42,8 @@ export interface LinesTable {
   state: 'active' | 'paused';
   paused_reason: string | null;
   updated_at_ms: number;
+  /** 1: the portal's own line (configured on the portal, or the "MAX" line found or created); 0: a line named by a route. */
+  own: Generated<number>;
 }
 
 export interface RoutesTable {
@@ -68,6 +70,12 @@ export interface ConversationsTable {
   profile_json: string | null;
   /** Sort key (MAX time, seq) of the latest client message queued for the line. */
   last_inbound_key: string | null;
+  /** The route that sent it to its line (null: routed before routes had names). */
+  route_name: string | null;
+  /** Why: the decision (src/bridge/router.ts, RouteRecord) as JSON. */
+  route_json: string | null;
+  /** 1: bound to its line; 0: its Open Lines session closed, the next message is routed afresh. */
+  route_open: Generated<number>;
   created_at_ms: number;
   updated_at_ms: number;
 }

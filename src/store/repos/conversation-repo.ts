@@ -24,6 +24,19 @@ export interface ConversationRow {
   profile: ClientProfile | null;
   /** Sort key of the latest client message queued for the line; null before the first. */
   lastInboundKey: string | null;
+  /** The route that sent it to its line; null when routed before routes had names. */
+  routeName: string | null;
+  /** Why (src/bridge/router.ts, RouteRecord, as JSON); null when routed before. */
+  routeJson: string | null;
+  /** Bound to its line; false once its Open Lines session closed (the next message is routed afresh). */
+  routeOpen: boolean;
+}
+
+/** Where a routing decision sends a conversation: its line, the route, and why (JSON). */
+export interface RouteChoice {
+  lineRef: LineRef;
+  routeName: string;
+  routeJson: string;
 }
 
 export interface ClientProfile {
@@ -57,6 +70,7 @@ function toRow(row: Selectable<ConversationsTable>): ConversationRow {
   return {
     id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
     bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
+    routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1,
   };
 }
 
@@ -66,14 +80,48 @@ export class ConversationRepo {
     private readonly clock: Clock,
   ) {}
 
-  async getOrCreate(input: { botId: BotId; maxChatId: string; maxUserId: string | null; lineRef: LineRef; sourceJson?: string | null }, db: Db = this.db): Promise<ConversationRow> {
+  async getOrCreate(input: { botId: BotId; maxChatId: string; maxUserId: string | null; lineRef: LineRef; sourceJson?: string | null; route?: Omit<RouteChoice, 'lineRef'> }, db: Db = this.db): Promise<ConversationRow> {
     const now = this.clock.nowMs();
     const id = makeConversationId(input.botId, input.maxChatId);
     await db.insertInto('conversations').values({
       id, bot_id: input.botId, max_chat_id: input.maxChatId, max_user_id: input.maxUserId, line_ref: input.lineRef, state: 'active',
-      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, last_inbound_key: null, created_at_ms: now, updated_at_ms: now,
+      source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, last_inbound_key: null,
+      route_name: input.route?.routeName ?? null, route_json: input.route?.routeJson ?? null, route_open: 1, created_at_ms: now, updated_at_ms: now,
     }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).execute();
     return toRow(await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+  }
+
+  /**
+   * Routed afresh (its session closed, or moved by hand): bound to `choice.lineRef` now, with
+   * the route and why; what still waits in its outbox goes to the new line with it.
+   */
+  async reroute(id: ConversationId, choice: RouteChoice, db: Db = this.db): Promise<void> {
+    const now = this.clock.nowMs();
+    await db.updateTable('conversations').set({ line_ref: choice.lineRef, route_name: choice.routeName, route_json: choice.routeJson, route_open: 1, updated_at_ms: now })
+      .where('id', '=', id).execute();
+    await db.updateTable('line_outbox').set({ line_ref: choice.lineRef, updated_at_ms: now })
+      .where('conversation_id', '=', id).where('state', '=', 'pending').where('line_ref', '!=', choice.lineRef).execute();
+  }
+
+  /** Its Open Lines session closed: the next message is routed afresh (returns whether it was bound). */
+  async releaseRoute(id: ConversationId): Promise<boolean> {
+    const res = await this.db.updateTable('conversations').set({ route_open: 0, updated_at_ms: this.clock.nowMs() })
+      .where('id', '=', id).where('route_open', '=', 1).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** How many conversations a route has sent to a line (the weighted and round-robin picks). */
+  async countRouted(routeName: string, lineRef: LineRef): Promise<number> {
+    const row = await this.db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('route_name', '=', routeName).where('line_ref', '=', lineRef).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Conversations bound to a line now (sessions not closed): the fewest-open pick. */
+  async countOpen(lineRef: LineRef): Promise<number> {
+    const row = await this.db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('line_ref', '=', lineRef).where('route_open', '=', 1).where('state', '=', 'active').executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** Conversations (with their bots) active since `sinceMs`: a message or a change to them since then. */

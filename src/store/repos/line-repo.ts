@@ -1,6 +1,7 @@
 /**
- * Lines: the Open Line of each portal the bridge carries conversations to, as
- * the setup job recorded it (one per portal; a new one replaces the earlier),
+ * Lines: the Open Lines the bridge carries conversations to, as the setup job
+ * recorded them — each portal's own line (a new one replaces the earlier) and
+ * every line a route names,
  * active or paused (deleted in Bitrix24, connector switched off, app
  * uninstalled) with the reason it was paused. A paused line's items wait in
  * its outbox until the line is restored.
@@ -30,16 +31,19 @@ export class LineRepo {
   ) {}
 
   /**
-   * The setup job connected this line: it is recorded active, and it replaces any earlier line
-   * of the portal (deleted or switched off) — those are forgotten, and their conversations and
-   * whatever still waits in their outbox move to it. Run in the setup job's "done".
+   * The setup job connected this line: it is recorded active. The portal's own line (`own`:
+   * configured on the portal, or the "MAX" line found or created) replaces any earlier own
+   * line of the portal (deleted or switched off) — those are forgotten, and their
+   * conversations and whatever still waits in their outbox move to it. A line named by a
+   * route (`own` false) replaces nothing. Run in the setup job's "done".
    */
-  async setUp(portalId: PortalId, lineId: number, connectorId: string, db: Queryable): Promise<LineRef> {
+  async setUp(portalId: PortalId, lineId: number, connectorId: string, db: Queryable, own = true): Promise<LineRef> {
     const now = this.clock.nowMs();
     const ref = makeLineRef(portalId, lineId);
-    await db.insertInto('lines').values({ id: ref, portal_id: portalId, line_id: lineId, connector_id: connectorId, state: 'active', paused_reason: null, updated_at_ms: now })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now })).execute();
-    const earlier = (await db.selectFrom('lines').select('id').where('portal_id', '=', portalId).where('id', '!=', ref).execute()).map((r) => r.id);
+    await db.insertInto('lines').values({ id: ref, portal_id: portalId, line_id: lineId, connector_id: connectorId, state: 'active', paused_reason: null, updated_at_ms: now, own: own ? 1 : 0 })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'active', paused_reason: null, updated_at_ms: now, ...(own ? { own: 1 } : {}) })).execute();
+    if (!own) return ref;
+    const earlier = (await db.selectFrom('lines').select('id').where('portal_id', '=', portalId).where('own', '=', 1).where('id', '!=', ref).execute()).map((r) => r.id);
     if (earlier.length > 0) {
       await db.updateTable('conversations').set({ line_ref: ref, updated_at_ms: now }).where('line_ref', 'in', earlier).execute();
       await db.updateTable('line_outbox').set({ line_ref: ref, updated_at_ms: now }).where('line_ref', 'in', earlier).where('state', '=', 'pending').execute();
@@ -48,10 +52,27 @@ export class LineRepo {
     return ref;
   }
 
-  /** The line of a portal as the setup recorded it (the latest), active or paused; null before setup. */
+  /**
+   * A line a route names could not be set up (it does not exist, or the connector cannot be
+   * activated on it): recorded paused with why, so routes pass it over for their fallback and
+   * /ready names it. A line already recorded keeps its state unless it is paused.
+   */
+  async setUpFailed(portalId: PortalId, lineId: number, connectorId: string, reason: string): Promise<void> {
+    const now = this.clock.nowMs();
+    await this.db.insertInto('lines').values({ id: makeLineRef(portalId, lineId), portal_id: portalId, line_id: lineId, connector_id: connectorId, state: 'paused', paused_reason: reason, updated_at_ms: now, own: 0 })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ state: 'paused', paused_reason: reason, updated_at_ms: now })).execute();
+  }
+
+  /** The portal's own line as the setup recorded it (the latest), active or paused; null before setup. */
   async latestOf(portalId: PortalId): Promise<{ lineId: number; active: boolean } | null> {
-    const row = await this.db.selectFrom('lines').select(['line_id', 'state']).where('portal_id', '=', portalId).orderBy('updated_at_ms', 'desc').executeTakeFirst();
+    const row = await this.db.selectFrom('lines').select(['line_id', 'state']).where('portal_id', '=', portalId).where('own', '=', 1).orderBy('updated_at_ms', 'desc').executeTakeFirst();
     return row ? { lineId: Number(row.line_id), active: row.state === 'active' } : null;
+  }
+
+  /** A line's state and why it is paused; null for a line not recorded. */
+  async stateWithReason(ref: LineRef): Promise<{ state: LineState; pausedReason: string | null } | null> {
+    const row = await this.db.selectFrom('lines').select(['state', 'paused_reason']).where('id', '=', ref).executeTakeFirst();
+    return row ? { state: row.state, pausedReason: row.paused_reason } : null;
   }
 
   /** Every active line id of a portal. */

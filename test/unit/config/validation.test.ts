@@ -59,7 +59,7 @@ describe('each error names the key (env variable or YAML line) and the fix', () 
     const env = { CONFIG_FILE: 'c.yaml', BRIDGE_SECRET_KEY: PROD_ENV.BRIDGE_SECRET_KEY, PUBLIC_URL: PROD_ENV.PUBLIC_URL };
     assert.match(errorFor(errorsOf(loadConfig(env, fileOf(base))), 'routes: '), /2 portals but no routes.*fix: add routes/);
     const partial = errorsOf(loadConfig(env, fileOf(`${base}routes:\n  - bot: a\n    portal: p1\n`)));
-    assert.match(errorFor(partial, 'routes (line 12): '), /bot "b" has no route.*fix: add "- bot: b"/);
+    assert.match(errorFor(partial, 'routes'), /bot b has no default route.*fix: add a route without `when`/);
     okConfig(loadConfig(env, fileOf(`${base}routes:\n  - bot: a\n    portal: p1\n  - bot: "*"\n    portal: p2\n`)));
   });
 
