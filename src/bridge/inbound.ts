@@ -38,7 +38,8 @@ import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.t
 import type { DowntimeReport } from './downtime-catch-up.ts';
 import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, type GroupChatsMode } from './group-chat.ts';
 import { renderInbound, sharedPhone } from './inbound-render.ts';
-import { routingInputOf } from './route-input.ts';
+import { routingInputOf } from './route-explain.ts';
+import type { RouteTransforms } from './route-transform.ts';
 import type { Router } from './router.ts';
 
 export interface InboundDeps {
@@ -46,6 +47,8 @@ export interface InboundDeps {
   max: MaxClient;
   /** Where new conversations go (router.ts); a conversation keeps its line until its session closes. */
   router: Router;
+  /** The routes' transforms (route-transform.ts): card, prefixes, attachment rules, code hook; absent = none. */
+  transforms?: RouteTransforms;
   /** Catch-up after a restart (catch-up.ts); absent = off. */
   catchUp?: { window: CatchUpWindow; windowMs: number };
   /** Files re-hosted for the line (src/media/rehost.ts): `message.files` items, and names of files too large to carry. */
@@ -90,6 +93,8 @@ interface Ctx {
   arrivedMs: number;
   /** Set for a group chat's conversation: every item goes as the group, signed by its author. */
   group: { title: string | null } | null;
+  /** The stored update's event (absent for a catch-up job's recovered messages). */
+  eventId?: number;
 }
 
 function fullName(user: MaxUser | null | undefined): string {
@@ -160,11 +165,23 @@ function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateM
 }
 
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
-async function clientMessage(ctx: Ctx, message: MaxMessage, place: Place): Promise<OnComplete> {
-  const mid = required(midOfMessage(message) || null, 'message body');
+async function clientMessage(ctx: Ctx, given: MaxMessage, place: Place): Promise<OnComplete> {
+  const mid = required(midOfMessage(given) || null, 'message body');
+  const client = { name: fullName(given.sender) || null, language: typeof ctx.update.user_locale === 'string' ? ctx.update.user_locale : null };
+  const transformed = ctx.deps.transforms ? await ctx.deps.transforms.inbound(ctx.conversation, given, client) : { message: given, dropped: null };
+  if (transformed.dropped !== null) {
+    // Dropped by the route's hook: kept as an event and listed as skipped, nothing for the line.
+    const eventId = ctx.eventId;
+    return async (trx) => {
+      if (eventId !== undefined) await ctx.deps.store.skipped.record({ eventId, source: `max:${ctx.conversation.botId}`, kind: 'message_created', reason: 'dropped_by_transform' }, trx);
+    };
+  }
+  const message = transformed.message;
+  const prefix = ctx.deps.transforms?.inboundPrefix(ctx.conversation, client) ?? '';
   const rehosted = (await ctx.deps.filesFor?.({ conversationId: ctx.conversation.id, message })) ?? { files: [], skipped: [] };
   const text = signed(ctx, message.sender, [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n'));
-  const send = sendToLine(ctx, lineUser(ctx, message.sender, sharedPhone(message)), mid, text, Number(message.timestamp), rehosted.files, place);
+  const prefixed = prefix && text ? `${prefix}${text}` : text;
+  const send = sendToLine(ctx, lineUser(ctx, message.sender, sharedPhone(message)), mid, prefixed, Number(message.timestamp), rehosted.files, place);
   return async (trx) => {
     await send(trx);
     await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);
@@ -430,11 +447,14 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     // Sticky: a conversation stays on its line until its Open Lines session closes (setup moves
     // conversations when a portal's own line is replaced).
     const portalId = portalOfLine(conversation.lineRef);
-    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation) };
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation), eventId: Number(event.id) };
     const handled = await handle(ctx);
-    // The operator on a line a conversation came to because another was paused sees why, first.
-    if (routed.notice === null) return handled;
-    return both(systemLine(ctx, 'route', routed.notice), ...(handled ? [handled] : []));
+    // The operator on a line a conversation came to because another was paused sees why, first;
+    // then the route's client card, when it has one.
+    const card = routed.routed && deps.transforms ? deps.transforms.card(conversation, { name: fullName(update.user ?? update.message?.sender) || null, language: typeof update.user_locale === 'string' ? update.user_locale : null }) : null;
+    const first = [...(routed.notice ? [systemLine(ctx, 'route', routed.notice)] : []), ...(card ? [systemLine(ctx, 'card', card)] : [])];
+    if (first.length === 0) return handled;
+    return both(...first, ...(handled ? [handled] : []));
   };
 }
 
@@ -442,9 +462,9 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
  * The conversation of this update, on its line: a new one (or one whose Open Lines session
  * closed) is routed now (router.ts) and keeps the route and why; one bound to its line stays.
  */
-async function routedConversation(deps: InboundDeps, botId: BotId, chatId: string, userId: string | null, update: MaxUpdate, arrivedMs: number): Promise<{ conversation: ConversationRow; notice: string | null }> {
+async function routedConversation(deps: InboundDeps, botId: BotId, chatId: string, userId: string | null, update: MaxUpdate, arrivedMs: number): Promise<{ conversation: ConversationRow; notice: string | null; routed: boolean }> {
   const existing = await deps.store.conversations.get(makeConversationId(botId, chatId));
-  if (existing?.routeOpen) return { conversation: existing, notice: null };
+  if (existing?.routeOpen) return { conversation: existing, notice: null, routed: false };
   const outcome = await deps.router.decide(routingInputOf(update, botId, arrivedMs));
   // The portal's setup job may not have finished yet: retry later.
   if (outcome.kind === 'not-set-up') throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet on portal ${outcome.portalId} for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
@@ -453,11 +473,11 @@ async function routedConversation(deps: InboundDeps, botId: BotId, chatId: strin
   (deps.log ?? silentLogger()).info({ botId, route: record.route, line: record.line, via: record.via, rerouted: existing !== null }, 'conversation routed');
   if (existing) {
     await deps.store.conversations.reroute(existing.id, choice);
-    return { conversation: { ...existing, lineRef: choice.lineRef, routeName: choice.routeName, routeJson: choice.routeJson, routeOpen: true }, notice: outcome.notice };
+    return { conversation: { ...existing, lineRef: choice.lineRef, routeName: choice.routeName, routeJson: choice.routeJson, routeOpen: true }, notice: outcome.notice, routed: true };
   }
   const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
   const conversation = await deps.store.conversations.getOrCreate({
     botId, maxChatId: chatId, maxUserId: userId, lineRef: choice.lineRef, sourceJson: source, route: { routeName: choice.routeName, routeJson: choice.routeJson },
   });
-  return { conversation, notice: outcome.notice };
+  return { conversation, notice: outcome.notice, routed: true };
 }

@@ -52,6 +52,7 @@ import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_DOWNLOAD, FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 import { forgetUploads, rememberedUpload } from './outbound-uploads.ts';
+import type { RouteTransforms } from './route-transform.ts';
 
 type Json = Record<string, unknown>;
 
@@ -69,6 +70,8 @@ export interface OutboundDeps {
   log?: Logger;
   /** `messages.outage_notices`: 'line' (default) tells the operator once per outage that the bot is down; 'off' does not. */
   outageNotices?: 'line' | 'off';
+  /** The routes' transforms (route-transform.ts): outbound prefix, attachment rules, code hook; absent = none. */
+  transforms?: RouteTransforms;
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
@@ -333,8 +336,22 @@ async function queueDeliveryStatus(deps: OutboundDeps, conversation: Conversatio
 
 async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
   if (await deps.store.operatorNotices.isOurs(item.imMessageId)) return;
-  const { conversation, max } = await targetOf(deps, portalId, item);
-  const html = renderOperatorText(item.text, systemMessageKind(item) ?? false, deps);
+  const target = await targetOf(deps, portalId, item);
+  const { conversation, max } = target;
+  const system = systemMessageKind(item) ?? false;
+  // The route's transforms shape what the operator wrote (system messages go as they are).
+  if (!system && deps.transforms) {
+    // The operator's signature stays in front: the transforms see and shape the body.
+    const signature = parseOperatorSignature(item.text);
+    const head = item.text.endsWith(signature.body) ? item.text.slice(0, item.text.length - signature.body.length) : '';
+    const shaped = await deps.transforms.outbound(conversation, head ? signature.body : item.text, item.files, signature.operatorName ?? null);
+    if (shaped.dropped !== null) {
+      (deps.log ?? silentLogger()).info({ conversationId: conversation.id, imMessageId: item.imMessageId, reason: shaped.dropped }, 'operator message dropped by the route\'s transform hook');
+      return;
+    }
+    item = { ...item, text: `${head}${shaped.text}`, files: shaped.files };
+  }
+  const html = renderOperatorText(item.text, system, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
   if (bodies.length === 0 && item.files.length === 0) return;
   if (conversation.state === 'blocked') {

@@ -98,7 +98,9 @@ export class Router {
       route: decision.route, line: key(decision.target), via: decision.via,
       why: { ru: describeDecision(decision, 'ru'), en: describeDecision(decision, 'en') }, atMs: this.deps.nowMs(),
     };
-    const notice = decision.skipped.length > 0 || decision.via === 'fallback' ? routedAroundText(decision) : null;
+    // Told only where the conversation landed elsewhere: on a paused line itself it just waits (/ready says so).
+    const landedElsewhere = decision.skipped.length > 0 && !decision.skipped.some((s) => key(s.target) === key(decision.target));
+    const notice = landedElsewhere ? routedAroundText(decision) : null;
     return { kind: 'routed', choice: { lineRef, routeName: decision.route, routeJson: JSON.stringify(record) }, record, decision, notice };
   }
 }

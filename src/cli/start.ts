@@ -3,12 +3,19 @@
  * their pages and the bridge wired to them); with MAX_BOT_TOKEN and
  * BITRIX24_CLIENT_ID (or CONFIG_FILE) it runs the bridge for real.
  */
+import { dirname, resolve } from 'node:path';
 import { startBridge } from '../runtime/start-bridge.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
 import { chooseLogFormat } from '../log/format.ts';
 import { createLogger } from '../log/logger.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
+
+/** Routes' transform modules are relative to the configuration file's folder (else the working directory). */
+function configDirOf(env: NodeJS.ProcessEnv): string {
+  const file = env.CONFIG_FILE?.trim();
+  return file ? dirname(resolve(file)) : process.cwd();
+}
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
@@ -22,7 +29,7 @@ async function main(): Promise<void> {
     format: chooseLogFormat({ configured: config.config.log_format, sandbox: config.mode === 'sandbox', stdoutIsTty: process.stdout.isTTY === true }),
   });
   if (config.mode === 'production') {
-    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger });
+    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger, configDir: configDirOf(process.env) });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);

@@ -44,17 +44,25 @@ function listOf<T extends z.ZodType>(item: T, example: string) {
 }
 
 /**
+ * The two forms of each one-or-list key, so that the key walk (src/config/schema-keys.ts)
+ * sees the keys inside them (`to.portal`, `to[].weight`): the transform hides them from zod.
+ */
+export const oneOrListForms = new WeakMap<z.ZodType, { one: z.ZodType; list: z.ZodType }>();
+
+/**
  * One value or a list of them. Not a z.union: a union reports "invalid input" for the
  * whole key, where this checks the form that was written and reports its own issues at
  * their own paths (`to[1].portal`).
  */
 function oneOrList<O extends z.ZodType, L extends z.ZodType>(one: O, list: L) {
-  return z.unknown().transform((value, ctx): z.output<O> | z.output<L> => {
+  const schema = z.unknown().transform((value, ctx): z.output<O> | z.output<L> => {
     const result = (Array.isArray(value) ? list : one).safeParse(value);
     if (result.success) return result.data as z.output<O> | z.output<L>;
     for (const issue of result.error.issues) ctx.addIssue(issue as z.core.$ZodRawIssue);
     return z.NEVER;
   });
+  oneOrListForms.set(schema, { one, list });
+  return schema;
 }
 
 function wholeNumber(typeError: string, min: number, tooSmall: string) {

@@ -106,6 +106,8 @@ export const configShapeSchema = z.object({
      * Refusals (a permanent error for this message) are dead letters at once.
      */
     transient_retry_days: z.number().min(0.01).max(365).default(7),
+    /** The longest a route's transform hook may run for one message; then the message goes on unchanged. */
+    transform_timeout_ms: z.number().int().min(50).max(60_000).default(2_000),
   }).strict().prefault({}),
   messages: z.object({
     system_messages: z.enum(['forward', 'rewrite', 'drop', 'forward_all', 'rewrite_all']).default('rewrite'),

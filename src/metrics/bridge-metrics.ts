@@ -52,6 +52,8 @@ export class BridgeMetrics {
   private readonly calls: Readonly<Record<'max' | 'bitrix24', { counter: CountedCounter; idLabel: string }>>;
   private readonly limitErrors: CountedCounter;
   private readonly jobsFinished: CountedCounter;
+  private readonly transformHooks: CountedCounter;
+  private readonly transformCounts = new Map<string, Count>();
 
   constructor() {
     const registry = this.registry;
@@ -80,6 +82,10 @@ export class BridgeMetrics {
     this.limitErrors = new CountedCounter(registry, {
       name: 'bridge_bitrix24_limit_errors_total', labelNames: ['portal', 'code'],
       help: 'Bitrix24 limit refusals by portal and Bitrix24 error code (QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, OVERLOAD_LIMIT).',
+    });
+    this.transformHooks = new CountedCounter(registry, {
+      name: 'bridge_transform_hook_total', labelNames: ['route', 'direction', 'outcome'],
+      help: 'Calls of routes\' transform hooks by route, direction and outcome (changed, unchanged, dropped, failed, timeout); failed and timeout carried the message unchanged.',
     });
     this.jobsFinished = new CountedCounter(registry, {
       name: 'bridge_jobs_finished_total', help: 'Job runs finished in this process, by kind and outcome (completed, retried, dead).', labelNames: ['kind', 'outcome'],
@@ -120,6 +126,17 @@ export class BridgeMetrics {
       this.jobCounts.set(kind, counts);
     }
     counts[outcome].inc();
+  }
+
+  /** One call of a route's transform hook (route-transform.ts). */
+  transformHook(route: string, direction: string, outcome: string): void {
+    const key = `${route}\u0000${direction}\u0000${outcome}`;
+    let count = this.transformCounts.get(key);
+    if (!count) {
+      count = this.transformHooks.count({ route, direction, outcome });
+      this.transformCounts.set(key, count);
+    }
+    count.inc();
   }
 
   /** Counts every job run of `runner` as it finishes (its typed lifecycle events). */

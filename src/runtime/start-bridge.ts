@@ -53,6 +53,8 @@ import { reconcileOperatorReplies, type ReconcileReport } from '../bridge/reconc
 import { deliverOperatorMessages, type OutboundDeps } from '../bridge/outbound.ts';
 import { lineOf, setupHandler } from '../bridge/setup.ts';
 import { Router } from '../bridge/router.ts';
+import { RouteTransforms } from '../bridge/route-transform.ts';
+import { TransformHookRunner } from '../transform/hook-runner.ts';
 import { normalizeRoutes } from '../config/route-schema.ts';
 import { observedJournal } from '../bridge/observed-journal.ts';
 import { readiness } from '../bridge/readiness.ts';
@@ -125,7 +127,11 @@ async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budge
   }
 }
 
-export async function startBridge(config: BridgeConfigData, options: { clock: Clock; host?: string; logger?: Logger }): Promise<Bridge> {
+export async function startBridge(config: BridgeConfigData, options: {
+  clock: Clock; host?: string; logger?: Logger;
+  /** Where the configuration file is: routes' transform modules are relative to it (default: the working directory). */
+  configDir?: string;
+}): Promise<Bridge> {
   const { clock } = options;
   // Silent unless the caller made one (src/cli/start.ts and sandbox.ts do, from log_level).
   const logger = options.logger ?? silentLogger();
@@ -167,9 +173,17 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
   let listeningUrl = '';
   const publicUrl = () => config.server.public_url ?? listeningUrl;
+  // The routes' code hooks run off the main thread, each call within its time limit (route-transform.ts).
+  const hookRunner = routeRules.some((r) => r.transform?.module) ? new TransformHookRunner({
+    timeoutMs: config.workers.transform_timeout_ms, onOutcome: (o) => metrics.transformHook(o.route, o.direction, o.outcome),
+  }) : null;
+  const transforms = new RouteTransforms({
+    rules: () => routeRules, runner: hookRunner, baseDir: options.configDir ?? process.cwd(), log: logger.child({ component: 'transforms' }),
+  });
   const outboundDeps: OutboundDeps = {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
     operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(), outageNotices: config.messages.outage_notices,
+    transforms,
   };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
   // Away long enough for MAX's retries to lag by hours (or to stop): every recently active chat's
@@ -194,7 +208,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
   const inboundDepsFor = (botId: string): InboundDeps => {
     const max = bots.get(botId)?.client as MaxClient;
     return {
-      store, max, router,
+      store, max, router, transforms,
       filesFor: ({ conversationId, message }) => rehostAttachments({
         media: store.media, signer: mediaSigner, max, publicUrl: publicUrl(), maxBytes: config.media.max_bytes, ttlMs: config.media.url_ttl_hours * 3_600_000,
       }, conversationId, message),
@@ -397,6 +411,7 @@ export async function startBridge(config: BridgeConfigData, options: { clock: Cl
       clearInterval(clientWaitTimer);
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
+      await hookRunner?.close();
       await peers?.stop();
       await app.close();
       // The downtime is measured from here (downtime-catch-up.ts).

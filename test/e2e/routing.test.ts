@@ -50,7 +50,7 @@ for (const engine of testEngines()) {
           { name: 'vip', bot: 'sales', when: { start_payload: '^vip_' }, to: { portal: 'msk', line_id: 2 } },
           { name: 'complaints', when: { text: '(жалоб|претензи)' }, to: { portal: 'spb', line_id: 2 } },
           { name: 'english', when: { language: 'en' }, to: { portal: 'ekb', line_id: 1 } },
-          { name: 'support-day', bot: 'support', when: { hours: { days: 'mon-sun', from: '00:00', to: '24:00', time_zone: 'Europe/Moscow' } }, to: { portal: 'spb', line_id: 1 } },
+          { name: 'support-day', bot: 'support', when: { text_contains: 'поддержк', hours: { days: 'mon-sun', from: '00:00', to: '24:00', time_zone: 'Europe/Moscow' } }, to: { portal: 'spb', line_id: 1 } },
           {
             name: 'default',
             to: [{ portal: 'msk', line_id: 1, weight: 3 }, { portal: 'spb', line_id: 1, weight: 1 }],
@@ -104,7 +104,7 @@ for (const engine of testEngines()) {
       assert.equal(await lineOf('ЖАЛОБА на доставку'), 'spb:2', 'text (жалоб|претензи), Cyrillic case-insensitive → complaints');
       await write('sales', 'hello from abroad', nextUser++, 'en-GB');
       assert.equal(await lineOf('hello from abroad'), 'ekb:1', 'language en → english');
-      await write('support', 'support-in-hours');
+      await write('support', 'Вопрос в поддержку support-in-hours');
       assert.equal(await lineOf('support-in-hours'), 'spb:1', 'bot support within working hours → support-day');
       await write('sales', 'plain-sales-question');
       assert.equal(await lineOf('plain-sales-question'), 'msk:1', 'no condition → default pool, first by weight');
@@ -120,7 +120,10 @@ for (const engine of testEngines()) {
       const before = await countsByLine();
       const N = 2_000;
       const users: number[] = [];
-      for (let i = 0; i < N; i++) users.push(await write('sales', `pool-${i}`));
+      // Both bots: each reads its new clients' profiles within its own MAX limit (30 requests/s).
+      await Promise.all((['sales', 'support'] as const).map(async (bot, b) => {
+        for (let i = b; i < N; i += 2) users.push(await write(bot, `pool-${i}`));
+      }));
       await until(async () => ((await countsByLine()).total - before.total >= N ? true : undefined), 300_000);
       const after = await countsByLine();
       const msk = (after.byLine.get('msk:1') ?? 0) - (before.byLine.get('msk:1') ?? 0);

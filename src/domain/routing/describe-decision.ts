@@ -1,13 +1,13 @@
 /**
  * A routing decision in a few human lines, for the journal, the admin UI and
- * `check-config --explain`: the routes passed over (each with the first condition that
+ * `npm run bridge -- route explain`: the routes passed over (each with the first condition that
  * failed), the conditions that took the conversation, and the line chosen (with any
  * paused line passed over and why). Russian first: most operators read it.
  *
  *   маршрут vip: start_payload «vip_42» подходит под ^vip_
  *   линия msk:3 приостановлена (connector inactive) — выбрана запасная spb:2
  */
-import type { RouteDecision } from './decide-route.ts';
+import type { ConsideredRoute, RouteDecision } from './decide-route.ts';
 import type { RouteCheck } from './match-route.ts';
 import { targetLabel, type RoutePick, type RouteTarget } from './route-rule.ts';
 
@@ -126,18 +126,26 @@ function targetLine(decision: RouteDecision, w: Words): string {
 }
 
 export function describeDecision(decision: RouteDecision, lang: DescribeLanguage): string[] {
+  return [...describeConsidered(decision.considered, lang), targetLine(decision, WORDS[lang])];
+}
+
+/**
+ * The routes tried, one line each: for a route passed over the first condition that failed,
+ * for the one that matched the conditions that took the conversation. describeDecision's
+ * lines without the target; alone, for "no route matched".
+ */
+export function describeConsidered(considered: readonly ConsideredRoute[], lang: DescribeLanguage): string[] {
   const w = WORDS[lang];
   const lines: string[] = [];
-  for (const considered of decision.considered) {
-    if (!considered.matched) {
-      const failed = considered.checks.find((check) => !check.held);
-      if (failed) lines.push(w.routeFailed(considered.route, w.check(failed)));
+  for (const route of considered) {
+    if (!route.matched) {
+      const failed = route.checks.find((check) => !check.held);
+      if (failed) lines.push(w.routeFailed(route.route, w.check(failed)));
       continue;
     }
     // The bot held for the route to be tried at all; the conditions say why it won.
-    const said = considered.checks.filter((check) => check.condition !== 'bot');
-    lines.push(w.routeMatched(considered.route, said.length === 0 ? w.noConditions : said.map(w.check).join('; ')));
+    const said = route.checks.filter((check) => check.condition !== 'bot');
+    lines.push(w.routeMatched(route.route, said.length === 0 ? w.noConditions : said.map(w.check).join('; ')));
   }
-  lines.push(targetLine(decision, w));
   return lines;
 }

@@ -30,6 +30,8 @@ export interface ConversationRow {
   routeJson: string | null;
   /** Bound to its line; false once its Open Lines session closed (the next message is routed afresh). */
   routeOpen: boolean;
+  /** The deep-link payload the client started the bot with (`source_json`), else null. */
+  startPayload: string | null;
 }
 
 /** Where a routing decision sends a conversation: its line, the route, and why (JSON). */
@@ -59,6 +61,13 @@ function profileOf(json: string | null): ClientProfile | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** `source_json` as written at the start: `{ "payload": … }`; anything else reads as no payload. */
+function payloadOf(json: string | null): string | null {
+  if (!json) return null;
+  const parsed = z.object({ payload: z.string().nullable() }).safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data.payload : null;
+}
+
 function idOf(stored: string): ConversationId {
   const id = parseConversationId(stored);
   if (id === null) throw new BridgeError('BRG_ERR_BAD_ID', `stored conversation id is malformed: ${JSON.stringify(stored.slice(0, 80))}`, { retryable: false });
@@ -70,7 +79,7 @@ function toRow(row: Selectable<ConversationsTable>): ConversationRow {
   return {
     id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
     bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
-    routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1,
+    routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1, startPayload: payloadOf(row.source_json),
   };
 }
 

@@ -14,9 +14,10 @@ import type { Database } from '../schema.ts';
  * - channel: a channel's update (channels never become conversations);
  * - group_or_channel: an update that names only a negative chat id (message_removed,
  *   chat_title_changed) of a chat with no conversation;
- * - polling_backlog: found at a first start in polling mode, older than max.polling_backlog_max_age_ms.
+ * - polling_backlog: found at a first start in polling mode, older than max.polling_backlog_max_age_ms;
+ * - dropped_by_transform: the route's transform hook returned null for it (route-transform.ts).
  */
-export const SKIP_REASONS = ['group_chat', 'channel', 'group_or_channel', 'polling_backlog'] as const;
+export const SKIP_REASONS = ['group_chat', 'channel', 'group_or_channel', 'polling_backlog', 'dropped_by_transform'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 const storedReason = z.enum(SKIP_REASONS);
 

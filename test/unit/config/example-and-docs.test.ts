@@ -73,3 +73,15 @@ test('every key of the schema has a fix hint, and no hint names a key that is go
   for (const key of schema) assert.ok(KEY_HINTS[key], `no hint for ${key}`);
   for (const key of Object.keys(KEY_HINTS)) assert.ok(schema.has(key), `hint for unknown key ${key}`);
 });
+
+test('the routes example in docs/configuration.md is config/example.yaml\'s routes of the same names', () => {
+  const block = /## Маршруты \/ Routes[\s\S]*?```yaml\n([\s\S]*?)```/.exec(DOCS)?.[1];
+  assert.ok(block, 'docs/configuration.md shows a routes example');
+  type Route = { name?: string };
+  const shown = (parse(block) as { routes: Route[] }).routes;
+  const example = (parse(EXAMPLE) as { routes: Route[] }).routes;
+  assert.ok(shown.length >= 4);
+  for (const route of shown) assert.deepEqual(example.find((r) => r.name === route.name), route, `route ${route.name}`);
+  const order = (routes: Route[]) => routes.map((r) => r.name).filter((name) => shown.some((s) => s.name === name));
+  assert.deepEqual(order(example), order(shown), 'in the same order');
+});

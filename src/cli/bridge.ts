@@ -1,0 +1,141 @@
+/**
+ * `npm run bridge -- <command> [arguments]`: one entry point for the bridge's commands.
+ * The older commands are the same files their own npm scripts run (`npm run check-config`,
+ * `npm run dead-letters`, …), unchanged: each runs at import, reading process.argv, so
+ * the dispatch sets argv as if that file had been started, then imports it, in this
+ * process (signals, exit codes and output are the command's own).
+ *
+ * `start` runs src/cli/start.ts from the sources (tsx), as this entry point does;
+ * `npm start` bundles it first. `sandbox` is `start` with the variables that select the
+ * production mode ignored. `route explain` is src/cli/route-explain.ts.
+ */
+import { fileURLToPath } from 'node:url';
+import { nearestName } from '../config/nearest-name.ts';
+
+interface Command {
+  name: string;
+  /** How the listing shows it: the name, and a hint of its arguments. */
+  short: string;
+  /** The arguments after the name, as the command's --help shows them. */
+  args: string;
+  /** One line, Russian / English. */
+  summary: string;
+  run(args: string[]): Promise<number | void>;
+}
+
+/** Variables that make `start` run for real (src/config/load.ts, "Mode"); `sandbox` unsets them. */
+const PRODUCTION_VARIABLES = ['CONFIG_FILE', 'MAX_BOT_TOKEN', 'MAX_WEBHOOK_SECRET', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET'];
+
+/** Runs a command file as if it had been started itself: `node <file> <args>`. */
+async function runFile(file: string, load: () => Promise<unknown>, args: string[]): Promise<void> {
+  process.argv = [process.argv[0] ?? process.execPath, fileURLToPath(new URL(file, import.meta.url)), ...args];
+  await load();
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    name: 'start',
+    short: 'start',
+    args: '',
+    summary: 'запустить мост; без настроек — песочница / run the bridge; the sandbox when nothing is configured',
+    run: (args) => runFile('./start.ts', () => import('./start.ts'), args),
+  },
+  {
+    name: 'check-config',
+    short: 'check-config',
+    args: '',
+    summary: 'проверить настройки, как их прочтёт мост / validate the configuration as the bridge would load it',
+    run: (args) => runFile('./check-config.ts', () => import('./check-config.ts'), args),
+  },
+  {
+    name: 'dead-letters',
+    short: 'dead-letters …',
+    args: 'list | replay <id> | replay --all [--code BRG_ERR_…]',
+    summary: 'недоставленные задания: показать, повторить / dead letters: list, replay',
+    run: (args) => runFile('./dead-letters.ts', () => import('./dead-letters.ts'), args),
+  },
+  {
+    name: 'emulator',
+    short: 'emulator max|bitrix24 …',
+    args: 'max|bitrix24 [--port N] [--host H] [--tls] [--time-factor F] [--token T]',
+    summary: 'один эмулятор MAX или Битрикс24 / one emulator alone',
+    run: (args) => runFile('./emulator.ts', () => import('./emulator.ts'), args),
+  },
+  {
+    name: 'sandbox',
+    short: 'sandbox',
+    args: '',
+    summary: 'песочница (эмуляторы и мост), даже если настроен рабочий режим / the sandbox, even when production is configured',
+    run: (args) => {
+      const ignored = PRODUCTION_VARIABLES.filter((name) => process.env[name] !== undefined);
+      for (const name of ignored) delete process.env[name];
+      if (ignored.length > 0) console.error(`sandbox: не используются / ignored: ${ignored.join(', ')}`);
+      return runFile('./start.ts', () => import('./start.ts'), args);
+    },
+  },
+  {
+    name: 'route',
+    short: 'route explain …',
+    args: 'explain --bot <id> [--text "…"] [--payload "…"] … | --update <file.json>',
+    summary: 'куда пойдёт новый диалог и почему, ничего не отправляя / where a new conversation would go, and why; sends nothing',
+    run: async ([sub, ...rest]) => {
+      const { routeExplain, ROUTE_EXPLAIN_USAGE } = await import('./route-explain.ts');
+      if (sub === 'explain') return routeExplain(rest);
+      if (sub === '--help' || sub === '-h') {
+        console.log(ROUTE_EXPLAIN_USAGE);
+        return 0;
+      }
+      const near = sub === undefined ? undefined : nearestName(sub, ['explain']);
+      console.error(`route: ${sub === undefined ? 'which subcommand?' : `unknown subcommand "${sub}"`}; fix: ${near ? 'did you mean ' : 'write '}npm run bridge -- route explain …\n\n${ROUTE_EXPLAIN_USAGE}`);
+      return 2;
+    },
+  },
+];
+
+const HELP = ['--help', '-h', 'help'];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.short.length)) + 2;
+  return [
+    'Использование / usage: npm run bridge -- <команда / command> [аргументы / arguments]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.short.padEnd(width)}${c.summary}`),
+    '',
+    'Подробнее о команде / a command\'s usage: npm run bridge -- <command> --help',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number | void> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    console.error(usage());
+    return 2;
+  }
+  if (HELP.includes(name)) {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const near = nearestName(name, COMMANDS.map((c) => c.name));
+    console.error(`bridge: unknown command "${name}"; fix: ${near ? `did you mean "${near}"?` : 'use one of the commands below'}\n\n${usage()}`);
+    return 2;
+  }
+  // The older commands have no --help of their own: answer it here rather than start one.
+  if (command.name !== 'route' && args.some((arg) => HELP.slice(0, 2).includes(arg))) {
+    console.log(`npm run bridge -- ${command.name}${command.args ? ` ${command.args}` : ''}\n  ${command.summary}`);
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  // A command that runs at import sets its own exit code (or keeps serving); only ours end here.
+  (code) => {
+    if (typeof code === 'number') process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(`bridge: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
