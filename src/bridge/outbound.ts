@@ -53,6 +53,8 @@ import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_DOWNLOAD, FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 import { forgetUploads, rememberedUpload } from './outbound-uploads.ts';
 import type { RouteTransforms } from './route-transform.ts';
+import { routeCommandOf } from './conversation-move.ts';
+import { CONVERSATION_MOVE_JOB, conversationQueue } from '../queue/job-kinds.ts';
 
 type Json = Record<string, unknown>;
 
@@ -339,6 +341,16 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
   const target = await targetOf(deps, portalId, item);
   const { conversation, max } = target;
   const system = systemMessageKind(item) ?? false;
+  // `/route <name>`: the operator moves the conversation (conversation-move.ts); never sent to the client.
+  const command = system ? null : routeCommandOf(parseOperatorSignature(item.text).body);
+  if (command !== null) {
+    await deps.store.jobs.enqueue({
+      kind: CONVERSATION_MOVE_JOB, conversationKey: conversationQueue(conversation.id),
+      payload: { conversationId: conversation.id, route: command, by: 'operator', operator: parseOperatorSignature(item.text).operatorName ?? undefined },
+    });
+    (deps.log ?? silentLogger()).info({ conversationId: conversation.id, route: command }, 'an operator asked to move the conversation to a route');
+    return;
+  }
   // The route's transforms shape what the operator wrote (system messages go as they are).
   if (!system && deps.transforms) {
     // The operator's signature stays in front: the transforms see and shape the body.

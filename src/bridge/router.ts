@@ -15,6 +15,8 @@
  * (`not-set-up`): the message is retried until the setup job has run.
  */
 import { decideRoute, type RouteDecision } from '../domain/routing/decide-route.ts';
+import { matchRoute } from '../domain/routing/match-route.ts';
+import { pickTarget } from '../domain/routing/pick-target.ts';
 import { describeDecision } from '../domain/routing/describe-decision.ts';
 import { targetLabel, type RouteRule, type RouteTarget } from '../domain/routing/route-rule.ts';
 import type { RoutingInput } from '../domain/routing/routing-input.ts';
@@ -62,15 +64,23 @@ export class Router {
   /** Where a new conversation (or one whose session closed) goes now, and why. Reads; changes nothing. */
   async decide(input: RoutingInput): Promise<RouteOutcome> {
     const rules = this.deps.rules();
-    // What the matching rule's targets need, read before the (synchronous) decision.
+    const probe = decideRoute(rules, input, { assigned: () => 0, open: () => 0 }, () => null);
+    if (probe === null) return { kind: 'no-route' };
+    const rule = rules.find((r) => r.name === probe.route) as RouteRule;
+    return this.pickIn(rule, input, probe.considered.slice(0, -1));
+  }
+
+  /**
+   * Where `rule` sends a conversation now, its conditions not asked (a conversation moved to
+   * the route by hand: conversation-move.ts). `before`: routes tried first, for the record.
+   */
+  async pickIn(rule: RouteRule, input: RoutingInput, before: RouteDecision['considered'] = []): Promise<RouteOutcome> {
+    // What the rule's targets need, read before the (synchronous) decision.
     const refs = new Map<string, LineRef | null>();
     const paused = new Map<string, string | null>();
     const assigned = new Map<string, number>();
     const open = new Map<string, number>();
     const key = (t: Pick<RouteTarget, 'portalId' | 'lineId'>) => targetLabel(t);
-    const probe = decideRoute(rules, input, { assigned: () => 0, open: () => 0 }, () => null);
-    if (probe === null) return { kind: 'no-route' };
-    const rule = rules.find((r) => r.name === probe.route) as RouteRule;
     for (const target of [...rule.to, ...(rule.fallback ? [rule.fallback] : [])]) {
       const k = key(target);
       if (refs.has(k)) continue;
@@ -85,13 +95,15 @@ export class Router {
       assigned.set(k, await this.deps.store.conversations.countRouted(rule.name, ref));
       open.set(k, await this.deps.store.conversations.countOpen(ref));
     }
-    const decision = decideRoute([rule], input, {
+    const picked = pickTarget(rule, {
       assigned: (t) => assigned.get(key(t)) ?? 0,
       open: (t) => open.get(key(t)) ?? 0,
     }, (t) => paused.get(key(t)) ?? null);
-    if (decision === null) return { kind: 'no-route' };
-    // The routes tried before the one that matched belong to the record too.
-    decision.considered = [...probe.considered.slice(0, -1), ...decision.considered];
+    // The routes tried before this one belong to the record too.
+    const decision: RouteDecision = {
+      route: rule.name, target: picked.target, via: picked.via, pick: rule.pick, skipped: picked.skipped, pausedReason: picked.pausedReason,
+      considered: [...before, { route: rule.name, matched: true, checks: matchRoute(rule, input).checks }],
+    };
     const lineRef = refs.get(key(decision.target)) ?? null;
     if (lineRef === null) return { kind: 'not-set-up', portalId: decision.target.portalId };
     const record: RouteRecord = {

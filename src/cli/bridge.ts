@@ -75,18 +75,20 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: 'route',
-    short: 'route explain …',
-    args: 'explain --bot <id> [--text "…"] [--payload "…"] … | --update <file.json>',
-    summary: 'куда пойдёт новый диалог и почему, ничего не отправляя / where a new conversation would go, and why; sends nothing',
+    short: 'route explain|move …',
+    args: 'explain --bot <id> [--text "…"] [--payload "…"] … | --update <file.json>; move <conversation id> <route>',
+    summary: 'куда пойдёт новый диалог и почему (ничего не отправляя); перевести диалог на маршрут / where a new conversation would go, and why (sends nothing); move a conversation to a route',
     run: async ([sub, ...rest]) => {
       const { routeExplain, ROUTE_EXPLAIN_USAGE } = await import('./route-explain.ts');
+      const { routeMove, ROUTE_MOVE_USAGE } = await import('./route-move.ts');
       if (sub === 'explain') return routeExplain(rest);
+      if (sub === 'move') return routeMove(rest);
       if (sub === '--help' || sub === '-h') {
-        console.log(ROUTE_EXPLAIN_USAGE);
+        console.log(`${ROUTE_EXPLAIN_USAGE}\n\n${ROUTE_MOVE_USAGE}`);
         return 0;
       }
-      const near = sub === undefined ? undefined : nearestName(sub, ['explain']);
-      console.error(`route: ${sub === undefined ? 'which subcommand?' : `unknown subcommand "${sub}"`}; fix: ${near ? 'did you mean ' : 'write '}npm run bridge -- route explain …\n\n${ROUTE_EXPLAIN_USAGE}`);
+      const near = sub === undefined ? undefined : nearestName(sub, ['explain', 'move']);
+      console.error(`route: ${sub === undefined ? 'which subcommand?' : `unknown subcommand "${sub}"`}; fix: ${near ? `did you mean "route ${near}"?` : 'write npm run bridge -- route explain … or route move …'}\n\n${ROUTE_EXPLAIN_USAGE}\n\n${ROUTE_MOVE_USAGE}`);
       return 2;
     },
   },

@@ -31,6 +31,11 @@ export const LINE_FLUSH_JOB = 'line.flush';
 export const BITRIX24_EVENT_JOB = 'bitrix24.event';
 /** Connector registration, line activation, event bindings of one portal (setup.ts). */
 export const BITRIX24_SETUP_JOB = 'bitrix24.setup';
+/** A conversation moved to a route by hand (admin API, CLI, `/route` in the Open Line); queue: its MAX chat. */
+export const CONVERSATION_MOVE_JOB = 'conversation.move';
+
+/** Who moved a conversation (conversation-move.ts). */
+export const MOVED_BY = ['admin', 'cli', 'operator'] as const;
 
 export const BAD_JOB_PAYLOAD = 'BRG_ERR_BAD_JOB_PAYLOAD';
 
@@ -73,6 +78,10 @@ export const JOB_PAYLOADS = {
   [BITRIX24_EVENT_JOB]: z.object({ portalId }),
   /** `lineId`: the line picked on the connector settings page (bitrix24-settings.ts); else the configured one. */
   [BITRIX24_SETUP_JOB]: z.object({ portalId, lineId: z.number().int().nonnegative().optional() }),
+  /** `operator`: the operator's name when an operator typed `/route <name>`. */
+  [CONVERSATION_MOVE_JOB]: z.object({
+    conversationId: id<ConversationId>(parseConversationId), route: z.string().min(1).max(63), by: z.enum(MOVED_BY), operator: z.string().max(200).optional(),
+  }),
 };
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

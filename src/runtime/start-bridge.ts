@@ -12,7 +12,7 @@ import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
 import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
-import { adminApiPlugin } from '../http/plugins/admin-api.ts';
+import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
@@ -31,8 +31,8 @@ import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { parseBotId, parsePortalId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
@@ -52,7 +52,10 @@ import { applyOperatorChanges } from '../bridge/outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from '../bridge/reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from '../bridge/outbound.ts';
 import { lineOf, setupHandler } from '../bridge/setup.ts';
-import { Router } from '../bridge/router.ts';
+import { Router, routeRecordOf } from '../bridge/router.ts';
+import { explainRoute, routingInputOf } from '../bridge/route-explain.ts';
+import { describeDecision } from '../domain/routing/describe-decision.ts';
+import { conversationMoveHandler } from '../bridge/conversation-move.ts';
 import { RouteTransforms } from '../bridge/route-transform.ts';
 import { TransformHookRunner } from '../transform/hook-runner.ts';
 import { normalizeRoutes } from '../config/route-schema.ts';
@@ -237,7 +240,7 @@ export async function startBridge(config: BridgeConfigData, options: {
     // A passing failure is retried for as long as the outage lasts, up to the configured days (retry-policy.ts).
     retryPolicy: { ...DEFAULT_RETRY_POLICY, transientForMs: Math.round(config.workers.transient_retry_days * 86_400_000) },
     // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
-    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup' },
+    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing' },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
@@ -258,6 +261,9 @@ export async function startBridge(config: BridgeConfigData, options: {
         },
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log }, portalId, event, data),
       })(job, ctx),
+      [CONVERSATION_MOVE_JOB]: async (job, ctx) => conversationMoveHandler({
+        store, router, rules: () => routeRules, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: ctx.log,
+      })(job, ctx),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const payload = parseJobPayload(BITRIX24_SETUP_JOB, job.payload);
         return setupHandler({
@@ -270,7 +276,7 @@ export async function startBridge(config: BridgeConfigData, options: {
   });
   metrics.watchRunner(runner);
   registerStoreGauges(metrics.registry, {
-    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB],
+    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB],
   });
   registerSideGauges(metrics.registry, {
     sides: [
@@ -286,6 +292,36 @@ export async function startBridge(config: BridgeConfigData, options: {
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
   }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
   const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
+  /** The admin API's routing endpoints (admin-api.ts): explain, a conversation's route, a move. */
+  const adminRouting: AdminRouting = {
+    names: () => routeRules.map((r) => r.name),
+    async explain(sample, lang) {
+      const nowMs = sample.at ? Date.parse(sample.at) : clock.nowMs();
+      const input = sample.update ? routingInputOf(sample.update, sample.bot, nowMs) : {
+        botId: sample.bot, chatType: sample.chat_type ?? 'dialog', startPayload: sample.payload ?? null, firstText: sample.text ?? null, language: sample.language ?? null, nowMs,
+      };
+      // Reads what a real decision reads (lines paused, conversations per line); sends nothing.
+      const outcome = await router.decide(input);
+      if (outcome.kind === 'routed') {
+        const { decision } = outcome;
+        return { route: decision.route, target: { portal: decision.target.portalId, line_id: decision.target.lineId }, line: outcome.record.line, via: decision.via, why: describeDecision(decision, lang), considered: decision.considered };
+      }
+      const explained = explainRoute(routeRules, input, { lang });
+      return { route: outcome.kind === 'not-set-up' ? explained.decision?.route ?? null : null, target: null, via: null, why: outcome.kind === 'not-set-up' ? [...explained.lines, lang === 'ru' ? `портал ${outcome.portalId}: линия ещё не подключена` : `portal ${outcome.portalId}: the line is not set up yet`] : explained.lines, considered: explained.considered };
+    },
+    async conversation(id) {
+      const conversationId = parseConversationId(id);
+      const row = conversationId === null ? null : await store.conversations.get(conversationId);
+      if (!row) return null;
+      return { id: row.id, bot: row.botId, line: row.lineRef, state: row.state, route: row.routeName, route_open: row.routeOpen, routed: routeRecordOf(row.routeJson) };
+    },
+    async move(conversationId, route) {
+      const id = parseConversationId(conversationId) as ConversationId;
+      const jobId = await store.jobs.enqueue({ kind: CONVERSATION_MOVE_JOB, conversationKey: conversationQueue(id), payload: { conversationId: id, route, by: 'admin' } });
+      runner.poke();
+      return jobId;
+    },
+  };
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes, logger: logger.child({ component: 'http' }),
     plugins: [
@@ -329,7 +365,7 @@ export async function startBridge(config: BridgeConfigData, options: {
       bitrix24SettingsPlugin({ portals: store.portals, events: store.events, jobs: store.jobs, connectorId: CONNECTOR_ID, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, parsePortalId(id)), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
-      adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped }),
+      adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped, routing: adminRouting }),
     ],
   });
   const host = options.host ?? '127.0.0.1';
