@@ -5,6 +5,7 @@
  * HTTP exactly as in the sandbox.
  */
 import { existsSync } from 'node:fs';
+import { HANDLED_EVENTS } from '../src/bitrix24/connector-setup.ts';
 import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../src/cli/sandbox.ts';
 import { startChild, freePort, type BenchChild } from './child-process.ts';
 
@@ -67,7 +68,7 @@ export async function installApp(sandbox: Sandbox, bridgeUrl: string): Promise<v
   if (((await res.json()) as { status?: number }).status !== 200) throw new Error('bench: install failed');
   await waitFor(async () => {
     const list = ((await (await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> }).bindings;
-    return list.some((b) => b.event === 'ONAPPUNINSTALL');
+    return list.some((b) => b.event === HANDLED_EVENTS.at(-1));
   }, 60_000);
 }
 

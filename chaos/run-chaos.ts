@@ -11,6 +11,7 @@ import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../emulators/max/index.ts';
+import { HANDLED_EVENTS } from '../src/bitrix24/connector-setup.ts';
 import { freePort, startChild, type BenchChild } from '../bench/child-process.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { openStore } from '../src/store/open-store.ts';
@@ -175,7 +176,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       body: JSON.stringify({ clientId: APP.clientId, handlerUrl: `${proxy.url}/bitrix24/install/main` }),
     }));
     await waitUntil(async () => (await json<{ bindings: Array<{ event: string }> }>(fetch(`${b24.controlUrl}/portals/0/bindings`)))
-      .bindings.some((b) => b.event === 'ONAPPUNINSTALL'), 60_000, 'the app setup');
+      .bindings.some((b) => b.event === HANDLED_EVENTS.at(-1)), 60_000, 'the app setup');
     for (let i = 1; i < o.processes; i++) await procs.start(i);
     o.log(`chaos[${o.engine}]: ${o.processes} bridge process(es) up, setup done`);
 

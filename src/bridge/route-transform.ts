@@ -29,8 +29,8 @@ type Json = Record<string, unknown>;
 
 export interface RouteTransformDeps {
   rules: () => readonly RouteRule[];
-  /** Present when some route names a module. */
-  runner: TransformHookRunner | null;
+  /** The hook runner now (present when some route names a module; a reload may start one). */
+  runner: () => TransformHookRunner | null;
   /** Module paths in the configuration are relative to this directory (CONFIG_FILE's). */
   baseDir: string;
   log?: Logger;
@@ -114,9 +114,10 @@ export class RouteTransforms {
       const ruled = applyAttachmentRules(message, transform.attachments, { escapeValue: escapeBb });
       if (ruled.replaced.length > 0) message = ruled.message;
     }
-    if (!transform.module || !this.deps.runner) return { message, dropped: null };
+    const runner = this.deps.runner();
+    if (!transform.module || !runner) return { message, dropped: null };
     const modulePath = isAbsolute(transform.module) ? transform.module : resolve(this.deps.baseDir, transform.module);
-    const result = await this.deps.runner.run(modulePath, context.direction, message, context);
+    const result = await runner.run(modulePath, context.direction, message, context);
     const where = { route: context.route, direction: context.direction, conversationId: context.conversationId, outcome: result.outcome, durationMs: Math.round(result.durationMs) };
     if (result.outcome === 'dropped') {
       this.log.info({ ...where, reason: result.reason }, 'the route\'s transform hook dropped a message');

@@ -23,6 +23,12 @@ export interface SetupDeps {
   connectorId: string;
   publicUrl: string;
   lineIdFor: (portalId: string) => number | null;
+  /**
+   * Whether that line is the portal's own (configured, picked on the settings page, or the MAX
+   * line found or created; it replaces an earlier own line) or only the first line its routes
+   * name (recorded as named: it replaces nothing). Default: own.
+   */
+  isOwnLine?: (portalId: string) => boolean;
   /** Lines of this portal that routes name (targets and fallbacks), besides its own line. */
   namedLinesFor?: (portalId: string) => number[];
   nowMs: () => number;
@@ -50,11 +56,12 @@ export function setupHandler(deps: SetupDeps): JobHandler {
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
     const named = await setUpNamedLines(deps, portalId, lineId);
+    const own = deps.isOwnLine?.(portalId) ?? true;
     return async (trx) => {
       for (const id of named) await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
-      // This line replaces any earlier line of the portal (deleted or switched off): they are
-      // forgotten, and their conversations and whatever still waits in their outbox move to it.
-      const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx);
+      // The portal's own line replaces any earlier own line (deleted, switched off, or another
+      // picked): those are forgotten, and their conversations and outbox items move to it.
+      const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx, own);
       if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
       // Messages that were waiting for a line go now rather than at their next backoff.
       await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE, trx);

@@ -4,6 +4,7 @@
  * BITRIX24_CLIENT_ID (or CONFIG_FILE) it runs the bridge for real.
  */
 import { dirname, resolve } from 'node:path';
+import { watchConfig } from '../runtime/config-reload.ts';
 import { startBridge } from '../runtime/start-bridge.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
+    // SIGHUP or a changed CONFIG_FILE: routes, bots and portals reloaded without a restart (config-reload.ts).
+    const watch = watchConfig({
+      load: loadConfigFromProcess, apply: (next) => bridge.reload(next), log: logger.child({ component: 'config' }), file: process.env.CONFIG_FILE?.trim() || undefined,
+    });
     const stopBridge = (): void => {
+      watch.stop();
       void bridge.close().then(() => process.exit(0), (err: unknown) => {
         logger.error({ err }, 'stopping the bridge failed');
         process.exit(1);

@@ -122,6 +122,11 @@ export function conversationOfPortalEventQueue(queue: string): ConversationId | 
   return afterPortal < 0 ? null : parseConversationId(queue.slice(afterPortal + 1));
 }
 
+/** The queue of a portal's setup jobs (one at a time: install, settings page, a reload). */
+export function portalSetupQueue(portalId: string): string {
+  return `b24:${portalId}:setup`;
+}
+
 /** The queue of one line's flush jobs. */
 export function lineFlushQueue(lineRef: LineRef): string {
   return `line:${lineRef}`;

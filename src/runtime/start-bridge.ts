@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
 import { blockedPortalProblem, degradedPortalProblem } from '../bitrix24/portal-hold.ts';
 import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
-import type { BridgeConfigData } from '../config/schema.ts';
+import type { BotConfig, BridgeConfigData, PortalConfig } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
@@ -32,7 +32,7 @@ import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
@@ -87,7 +87,19 @@ export interface Bridge {
   pollers: PollingLoop[];
   /** The requests this process is taking in (domain/in-flight.ts): what the order gate waits for. */
   inFlight: InFlightRequests;
+  /** Applies a new, valid configuration without a restart (routes, bots, portals; config-reload.ts). */
+  reload(next: BridgeConfigData): Promise<ReloadReport>;
   close(): Promise<void>;
+}
+
+/** Sections a running bridge cannot change: its address, database, keys, workers, logging; a reload names them. */
+const RESTART_ONLY_KEYS = ['server', 'database', 'security', 'workers', 'log_level', 'log_format', 'media', 'journal'] as const;
+
+/** What a reload changed (`changed`), which portals' lines it sets up, and what takes a restart. */
+export interface ReloadReport {
+  changed: string[];
+  setUp: string[];
+  restartNeeded: string[];
 }
 
 /** Every 10 minutes: far inside MAX's 8-hour drop window, cheap for the portal's limit. */
@@ -130,12 +142,14 @@ async function reconcileAtStart(reconcile: () => Promise<ReconcileReport>, budge
   }
 }
 
-export async function startBridge(config: BridgeConfigData, options: {
+export async function startBridge(initialConfig: BridgeConfigData, options: {
   clock: Clock; host?: string; logger?: Logger;
   /** Where the configuration file is: routes' transform modules are relative to it (default: the working directory). */
   configDir?: string;
 }): Promise<Bridge> {
   const { clock } = options;
+  // A reload (reload below) replaces it: closures read `config` when they run.
+  let config = initialConfig;
   // Silent unless the caller made one (src/cli/start.ts and sandbox.ts do, from log_level).
   const logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'runtime' });
@@ -147,18 +161,21 @@ export async function startBridge(config: BridgeConfigData, options: {
   const metrics = new BridgeMetrics();
   // A failed journal write never fails the exchange; it is logged (logged-writer.ts).
   const journal = observedJournal(loggedJournal(store.journal, logger.child({ component: 'journal' })), metrics);
-  const bitrix = new Map(config.portals.map((p) => [p.id, new Bitrix24Client({
+  const portalClient = (p: PortalConfig) => new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
     timeoutMs: p.request_timeout_ms, logger,
-  })]));
-  const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, {
+  });
+  const botEntry = (b: BotConfig): MaxWebhookBot & { client: MaxClient } => ({
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
     client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal, logger }),
-  }]));
-  // The routes in force: new conversations are routed by them (router.ts).
-  const routeRules = normalizeRoutes(config.routes);
+  });
+  // Maps, not lists: a reload (reload below) adds, replaces and removes bots and portals live.
+  const bitrix = new Map(config.portals.map((p) => [p.id, portalClient(p)]));
+  const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, botEntry(b)]));
+  // The routes in force: new conversations are routed by them (router.ts); a reload swaps them.
+  let routeRules = normalizeRoutes(config.routes);
   const router = new Router({ store, rules: () => routeRules, nowMs: () => clock.nowMs() });
   /** Lines of a portal that routes name (targets and fallbacks): each is set up by the portal's setup job. */
   const namedLinesFor = (portalId: string): number[] => [...new Set(routeRules.flatMap((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])])
@@ -167,21 +184,24 @@ export async function startBridge(config: BridgeConfigData, options: {
    * The portal's own line: configured on the portal; else, when some route sends conversations to
    * "the portal's line", a line named MAX found or created; else the first line its routes name.
    */
+  const usesOwnLine = (portalId: string): boolean => config.portals.find((p) => p.id === portalId)?.line_id !== undefined
+    || routeRules.some((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === null))
+    || namedLinesFor(portalId).length === 0;
   const ownLineFor = (portalId: string): number | null => {
     const configured = config.portals.find((p) => p.id === portalId)?.line_id;
     if (configured !== undefined) return configured;
-    const usesOwn = routeRules.some((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === null));
-    return usesOwn ? null : namedLinesFor(portalId)[0] ?? null;
+    return usesOwnLine(portalId) ? null : namedLinesFor(portalId)[0] ?? null;
   };
   const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
   let listeningUrl = '';
   const publicUrl = () => config.server.public_url ?? listeningUrl;
   // The routes' code hooks run off the main thread, each call within its time limit (route-transform.ts).
-  const hookRunner = routeRules.some((r) => r.transform?.module) ? new TransformHookRunner({
+  const newHookRunner = () => new TransformHookRunner({
     timeoutMs: config.workers.transform_timeout_ms, onOutcome: (o) => metrics.transformHook(o.route, o.direction, o.outcome),
-  }) : null;
+  });
+  let hookRunner = routeRules.some((r) => r.transform?.module) ? newHookRunner() : null;
   const transforms = new RouteTransforms({
-    rules: () => routeRules, runner: hookRunner, baseDir: options.configDir ?? process.cwd(), log: logger.child({ component: 'transforms' }),
+    rules: () => routeRules, runner: () => hookRunner, baseDir: options.configDir ?? process.cwd(), log: logger.child({ component: 'transforms' }),
   });
   const outboundDeps: OutboundDeps = {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
@@ -269,7 +289,8 @@ export async function startBridge(config: BridgeConfigData, options: {
         return setupHandler({
           store, bitrix: firstClient(payload.portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
           // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
-          lineIdFor: (id) => payload.lineId ?? ownLineFor(id), namedLinesFor, nowMs: () => clock.nowMs(), log: ctx.log,
+          lineIdFor: (id) => payload.lineId ?? ownLineFor(id), isOwnLine: (id) => payload.lineId !== undefined || usesOwnLine(id),
+          namedLinesFor, nowMs: () => clock.nowMs(), log: ctx.log,
         })(job, ctx);
       },
     },
@@ -287,10 +308,11 @@ export async function startBridge(config: BridgeConfigData, options: {
   });
   // A portal taken over from another process may have a full bucket: its limiter starts full.
   limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
-  const pollers = config.bots.filter((b) => b.updates === 'polling').map((b) => new PollingLoop({
+  const pollerOf = (b: BotConfig) => new PollingLoop({
     store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
-  }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null }));
+  }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null });
+  const pollers = config.bots.filter((b) => b.updates === 'polling').map(pollerOf);
   const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
   /** The admin API's routing endpoints (admin-api.ts): explain, a conversation's route, a move. */
   const adminRouting: AdminRouting = {
@@ -395,7 +417,7 @@ export async function startBridge(config: BridgeConfigData, options: {
   await peers?.start();
   runner.start();
   for (const p of pollers) p.start();
-  const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');
+  const webhookBots = [...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook');  // a reload refills it
   const maintenanceLog = logger.child({ component: 'maintenance' });
   const maintain = async (atStart = false) => {
     const report = await runMaintenance({
@@ -410,6 +432,75 @@ export async function startBridge(config: BridgeConfigData, options: {
     return report;
   };
   await maintain(true);
+
+  /**
+   * A new configuration, already valid (src/runtime/config-reload.ts checks it first): routes,
+   * bots and portals change now, without a restart; what only a restart changes is named.
+   * New conversations take the new routes; conversations already routed keep their lines.
+   */
+  const reload = async (next: BridgeConfigData): Promise<ReloadReport> => {
+    const restartNeeded = RESTART_ONLY_KEYS.filter((key) => JSON.stringify(config[key]) !== JSON.stringify(next[key]));
+    const changed: string[] = [];
+    for (const b of next.bots) {
+      const before = config.bots.find((c) => c.id === b.id);
+      if (before && JSON.stringify(before) === JSON.stringify(b)) continue;
+      const at = pollingIds.indexOf(b.id);
+      if (at >= 0) {
+        await pollers[at]?.stop();
+        pollers.splice(at, 1);
+        pollingIds.splice(at, 1);
+      }
+      bots.set(b.id, botEntry(b));
+      changed.push(`bot ${b.id} ${before ? 'changed' : 'added'}`);
+    }
+    for (const b of config.bots) {
+      if (next.bots.some((n) => n.id === b.id)) continue;
+      const at = pollingIds.indexOf(b.id);
+      if (at >= 0) {
+        await pollers[at]?.stop();
+        pollers.splice(at, 1);
+        pollingIds.splice(at, 1);
+      }
+      bots.delete(b.id);
+      changed.push(`bot ${b.id} removed`);
+    }
+    for (const p of next.portals) {
+      const before = config.portals.find((c) => c.id === p.id);
+      if (before && JSON.stringify(before) === JSON.stringify(p)) continue;
+      bitrix.set(p.id, portalClient(p));
+      changed.push(`portal ${p.id} ${before ? 'changed' : 'added'}`);
+    }
+    for (const p of config.portals) {
+      if (next.portals.some((n) => n.id === p.id)) continue;
+      bitrix.delete(p.id);
+      changed.push(`portal ${p.id} removed`);
+    }
+    const linesBefore = new Map(config.portals.map((p) => [p.id, JSON.stringify(namedLinesFor(p.id))]));
+    routeRules = normalizeRoutes(next.routes);
+    if (JSON.stringify(config.routes) !== JSON.stringify(next.routes)) changed.push(`routes: ${routeRules.map((r) => r.name).join(', ')}`);
+    config = next;
+    if (!hookRunner && routeRules.some((r) => r.transform?.module)) hookRunner = newHookRunner();
+    // Bots that poll now poll; webhook bots are subscribed by the maintenance run below.
+    for (const b of next.bots) {
+      if (b.updates !== 'polling' || pollingIds.includes(b.id)) continue;
+      const poller = pollerOf(b);
+      pollers.push(poller);
+      pollingIds.push(b.id);
+      poller.start();
+    }
+    webhookBots.splice(0, webhookBots.length, ...[...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook'));
+    // Lines a route names for the first time are set up by their portal's setup job (installed portals only).
+    const setUp: string[] = [];
+    for (const p of next.portals) {
+      if (linesBefore.get(p.id) === JSON.stringify(namedLinesFor(p.id)) || !(await store.lines.portalIds()).includes(parsePortalId(p.id))) continue;
+      await store.jobs.enqueue({ kind: BITRIX24_SETUP_JOB, conversationKey: portalSetupQueue(p.id), resourceKey: `portal:${p.id}`, payload: { portalId: p.id } });
+      setUp.push(p.id);
+    }
+    runner.poke();
+    await maintain().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'maintenance after a reload failed; tried again at the next interval'));
+    log.info({ changed, setUp, restartNeeded }, 'configuration reloaded');
+    return { changed, setUp, restartNeeded };
+  };
   const timer = setInterval(() => {
     // Each step is tried again at the next interval; what failed is logged.
     void maintain().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'maintenance failed; tried again at the next interval'));
@@ -441,6 +532,7 @@ export async function startBridge(config: BridgeConfigData, options: {
     },
     noticeWaitingClients: noticeWaiting,
     pollers,
+    reload,
     inFlight,
     async close() {
       clearInterval(timer);

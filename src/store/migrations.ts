@@ -245,6 +245,7 @@ const routing: Migration = {
     await db.schema.alterTable('conversations').addColumn('route_open', 'integer', (c) => c.notNull().defaultTo(1)).execute();
     await db.schema.alterTable('lines').addColumn('own', 'integer', (c) => c.notNull().defaultTo(1)).execute();
     await db.schema.createIndex('conversations_route_idx').on('conversations').columns(['route_name', 'line_ref']).execute();
+    await db.schema.createIndex('conversations_open_idx').on('conversations').columns(['line_ref', 'route_open', 'state']).execute();
   },
 };
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { HANDLED_EVENTS } from '../../src/bitrix24/connector-setup.ts';
 import { SANDBOX_APP, startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import type { TestEngine } from './databases.ts';
 
@@ -26,10 +27,12 @@ export async function postOk(url: string, body: unknown): Promise<Record<string,
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** Waits until the app's setup job bound its last event on the emulated portal 0 (setup is done). */
+/** Waits until the app's setup job bound every event it handles on the emulated portal 0 (its last step but recording the line). */
 export async function waitForSetup(bitrix24ControlUrl: string): Promise<void> {
-  await until(async () => ((await (await fetch(`${bitrix24ControlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> })
-    .bindings.some((b) => b.event === 'ONAPPUNINSTALL') ? true : undefined);
+  await until(async () => {
+    const { bindings } = (await (await fetch(`${bitrix24ControlUrl}/portals/0/bindings`)).json()) as { bindings: Array<{ event: string }> };
+    return HANDLED_EVENTS.every((event) => bindings.some((b) => b.event === event)) ? true : undefined;
+  });
 }
 
 /**

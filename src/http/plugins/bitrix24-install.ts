@@ -17,7 +17,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyReques
 import { parse as parseForm } from 'qs';
 import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
 import type { PortalTokens } from '../../domain/ports.ts';
-import { BITRIX24_SETUP_JOB } from '../../queue/job-kinds.ts';
+import { BITRIX24_SETUP_JOB, portalSetupQueue } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { PortalRepo } from '../../store/repos/portal-repo.ts';
 import { HttpError } from '../http-errors.ts';
@@ -126,7 +126,7 @@ export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyP
       await options.portals.upsertInstall(tokens, clientId);
       await options.events.record({
         source: `bitrix24-install:${portalId}`, kind: 'ONAPPINSTALL', dedupeKey: `install:${tokens.memberId}:${options.nowMs()}`, raw: '{}',
-        jobs: [{ kind: BITRIX24_SETUP_JOB, conversationKey: `b24:${portalId}:setup`, resourceKey: `portal:${portalId}`, payload: { portalId } }],
+        jobs: [{ kind: BITRIX24_SETUP_JOB, conversationKey: portalSetupQueue(portalId), resourceKey: `portal:${portalId}`, payload: { portalId } }],
       });
       options.onStored?.();
       if (form.AUTH_ID) {

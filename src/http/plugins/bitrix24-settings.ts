@@ -24,7 +24,7 @@ import { parse as parseForm } from 'qs';
 import type { PortalTokens } from '../../domain/ports.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import { HttpError } from '../http-errors.ts';
-import { BITRIX24_SETUP_JOB } from '../../queue/job-kinds.ts';
+import { BITRIX24_SETUP_JOB, portalSetupQueue } from '../../queue/job-kinds.ts';
 import { verifyAtPortal } from './bitrix24-install.ts';
 import { settingsPage, type SettingsOutcome } from './bitrix24-settings-page.ts';
 
@@ -115,7 +115,7 @@ async function connect(options: Bitrix24SettingsOptions, portalId: string, place
   const now = options.nowMs();
   const recorded = await options.events.record({
     source: `bitrix24-settings:${portalId}`, kind: 'SETTING_CONNECTOR', dedupeKey: `settings:${lineId}:${now}`, raw: JSON.stringify({ line: lineId }),
-    jobs: [{ kind: BITRIX24_SETUP_JOB, conversationKey: `b24:${portalId}:setup`, resourceKey: `portal:${portalId}`, payload: { portalId, lineId } }],
+    jobs: [{ kind: BITRIX24_SETUP_JOB, conversationKey: portalSetupQueue(portalId), resourceKey: `portal:${portalId}`, payload: { portalId, lineId } }],
   });
   options.onStored?.();
   const jobId = recorded.jobIds[0];
