@@ -29,6 +29,10 @@ export interface RouterDeps {
   /** The routes in force (a reload swaps them: new conversations take the new ones). */
   rules: () => readonly RouteRule[];
   nowMs: () => number;
+  /** Since when a portal has been unreachable (its calls held: side-hold.ts), or null. */
+  portalDownSinceMs?: (portalId: string) => number | null;
+  /** A portal unreachable this long takes no new conversations (`bitrix24.route_around_after_ms`). */
+  routeAroundAfterMs?: number;
 }
 
 /** What a conversation keeps of its routing decision (`conversations.route_json`). */
@@ -91,7 +95,7 @@ export class Router {
         continue;
       }
       const state = await this.deps.store.lines.stateWithReason(ref);
-      paused.set(k, state === null ? NOT_SET_UP : state.state === 'paused' ? state.pausedReason ?? 'paused' : null);
+      paused.set(k, state === null ? NOT_SET_UP : state.state === 'paused' ? state.pausedReason ?? 'paused' : this.unreachable(target.portalId));
       assigned.set(k, await this.deps.store.conversations.countRouted(rule.name, ref));
       open.set(k, await this.deps.store.conversations.countOpen(ref));
     }
@@ -114,6 +118,15 @@ export class Router {
     const landedElsewhere = decision.skipped.length > 0 && !decision.skipped.some((s) => key(s.target) === key(decision.target));
     const notice = landedElsewhere ? routedAroundText(decision) : null;
     return { kind: 'routed', choice: { lineRef, routeName: decision.route, routeJson: JSON.stringify(record) }, record, decision, notice };
+  }
+
+  /** Why a portal takes no new conversations: unreachable longer than routeAroundAfterMs; else null. */
+  private unreachable(portalId: string): string | null {
+    const sinceMs = this.deps.portalDownSinceMs?.(portalId) ?? null;
+    const afterMs = this.deps.routeAroundAfterMs;
+    if (sinceMs === null || afterMs === undefined) return null;
+    const downMs = this.deps.nowMs() - sinceMs;
+    return downMs >= afterMs ? `портал недоступен ${Math.round(downMs / 60_000)} мин / portal unreachable for ${Math.round(downMs / 60_000)} min` : null;
   }
 }
 

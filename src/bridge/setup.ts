@@ -58,7 +58,11 @@ export function setupHandler(deps: SetupDeps): JobHandler {
     const named = await setUpNamedLines(deps, portalId, lineId);
     const own = deps.isOwnLine?.(portalId) ?? true;
     return async (trx) => {
-      for (const id of named) await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
+      for (const id of named) {
+        const ref = await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
+        // Conversations routed here before the line was set up waited in its outbox: they go now.
+        if ((await deps.store.outbox.countPending(ref, trx)) > 0) await deps.store.outbox.ensureFlushJob(ref, portalId, trx);
+      }
       // The portal's own line replaces any earlier own line (deleted, switched off, or another
       // picked): those are forgotten, and their conversations and outbox items move to it.
       const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx, own);

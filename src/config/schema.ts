@@ -168,6 +168,11 @@ export const configShapeSchema = z.object({
     client_secret: z.string().min(1).optional(),
     plan: z.enum(['standard', 'enterprise']).default('standard'),
     line_id: lineId.optional(),
+    /**
+     * A portal unreachable this long (its calls failing, held: side-hold.ts) takes no new
+     * conversations: routes send them to their other targets or their fallback. 0 = at once.
+     */
+    route_around_after_ms: z.number().int().min(0).max(86_400_000).default(300_000),
   }).strict().prefault({}),
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),

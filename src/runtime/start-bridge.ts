@@ -31,7 +31,7 @@ import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
+import { makeLineRef, parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
 import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
@@ -176,7 +176,10 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, botEntry(b)]));
   // The routes in force: new conversations are routed by them (router.ts); a reload swaps them.
   let routeRules = normalizeRoutes(config.routes);
-  const router = new Router({ store, rules: () => routeRules, nowMs: () => clock.nowMs() });
+  const router = new Router({
+    store, rules: () => routeRules, nowMs: () => clock.nowMs(), routeAroundAfterMs: config.bitrix24.route_around_after_ms,
+    portalDownSinceMs: (id) => bitrix.get(id)?.holds.states().find((h) => h.side === id)?.sinceMs ?? null,
+  });
   /** Lines of a portal that routes name (targets and fallbacks): each is set up by the portal's setup job. */
   const namedLinesFor = (portalId: string): number[] => [...new Set(routeRules.flatMap((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])])
     .filter((t) => t.portalId === portalId && t.lineId !== null).map((t) => t.lineId as number))];
@@ -431,7 +434,28 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     }
     return report;
   };
+  /**
+   * Lines the routes name that no setup has recorded yet (a route added by a reload or a
+   * restart with a changed file): their portal's setup job runs again (installed portals
+   * only; a setup already waiting is not queued twice). Returns the portals queued.
+   */
+  const setUpNamedLines = async (): Promise<string[]> => {
+    const installed = new Set<string>(await store.lines.portalIds());
+    const queued: string[] = [];
+    for (const p of config.portals) {
+      if (!installed.has(p.id)) continue;
+      const missing = [];
+      for (const lineId of namedLinesFor(p.id)) if ((await store.lines.stateOf(makeLineRef(parsePortalId(p.id), lineId))) === null) missing.push(lineId);
+      if (missing.length === 0 || (await store.jobs.hasUnfinished(portalSetupQueue(p.id), BITRIX24_SETUP_JOB))) continue;
+      await store.jobs.enqueue({ kind: BITRIX24_SETUP_JOB, conversationKey: portalSetupQueue(p.id), resourceKey: `portal:${p.id}`, payload: { portalId: p.id } });
+      log.info({ portalId: p.id, lines: missing }, 'lines named by routes are not set up yet; the portal\'s setup runs');
+      queued.push(p.id);
+    }
+    if (queued.length > 0) runner.poke();
+    return queued;
+  };
   await maintain(true);
+  await setUpNamedLines();
 
   /**
    * A new configuration, already valid (src/runtime/config-reload.ts checks it first): routes,
@@ -475,7 +499,6 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       bitrix.delete(p.id);
       changed.push(`portal ${p.id} removed`);
     }
-    const linesBefore = new Map(config.portals.map((p) => [p.id, JSON.stringify(namedLinesFor(p.id))]));
     routeRules = normalizeRoutes(next.routes);
     if (JSON.stringify(config.routes) !== JSON.stringify(next.routes)) changed.push(`routes: ${routeRules.map((r) => r.name).join(', ')}`);
     config = next;
@@ -489,14 +512,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       poller.start();
     }
     webhookBots.splice(0, webhookBots.length, ...[...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook'));
-    // Lines a route names for the first time are set up by their portal's setup job (installed portals only).
-    const setUp: string[] = [];
-    for (const p of next.portals) {
-      if (linesBefore.get(p.id) === JSON.stringify(namedLinesFor(p.id)) || !(await store.lines.portalIds()).includes(parsePortalId(p.id))) continue;
-      await store.jobs.enqueue({ kind: BITRIX24_SETUP_JOB, conversationKey: portalSetupQueue(p.id), resourceKey: `portal:${p.id}`, payload: { portalId: p.id } });
-      setUp.push(p.id);
-    }
-    runner.poke();
+    const setUp = await setUpNamedLines();
     await maintain().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'maintenance after a reload failed; tried again at the next interval'));
     log.info({ changed, setUp, restartNeeded }, 'configuration reloaded');
     return { changed, setUp, restartNeeded };

@@ -151,7 +151,7 @@ describe('npm run bridge -- route explain', () => {
       assert.match(result.stderr, message, args.join(' '));
       assert.match(result.stderr, /Использование \/ usage:/, 'the usage follows');
     }
-    assert.match((await bridge(['route', 'expalin'])).stderr, /unknown subcommand "expalin"; fix: did you mean npm run bridge -- route explain/);
+    assert.match((await bridge(['route', 'expalin'])).stderr, /unknown subcommand "expalin"; fix: did you mean "route explain"\?/);
 
     const unknownPortal = file('unknown-portal.yaml', CONFIG.replace('to: { portal: spb, line_id: 2 }', 'to: { portal: kzn, line_id: 2 }'));
     const refused = await bridge(['route', 'explain', '--bot', 'sales'], { CONFIG_FILE: unknownPortal });

@@ -16,7 +16,7 @@ describe('defaults and mode', () => {
     assert.equal(c.journal.retention_days, 90);
     assert.equal(c.log_level, 'info');
     assert.deepEqual(c.max, { api_url: 'https://platform-api2.max.ru', updates: 'webhook', catchup_window_ms: 600_000, downtime_catchup_after_ms: 300_000, downtime_catchup_days: 7, group_chats: 'ignore', polling_backlog_max_age_ms: 300_000 });
-    assert.deepEqual(c.bitrix24, { plan: 'standard' });
+    assert.deepEqual(c.bitrix24, { plan: 'standard', route_around_after_ms: 300_000 });
     assert.deepEqual([c.bots, c.portals, c.routes], [[], [], []]);
     assert.deepEqual(r.warnings, []);
   });
