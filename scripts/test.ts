@@ -9,7 +9,8 @@
  * TEST_SKIP_POSTGRES=1 runs the SQLite half only (for machines without
  * PostgreSQL); CI never sets it.
  *
- * The files under test/chaos/ run last, on their own: the bounded chaos plays
+ * The files under test/chaos/ and those named `*.alone.test.ts` (the routing
+ * run of 2,000 new conversations) run last, one at a time: the bounded chaos plays
  * the portal and MAX in the test process, and with other files sharing two
  * cores the emulated portal starved (its loop up to 0.5 s late) and posted a
  * chat's operator events out of order by more than a real portal's event
@@ -58,7 +59,8 @@ async function main(): Promise<number> {
   return code;
 }
 
-const isChaos = (file: string): boolean => /(^|[\\/])test[\\/]chaos[\\/]/.test(file);
+/** Run after the others, one file at a time: the bounded chaos, and files named `*.alone.test.ts` (heavy loads). */
+const isChaos = (file: string): boolean => /(^|[\\/])test[\\/]chaos[\\/]/.test(file) || file.endsWith('.alone.test.ts');
 
 let running: ReturnType<typeof spawn> | null = null;
 let interrupted = false;
