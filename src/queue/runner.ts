@@ -121,6 +121,11 @@ export class JobRunner {
     this.wake?.();
   }
 
+  /** The jobs running now (kind, id, attempt): what a stuck test or an operator looks at. */
+  get running(): Array<{ id: number; kind: string; attempt: number; conversationKey: string }> {
+    return [...this.inflight.values()].map(({ job }) => ({ id: job.id, kind: job.kind, attempt: job.attempt, conversationKey: job.conversationKey }));
+  }
+
   get inflightCount(): number {
     return this.inflight.size;
   }

@@ -16,21 +16,31 @@ export interface DriveOptions {
   stepMs?: number;
   /** How far the clock moves per turn while work is under way (default 100 ms: an in-call back-off of 0.5–5 s passes in a few dozen turns). */
   busyTickMs?: number;
+  /** Real time one call may take before it fails naming what keeps the bridge busy (default 240 s). */
+  realLimitMs?: number;
 }
 
 /** Moves `clock` to `untilMs`, letting the bridge do everything that falls due on the way. */
 export async function driveClockTo(clock: ManualClock, bridge: Bridge, untilMs: number, o: DriveOptions = {}): Promise<void> {
   const stepMs = o.stepMs ?? 30_000;
   const busyTickMs = o.busyTickMs ?? 100;
+  const realDeadline = Date.now() + (o.realLimitMs ?? 240_000);
+  let busySinceMs: number | null = null;
   while (clock.nowMs() < untilMs) {
+    if (Date.now() > realDeadline) {
+      // A job that never ends keeps the clock crawling: name it rather than let the test time out blind.
+      throw new Error(`driveClockTo: not at +${Math.round((untilMs - clock.nowMs()) / 1000)} s after ${o.realLimitMs ?? 240_000} ms of real time; busy since bridge time ${busySinceMs === null ? '-' : new Date(busySinceMs).toISOString()}; running ${JSON.stringify(bridge.runner.running)}; requests in flight ${bridge.inFlight.size}`);
+    }
     // Whatever is due is claimed now; a job waiting behind its conversation's retrying head is not, and does not count.
     bridge.runner.poke();
     await sleep(3);
     const now = clock.nowMs();
     if (bridge.runner.inflightCount > 0 || bridge.inFlight.size > 0) {
+      busySinceMs ??= now;
       await clock.advance(Math.min(busyTickMs, untilMs - now));
       continue;
     }
+    busySinceMs = null;
     const next = await bridge.store.jobs.nextFutureRunAtMs();
     await clock.advance(Math.max(1, Math.min(untilMs, now + stepMs, next ?? Number.POSITIVE_INFINITY) - now));
   }
