@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ISSUE_ROUTES_YAML } from '../../fixtures/issue-routes.ts';
 
 const CONFIG = `
 server:
@@ -27,28 +28,7 @@ bots:
 portals:
   - id: msk
   - id: spb
-routes:
-  - name: vip
-    bot: sales                     # a bot id or "*"
-    when:
-      start_payload: "^vip_"       # regex on the deep-link payload
-    to: { portal: msk, line_id: 3 }
-  - name: complaints
-    when:
-      text: "(жалоб|претензи)"     # regex on the first message, case-insensitive
-    to: { portal: msk, line_id: 5 }
-  - name: night
-    when:
-      outside_hours: { days: "mon-fri", from: "09:00", to: "18:00", time_zone: "Europe/Moscow" }
-    to: { portal: spb, line_id: 2 }
-  - name: default
-    to:
-      - { portal: msk, line_id: 1, weight: 3 }
-      - { portal: spb, line_id: 1, weight: 1 }
-    fallback: { portal: spb, line_id: 2 }
-    transform:
-      card: "{{name}} · {{route}} · {{source}}"
-`;
+${ISSUE_ROUTES_YAML.trimStart()}`;
 
 interface Run {
   status: number | null;

@@ -5,33 +5,14 @@ import { parse } from 'yaml';
 import { explainRoute, explanationJson, routingInputOf } from '../../../src/bridge/route-explain.ts';
 import { normalizeRoutes, routesSchema } from '../../../src/config/route-schema.ts';
 import type { RoutingInput } from '../../../src/domain/routing/routing-input.ts';
+import { ISSUE_ROUTES_YAML } from '../../fixtures/issue-routes.ts';
 
 const NOW_MS = Date.parse('2026-12-03T12:00:00+03:00');
 /** 2026-12-05 is a Saturday. */
 const SATURDAY_NIGHT_MS = Date.parse('2026-12-05T23:00:00+03:00');
 
 /** The routes of the issue, as an integrator writes them. */
-const RULES = normalizeRoutes(routesSchema.parse((parse(`
-routes:
-  - name: vip
-    bot: sales
-    when:
-      start_payload: "^vip_"
-    to: { portal: msk, line_id: 3 }
-  - name: complaints
-    when:
-      text: "(жалоб|претензи)"
-    to: { portal: msk, line_id: 5 }
-  - name: night
-    when:
-      outside_hours: { days: "mon-fri", from: "09:00", to: "18:00", time_zone: "Europe/Moscow" }
-    to: { portal: spb, line_id: 2 }
-  - name: default
-    to:
-      - { portal: msk, line_id: 1, weight: 3 }
-      - { portal: spb, line_id: 1, weight: 1 }
-    fallback: { portal: spb, line_id: 2 }
-`) as { routes: unknown }).routes));
+const RULES = normalizeRoutes(routesSchema.parse((parse(ISSUE_ROUTES_YAML) as { routes: unknown }).routes));
 
 const input = (over: Partial<RoutingInput> = {}): RoutingInput =>
   ({ botId: 'sales', chatType: 'dialog', startPayload: null, firstText: null, language: null, nowMs: NOW_MS, ...over });

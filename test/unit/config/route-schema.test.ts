@@ -3,31 +3,9 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { checkRoutes, normalizeRoutes, routeSchema, routesSchema } from '../../../src/config/route-schema.ts';
 import type { RouteRule } from '../../../src/domain/routing/route-rule.ts';
+import { ISSUE_ROUTES_YAML } from '../../fixtures/issue-routes.ts';
 
-const EXAMPLE = `
-routes:
-  - name: vip
-    bot: sales                     # a bot id or "*"
-    when:
-      start_payload: "^vip_"       # regex on the deep-link payload
-    to: { portal: msk, line_id: 3 }
-  - name: complaints
-    when:
-      text: "(жалоб|претензи)"     # regex on the first message, case-insensitive
-    to: { portal: msk, line_id: 5 }
-  - name: night
-    when:
-      outside_hours: { days: "mon-fri", from: "09:00", to: "18:00", time_zone: "Europe/Moscow" }
-    to: { portal: spb, line_id: 2 }
-  - name: default
-    to:
-      - { portal: msk, line_id: 1, weight: 3 }
-      - { portal: spb, line_id: 1, weight: 1 }
-    fallback: { portal: spb, line_id: 2 }
-    transform:
-      card: "{{name}} · {{route}} · {{source}}"
-      module: ./hooks/transform.mjs
-`;
+const EXAMPLE = ISSUE_ROUTES_YAML;
 
 const IDS = { botIds: ['sales', 'support'], portalIds: ['msk', 'spb'] };
 
