@@ -21,6 +21,10 @@ export interface BridgeOptions {
   concurrency?: number;
   reorderWindowMs?: number;
   operatorReorderWindowMs?: number;
+  /** The bridge's routes; default one route, every bot to the portal's line. */
+  routes?: unknown[];
+  /** `max.catchup_window_ms` (default the bridge's): 0 for chats MAX has no history of. */
+  catchupWindowMs?: number;
   /** Node flags of the bridge process; default those of `npm start`. */
   nodeFlags?: string[];
 }
@@ -53,7 +57,8 @@ export async function startBridgeChild(sandbox: Sandbox, o: BridgeOptions): Prom
     },
     bots: [{ id: 'bench', token: SANDBOX_BOT_TOKEN, webhook_secret: BENCH_WEBHOOK_SECRET, api_url: sandbox.max.baseUrl }],
     portals: [{ id: 'bench', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, limits: { drain_per_second: o.drainPerSecond, burst: o.burst } }],
-    routes: [{ bot: '*', portal: 'bench' }],
+    routes: o.routes ?? [{ bot: '*', portal: 'bench' }],
+    ...(o.catchupWindowMs === undefined ? {} : { max: { catchup_window_ms: o.catchupWindowMs } }),
   };
   // Built by bench/run.ts (`npm run build`): the bridge runs as plain JS, as `npm start` runs it.
   return startChild(existsSync(BUNDLE) ? BUNDLE : 'bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config, noRunner: o.noRunner ?? false }) }, 60_000, o.nodeFlags);

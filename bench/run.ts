@@ -25,9 +25,10 @@ import { measureBurst, prepareConversations, type BurstFigures } from './burst.t
 import { EVENTS, measureCore, postgresUrl, type CoreFigures } from './core.ts';
 import { measureFootprint, type FootprintFigures } from './footprint.ts';
 import { measureIntake, type IntakeFigures } from './http-intake.ts';
+import { measureRoutingCost, type RoutingFigures } from './routing.ts';
 import { measureInboundLatency, measureOutboundLatency, type LatencyFigures } from './latency.ts';
 
-const SECTIONS = ['intake', 'burst', 'latency', 'footprint', 'core'] as const;
+const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(argv: string[]): Set<Section> {
@@ -55,13 +56,14 @@ interface Figures {
   /** The same burst into a process just restarted (its catch-up reads included). */
   burstAfterRestart?: BurstFigures;
   latency?: { inbound: LatencyFigures; inboundNoWindow: LatencyFigures; outbound: LatencyFigures; outboundNoWindow: LatencyFigures };
+  routing?: RoutingFigures;
   footprint?: FootprintFigures;
   core?: { sqlite: CoreFigures; postgres: CoreFigures };
 }
 
 async function measure(dir: string): Promise<Figures> {
   const out: Figures = {};
-  const needsEmulators = ['intake', 'burst', 'latency', 'footprint'].some((s) => only.has(s as Section));
+  const needsEmulators = ['intake', 'burst', 'latency', 'routing', 'footprint'].some((s) => only.has(s as Section));
   const sandbox = needsEmulators ? await startEmulators() : undefined;
   try {
     if (sandbox && only.has('intake')) out.intake = await measureIntake(sandbox, join(dir, 'intake.sqlite'), n(5, 2));
@@ -83,6 +85,8 @@ async function measure(dir: string): Promise<Figures> {
       }
       if (only.has('footprint')) out.footprint = await measureFootprint(sandbox, e2eDb, clients, n(100_000, 5_000));
     }
+    // New conversations, each routed: one route against eleven (routing.ts); fresh databases of their own.
+    if (sandbox && only.has('routing')) out.routing = await measureRoutingCost(sandbox, dir, { ratePerS: 20, durationS: n(10, 2) });
   } finally {
     await sandbox?.close();
   }
@@ -132,6 +136,13 @@ function tableRows(m: Figures): Row[] {
       ['  same, reorder window off', p(outboundNoWindow), `operator_reorder_window_ms: 0${missing(outboundNoWindow)}`],
     );
   } else rows.push(notRun('latency'));
+  if (m.routing) {
+    const p = (l: LatencyFigures) => `p50 ${f(l.p50Ms, 1)} ms, p99 ${f(l.p99Ms, 1)} ms${l.missing ? `; ${l.missing} not seen` : ''}`;
+    rows.push(
+      ['new conversation → Open Line, 1 route', p(m.routing.oneRoute), `${m.routing.oneRoute.messages} new conversations at 20/s, each routed`],
+      ['  same, 11 routes', p(m.routing.elevenRoutes), '10 conditional routes read and failed, then a weighted pool of 2 lines'],
+    );
+  } else rows.push(notRun('routing'));
   if (footprint) {
     rows.push(['footprint', `${f(footprint.rssMb)} MB RSS`, `${footprint.storedMessages} stored messages + 1,000 live (idle ${f(footprint.idleRssMb)} MB), npm start's flags; target ≤ 150 MB`]);
     rows.push(['  same, Node defaults', `${f(footprint.defaultFlagsRssMb)} MB RSS`, 'without --max-semi-space-size=4']);
