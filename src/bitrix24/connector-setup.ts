@@ -88,6 +88,12 @@ export async function reconcileEventBindings(client: Bitrix24Client, portalId: s
   return report;
 }
 
+/** The connector registered and its events bound, no line activated (every line is named by routes and set up on its own). */
+export async function setUpConnectorWithoutLine(client: Bitrix24Client, input: Omit<ConnectorSetupInput, 'lineId'>): Promise<void> {
+  await registerConnector(client, input);
+  await reconcileEventBindings(client, input.portalId, input.eventsUrl);
+}
+
 export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number }> {
   const { portalId, connectorId } = input;
   await registerConnector(client, input);

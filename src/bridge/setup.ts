@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
-import { activateOnLine, setUpConnector } from '../bitrix24/connector-setup.ts';
+import { activateOnLine, setUpConnector, setUpConnectorWithoutLine } from '../bitrix24/connector-setup.ts';
 import { Bitrix24ApiError } from '../bitrix24/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { PortalId } from '../domain/ids.ts';
@@ -50,23 +50,27 @@ export function portalAddressesFingerprint(publicUrl: string, portalId: string):
 export function setupHandler(deps: SetupDeps): JobHandler {
   return async (job) => {
     const { portalId } = parseJobPayload(BITRIX24_SETUP_JOB, job.payload);
-    const { lineId } = await setUpConnector(deps.bitrix, {
-      portalId, connectorId: deps.connectorId, connectorName: 'MAX', lineId: deps.lineIdFor(portalId), ...portalAddresses(deps.publicUrl, portalId),
-    });
+    const addresses = { portalId, connectorId: deps.connectorId, connectorName: 'MAX', ...portalAddresses(deps.publicUrl, portalId) };
+    // Routes that name their lines need no line of the portal's own: the connector is registered
+    // and its events bound, and each named line is set up on its own (one that fails, alone).
+    const own = deps.isOwnLine?.(portalId) ?? true;
+    const ownLineId = own ? (await setUpConnector(deps.bitrix, { ...addresses, lineId: deps.lineIdFor(portalId) })).lineId : null;
+    if (!own) await setUpConnectorWithoutLine(deps.bitrix, addresses);
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
-    const named = await setUpNamedLines(deps, portalId, lineId);
-    const own = deps.isOwnLine?.(portalId) ?? true;
+    const named = await setUpNamedLines(deps, portalId, ownLineId);
     return async (trx) => {
       for (const id of named) {
         const ref = await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
         // Conversations routed here before the line was set up waited in its outbox: they go now.
         if ((await deps.store.outbox.countPending(ref, trx)) > 0) await deps.store.outbox.ensureFlushJob(ref, portalId, trx);
       }
-      // The portal's own line replaces any earlier own line (deleted, switched off, or another
-      // picked): those are forgotten, and their conversations and outbox items move to it.
-      const lineRef = await deps.store.lines.setUp(portalId, lineId, deps.connectorId, trx, own);
-      if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
+      if (ownLineId !== null) {
+        // The portal's own line replaces any earlier own line (deleted, switched off, or another
+        // picked): those are forgotten, and their conversations and outbox items move to it.
+        const lineRef = await deps.store.lines.setUp(portalId, ownLineId, deps.connectorId, trx, true);
+        if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx);
+      }
       // Messages that were waiting for a line go now rather than at their next backoff.
       await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE, trx);
     };
@@ -74,7 +78,7 @@ export function setupHandler(deps: SetupDeps): JobHandler {
 }
 
 /** Activates the connector on each named line; returns those set up (the others are recorded paused). */
-async function setUpNamedLines(deps: SetupDeps, portalId: PortalId, ownLineId: number): Promise<number[]> {
+async function setUpNamedLines(deps: SetupDeps, portalId: PortalId, ownLineId: number | null): Promise<number[]> {
   const done: number[] = [];
   for (const lineId of new Set(deps.namedLinesFor?.(portalId) ?? [])) {
     if (lineId === ownLineId) continue;

@@ -184,17 +184,13 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const namedLinesFor = (portalId: string): number[] => [...new Set(routeRules.flatMap((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])])
     .filter((t) => t.portalId === portalId && t.lineId !== null).map((t) => t.lineId as number))];
   /**
-   * The portal's own line: configured on the portal; else, when some route sends conversations to
-   * "the portal's line", a line named MAX found or created; else the first line its routes name.
+   * Whether a portal has a line of its own (set up as before routes named lines): configured on
+   * the portal, or some route sends conversations to "the portal's line" (a line named MAX found
+   * or created), or no route names a line of it. Else its lines are only those its routes name.
    */
   const usesOwnLine = (portalId: string): boolean => config.portals.find((p) => p.id === portalId)?.line_id !== undefined
     || routeRules.some((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === null))
     || namedLinesFor(portalId).length === 0;
-  const ownLineFor = (portalId: string): number | null => {
-    const configured = config.portals.find((p) => p.id === portalId)?.line_id;
-    if (configured !== undefined) return configured;
-    return usesOwnLine(portalId) ? null : namedLinesFor(portalId)[0] ?? null;
-  };
   const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
   let listeningUrl = '';
   const publicUrl = () => config.server.public_url ?? listeningUrl;
@@ -292,7 +288,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
         return setupHandler({
           store, bitrix: firstClient(payload.portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
           // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
-          lineIdFor: (id) => payload.lineId ?? ownLineFor(id), isOwnLine: (id) => payload.lineId !== undefined || usesOwnLine(id),
+          lineIdFor: (id) => payload.lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, isOwnLine: (id) => payload.lineId !== undefined || usesOwnLine(id),
           namedLinesFor, nowMs: () => clock.nowMs(), log: ctx.log,
         })(job, ctx);
       },

@@ -50,6 +50,8 @@ for (const engine of testEngines()) {
           bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
           portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
           routes: [
+            // Line 9 does not exist on the portal: it cannot be set up, and its route falls back.
+            { name: 'ghost', when: { text_contains: 'ghost' }, to: { portal: 'main', line_id: 9 }, fallback: { portal: 'main', line_id: 1 } },
             { name: 'vip', when: { text_contains: 'vip' }, to: { portal: 'main', line_id: 2 } },
             {
               name: 'default', to: { portal: 'main', line_id: 1 },
@@ -68,6 +70,17 @@ for (const engine of testEngines()) {
     });
     const botMessages = (userId: number) => [...world().sandbox.max.world.messages.values()]
       .filter((m) => m.fromBot && m.message.recipient.user_id === userId).map((m) => m.message.body.text ?? '');
+
+    test('a line a route names but that cannot be set up is named on /ready; its route falls back, the operator told why', async () => {
+      const ready = await until(async () => {
+        const body = await (await fetch(`${world().bridge.url}/ready`)).json() as { problems?: string[] };
+        return body.problems?.find((p) => p.includes('линия 9 портала main') && p.includes('cannot be set up')) ?? undefined;
+      });
+      assert.match(ready, /приостановлена/);
+      await write(810_009, 'ghost please');
+      await until(() => (lineMessages(1).some((t) => t.includes('ghost please')) ? true : undefined));
+      assert.ok(lineMessages(1).some((t) => t.includes('Маршрут «ghost»') && t.includes('main:9')), `the note: ${lineMessages(1).join(' | ')}`);
+    });
 
     test('card and prefix; a hook that changes or drops; one that throws, hangs or loops leaves the message unchanged, counted', async () => {
       await write(810_001, 'первое upper');
