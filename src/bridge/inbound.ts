@@ -448,13 +448,14 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
     // conversations when a portal's own line is replaced).
     const portalId = portalOfLine(conversation.lineRef);
     const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation), eventId: Number(event.id) };
-    const handled = await handle(ctx);
     // The operator on a line a conversation came to because another was paused sees why, first;
-    // then the route's client card, when it has one.
+    // then the route's client card, when it has one. Queued now, with the routing (not in this
+    // run's "done"): a run put back (NotYet, a retry) finds the conversation routed and would not
+    // queue them again.
     const card = routed.routed && deps.transforms ? deps.transforms.card(conversation, { name: fullName(update.user ?? update.message?.sender) || null, language: typeof update.user_locale === 'string' ? update.user_locale : null }) : null;
     const first = [...(routed.notice ? [systemLine(ctx, 'route', routed.notice)] : []), ...(card ? [systemLine(ctx, 'card', card)] : [])];
-    if (first.length === 0) return handled;
-    return both(...first, ...(handled ? [handled] : []));
+    if (first.length > 0) await deps.store.transaction((trx) => both(...first)(trx));
+    return handle(ctx);
   };
 }
 
