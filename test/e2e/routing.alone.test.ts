@@ -19,6 +19,11 @@ import { testEngines } from '../helpers/databases.ts';
 import { postOk, until } from '../helpers/e2e.ts';
 
 const PORTALS = ['msk', 'spb', 'ekb'] as const;
+/** `HH:MM` (UTC) this many hours from now. */
+const hhmm = (hoursAhead: number): string => {
+  const at = new Date(Date.now() + hoursAhead * 3_600_000);
+  return `${String(at.getUTCHours()).padStart(2, '0')}:${at.getUTCMinutes() < 30 ? '00' : '30'}`;
+};
 const CONNECTOR = 'max_bridge';
 
 for (const engine of testEngines()) {
@@ -46,7 +51,11 @@ for (const engine of testEngines()) {
           { id: 'support', token: 'support-token-0123456789', webhook_secret: 'support_secret', api_url: max.baseUrl },
         ],
         portals: PORTALS.map((id) => ({ id, client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret, limits: { drain_per_second: 100, burst: 5_000 } })),
+        max: { group_chats: 'conversation' },
         routes: [
+          { name: 'groups', when: { chat_type: 'chat' }, to: { portal: 'ekb', line_id: 1 } },
+          // Twelve hours away from now, for half an hour: now is always outside it.
+          { name: 'night', when: { text_contains: 'ночной', outside_hours: { days: 'mon-sun', from: hhmm(12), to: hhmm(12.5), time_zone: 'UTC' } }, to: { portal: 'spb', line_id: 2 } },
           { name: 'vip', bot: 'sales', when: { start_payload: '^vip_' }, to: { portal: 'msk', line_id: 2 } },
           { name: 'complaints', when: { text: '(жалоб|претензи)' }, to: { portal: 'spb', line_id: 2 } },
           { name: 'english', when: { language: 'en' }, to: { portal: 'ekb', line_id: 1 } },
@@ -106,6 +115,11 @@ for (const engine of testEngines()) {
       assert.equal(await lineOf('hello from abroad'), 'ekb:1', 'language en → english');
       await write('support', 'Вопрос в поддержку support-in-hours');
       assert.equal(await lineOf('support-in-hours'), 'spb:1', 'bot support within working hours → support-day');
+      await write('support', 'ночной вопрос');
+      assert.equal(await lineOf('ночной вопрос'), 'spb:2', 'outside working hours → night');
+      const group = Number((await postOk(`${max.controlUrl}/chats`, { bot_id: botUser.get('sales'), title: 'Отдел закупок', owner: { user_id: nextUser++, first_name: 'Олег' } })).chat_id);
+      await postOk(`${max.controlUrl}/messages`, { bot_id: botUser.get('sales'), chat_id: group, user: { user_id: nextUser++, first_name: 'Инна' }, text: 'group-question' });
+      assert.equal(await lineOf('group-question'), 'ekb:1', 'chat type chat → groups');
       await write('sales', 'plain-sales-question');
       assert.equal(await lineOf('plain-sales-question'), 'msk:1', 'no condition → default pool, first by weight');
       const rows = await bridge.store.db.selectFrom('conversations').select(['route_name', 'route_json', 'line_ref']).execute();
