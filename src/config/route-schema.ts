@@ -17,6 +17,8 @@ import { BridgeError } from '../domain/errors.ts';
 import { BAD_ROUTE, type RouteConditions, type RouteRule, type RouteTarget, type RouteTransformConfig } from '../domain/routing/route-rule.ts';
 import { compilePattern, isLanguageTag, type PatternKind } from '../domain/routing/route-patterns.ts';
 import { parseWorkingHours, type WorkingHours } from '../domain/routing/working-hours.ts';
+import { ATTACHMENT_NOTICE_PLACEHOLDERS } from '../domain/transform/attachment-rules.ts';
+import { CARD_PLACEHOLDERS, PREFIX_PLACEHOLDERS, validateTemplate } from '../domain/transform/template.ts';
 
 export { checkRoutes, type ConfiguredIds, type RouteProblem } from '../domain/routing/check-routes.ts';
 export type { RouteTransformConfig } from '../domain/routing/route-rule.ts';
@@ -72,10 +74,13 @@ function wholeNumber(typeError: string, min: number, tooSmall: string) {
   });
 }
 
-function plainText(maxChars: number, example: string) {
+function plainText(maxChars: number, example: string, placeholders?: readonly string[]) {
   return checkedText(`must be text, e.g. ${example}`, (v) => {
     if (v.trim() === '') return `is empty; write text, e.g. ${example}, or remove the key`;
-    return v.length > maxChars ? `is ${v.length} characters long, more than ${maxChars}; shorten it` : null;
+    if (v.length > maxChars) return `is ${v.length} characters long, more than ${maxChars}; shorten it`;
+    // A template: its {{placeholders}} must be ones it can fill (src/domain/transform/template.ts).
+    const problems = placeholders ? validateTemplate(v, placeholders) : [];
+    return problems.length > 0 ? problems.join('; ') : null;
   });
 }
 
@@ -137,14 +142,14 @@ const modulePath = checkedText('must be a file path in text, e.g. module: ./hook
 });
 
 export const transformSchema = z.object({
-  card: plainText(1_000, 'card: "{{name}} · {{route}}"').optional(),
-  prefix: plainText(200, 'prefix: "[VIP] "').optional(),
-  outbound_prefix: plainText(200, 'outbound_prefix: "Оператор: "').optional(),
+  card: plainText(1_000, 'card: "{{name}} · {{route}}"', CARD_PLACEHOLDERS).optional(),
+  prefix: plainText(200, 'prefix: "[VIP] "', PREFIX_PLACEHOLDERS).optional(),
+  outbound_prefix: plainText(200, 'outbound_prefix: "Оператор: "', PREFIX_PLACEHOLDERS).optional(),
   module: modulePath.optional(),
   attachments: z.object({
     max_bytes: wholeNumber('must be a number of bytes, e.g. max_bytes: 10485760 (10 MiB)', 1, 'must be 1 or more bytes, e.g. max_bytes: 10485760 (10 MiB)').optional(),
     allowed_types: listOf(z.enum(ATTACHMENT_TYPES, { error: `must be one of ${ATTACHMENT_TYPES.join(', ')}` }), '[image, file]').optional(),
-    instead_text: plainText(1_000, 'instead_text: "Файл не передан"').optional(),
+    instead_text: plainText(1_000, 'instead_text: "Файл не передан"', ATTACHMENT_NOTICE_PLACEHOLDERS).optional(),
   }, notAnObject('must be a section, e.g. attachments: { allowed_types: [image, file] }')).strict().optional(),
 }, notAnObject('must be a section, e.g. transform: { prefix: "[VIP] " }')).strict();
 

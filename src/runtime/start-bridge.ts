@@ -313,6 +313,18 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null });
   const pollers = config.bots.filter((b) => b.updates === 'polling').map(pollerOf);
   const pollingIds = config.bots.filter((b) => b.updates === 'polling').map((b) => b.id);
+  /** Each bot's state on /ready; a reload refills it (reload below). */
+  const botReadinessOf = (configured: BridgeConfigData['bots']) => configured.map((b) => ({
+    id: b.id, updates: b.updates,
+    problem: () => {
+      const holds = bots.get(b.id)?.client.holds;
+      const held = holds?.states()[0];
+      if (held) return downBotProblem(b.id, held.sinceMs, held.cause);
+      const degraded = holds?.degradedStates(clock.nowMs())[0];
+      return degraded ? degradedBotProblem(b.id, degraded.sinceMs, degraded.code) : (pollers[pollingIds.indexOf(b.id)]?.problem ?? null);
+    },
+  }));
+  const botReadiness = botReadinessOf(config.bots);
   /** The admin API's routing endpoints (admin-api.ts): explain, a conversation's route, a move. */
   const adminRouting: AdminRouting = {
     names: () => routeRules.map((r) => r.name),
@@ -349,16 +361,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       healthPlugin(),
       readyPlugin({ report: readiness({
         engine: store.engine, schemaState: () => store.readiness.schemaState(), lineStates: () => store.readiness.lineStates(),
-        bots: config.bots.map((b) => ({
-          id: b.id, updates: b.updates,
-          problem: () => {
-            const holds = bots.get(b.id)?.client.holds;
-            const held = holds?.states()[0];
-            if (held) return downBotProblem(b.id, held.sinceMs, held.cause);
-            const degraded = holds?.degradedStates(clock.nowMs())[0];
-            return degraded ? degradedBotProblem(b.id, degraded.sinceMs, degraded.code) : (pollers[pollingIds.indexOf(b.id)]?.problem ?? null);
-          },
-        })),
+        bots: botReadiness,
         check: async () => [
           ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
           ...[...bitrix.values()].flatMap((client) => client.holds.states().map((h) => blockedPortalProblem(h.side, h.sinceMs, h.cause))),
@@ -508,6 +511,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       poller.start();
     }
     webhookBots.splice(0, webhookBots.length, ...[...bots.values()].filter((b) => config.bots.find((c) => c.id === b.id)?.updates === 'webhook'));
+    botReadiness.splice(0, botReadiness.length, ...botReadinessOf(config.bots));
     const setUp = await setUpNamedLines();
     await maintain().catch((err: unknown) => maintenanceLog.warn({ err, code: codeOf(err) }, 'maintenance after a reload failed; tried again at the next interval'));
     log.info({ changed, setUp, restartNeeded }, 'configuration reloaded');

@@ -147,6 +147,9 @@ test('transform: lengths, a module path, attachment types', () => {
   assert.equal(at({ attachments: { allowed_types: ['image', 'gif'] } }, 'attachments.allowed_types.1'), 'must be one of image, video, audio, file, sticker, location, contact');
   assert.equal(at({ attachments: { max_bytes: 0 } }, 'attachments.max_bytes'), 'must be 1 or more bytes, e.g. max_bytes: 10485760 (10 MiB)');
   assert.equal(issueAt([{ to: TO, transform: { color: 'red' } }], '0.transform'), 'Unrecognized key: "color"');
+  assert.match(at({ card: '{{name}} · {{phone}}' }, 'card') ?? '', /^unknown placeholder \{\{phone\}\}; known: \{\{name\}\}/);
+  assert.match(at({ outbound_prefix: '{{operator}: ' }, 'outbound_prefix') ?? '', /without its closing/);
+  assert.equal(rules([{ to: TO, transform: { prefix: '[{{route}}] ', outbound_prefix: '{{operator}}: ' } }])[0]?.transform?.outbound_prefix, '{{operator}}: ', 'known placeholders pass');
   const [r] = rules([{ to: TO, transform: { prefix: '[VIP] ', outbound_prefix: 'Оператор: ', attachments: { max_bytes: 1_024, allowed_types: ['image'], instead_text: 'Файл не передан' } } }]);
   assert.deepEqual(r?.transform, { prefix: '[VIP] ', outbound_prefix: 'Оператор: ', attachments: { max_bytes: 1_024, allowed_types: ['image'], instead_text: 'Файл не передан' } });
 });
