@@ -31,7 +31,7 @@ for (const engine of testEngines()) {
       const result = await runChaos({
         engine: engine.name as 'sqlite' | 'postgres', databaseUrl: await engine.createDatabase(), processes: engine.name === 'postgres' ? 3 : 1,
         messages: 200, conversations: 10, bots: 2, limitErrorRate: 0.2, errorRate: 0.05, timeoutRate: 0.02, redeliveryRate: 0.2,
-        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer,
+        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer, bridgeNiceness: 5,
         log: (line) => debugLines.push(line), debug: true,
       });
       assert.equal(result.kills, 1);
