@@ -28,6 +28,8 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const id = z.string().regex(ID_PATTERN, 'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
 const lineId = z.number().int().positive();
 const portCount = z.number().int();
+/** How a class of personal data is written to the journal and the logs (docs/privacy.md). */
+const maskMode = z.enum(['none', 'masked', 'hashed', 'drop']);
 
 export const DEFAULT_MAX_API_URL = 'https://platform-api2.max.ru';
 export const DEFAULT_DATABASE_URL = '.data/bridge.sqlite';
@@ -128,6 +130,34 @@ export const configShapeSchema = z.object({
     url_ttl_hours: z.number().int().min(1).max(24 * 90).default(72),
   }).strict().prefault({}),
   journal: z.object({ retention_days: portCount.min(1).max(3650).default(90) }).strict().prefault({}),
+  /**
+   * Personal data in the journal and the log lines (152-ФЗ), per field class: kept (`none`),
+   * `masked` (`+7 *** ***-**-67`), `hashed` (keyed HMAC: equal values still match) or `drop`.
+   * Applied when a row or a line is written (src/journal/masking.ts, docs/privacy.md).
+   */
+  privacy: z.object({
+    phone: maskMode.default('masked'),
+    email: maskMode.default('masked'),
+    name: maskMode.default('masked'),
+    text: maskMode.default('none'),
+    file: maskMode.default('masked'),
+  }).strict().prefault({}),
+  /**
+   * How long each kind of data is kept, in days; the running bridge purges what is older every
+   * `purge_interval_minutes` (one process at a time), `npm run bridge -- purge` on demand.
+   * The journal's own is `journal.retention_days`.
+   */
+  retention: z.object({
+    /** Raw MAX updates and Bitrix24 events, and the finished jobs made from them. At least 1: they are also the redelivery dedupe. */
+    events_days: z.number().min(1).max(3650).default(30),
+    /** Delivered messages: their id maps (MAX ↔ Bitrix24), the line outbox, notices, and conversations idle that long. */
+    messages_days: z.number().min(1).max(3650).default(365),
+    /** Client files re-hosted for Bitrix24 (they also stop being served after media.url_ttl_hours). */
+    files_days: z.number().min(0.04).max(3650).default(7),
+    /** Dead letters (jobs that could not be delivered), counted from their last attempt. */
+    dead_letters_days: z.number().min(1).max(3650).default(30),
+    purge_interval_minutes: z.number().int().min(1).max(10_080).default(60),
+  }).strict().prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** JSON lines or readable ones; `auto`: readable in the sandbox and on a terminal, JSON otherwise (docs/logging.md). */
   log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -60,6 +60,13 @@ export interface JournalEntry {
   conversationId?: string;
   messageId?: string;
   jobId?: string;
+  /** The client (MAX user id) and the MAX chat, when the caller knows them. */
+  maxUserId?: string;
+  maxChatId?: string;
+  /** '<portalId>:<lineId>' */
+  lineRef?: string;
+  /** A call that carried several conversations' messages (one line's batch): each of them. */
+  refs?: ReadonlyArray<{ conversationId: string; messageId: string }>;
 }
 
 export interface JournalWriter {

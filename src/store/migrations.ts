@@ -249,7 +249,28 @@ const routing: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing];
+/**
+ * The journal searchable by client, chat and line (the rows of one call carrying several
+ * conversations' messages name them all in `refs`), and the record of each erasure.
+ */
+const journalSearch: Migration = {
+  id: 10,
+  name: 'journal correlation columns, erasure records',
+  async up(db, engine) {
+    await db.schema.alterTable('journal').addColumn('max_user_id', 'text').execute();
+    await db.schema.alterTable('journal').addColumn('max_chat_id', 'text').execute();
+    await db.schema.alterTable('journal').addColumn('line_ref', 'text').execute();
+    await db.schema.alterTable('journal').addColumn('refs', 'text').execute();
+    await db.schema.createIndex('journal_conversation_idx').on('journal').columns(['conversation_id', 'at_ms']).execute();
+    await db.schema.createIndex('journal_user_idx').on('journal').columns(['max_user_id', 'at_ms']).execute();
+    await db.schema.createTable('erasures').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('at_ms', 'bigint', (c) => c.notNull()).addColumn('requested_by', 'text', (c) => c.notNull())
+      .addColumn('subject_hash', 'text', (c) => c.notNull()).addColumn('rows_json', 'text', (c) => c.notNull())
+      .addColumn('rows_total', 'bigint', (c) => c.notNull()).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

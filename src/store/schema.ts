@@ -225,6 +225,25 @@ export interface JournalTable {
   conversation_id: string | null;
   message_id: string | null;
   job_id: string | null;
+  /** The client (MAX user id) and MAX chat the exchange was about, when known. */
+  max_user_id: string | null;
+  max_chat_id: string | null;
+  /** '<portalId>:<lineId>' */
+  line_ref: string | null;
+  /** A call carrying several conversations' messages: ` <conversationId>#<messageId> …` (leading and trailing space), else null. */
+  refs: string | null;
+}
+
+/** One erasure of a client's data (no personal data: the client's id is kept only as a keyed hash). */
+export interface ErasuresTable {
+  id: Generated<number>;
+  at_ms: number;
+  /** Who asked: the admin API's caller or the CLI's user (as given with --by). */
+  requested_by: string;
+  subject_hash: string;
+  /** Rows deleted or anonymised, per table. */
+  rows_json: string;
+  rows_total: number;
 }
 
 export interface LeasesTable {
@@ -257,6 +276,7 @@ export interface Database {
   events: EventsTable;
   jobs: JobsTable;
   journal: JournalTable;
+  erasures: ErasuresTable;
   leases: LeasesTable;
   schema_migrations: MigrationsTable;
 }

@@ -18,6 +18,8 @@ function toRow(e: JournalEntry) {
     duration_ms: Math.round(e.durationMs), request_body: e.requestBody ?? null, response_body: e.responseBody ?? null,
     error_code: e.errorCode ?? null, bot_id: e.botId ?? null, portal_id: e.portalId ?? null,
     conversation_id: e.conversationId ?? null, message_id: e.messageId ?? null, job_id: e.jobId ?? null,
+    max_user_id: e.maxUserId ?? null, max_chat_id: e.maxChatId ?? null, line_ref: e.lineRef ?? null,
+    refs: e.refs && e.refs.length > 0 ? ` ${e.refs.map((r) => `${r.conversationId}#${r.messageId}`).join(' ')} ` : null,
   };
 }
 
@@ -43,9 +45,10 @@ export class JournalRepo implements JournalWriter {
     const r = toRow(e);
     (this.direct as SqliteDirect).statement(
       'INSERT INTO journal (at_ms, side, direction, method, endpoint, status, duration_ms, request_body, response_body, '
-      + 'error_code, bot_id, portal_id, conversation_id, message_id, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      + 'error_code, bot_id, portal_id, conversation_id, message_id, job_id, max_user_id, max_chat_id, line_ref, refs) '
+      + 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(r.at_ms, r.side, r.direction, r.method, r.endpoint, r.status, r.duration_ms, r.request_body, r.response_body,
-      r.error_code, r.bot_id, r.portal_id, r.conversation_id, r.message_id, r.job_id);
+      r.error_code, r.bot_id, r.portal_id, r.conversation_id, r.message_id, r.job_id, r.max_user_id, r.max_chat_id, r.line_ref, r.refs);
   }
 
   /**
