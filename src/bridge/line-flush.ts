@@ -44,7 +44,8 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
-import { lineIdOfLine } from '../domain/ids.ts';
+import { conversationIdParts, lineIdOfLine, type LineRef } from '../domain/ids.ts';
+import type { Correlation } from '../journal/exchange.ts';
 import { LINE_FLUSH_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { hasFiles, withoutFiles } from './line-file-fallback.ts';
 import type { HoldReason } from './order/hold-reason.ts';
@@ -192,6 +193,18 @@ export function arrivalRatePerS(rows: PendingOutboxRow[], nowMs: number): number
 }
 
 type ItemResult = { SUCCESS?: boolean; session?: { ID?: string | number; CHAT_ID?: string | number }; ERRORS?: unknown };
+
+/**
+ * The journal's ids of one call: its job and line, and the message it carries (a send's MAX
+ * mid, a status's Bitrix24 message id) with its conversation — or, for a batch, each of them.
+ */
+function correlationOf(rows: PendingOutboxRow[], jobId: string, lineRef: LineRef): Correlation {
+  const first = rows[0];
+  if (rows.length === 1 && first) {
+    return { jobId, lineRef, conversationId: first.conversationId, messageId: first.messageKey, maxChatId: conversationIdParts(first.conversationId).maxChatId };
+  }
+  return { jobId, lineRef, refs: rows.map((r) => ({ conversationId: r.conversationId, messageId: r.messageKey })) };
+}
 
 function itemResults(result: unknown): ItemResult[] {
   const data = (result as { DATA?: { RESULT?: unknown } } | null)?.DATA;
@@ -347,7 +360,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
       ? { CONNECTOR: deps.connectorId, LINE: lineId, ...first.item }
       : { CONNECTOR: deps.connectorId, LINE: lineId, MESSAGES: rows.map((r) => r.item) }, {
       preAcquired, signal: ctx.signal,
-      correlation: { jobId: String(job.id), conversationId: rows.length === 1 ? rows[0]?.conversationId : undefined },
+      correlation: correlationOf(rows, String(job.id), lineRef),
     });
     try {
       const results = batch.length > 0 ? itemResults(await call(batch, true)) : [];

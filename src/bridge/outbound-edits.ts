@@ -16,7 +16,7 @@ import { parseConversationId, type ConversationId } from '../domain/ids.ts';
 import type { MaxNewMessageBody } from '../max/client.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import { codeOf } from '../log/logger.ts';
-import { midOf, renderOperatorText, type OutboundDeps } from './outbound.ts';
+import { journalIdsOf, midOf, renderOperatorText, type OutboundDeps } from './outbound.ts';
 
 
 /** MAX: dialog messages without a keyboard can be edited for 7 days (spec §4). */
@@ -50,10 +50,11 @@ export async function applyOperatorChanges(deps: OutboundDeps, portalId: string,
     if (!max) continue;
     const parts = await deps.store.outboundParts.partsOf(conversation.id, imMessageId);
     if (parts.length === 0) continue; // never delivered (or not ours): nothing to change in MAX
+    const ids = journalIdsOf(deps, conversation, imMessageId);
     if (event === 'ONIMCONNECTORMESSAGEDELETE') {
       for (const p of parts) {
         if (!p.maxMid) continue;
-        await max.deleteMessage(p.maxMid, conversation.maxChatId).catch((err: unknown) => {
+        await max.deleteMessage(p.maxMid, conversation.maxChatId, ids).catch((err: unknown) => {
           if (!(err instanceof BridgeError && err.code === MAX_ERROR_CODES.notFound)) throw err;
         });
       }
@@ -73,15 +74,15 @@ export async function applyOperatorChanges(deps: OutboundDeps, portalId: string,
         const existing = parts[i];
         const existingMid = existing?.maxMid;
         if (existingMid) {
-          await plainOnRefusal(body, (b) => max.editMessage(existingMid, conversation.maxChatId, b));
+          await plainOnRefusal(body, (b) => max.editMessage(existingMid, conversation.maxChatId, b, ids));
         } else {
-          const { message: sent } = await plainOnRefusal(body, (b) => max.sendMessage({ chatId: conversation.maxChatId }, b));
+          const { message: sent } = await plainOnRefusal(body, (b) => max.sendMessage({ chatId: conversation.maxChatId }, b, ids));
           await deps.store.outboundParts.recordEdited(conversation.id, imMessageId, i, midOf(sent));
         }
       }
       for (const extra of parts.slice(bodies.length)) {
         if (extra.maxMid) {
-          await max.deleteMessage(extra.maxMid, conversation.maxChatId).catch((err: unknown) => {
+          await max.deleteMessage(extra.maxMid, conversation.maxChatId, ids).catch((err: unknown) => {
             // The edit went; an extra part of the old text stays in the chat.
             deps.log?.warn({ err, code: codeOf(err), conversationId: conversation.id, imMessageId }, 'deleting a part left over by an edit failed; it stays in MAX');
           });

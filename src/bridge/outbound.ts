@@ -44,6 +44,7 @@ import { SideHeldError } from '../domain/side-hold.ts';
 import { undeliveredText, type UndeliveredReason } from '../domain/text/system-texts.ts';
 import { makeMessageKey, parseConversationId, portalOfLine } from '../domain/ids.ts';
 import type { MaxClient } from '../max/client.ts';
+import type { Correlation } from '../journal/exchange.ts';
 import { MAX_ERROR_CODES } from '../max/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { components } from '../max/types.ts';
@@ -70,6 +71,8 @@ export interface OutboundDeps {
   files?: OperatorFilesDeps;
   /** The job's logger (JobContext.log: component, jobId, conversationKey); default silent. */
   log?: Logger;
+  /** The job's id, for the journal rows of its calls. */
+  jobId?: string;
   /** `messages.outage_notices`: 'line' (default) tells the operator once per outage that the bot is down; 'off' does not. */
   outageNotices?: 'line' | 'off';
   /** The routes' transforms (route-transform.ts): outbound prefix, attachment rules, code hook; absent = none. */
@@ -133,13 +136,21 @@ function excerptOf(item: Item): string {
   return plain(bbcodeToMaxHtml(parseOperatorSignature(item.text).body));
 }
 
+/** The journal's ids of a call made for one operator message. */
+export function journalIdsOf(deps: OutboundDeps, conversation: ConversationRow, imMessageId: string): Correlation {
+  return {
+    conversationId: conversation.id, messageId: imMessageId, maxChatId: conversation.maxChatId, lineRef: conversation.lineRef,
+    ...(conversation.maxUserId !== null ? { maxUserId: conversation.maxUserId } : {}), ...(deps.jobId ? { jobId: deps.jobId } : {}),
+  };
+}
+
 /** Posts a notice (BB-code) into the Open Lines chat and remembers its id (so its echo is ignored). */
 async function postNotice(deps: OutboundDeps, portalId: string, item: Item, conversationId: string, reason: string, text: string): Promise<void> {
   const bitrix = deps.bitrixFor(portalId);
   if (!bitrix || !item.imChatId) return;
   const id = await bitrix.call<number | string>(portalId, 'im.message.add', {
     DIALOG_ID: `chat${item.imChatId}`, MESSAGE: text, SYSTEM: 'Y',
-  }, { correlation: { conversationId } });
+  }, { correlation: { conversationId, messageId: item.imMessageId, ...(deps.jobId ? { jobId: deps.jobId } : {}) } });
   await deps.store.operatorNotices.record(String(id), conversationId, reason);
 }
 
@@ -191,7 +202,7 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
     if (found) return record(found.mid);
   }
   const send = async (sent: Json) => {
-    const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, sent as never, { conversationId: conversation.id });
+    const { message } = await max.sendMessage({ chatId: conversation.maxChatId }, sent as never, journalIdsOf(deps, conversation, item.imMessageId));
     return record(midOf(message));
   };
   try {

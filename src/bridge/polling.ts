@@ -20,11 +20,12 @@
  * waiting; a restart with a marker resumes normally.
  */
 import { maxDedupeKey } from '../domain/dedupe-keys.ts';
-import type { BotId } from '../domain/ids.ts';
+import { parseConversationId, type BotId } from '../domain/ids.ts';
+import type { JournalWriter } from '../domain/ports.ts';
 import { MAX_UPDATE_JOB, maxChatQueue } from '../queue/job-kinds.ts';
 import type { MaxClient } from '../max/client.ts';
 import type { IntakeTallies, Tally } from '../metrics/bridge-metrics.ts';
-import { isOwnMessage, maxChatIdOf } from '../max/update-routing-key.ts';
+import { isOwnMessage, maxChatIdOf, maxMessageIdOf, maxUserIdOf } from '../max/update-routing-key.ts';
 import { codeOf, type Logger } from '../log/logger.ts';
 import { decideRetry } from '../queue/retry-policy.ts';
 import type { Store } from '../store/open-store.ts';
@@ -54,6 +55,8 @@ export interface PollingDeps {
   log: Logger;
   /** Counts stored and duplicate updates (metrics), once their batch is committed. */
   intake?: IntakeTallies;
+  /** Each update taken is journaled (direction in) like a webhook's, once its batch is committed. */
+  journal?: JournalWriter;
 }
 
 export class PollingLoop {
@@ -106,9 +109,11 @@ export class PollingLoop {
     const source = `max:${this.bot.id}`;
     let skipped = 0;
     const outcomes: Tally[] = [];
+    const duplicates: boolean[] = [];
     await store.transaction(async (trx) => {
       skipped = 0;
       outcomes.length = 0;
+      duplicates.length = 0;
       for (const update of updates) {
         const raw = JSON.stringify(update);
         const chatId = maxChatIdOf(update);
@@ -120,6 +125,7 @@ export class PollingLoop {
           jobs: own || old ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: maxChatQueue(this.bot.id, chatId), payload: { botId: this.bot.id } }],
         }, trx);
         if (this.deps.intake) outcomes.push(recorded.duplicate ? this.deps.intake.duplicate : this.deps.intake.stored);
+        duplicates.push(recorded.duplicate);
         if (!old || own || recorded.eventId === null) continue;
         await store.skipped.record({ eventId: recorded.eventId, source, kind, reason: 'polling_backlog' }, trx);
         skipped++;
@@ -128,8 +134,22 @@ export class PollingLoop {
     });
     this.batches++;
     for (const tally of outcomes) tally.inc();
+    for (const [i, update] of updates.entries()) this.journalUpdate(update, nowMs, duplicates[i] === true);
     this.noteBacklog(skipped, updates.length);
     if (updates.length > skipped) this.deps.onStored();
+  }
+
+  /** One update's journal row, as the webhook writes it (max-webhook.ts): its body, message, conversation, chat and client. */
+  private journalUpdate(update: Record<string, unknown>, atMs: number, duplicate: boolean): void {
+    if (!this.deps.journal) return;
+    const chatId = maxChatIdOf(update);
+    const conversationId = chatId === null ? null : parseConversationId(`${this.bot.id}:${chatId}`);
+    const userId = maxUserIdOf(update);
+    void this.deps.journal.write({
+      atMs, side: 'max', direction: 'in', method: 'GET', endpoint: 'GET /updates (update)', status: 200, durationMs: 0, botId: this.bot.id,
+      messageId: maxMessageIdOf(update) ?? String(update.update_type), ...(conversationId ? { conversationId, maxChatId: chatId as string } : {}),
+      ...(userId !== null ? { maxUserId: userId } : {}), requestBody: JSON.stringify(update), ...(duplicate ? { errorCode: 'DUPLICATE' } : {}),
+    }).catch(() => undefined); // the runtime's writer logs its own failures (logged-writer.ts)
   }
 
   /**

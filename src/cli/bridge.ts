@@ -92,7 +92,24 @@ const COMMANDS: readonly Command[] = [
       return 2;
     },
   },
+  {
+    name: 'journal',
+    short: 'journal search|export …',
+    args: 'search [filters] [--json] | export <conversation id> [--format html|json] [--out <file>] [--lang ru|en]',
+    summary: 'журнал обменов: поиск по клиенту, чату, диалогу, порталу, линии, времени, статусу, коду; путь диалога для спора (HTML, JSON) / the journal: search; one conversation\'s trail for a dispute',
+    run: async (args) => (await import('./journal.ts')).journalCommand(args),
+  },
+  {
+    name: 'rotate-key',
+    short: 'rotate-key [--dry-run]',
+    args: '[--dry-run]',
+    summary: 'зашифровать токены заново новым BRIDGE_SECRET_KEY (старый — в BRIDGE_SECRET_KEY_PREVIOUS) / re-encrypt stored tokens under a new BRIDGE_SECRET_KEY (the old one in BRIDGE_SECRET_KEY_PREVIOUS)',
+    run: async (args) => (await import('./rotate-key.ts')).rotateKey(args),
+  },
 ];
+
+/** Commands that answer --help themselves (a fuller usage than the listing's line). */
+const OWN_HELP = ['route', 'rotate-key', 'journal'];
 
 const HELP = ['--help', '-h', 'help'];
 
@@ -124,7 +141,7 @@ async function main(argv: string[]): Promise<number | void> {
     return 2;
   }
   // The older commands have no --help of their own: answer it here rather than start one.
-  if (command.name !== 'route' && args.some((arg) => HELP.slice(0, 2).includes(arg))) {
+  if (!OWN_HELP.includes(command.name) && args.some((arg) => HELP.slice(0, 2).includes(arg))) {
     console.log(`npm run bridge -- ${command.name}${command.args ? ` ${command.args}` : ''}\n  ${command.summary}`);
     return 0;
   }

@@ -9,6 +9,8 @@ import { startBridge } from '../runtime/start-bridge.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
 import { chooseLogFormat } from '../log/format.ts';
+import { privacyHashKey } from '../journal/hash-key.ts';
+import { createMasker } from '../journal/masking.ts';
 import { createLogger } from '../log/logger.ts';
 import { sandboxBanner, startSandboxWithBridge } from './sandbox.ts';
 
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
   // One logger for the process: JSON lines in production, readable ones in the sandbox or a terminal (docs/logging.md).
   const logger = createLogger({
     level: config.config.log_level,
+    // Names, phones, emails, texts and files in the lines, as the journal writes them (docs/privacy.md).
+    masker: createMasker(config.config.privacy, privacyHashKey(config.config.security.secret_key ?? process.env.BRIDGE_SECRET_KEY)),
     format: chooseLogFormat({ configured: config.config.log_format, sandbox: config.mode === 'sandbox', stdoutIsTty: process.stdout.isTTY === true }),
   });
   if (config.mode === 'production') {

@@ -47,6 +47,17 @@ const databaseUrl = z.string().min(1).superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Keys that only decrypt (BRIDGE_SECRET_KEY_PREVIOUS), kept while `rotate-key` seals again what
+ * they sealed (docs/operations.md): one key or several separated by commas, or a YAML list;
+ * newest first. Values are never echoed in problems (they are keys).
+ */
+const previousSecretKeys = z.union([z.string(), z.array(z.string())])
+  .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((k) => k.trim()).filter((k) => k !== ''))
+  .superRefine((keys, ctx) => {
+    if (keys.some((k) => k.length < 16)) ctx.addIssue({ code: 'custom', message: 'has a key shorter than 16 characters (each is a BRIDGE_SECRET_KEY the bridge ran with; several are separated by commas)' });
+  });
+
 export const botSchema = z.object({
   id,
   token: z.string().min(10),
@@ -88,6 +99,7 @@ export const configShapeSchema = z.object({
   database: z.object({ url: databaseUrl.default(DEFAULT_DATABASE_URL) }).strict().prefault({}),
   security: z.object({
     secret_key: z.string().min(16).optional(),
+    previous_secret_keys: previousSecretKeys.optional(),
     admin_token: z.string().min(16).optional(),
     /** Bearer token of GET /metrics (the admin token works too); with neither, /metrics is off. */
     metrics_token: z.string().min(16).optional(),
@@ -222,10 +234,13 @@ export function deriveWebhookSecret(secretKey: string, botId: string): string {
 
 function complete(shape: Shape) {
   const { max, bitrix24, security } = shape;
+  // During a key rotation, from the oldest key (the last previous one): the processes not yet
+  // restarted hold it alone, so every process subscribes and checks with the same secret.
+  const webhookKey = security.previous_secret_keys?.at(-1) ?? security.secret_key;
   const bots = shape.bots.map((b) => ({
     id: b.id,
     token: b.token,
-    webhook_secret: b.webhook_secret ?? (security.secret_key ? deriveWebhookSecret(security.secret_key, b.id) : undefined),
+    webhook_secret: b.webhook_secret ?? (webhookKey ? deriveWebhookSecret(webhookKey, b.id) : undefined),
     updates: b.updates ?? max.updates,
     api_url: b.api_url ?? max.api_url,
   }));

@@ -48,6 +48,12 @@ export const HTTP_ERRORS = {
     messageRu: 'Бот с таким идентификатором не настроен: проверьте адрес вебхука.',
     messageEn: 'No bot with this id is configured: check the webhook URL.',
   },
+  invalidQuery: {
+    statusCode: 400,
+    code: 'BRG_ERR_INVALID_QUERY',
+    messageRu: 'Параметры запроса неверны.',
+    messageEn: 'The query parameters are not valid.',
+  },
   unauthorized: {
     statusCode: 401,
     code: 'BRG_ERR_UNAUTHORIZED',

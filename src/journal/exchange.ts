@@ -8,13 +8,8 @@ import type { Clock } from '../domain/clock.ts';
 import type { JournalEntry, JournalWriter, Side } from '../domain/ports.ts';
 import { redactText, redactUrl } from './redact.ts';
 
-export interface Correlation {
-  botId?: string;
-  portalId?: string;
-  conversationId?: string;
-  messageId?: string;
-  jobId?: string;
-}
+/** The ids that find an exchange again (the journal's columns; docs/operations.md, "Journal"). */
+export type Correlation = Pick<JournalEntry, 'botId' | 'portalId' | 'conversationId' | 'messageId' | 'jobId' | 'maxUserId' | 'maxChatId' | 'lineRef' | 'refs'>;
 
 export interface ExchangeRequest {
   side: Side;

@@ -22,6 +22,8 @@
  * whole round trip with failures at level trace.
  */
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { privacyHashKey } from '../journal/hash-key.ts';
+import { createMasker, DEFAULT_MASKING, type Masker } from '../journal/masking.ts';
 import { redactText } from '../journal/redact.ts';
 import { prettyDestination } from './pretty.ts';
 import { safeUrl } from './safe-url.ts';
@@ -37,6 +39,7 @@ export type LogFormat = 'json' | 'pretty';
 const SECRET_KEYS = [
   'auth', 'authorization', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'application_token', 'applicationToken',
   'APPLICATION_TOKEN', 'AUTH_ID', 'REFRESH_ID', 'APP_SID', 'token', 'secret', 'client_secret', 'clientSecret', 'secret_key', 'secretKey',
+  'previous_secret_keys', 'previousSecretKeys',
   'webhook_secret', 'webhookSecret', 'admin_token', 'adminToken', 'password', 'sig', 'cookie', 'x-max-bot-api-secret',
 ];
 /** The same, compared without case (`Authorization`, `auth_id`). */
@@ -100,15 +103,20 @@ function requestSerializer(req: RequestLike): Record<string, unknown> {
   return { method: req.method, url: safeUrl(req.url ?? req.raw?.url ?? ''), remoteAddress: req.ip ?? req.socket?.remoteAddress };
 }
 
-/** pino's error serializer, with a side's raw response body redacted and shortened. */
-function errorSerializer(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const out = stdSerializers.err(err) as unknown as Record<string, unknown>;
-  if (typeof out.response === 'string') out.response = (redactText(out.response) ?? '').slice(0, RESPONSE_MAX_CHARS);
-  return out;
+/** pino's error serializer, with a side's raw response body redacted, masked and shortened. */
+function errorSerializer(masker: Masker): (err: unknown) => unknown {
+  return (err) => {
+    if (!(err instanceof Error)) return err;
+    const out = stdSerializers.err(err) as unknown as Record<string, unknown>;
+    if (typeof out.response === 'string') out.response = masker.body(redactText(out.response) ?? '').slice(0, RESPONSE_MAX_CHARS);
+    return out;
+  };
 }
 
-export const LOG_SERIALIZERS = { err: errorSerializer, error: errorSerializer, req: requestSerializer };
+function logSerializers(masker: Masker) {
+  const err = errorSerializer(masker);
+  return { err, error: err, req: requestSerializer };
+}
 
 export interface LoggerOptions {
   /** The config's `log_level` (fatal, error, warn, info, debug, trace), or 'silent'. Default 'info'. */
@@ -117,14 +125,21 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** 'pretty' writes one readable line per entry to the destination (format.ts chooses). Default 'json'. */
   format?: LogFormat;
+  /**
+   * Personal data in the lines' fields (names, phones, emails, texts, files), masked by the
+   * configuration's `privacy` policy (src/journal/masking.ts). Default: the default policy.
+   */
+  masker?: Masker;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  // The default policy masks, never hashes: a key of this process only is enough for it.
+  const masker = options.masker ?? createMasker(DEFAULT_MASKING, privacyHashKey(undefined));
   const config = {
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: CENSOR },
-    formatters: { log: redactNested, bindings: redactNested },
-    serializers: LOG_SERIALIZERS,
+    formatters: { log: (fields: Record<string, unknown>) => masker.logFields(redactNested(fields)), bindings: redactNested },
+    serializers: logSerializers(masker),
     base: { pid: process.pid },
   };
   // Synchronous stdout by default: a line written just before a crash is not lost.

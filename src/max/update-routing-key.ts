@@ -23,3 +23,19 @@ export function isOwnMessage(update: Json, botUserId: string | null): boolean {
   if (botUserId !== null && String(sender.user_id) === botUserId) return true;
   return sender.is_bot === true;
 }
+
+/** The MAX user an update is about (the message's sender, the callback's or lifecycle's user), for the journal; null when none. */
+export function maxUserIdOf(update: Json): string | null {
+  const message = update.message as Json | undefined;
+  const callback = update.callback as Json | undefined;
+  const user = (message?.sender ?? callback?.user ?? update.user) as Json | undefined;
+  const id = user?.user_id ?? update.user_id;
+  return id !== undefined && id !== null ? String(id) : null;
+}
+
+/** The MAX message an update is about (`mid`, or the removed message's id), for the journal; null when none. */
+export function maxMessageIdOf(update: Json): string | null {
+  const body = (update.message as Json | undefined)?.body as Json | undefined;
+  const mid = body?.mid ?? update.message_id;
+  return mid !== undefined && mid !== null && mid !== '' ? String(mid) : null;
+}

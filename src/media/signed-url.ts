@@ -43,15 +43,20 @@ export function urlSegmentOf(fileName: string, maxChars = URL_SEGMENT_MAX_CHARS)
   return `${kept || 'file'}${ext}`;
 }
 
+const signingKey = (secretKey: string): Buffer => createHmac('sha256', secretKey).update('max-bitrix24-bridge/media-url/v1').digest();
+
 export class MediaSigner {
   private readonly key: Buffer;
+  /** Keys that only check (BRIDGE_SECRET_KEY_PREVIOUS): links signed before a key rotation keep working until they expire. */
+  private readonly previous: Buffer[];
 
-  constructor(secretKey: string) {
-    this.key = createHmac('sha256', secretKey).update('max-bitrix24-bridge/media-url/v1').digest();
+  constructor(secretKey: string, previousSecretKeys: readonly string[] = []) {
+    this.key = signingKey(secretKey);
+    this.previous = previousSecretKeys.map(signingKey);
   }
 
-  private mac(id: string, expSec: number): string {
-    return createHmac('sha256', this.key).update(`${id}.${expSec}`).digest('base64url');
+  private mac(id: string, expSec: number, key = this.key): string {
+    return createHmac('sha256', key).update(`${id}.${expSec}`).digest('base64url');
   }
 
   url(publicUrl: string, id: string, name: string, expiresAtMs: number): string {
@@ -62,9 +67,14 @@ export class MediaSigner {
   /** 'ok', 'expired' (a valid signature past its time) or 'bad'. */
   check(id: string, exp: string | undefined, sig: string | undefined, nowMs: number): 'ok' | 'expired' | 'bad' {
     if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return 'bad';
-    const expected = Buffer.from(this.mac(id, Number(exp)));
     const given = Buffer.from(sig);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad';
+    // Every key is compared (no early exit), so the time taken does not tell which one signed.
+    let valid = false;
+    for (const key of [this.key, ...this.previous]) {
+      const expected = Buffer.from(this.mac(id, Number(exp), key));
+      valid = (given.length === expected.length && timingSafeEqual(given, expected)) || valid;
+    }
+    if (!valid) return 'bad';
     return Number(exp) * 1000 < nowMs ? 'expired' : 'ok';
   }
 }

@@ -9,10 +9,11 @@ import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
 import { blockedPortalProblem, degradedPortalProblem } from '../bitrix24/portal-hold.ts';
 import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
-import type { BotConfig, BridgeConfigData, PortalConfig } from '../config/schema.ts';
+import { deriveWebhookSecret, type BotConfig, type BridgeConfigData, type PortalConfig } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
+import { adminJournalPlugin } from '../http/plugins/admin-journal.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
@@ -30,6 +31,9 @@ import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
 import { mediaPlugin } from '../http/plugins/media.ts';
 import { loggedJournal } from '../journal/logged-writer.ts';
+import { maskedJournal } from '../journal/masked-writer.ts';
+import { createMasker } from '../journal/masking.ts';
+import { privacyHashKey } from '../journal/hash-key.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { makeLineRef, parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
 import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
@@ -93,7 +97,7 @@ export interface Bridge {
 }
 
 /** Sections a running bridge cannot change: its address, database, keys, workers, logging; a reload names them. */
-const RESTART_ONLY_KEYS = ['server', 'database', 'security', 'workers', 'log_level', 'log_format', 'media', 'journal'] as const;
+const RESTART_ONLY_KEYS = ['server', 'database', 'security', 'workers', 'log_level', 'log_format', 'media', 'journal', 'privacy', 'retention'] as const;
 
 /** What a reload changed (`changed`), which portals' lines it sets up, and what takes a restart. */
 export interface ReloadReport {
@@ -156,11 +160,16 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   // PostgreSQL: connections for the workers plus the intake's group commits and the heartbeat
   // (most workers wait on the network, not the database), at most 30 so three processes stay
   // under PostgreSQL's default 100 connections.
-  const store = await openStore({ databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', clock, poolSize: Math.min(config.workers.concurrency + 6, 30) });
+  const store = await openStore({
+    databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', previousSecretKeys: config.security.previous_secret_keys,
+    clock, poolSize: Math.min(config.workers.concurrency + 6, 30),
+  });
   // One registry per bridge; every outgoing call is counted where the clients journal it.
   const metrics = new BridgeMetrics();
   // A failed journal write never fails the exchange; it is logged (logged-writer.ts).
-  const journal = observedJournal(loggedJournal(store.journal, logger.child({ component: 'journal' })), metrics);
+  // Every row's bodies pass the personal-data policy as they are written (masked-writer.ts, docs/privacy.md).
+  const masker = createMasker(config.privacy, privacyHashKey(config.security.secret_key));
+  const journal = observedJournal(loggedJournal(maskedJournal(store.journal, masker), logger.child({ component: 'journal' })), metrics);
   const portalClient = (p: PortalConfig) => new Bitrix24Client({
     tokens: store.portals, credentials: { clientId: p.client_id, clientSecret: p.client_secret }, clock, journal,
     limitFor: () => ({ drainPerSecond: p.limits?.drain_per_second ?? 2, burst: p.limits?.burst ?? 50 }),
@@ -169,6 +178,10 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const botEntry = (b: BotConfig): MaxWebhookBot & { client: MaxClient } => ({
     // Derived from BRIDGE_SECRET_KEY by the config when not set, so every process agrees on it.
     id: b.id, secret: b.webhook_secret ?? randomBytes(24).toString('base64url'), userId: null,
+    // While the key changes, the secret derived from either key is taken (docs/operations.md).
+    alsoAccepted: config.security.previous_secret_keys?.length
+      ? [config.security.secret_key, ...config.security.previous_secret_keys].flatMap((k) => (k ? [deriveWebhookSecret(k, b.id)] : []))
+      : undefined,
     client: new MaxClient({ baseUrl: b.api_url, token: b.token, botId: b.id, clock, journal, logger }),
   });
   // Maps, not lists: a reload (reload below) adds, replaces and removes bots and portals live.
@@ -191,7 +204,8 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const usesOwnLine = (portalId: string): boolean => config.portals.find((p) => p.id === portalId)?.line_id !== undefined
     || routeRules.some((r) => [...r.to, ...(r.fallback ? [r.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === null))
     || namedLinesFor(portalId).length === 0;
-  const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'));
+  // Links are signed with the current key; those signed under a previous one still check until they expire.
+  const mediaSigner = new MediaSigner(config.security.secret_key ?? randomBytes(32).toString('hex'), config.security.previous_secret_keys);
   let listeningUrl = '';
   const publicUrl = () => config.server.public_url ?? listeningUrl;
   // The routes' code hooks run off the main thread, each call within its time limit (route-transform.ts).
@@ -275,10 +289,10 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       [BITRIX24_EVENT_JOB]: async (job, ctx) => lifecycleHandler({
         store, nowMs: () => clock.nowMs(), gate,
         onMessagesAdded: async (portalId, data, rerun, receivedAtMs) => {
-          await deliverOperatorMessages({ ...outboundDeps, log: ctx.log }, portalId, data, rerun);
+          await deliverOperatorMessages({ ...outboundDeps, log: ctx.log, jobId: String(job.id) }, portalId, data, rerun);
           if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
         },
-        onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log }, portalId, event, data),
+        onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log, jobId: String(job.id) }, portalId, event, data),
       })(job, ctx),
       [CONVERSATION_MOVE_JOB]: async (job, ctx) => conversationMoveHandler({
         store, router, rules: () => routeRules, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: ctx.log,
@@ -308,7 +322,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   // A portal taken over from another process may have a full bucket: its limiter starts full.
   limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
   const pollerOf = (b: BotConfig) => new PollingLoop({
-    store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'),
+    store, updateTypes: SUBSCRIBED_UPDATES, onStored: () => runner.poke(), sleep: (ms, signal) => clock.sleep(ms, signal), intake: metrics.intake('max_polling'), journal,
     nowMs: () => clock.nowMs(), backlogMaxAgeMs: config.max.polling_backlog_max_age_ms, log: logger.child({ component: 'polling' }),
   }, { id: parseBotId(b.id), name: b.id, token: b.token, client: (bots.get(b.id) as { client: MaxClient }).client, userId: null });
   const pollers = config.bots.filter((b) => b.updates === 'polling').map(pollerOf);
@@ -379,17 +393,18 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
           return null;
         }),
         portalIdForMember: (memberId) => store.portals.idForMember(memberId),
-        events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'),
+        events: store.events, onStored: () => runner.poke(), inFlight, intake: metrics.intake('bitrix24_events'), journal, nowMs: () => clock.nowMs(),
         onReceived: (portalId, envelope, receivedAtMs) => {
           if (envelope.event === 'ONIMCONNECTORMESSAGEADD') gate.observeOperatorEvent(portalId, receivedAtMs ?? clock.nowMs(), envelope.ts, messageIdsOf(envelope.data));
         },
       }),
       bitrix24InstallPlugin({ portals: store.portals, events: store.events, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
-        portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
+        portalIdForDomain: (domain) => portalIdForDomain(config.portals, domain), nowMs: () => clock.nowMs(), onStored: () => runner.poke(), journal }),
       bitrix24SettingsPlugin({ portals: store.portals, events: store.events, jobs: store.jobs, connectorId: CONNECTOR_ID, clientIdFor: (id) => config.portals.find((p) => p.id === id)?.client_id,
         configuredLineFor: (id) => config.portals.find((p) => p.id === id)?.line_id ?? null, lineOf: (id) => lineOf(store, parsePortalId(id)), nowMs: () => clock.nowMs(), onStored: () => runner.poke() }),
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped, routing: adminRouting }),
+      adminJournalPlugin({ adminToken: config.security.admin_token, store, policy: () => config.privacy, nowMs: () => clock.nowMs() }),
     ],
   });
   const host = options.host ?? '127.0.0.1';

@@ -270,7 +270,35 @@ const journalSearch: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch];
+/**
+ * Retention (src/store/repos/retention-repo.ts): each purge finds what is older than its
+ * cutoff through an index on the time it is measured by, so a purge reads what it deletes
+ * (plus what it must keep), never the whole history. Finished jobs and finished outbox rows
+ * are indexed only once finished (partial indexes: the claim and the flush never see them,
+ * and a job or an item costs one index entry more only when it finishes). Operator notices
+ * get their conversation indexed too (`told` and the purge's "anything recent left" read it).
+ */
+const retentionIndexes: Migration = {
+  id: 11,
+  name: 'indexes for the retention purge',
+  async up(db) {
+    const s = db.schema;
+    await s.createIndex('events_received_idx').on('events').columns(['received_at_ms', 'id']).execute();
+    await s.createIndex('jobs_finished_idx').on('jobs').columns(['state', 'updated_at_ms'])
+      .where(sql.ref('state'), 'in', ['done', 'dead']).execute();
+    await s.createIndex('line_outbox_finished_idx').on('line_outbox').column('updated_at_ms')
+      .where(sql.ref('state'), 'in', ['sent', 'rejected']).execute();
+    await s.createIndex('messages_updated_idx').on('messages').column('updated_at_ms').execute();
+    await s.createIndex('outbound_parts_sent_idx').on('outbound_parts').column('sent_at_ms').execute();
+    await s.createIndex('operator_notices_created_idx').on('operator_notices').column('created_at_ms').execute();
+    await s.createIndex('operator_notices_conversation_idx').on('operator_notices').columns(['conversation_id', 'created_at_ms']).execute();
+    await s.createIndex('client_notices_created_idx').on('client_notices').column('created_at_ms').execute();
+    await s.createIndex('media_created_idx').on('media').column('created_at_ms').execute();
+    await s.createIndex('conversations_updated_idx').on('conversations').column('updated_at_ms').execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -25,6 +25,7 @@ import { OutboxRepo } from './repos/outbox-repo.ts';
 import { PortalRepo } from './repos/portal-repo.ts';
 import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
 import { ReadinessRepo } from './repos/readiness-repo.ts';
+import { RetentionRepo } from './repos/retention-repo.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export interface StoreOptions {
@@ -32,6 +33,8 @@ export interface StoreOptions {
   databaseUrl: string;
   /** BRIDGE_SECRET_KEY: encrypts tokens and secrets at rest. */
   secretKey: string;
+  /** BRIDGE_SECRET_KEY_PREVIOUS: keys that only decrypt, while values sealed under them are rotated (`rotate-key`). */
+  previousSecretKeys?: readonly string[];
   clock: Clock;
   poolSize?: number;
 }
@@ -68,12 +71,14 @@ export interface Store {
   operatorNotices: OperatorNoticeRepo;
   clientNotices: ClientNoticeRepo;
   outboundUploads: OutboundUploadRepo;
+  /** What a purge would delete and the purge itself, per the retention rules (retention-repo.ts). */
+  retention: RetentionRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const box = new CryptoBox(options.secretKey);
+  const box = new CryptoBox(options.secretKey, options.previousSecretKeys);
   const opened = openDatabase(options.databaseUrl, { poolSize: options.poolSize });
   await migrate(opened.db, opened.engine, options.clock.nowMs());
   const { db, engine } = opened;
@@ -101,6 +106,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     operatorNotices: new OperatorNoticeRepo(db, options.clock),
     clientNotices: new ClientNoticeRepo(db, options.clock),
     outboundUploads: new OutboundUploadRepo(db),
+    retention: new RetentionRepo(db),
     box,
     close: () => opened.close(),
   };

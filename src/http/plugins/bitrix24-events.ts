@@ -10,7 +10,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
-import { envelopeOf, externalChatIdOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
+import { envelopeOf, externalChatIdOf, messageIdsOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
+import { conversationIdParts, parseConversationId } from '../../domain/ids.ts';
+import type { JournalEntry, JournalWriter } from '../../domain/ports.ts';
+import { redactText } from '../../journal/redact.ts';
 import { bitrix24DedupeKey } from '../../domain/dedupe-keys.ts';
 import { BITRIX24_EVENT_JOB, portalEventQueue } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
@@ -33,6 +36,23 @@ export interface Bitrix24EventsOptions {
   onReceived?: (portalId: string, envelope: Bitrix24EventEnvelope, receivedAtMs: number | undefined) => void;
   /** Counts each request's outcome (metrics): stored, duplicate, rejected, failed. */
   intake?: IntakeTallies;
+  /** Each stored event is journaled (direction in), its body with the secrets taken out. */
+  journal?: JournalWriter;
+  nowMs?: () => number;
+}
+
+/** The journal row of a stored event: its body (secrets redacted here, personal data masked by the writer) and its ids. */
+function journalEntryOf(portalId: string, envelope: Bitrix24EventEnvelope, raw: string, atMs: number, durationMs: number, duplicate: boolean): JournalEntry {
+  const chatId = externalChatIdOf(envelope.data);
+  const conversationId = chatId === null ? null : parseConversationId(chatId);
+  const ids = messageIdsOf(envelope.data).map(String);
+  return {
+    atMs, side: 'bitrix24', direction: 'in', method: 'POST', endpoint: envelope.event, status: 200, durationMs, portalId,
+    ...(conversationId ? { conversationId, maxChatId: conversationIdParts(conversationId).maxChatId } : {}),
+    ...(ids.length === 1 ? { messageId: ids[0] } : {}),
+    ...(ids.length > 1 && conversationId ? { refs: ids.map((messageId) => ({ conversationId, messageId })) } : {}),
+    requestBody: redactText(raw) ?? undefined, ...(duplicate ? { errorCode: 'DUPLICATE' } : {}),
+  };
 }
 
 function sameSecret(given: string | null, expected: string): boolean {
@@ -57,6 +77,7 @@ function parseBody(raw: unknown, contentType: string | undefined): Record<string
 export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPluginAsync {
   return async (app) => {
     const receive = async (request: FastifyRequest, reply: FastifyReply, givenPortalId: string | null) => {
+      const startedMs = options.nowMs?.() ?? Date.now();
       const raw = request.body as string;
       const envelope = envelopeOf(parseBody(raw, request.headers['content-type']));
       if (!envelope) throw new HttpError('invalidBody', 'event (string) is required');
@@ -77,6 +98,11 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
         // A reply waits until every request begun with or before this one is settled (lifecycle.ts).
         receivedAtMs,
         jobs: [{ kind: BITRIX24_EVENT_JOB, conversationKey: portalEventQueue(portalId, chatId ?? null), payload: { portalId } }],
+      });
+      // Not awaited: the event is durable already; a journal failure is logged, never the request's.
+      const durationMs = (options.nowMs?.() ?? Date.now()) - startedMs;
+      void options.journal?.write(journalEntryOf(portalId, envelope, raw, startedMs, durationMs, result.duplicate)).catch((err: unknown) => {
+        request.log.warn({ err, portalId }, 'journal write failed for a stored Bitrix24 event');
       });
       if (!result.duplicate) {
         options.onReceived?.(portalId, envelope, receivedAtMs);

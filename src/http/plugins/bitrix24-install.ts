@@ -16,7 +16,9 @@
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { checkServiceUrl, isLoopbackHost } from '../../config/url-rules.ts';
-import type { PortalTokens } from '../../domain/ports.ts';
+import type { JournalEntry, JournalWriter, PortalTokens } from '../../domain/ports.ts';
+import { redactText } from '../../journal/redact.ts';
+import { codeOf } from '../../log/logger.ts';
 import { BITRIX24_SETUP_JOB, portalSetupQueue } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { PortalRepo } from '../../store/repos/portal-repo.ts';
@@ -37,6 +39,8 @@ export interface Bitrix24InstallOptions {
   nowMs: () => number;
   fetchFn?: typeof fetch;
   onStored?: () => void;
+  /** Every install request is journaled (direction in), accepted or refused, its body without the tokens. */
+  journal?: JournalWriter;
 }
 
 type Form = Record<string, unknown>;
@@ -137,7 +141,25 @@ export function bitrix24InstallPlugin(options: Bitrix24InstallOptions): FastifyP
       }
       return reply.send({ ok: true });
     };
-    app.post('/bitrix24/install', (request, reply) => install(request, reply, null));
-    app.post('/bitrix24/install/:portalId', (request, reply) => install(request, reply, (request.params as { portalId: string }).portalId));
+    /** The install, journaled whatever its outcome: the request with its tokens redacted, the status, the refusal's code. */
+    const journaled = async (request: FastifyRequest, reply: FastifyReply, givenPortalId: string | null) => {
+      const startedMs = options.nowMs();
+      const entry: JournalEntry = {
+        atMs: startedMs, side: 'bitrix24', direction: 'in', method: 'POST', endpoint: 'ONAPPINSTALL', status: 200, durationMs: 0,
+        ...(givenPortalId ? { portalId: givenPortalId } : {}), requestBody: redactText(String(request.body ?? '')) ?? undefined,
+      };
+      try {
+        return await install(request, reply, givenPortalId);
+      } catch (err) {
+        entry.status = err instanceof HttpError ? err.spec.statusCode : 500;
+        entry.errorCode = err instanceof HttpError ? err.spec.code : codeOf(err);
+        throw err;
+      } finally {
+        entry.durationMs = options.nowMs() - startedMs;
+        void options.journal?.write(entry).catch((err: unknown) => request.log.warn({ err, portalId: givenPortalId }, 'journal write failed for an install request'));
+      }
+    };
+    app.post('/bitrix24/install', (request, reply) => journaled(request, reply, null));
+    app.post('/bitrix24/install/:portalId', (request, reply) => journaled(request, reply, (request.params as { portalId: string }).portalId));
   };
 }

@@ -11,7 +11,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseJsonKeepingBigIntegers } from '../../domain/big-json.ts';
 import { maxDedupeKey } from '../../domain/dedupe-keys.ts';
 import type { JournalWriter } from '../../domain/ports.ts';
-import { isOwnMessage, maxChatIdOf } from '../../max/update-routing-key.ts';
+import { parseConversationId } from '../../domain/ids.ts';
+import { isOwnMessage, maxChatIdOf, maxMessageIdOf, maxUserIdOf } from '../../max/update-routing-key.ts';
 import { MAX_UPDATE_JOB } from '../../queue/job-kinds.ts';
 import type { EventRepo } from '../../store/repos/event-repo.ts';
 import type { InFlightRequests } from '../../domain/in-flight.ts';
@@ -23,6 +24,12 @@ import { HttpError } from '../http-errors.ts';
 export interface MaxWebhookBot {
   id: string;
   secret: string;
+  /**
+   * Secrets accepted besides `secret`: while BRIDGE_SECRET_KEY changes, the ones derived from
+   * each key of the ring, so this process takes deliveries MAX makes with the secret another
+   * process (on the old key or the new one) subscribed with (docs/operations.md).
+   */
+  alsoAccepted?: readonly string[];
   /** The bot's own MAX user id (from GET /me), to ignore its own messages; null if unknown. */
   userId: string | null;
 }
@@ -40,18 +47,23 @@ export interface MaxWebhookOptions {
   intake?: IntakeTallies;
 }
 
-/** The SHA-256 of a bot's expected secret, computed once per bot and secret (a rotated secret is hashed anew). */
-type DigestCache = Map<string, { secret: string; digest: Buffer }>;
+/** The SHA-256 of a bot's expected secrets, computed once per bot and secrets (a rotated secret is hashed anew). */
+type DigestCache = Map<string, { secrets: readonly string[]; digests: Buffer[] }>;
 
 function secretMatches(given: unknown, bot: MaxWebhookBot, cache: DigestCache): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
+  const secrets = [bot.secret, ...(bot.alsoAccepted ?? [])];
   let expected = cache.get(bot.id);
-  if (expected?.secret !== bot.secret) {
-    expected = { secret: bot.secret, digest: createHash('sha256').update(bot.secret).digest() };
+  if (expected?.secrets.length !== secrets.length || expected.secrets.some((s, i) => s !== secrets[i])) {
+    expected = { secrets, digests: secrets.map((s) => createHash('sha256').update(s).digest()) };
     cache.set(bot.id, expected);
   }
-  // Both sides hashed to 32 bytes: the comparison takes the same time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(given).digest(), expected.digest);
+  // Both sides hashed to 32 bytes: the comparison takes the same time whatever the lengths; and
+  // every expected secret is compared (no early exit), so the time does not tell which matched.
+  const digest = createHash('sha256').update(given).digest();
+  let matched = false;
+  for (const d of expected.digests) matched = timingSafeEqual(digest, d) || matched;
+  return matched;
 }
 
 function parseUpdate(raw: unknown): Record<string, unknown> {
@@ -95,12 +107,16 @@ export function maxWebhookPlugin(options: MaxWebhookOptions): FastifyPluginAsync
         // The bot's own messages are stored (journal) but start no work.
         jobs: own ? [] : [{ kind: MAX_UPDATE_JOB, conversationKey: `max:${bot.id}:${chatId ?? 'nochat'}`, payload: { botId: bot.id } }],
       });
-      // The body itself is the stored event (events.raw, found by this entry's message_id =
-      // its dedupe key); the journal records the exchange. Not awaited: the event is durable
-      // already, and the journal joins the next group insert.
+      // The exchange, with the update as its body (masked by the journal's writer) and the ids
+      // that find it again: the message (mid), its conversation, chat and client. A redelivery
+      // is journaled too, marked DUPLICATE. Not awaited: the event is durable already, and
+      // the journal joins the next group insert.
       void options.journal?.write({
         atMs: startedMs, side: 'max', direction: 'in', method: 'POST', endpoint: '/max/webhook/:botId', status: 200,
-        durationMs: options.nowMs() - startedMs, botId: bot.id, messageId: `${result.duplicate ? 'duplicate ' : ''}${dedupeKey}`,
+        durationMs: options.nowMs() - startedMs, botId: bot.id, messageId: maxMessageIdOf(update) ?? dedupeKey,
+        ...(chatId !== null && parseConversationId(`${bot.id}:${chatId}`) ? { conversationId: `${bot.id}:${chatId}`, maxChatId: chatId } : {}),
+        ...(maxUserIdOf(update) !== null ? { maxUserId: maxUserIdOf(update) as string } : {}),
+        requestBody: raw, ...(result.duplicate ? { errorCode: 'DUPLICATE' } : {}),
       }).catch((err: unknown) => {
         // The update is stored; only its journal entry is lost.
         request.log.warn({ err, botId: bot.id, messageKey: dedupeKey }, 'journal write failed for a stored MAX update');

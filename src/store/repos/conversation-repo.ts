@@ -32,6 +32,8 @@ export interface ConversationRow {
   routeOpen: boolean;
   /** The deep-link payload the client started the bot with (`source_json`), else null. */
   startPayload: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
 }
 
 /** Where a routing decision sends a conversation: its line, the route, and why (JSON). */
@@ -80,6 +82,7 @@ function toRow(row: Selectable<ConversationsTable>): ConversationRow {
     id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
     bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
     routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1, startPayload: payloadOf(row.source_json),
+    createdAtMs: Number(row.created_at_ms), updatedAtMs: Number(row.updated_at_ms),
   };
 }
 
