@@ -30,6 +30,8 @@ export interface HistoryMessage {
   text: string;
   /** `params.CONNECTOR_MID`: the ids of our messages the line shows (client messages we injected, replies confirmed delivered). */
   connectorMids: unknown[];
+  /** When it was written (`date`, the portal's clock), ms; null when absent or not a date. */
+  dateMs: number | null;
 }
 
 export interface SessionHistory {
@@ -46,7 +48,11 @@ export function sessionHistoryOf(result: unknown): SessionHistory | null {
   const names = users.success ? users.data : {};
   const messages = objectsOf(history.data.message).map((m): HistoryMessage => {
     const params = object.safeParse(m.params);
-    return { id: String(m.id), authorId: String(m.author_id), text: String(m.text ?? ''), connectorMids: params.success ? listOf(params.data.CONNECTOR_MID) : [] };
+    const dateMs = typeof m.date === 'string' ? Date.parse(m.date) : Number.NaN;
+    return {
+      id: String(m.id), authorId: String(m.author_id), text: String(m.text ?? ''), connectorMids: params.success ? listOf(params.data.CONNECTOR_MID) : [],
+      dateMs: Number.isFinite(dateMs) ? dateMs : null,
+    };
   });
   return {
     messages,

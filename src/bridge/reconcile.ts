@@ -11,7 +11,9 @@
  * message that carries no connector id (never confirmed as delivered), is not
  * one of our notices, and was never received as an event, is stored as the
  * very event the portal would have sent — under the same dedupe key, so a
- * late original is a duplicate — with its job, in message order.
+ * late original is a duplicate — with its job, in message order. A message
+ * written before the events were purged up to (retention) is left alone: its
+ * event may have been received and deleted since.
  */
 import { stringify } from 'qs';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
@@ -40,8 +42,17 @@ export interface ReconcileReport {
   unread: number;
 }
 
+/**
+ * A message written before events were purged up to (retention, src/store/repos/retention-repo.ts)
+ * may have been received, its event since deleted: nothing is concluded about it. The margin
+ * covers a portal clock ahead of ours (its `date` against our receipt time).
+ */
+const PURGED_EVENTS_MARGIN_MS = 3_600_000;
+
 export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<ReconcileReport> {
   const since = deps.nowMs() - (deps.lookbackMs ?? 86_400_000);
+  const purgedBeforeMs = await deps.store.retention.eventsPurgedBeforeMs();
+  const mayBePurged = (dateMs: number | null) => purgedBeforeMs !== null && dateMs !== null && dateMs <= purgedBeforeMs + PURGED_EVENTS_MARGIN_MS;
   const conversations = await deps.store.conversations.recentWithBitrixChat(since);
   const report: ReconcileReport = { checked: 0, recovered: 0, unread: 0 };
   const byPortal = new Map<PortalId, typeof conversations>();
@@ -62,7 +73,7 @@ export async function reconcileOperatorReplies(deps: ReconcileDeps): Promise<Rec
       }
       report.checked++;
       const candidates = history.messages
-        .filter((m) => Number(m.authorId) !== 0 && m.connectorMids.length === 0)
+        .filter((m) => Number(m.authorId) !== 0 && m.connectorMids.length === 0 && !mayBePurged(m.dateMs))
         .sort((a, b) => Number(a.id) - Number(b.id));
       for (const m of candidates) {
         const imMessageId = m.id;

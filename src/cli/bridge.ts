@@ -106,10 +106,17 @@ const COMMANDS: readonly Command[] = [
     summary: 'зашифровать токены заново новым BRIDGE_SECRET_KEY (старый — в BRIDGE_SECRET_KEY_PREVIOUS) / re-encrypt stored tokens under a new BRIDGE_SECRET_KEY (the old one in BRIDGE_SECRET_KEY_PREVIOUS)',
     run: async (args) => (await import('./rotate-key.ts')).rotateKey(args),
   },
+  {
+    name: 'erase',
+    short: 'erase --max-user <id> [--yes]',
+    args: '--max-user <MAX user id> [--yes] [--by <who asked>] [--vacuum full|plain] | --list [--max-user <id>]',
+    summary: 'удалить все данные одного клиента (152-ФЗ): сначала пробный прогон, затем --yes / erase one client\'s data (152-ФЗ): a dry run first, then --yes',
+    run: async (args) => (await import('./erase.ts')).eraseCommand(args),
+  },
 ];
 
 /** Commands that answer --help themselves (a fuller usage than the listing's line). */
-const OWN_HELP = ['route', 'rotate-key', 'journal'];
+const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase'];
 
 const HELP = ['--help', '-h', 'help'];
 

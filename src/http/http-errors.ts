@@ -54,6 +54,18 @@ export const HTTP_ERRORS = {
     messageRu: 'Параметры запроса неверны.',
     messageEn: 'The query parameters are not valid.',
   },
+  erasureUserId: {
+    statusCode: 400,
+    code: 'BRG_ERR_ERASURE_USER_ID',
+    messageRu: 'max_user_id должен быть идентификатором пользователя MAX: целое число, например "123456789".',
+    messageEn: 'max_user_id must be a MAX user id: a whole number, e.g. "123456789".',
+  },
+  erasureRequester: {
+    statusCode: 400,
+    code: 'BRG_ERR_ERASURE_REQUESTER',
+    messageRu: 'Для удаления (dry_run: false) укажите requested_by: кто запросил удаление (1–200 символов, без данных клиента).',
+    messageEn: 'An erasure (dry_run: false) needs requested_by: who asked for it (1–200 characters, no client data).',
+  },
   unauthorized: {
     statusCode: 401,
     code: 'BRG_ERR_UNAUTHORIZED',

@@ -12,10 +12,11 @@ export function maskedJournal(inner: JournalWriter, masker: Masker): JournalWrit
   return {
     write(entry: JournalEntry): Promise<void> {
       if (entry.requestBody === undefined && entry.responseBody === undefined) return inner.write(entry);
+      const [requestBody, responseBody] = masker.exchange(entry.requestBody, entry.responseBody);
       return inner.write({
         ...entry,
-        ...(entry.requestBody !== undefined ? { requestBody: masker.body(entry.requestBody) } : {}),
-        ...(entry.responseBody !== undefined ? { responseBody: masker.body(entry.responseBody) } : {}),
+        ...(requestBody !== undefined ? { requestBody } : {}),
+        ...(responseBody !== undefined ? { responseBody } : {}),
       });
     },
   };

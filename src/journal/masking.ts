@@ -71,6 +71,8 @@ export interface Masker {
   value(v: unknown): unknown;
   /** Masks a body of unknown format: JSON text, form-encoded (Bitrix24 `data[MESSAGES][0][message][text]=…`), or plain text; returns text. */
   body(text: string): string;
+  /** A request body and its answer masked together: a name found in either is masked wherever it stands in both. */
+  exchange(request: string | undefined, response: string | undefined): [string | undefined, string | undefined];
   /** Masks free text by the `text` mode (and phone/email patterns inside it). */
   text(s: string): string;
   /** Masks one value known to be of a class; undefined when the class is dropped. */
@@ -382,6 +384,70 @@ const isIndex = (segment: string): boolean => segment === '' || /^\d+$/.test(seg
 interface Policy {
   modes: MaskingPolicy;
   hashKey: string | Buffer;
+  /** While one body is masked: the words of the person names met in its name fields (see `maskNamesSeen`). */
+  seen?: Set<string>;
+}
+
+/** A word of a person's name worth looking for elsewhere: capitalised (keys and plain words are not), 3+ letters. */
+const NAME_WORD = /^\p{Lu}\p{Ll}{2,}(?:-\p{Lu}\p{Ll}{2,})?$/u;
+
+function noteName(p: Policy, s: string): void {
+  if (!p.seen) return;
+  for (const word of s.split(/[\s,;]+/u)) if (NAME_WORD.test(word)) p.seen.add(word);
+}
+
+/**
+ * A client's name written by the bridge or the client into a text of the same body (the line
+ * gets "Контакт: Иван Петров, +7…" for a shared contact; a dialog's title repeats the name):
+ * once the body is masked, every word of a name met in its name fields is masked wherever
+ * else it stands in that body, as a whole word (in a form, within each decoded value).
+ * Names that never stood in a name field of the body are not known here.
+ */
+function maskNamesSeen(p: Policy, text: string, seen: Set<string>): string {
+  const trimmed = text.trim();
+  // A form: each value decoded, its words replaced, encoded again when changed.
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[') && !WHITESPACE.test(trimmed) && FORM_START.test(trimmed)) {
+    let changed = false;
+    const pairs = trimmed.split('&').map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const value = safeDecode(pair.slice(eq + 1));
+      const next = replaceNameWords(p, value, seen);
+      if (next === value) return pair;
+      changed = true;
+      return `${pair.slice(0, eq + 1)}${encodeURIComponent(next)}`;
+    });
+    return changed ? pairs.join('&') : text;
+  }
+  return replaceNameWords(p, text, seen);
+}
+
+/** Each known name word, standing as a whole word in `text`, by the name class's mode. */
+function replaceNameWords(p: Policy, text: string, seen: Set<string>): string {
+  let out = text;
+  for (const word of seen) {
+    if (!out.includes(word)) continue;
+    const replacement = p.modes.name === 'drop' ? DROPPED_IN_TEXT : p.modes.name === 'hashed' ? hash(p, 'name', word) : maskName(word);
+    out = out.replace(new RegExp(`(?<![\\p{L}])${word}(?![\\p{L}])`, 'gu'), replacement);
+  }
+  return out;
+}
+
+/**
+ * Whole bodies masked — a request and its answer together, since an answer often echoes the
+ * request's texts — then the names any of them holds masked wherever else they appear in them.
+ */
+function maskBodiesWithNames<T extends string | undefined>(p: Policy, texts: readonly T[]): T[] {
+  if (p.modes.name === 'none') return texts.map((t) => (t === undefined ? t : maskBody(p, t))) as T[];
+  const outer = p.seen;
+  const seen = new Set<string>();
+  p.seen = seen;
+  try {
+    const out = texts.map((t) => (t === undefined ? t : maskBody(p, t)));
+    return (seen.size === 0 ? out : out.map((t) => (t === undefined ? t : maskNamesSeen(p, t, seen)))) as T[];
+  } finally {
+    p.seen = outer;
+  }
 }
 
 function hash(p: Policy, cls: FieldClass, s: string): string {
@@ -432,6 +498,7 @@ function maskVcard(p: Policy, s: string): string {
 function maskField(p: Policy, cls: FieldClass, s: string): string | undefined {
   if (MARKER.test(s)) return s;
   const mode = p.modes[cls];
+  if (cls === 'name' && mode !== 'none') noteName(p, s);
   if (mode === 'drop') return undefined;
   if (mode === 'hashed') return hash(p, cls, s);
   if (mode === 'masked') return shape(cls, s);
@@ -483,8 +550,9 @@ function walkObject(p: Policy, obj: Record<string, unknown>, ancestors: readonly
     const raw = keys[i] as string;
     const { key, rule } = readKey(raw);
     const value = obj[raw];
-    // The path grows only where it is read: below this key, inside a container.
-    const path = value !== null && typeof value === 'object' ? [...ancestors, key] : ancestors;
+    // The path grows only where it is read (inside a container), and not by map keys that are
+    // ids (`users: {"27": {…}}` of Bitrix24): like array indices, they say nothing of the content.
+    const path = value !== null && typeof value === 'object' && !isIndex(key) ? [...ancestors, key] : ancestors;
     const next = walk(p, value, resolveRule(rule, ancestors, hasSibling), path, depth + 1);
     if (next !== value && out === undefined) {
       out = {};
@@ -578,7 +646,12 @@ export function createMasker(policy: MaskingPolicy, hashKey: string | Buffer): M
       const out = walk(p, v, undefined, [], 0);
       return out === DROP ? undefined : out;
     },
-    body: (text) => (active ? maskBody(p, text) : text),
+    body: (text) => (active ? (maskBodiesWithNames(p, [text])[0] as string) : text),
+    exchange: (request, response) => {
+      if (!active) return [request, response];
+      const [req, res] = maskBodiesWithNames(p, [request, response]);
+      return [req, res];
+    },
     text: (s) => (active ? (maskField(p, 'text', s) ?? DROPPED_IN_TEXT) : s),
     field: (cls, s) => (active ? maskField(p, cls, s) : s),
     logFields: (fields) => (active ? walkObject(p, fields, [], 0) : fields),

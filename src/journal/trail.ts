@@ -109,6 +109,15 @@ export interface TrailMessage {
   /** Who wrote it: the client, an operator, or Open Lines itself (welcome, rating request, transfer). */
   actor: TrailActor;
   text: string | null;
+  /**
+   * When the side says it was written, by its own clock: MAX's `message.timestamp` for a
+   * client's message, the Bitrix24 event's `ts` (whole seconds) for an operator's; null when
+   * the journal does not show it. MAX redelivers late (60 s and more), so this can be well
+   * before `firstSeenMs`.
+   */
+  writtenMs: number | null;
+  writtenIso: string | null;
+  /** When the bridge first heard of it (its first hop). */
   firstSeenMs: number;
   firstSeenIso: string;
   deliveredMs: number | null;
@@ -232,6 +241,12 @@ function itemKey(item: Json): string | null {
   return str(obj(item.im).message_id) ?? str(obj(item.message).id);
 }
 
+/** A side's time (a number or digits) in ms; null when absent or not a time. */
+function timeOf(v: unknown, msPerUnit: number): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) && n > 0 ? n * msPerUnit : null;
+}
+
 function itemText(items: Json[]): string | null {
   const texts = items.map((i) => str(obj(i.message).text)).filter((t): t is string => t !== null);
   return texts.length > 0 ? texts.join('\n') : null;
@@ -252,6 +267,7 @@ interface Introduced {
   messageId: string;
   actor: TrailActor;
   text: string | null;
+  writtenMs: number | null;
   /** From the message's own intake (its update or event); a fallback from a later hop gives way to it. */
   intake: boolean;
 }
@@ -308,7 +324,9 @@ function readMaxIn(row: JournalRow, ctx: RowContext): Reading {
   if (type === 'message_created' || type === 'message_edited') r.text = str(body.text);
   const mid = type === 'message_callback' ? null : (str(body.mid) ?? str(update.message_id));
   if (mid !== null && !r.ids.includes(mid)) r.ids.push(mid);
-  if (r.what === 'client-message' && mid !== null) r.introduces.push({ direction: 'in', messageId: mid, actor: 'client', text: r.text, intake: true });
+  if (r.what === 'client-message' && mid !== null) {
+    r.introduces.push({ direction: 'in', messageId: mid, actor: 'client', text: r.text, writtenMs: timeOf(message.timestamp, 1), intake: true });
+  }
   return r;
 }
 
@@ -341,7 +359,7 @@ function readMaxOut(row: JournalRow, ctx: RowContext): Reading {
   r.answer = answer.answer;
   r.answerOk = answer.ok;
   if (r.what === 'to-client' && ctx.direct && row.messageId !== null) {
-    r.introduces.push({ direction: 'out', messageId: row.messageId, actor: 'operator', text: r.text, intake: false });
+    r.introduces.push({ direction: 'out', messageId: row.messageId, actor: 'operator', text: r.text, writtenMs: null, intake: false });
   }
   return r;
 }
@@ -387,7 +405,7 @@ function readBitrixIn(row: JournalRow, ctx: RowContext): Reading {
     const key = str(obj(item.im).message_id);
     if (key !== null && !r.ids.includes(key)) r.ids.push(key);
     if (key !== null && (r.what === 'operator-message' || r.what === 'system-message')) {
-      r.introduces.push({ direction: 'out', messageId: key, actor: eventActor(item), text: str(obj(item.message).text), intake: true });
+      r.introduces.push({ direction: 'out', messageId: key, actor: eventActor(item), text: str(obj(item.message).text), writtenMs: timeOf(body.ts, 1000), intake: true });
     }
   }
   return r;
@@ -479,7 +497,9 @@ function readBitrixOut(row: JournalRow, ctx: RowContext): Reading {
     for (const i of ours) {
       const item = items[i] as Json;
       const key = str(obj(item.message).id);
-      if (key !== null) r.introduces.push({ direction: 'in', messageId: key, actor: 'client', text: str(obj(item.message).text), intake: false });
+      if (key !== null) {
+        r.introduces.push({ direction: 'in', messageId: key, actor: 'client', text: str(obj(item.message).text), writtenMs: timeOf(obj(item.message).date, 1000), intake: false });
+      }
     }
   }
   return r;
@@ -599,7 +619,8 @@ function messagesOf(reads: Read[], timeZone: string): TrailMessage[] {
   return drafts.map((d) => {
     const { outcome, deliveredMs } = d.direction === 'in' ? clientOutcome(d) : operatorOutcome(d);
     return {
-      direction: d.direction, messageId: d.messageId, actor: d.actor, text: d.text, firstSeenMs: d.firstSeenMs,
+      direction: d.direction, messageId: d.messageId, actor: d.actor, text: d.text,
+      writtenMs: d.writtenMs, writtenIso: d.writtenMs === null ? null : isoInZone(d.writtenMs, timeZone), firstSeenMs: d.firstSeenMs,
       firstSeenIso: isoInZone(d.firstSeenMs, timeZone), deliveredMs, deliveredIso: deliveredMs === null ? null : isoInZone(deliveredMs, timeZone),
       hops: d.hops.map((h) => h.hop.journalId), outcome,
       edited: d.hops.some((h) => EDITS.has(h.hop.what)), deleted: d.hops.some((h) => DELETES.has(h.hop.what)),

@@ -54,6 +54,8 @@ export class BridgeMetrics {
   private readonly jobsFinished: CountedCounter;
   private readonly transformHooks: CountedCounter;
   private readonly transformCounts = new Map<string, Count>();
+  private readonly purgedRows: CountedCounter;
+  private readonly purgedCounts = new Map<string, Count>();
 
   constructor() {
     const registry = this.registry;
@@ -86,6 +88,10 @@ export class BridgeMetrics {
     this.transformHooks = new CountedCounter(registry, {
       name: 'bridge_transform_hook_total', labelNames: ['route', 'direction', 'outcome'],
       help: 'Calls of routes\' transform hooks by route, direction and outcome (changed, unchanged, dropped, failed, timeout); failed and timeout carried the message unchanged.',
+    });
+    this.purgedRows = new CountedCounter(registry, {
+      name: 'bridge_purged_rows_total', labelNames: ['kind'],
+      help: 'Rows deleted by the retention purge in this process, by kind (the table, or jobs and dead_letters; src/store/repos/retention-repo.ts).',
     });
     this.jobsFinished = new CountedCounter(registry, {
       name: 'bridge_jobs_finished_total', help: 'Job runs finished in this process, by kind and outcome (completed, retried, dead).', labelNames: ['kind', 'outcome'],
@@ -137,6 +143,18 @@ export class BridgeMetrics {
       this.transformCounts.set(key, count);
     }
     count.inc();
+  }
+
+  /** Rows one purge deleted, per kind (retention.ts); the kinds are the purge's fixed list. */
+  purged(counts: Readonly<Record<string, number>>): void {
+    for (const [kind, rows] of Object.entries(counts)) {
+      let count = this.purgedCounts.get(kind);
+      if (!count) {
+        count = this.purgedRows.count({ kind });
+        this.purgedCounts.set(kind, count);
+      }
+      count.value += rows;
+    }
   }
 
   /** Counts every job run of `runner` as it finishes (its typed lifecycle events). */

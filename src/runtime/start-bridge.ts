@@ -14,6 +14,7 @@ import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
 import { adminJournalPlugin } from '../http/plugins/admin-journal.ts';
+import { adminErasuresPlugin } from '../http/plugins/admin-erasures.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
@@ -65,6 +66,7 @@ import { TransformHookRunner } from '../transform/hook-runner.ts';
 import { normalizeRoutes } from '../config/route-schema.ts';
 import { observedJournal } from '../bridge/observed-journal.ts';
 import { readiness } from '../bridge/readiness.ts';
+import { RetentionSchedule, type PurgeRun } from '../bridge/retention.ts';
 
 
 /** Connections the kernel queues for the bridge while it is busy (see the listen call). */
@@ -87,6 +89,8 @@ export interface Bridge {
   reconcile(): Promise<ReconcileReport>;
   /** Tells clients whose messages the line has not taken for a while (also every CLIENT_WAIT_LOOK_MS). */
   noticeWaitingClients(): Promise<ClientWaitNoticeReport>;
+  /** Purges what is older than its retention now (also every retention.purge_interval_minutes; retention.ts). */
+  purge(): Promise<PurgeRun>;
   /** Long-polling loops, one per bot with `updates: polling`. */
   pollers: PollingLoop[];
   /** The requests this process is taking in (domain/in-flight.ts): what the order gate waits for. */
@@ -405,6 +409,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped, routing: adminRouting }),
       adminJournalPlugin({ adminToken: config.security.admin_token, store, policy: () => config.privacy, nowMs: () => clock.nowMs() }),
+      adminErasuresPlugin({ adminToken: config.security.admin_token, erasure: store.erasure }),
     ],
   });
   const host = options.host ?? '127.0.0.1';
@@ -541,6 +546,11 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     });
   }, MAINTENANCE_INTERVAL_MS);
   timer.unref();
+  // On the bridge's clock (a test's ManualClock drives it), under a lease: one process purges at a time.
+  const retention = new RetentionSchedule({
+    store, clock, settings: () => config, workerId, log: logger.child({ component: 'retention' }), onPurged: (counts) => metrics.purged(counts),
+  });
+  retention.start();
   const clientWaitLog = logger.child({ component: 'client-notice' });
   const noticeWaiting = () => noticeWaitingClients({
     store, maxFor: (id) => bots.get(id)?.client, waitMs: config.messages.client_wait_notice_minutes * 60_000,
@@ -562,12 +572,14 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       return report;
     },
     noticeWaitingClients: noticeWaiting,
+    purge: () => retention.runNow(),
     pollers,
     reload,
     inFlight,
     async close() {
       clearInterval(timer);
       clearInterval(clientWaitTimer);
+      await retention.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);
       await hookRunner?.close();

@@ -70,6 +70,10 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted content is overwritten with zeros (cells, free space in pages, freed pages), so an
+  // erased client's rows are not left readable in the file (docs/privacy.md, freed-space.ts).
+  // Per connection: every connection that deletes (the bridge, the CLI commands) sets it.
+  sqlite.pragma('secure_delete = ON');
   // SQLite's own default page cache (2 MiB); better-sqlite3 builds with 16 MiB, and with a
   // long history the bridge fills all of it (+14 MiB RSS at 100,000 stored messages). The hot
   // pages are the newest rows and the partial indexes; the OS page cache still holds the file.

@@ -23,7 +23,7 @@
  * prefilter on the client's ids (the raw JSON may hold an id as a number or a string) and
  * each candidate confirmed by parsing it.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { conversationOfPortalEventQueue, conversationQueue } from '../queue/job-kinds.ts';
 import type { ConversationId } from '../domain/ids.ts';
 import { ERASED, mentionsText, namesSubject, parseStored, pruneText, withoutIds, type ErasureSubject } from './erasure-mentions.ts';
@@ -49,7 +49,9 @@ export interface Scope {
   /** Group conversations whose `max_user_id` is the client (the first to write): set to null. */
   groupsStarted: string[];
   deletes: {
-    conversations: string[]; messages: number[]; line_outbox: number[]; outbound_parts: number[]; outbound_uploads: number;
+    conversations: string[]; messages: number[]; line_outbox: number[]; outbound_parts: number[];
+    /** The conversation id of each upload row (the table has no id of its own). */
+    outbound_uploads: string[];
     operator_notices: string[]; client_notices: number[]; media: string[]; events: number[]; skipped_updates: number[];
     jobs: number[]; journal: number[]; bridge_meta: string[];
   };
@@ -61,7 +63,7 @@ export function emptyScope(): Scope {
   return {
     dialogs: [], groups: [], groupsStarted: [],
     deletes: {
-      conversations: [], messages: [], line_outbox: [], outbound_parts: [], outbound_uploads: 0, operator_notices: [], client_notices: [],
+      conversations: [], messages: [], line_outbox: [], outbound_parts: [], outbound_uploads: [], operator_notices: [], client_notices: [],
       media: [], events: [], skipped_updates: [], jobs: [], journal: [], bridge_meta: [],
     },
     rewrites: { events: [], jobs: [], journal: [], line_outbox: [] },
@@ -88,7 +90,7 @@ export function likeAnchors(s: ErasureSubject): string[] {
 
 /** A `col LIKE a OR col LIKE b …` over the anchors, for the given columns. */
 function anyLike(columns: readonly string[], anchors: readonly string[]) {
-  return sql.join(columns.flatMap((c) => anchors.map((a) => sql`${sql.ref(c)} like ${a}`)), sql` or `);
+  return sql<SqlBool>`(${sql.join(columns.flatMap((c) => anchors.map((a) => sql`${sql.ref(c)} like ${a}`)), sql` or `)})`;
 }
 
 /** Id ranges of a table, a page each, from `fromId` (exclusive) to its current largest id. */
@@ -217,7 +219,7 @@ export async function findDialogRows(db: Db, s: ErasureSubject, scope: Scope): P
     d.line_outbox.push(...outbox.map((r) => Number(r.id)));
     scope.unfinished.outboxItems += outbox.filter((r) => r.state === 'pending').length;
     d.outbound_parts.push(...(await db.selectFrom('outbound_parts').select('id').where('conversation_id', 'in', part).execute()).map((r) => Number(r.id)));
-    d.outbound_uploads += (await db.selectFrom('outbound_uploads').select('part').where('conversation_id', 'in', part).execute()).length;
+    d.outbound_uploads.push(...(await db.selectFrom('outbound_uploads').select('conversation_id').where('conversation_id', 'in', part).execute()).map((r) => r.conversation_id));
     d.operator_notices.push(...(await db.selectFrom('operator_notices').select('bitrix_message_id').where('conversation_id', 'in', part).execute()).map((r) => r.bitrix_message_id));
     d.client_notices.push(...(await db.selectFrom('client_notices').select('id').where('conversation_id', 'in', part).execute()).map((r) => Number(r.id)));
     d.media.push(...(await db.selectFrom('media').select('id').where('conversation_id', 'in', part).execute()).map((r) => r.id));
@@ -320,7 +322,7 @@ export async function scanJournalPage(db: Db, s: ErasureSubject, page: [number, 
     .select(['id', 'conversation_id', 'max_user_id', 'max_chat_id', 'message_id', 'refs', sql<number>`case when ${bodies} then 1 else 0 end`.as('hit')])
     .where('id', '>', page[0]).where('id', '<=', page[1])
     .where((eb) => eb.or([
-      eb('max_user_id', '=', s.maxUserId), eb('message_id', 'is not', null), eb('refs', 'is not', null), sql<boolean>`${bodies}`,
+      eb('max_user_id', '=', s.maxUserId), eb('message_id', 'is not', null), eb('refs', 'is not', null), bodies,
       ...(conversations.length > 0 ? [eb('conversation_id', 'in', conversations)] : []),
       ...(chats.length > 0 ? [eb('max_chat_id', 'in', chats)] : []),
     ])).execute();

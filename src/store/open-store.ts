@@ -26,6 +26,8 @@ import { PortalRepo } from './repos/portal-repo.ts';
 import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
 import { ReadinessRepo } from './repos/readiness-repo.ts';
 import { RetentionRepo } from './repos/retention-repo.ts';
+import { ErasureRepo } from './repos/erasure-repo.ts';
+import { privacyHashKey } from '../journal/hash-key.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export interface StoreOptions {
@@ -73,6 +75,8 @@ export interface Store {
   outboundUploads: OutboundUploadRepo;
   /** What a purge would delete and the purge itself, per the retention rules (retention-repo.ts). */
   retention: RetentionRepo;
+  /** Erasure of one client (152-ФЗ): the plan, the erasure, its records (erasure-repo.ts). */
+  erasure: ErasureRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -107,6 +111,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     clientNotices: new ClientNoticeRepo(db, options.clock),
     outboundUploads: new OutboundUploadRepo(db),
     retention: new RetentionRepo(db),
+    erasure: new ErasureRepo(db, engine, options.clock, [options.secretKey, ...(options.previousSecretKeys ?? [])].map((key) => privacyHashKey(key))),
     box,
     close: () => opened.close(),
   };

@@ -300,6 +300,25 @@ test('name beside url/size is a file name; beside phone/email or in a user it is
   assert.deepEqual(droppedText.value({ MESSAGE: 'клиент пишет' }), {});
 });
 
+test('objects keyed by ids count as containers of their parent: imopenlines.session.history.get users and messages', () => {
+  const history = {
+    result: {
+      chatId: 1767, sessionId: 323,
+      message: { 86497: { id: 86497, chat_id: 1767, senderid: 27, text: 'Ваш номер 8 916 123 45 67?', date: '2026-12-02T10:02:00+03:00' } },
+      users: { 27: { id: 27, name: 'Анна Смирнова', url: 'https://portal.bitrix24.ru/company/personal/user/27/', avatar: 'https://portal.bitrix24.ru/upload/a.png', phones: { personal_mobile: '+79161112233' } } },
+    },
+  };
+  assert.deepEqual(defaults.value(history), {
+    result: {
+      chatId: 1767, sessionId: 323,
+      message: { 86497: { id: 86497, chat_id: 1767, senderid: 27, text: 'Ваш номер +7 *** ***-**-67?', date: '2026-12-02T10:02:00+03:00' } },
+      users: { 27: { id: 27, name: 'А*** С***', url: 'https://portal.bitrix24.ru/***', avatar: 'https://portal.bitrix24.ru/***', phones: { personal_mobile: '+7 *** ***-**-33' } } },
+    },
+  });
+  // A file list keyed by ids: the name is a file's, found through the `files` above the id.
+  assert.deepEqual(defaults.value({ files: { 501: { name: 'скан_паспорта.jpg' } } }), { files: { 501: { name: '***.jpg' } } });
+});
+
 test('redacted secrets are left as they are, whatever the class of their key', () => {
   const all = createMasker(ALL('hashed'), KEY);
   assert.deepEqual(all.value({ phone: '[REDACTED]', text: '[redacted]', url: '[REDACTED]' }), { phone: '[REDACTED]', text: '[redacted]', url: '[REDACTED]' });
@@ -310,4 +329,21 @@ test('redacted secrets are left as they are, whatever the class of their key', (
 test('a hashed mode without a key is refused at creation', () => {
   assert.throws(() => createMasker({ ...DEFAULT_MASKING, phone: 'hashed' }, ''), /hash key is empty/);
   assert.doesNotThrow(() => createMasker(DEFAULT_MASKING, ''));
+});
+
+test('a name met in a name field of a body is masked wherever else it stands in that body, JSON or form', () => {
+  const json = JSON.stringify({ MESSAGES: [{ user: { id: '7103', name: 'Евлампия', last_name: 'Тихомирова' }, message: { text: 'Контакт: Евлампия Тихомирова, +79165551267. Евлампиями не зовут никого' } }] });
+  const masked = defaults.body(json);
+  assert.ok(!/Евлампия(?!ми)/u.test(masked) && !masked.includes('Тихомирова'), masked);
+  assert.match(masked, /Контакт: Е\*\*\* Т\*\*\*, \+7 \*\*\* \*\*\*-\*\*-67/);
+  assert.match(masked, /Евлампиями не зовут/, 'a whole word only: another word that starts the same is left');
+  const form = `data%5BUSER%5D%5BNAME%5D=${encodeURIComponent('Евлампия')}&data%5BMESSAGES%5D%5B0%5D%5Bmessage%5D%5Btext%5D=${encodeURIComponent('Здравствуйте, Евлампия!')}`;
+  const maskedForm = defaults.body(form);
+  assert.ok(!decodeURIComponent(maskedForm).includes('Евлампия'), decodeURIComponent(maskedForm));
+  // A request and its answer together: the answer echoes the text, the name is known from the request.
+  const [, answer] = defaults.exchange(json, JSON.stringify({ result: { text: 'Контакт: Евлампия Тихомирова' } }));
+  assert.equal(answer, JSON.stringify({ result: { text: 'Контакт: Е*** Т***' } }));
+  // With names kept, texts are not touched.
+  const keepNames = createMasker({ ...DEFAULT_MASKING, name: 'none' }, KEY);
+  assert.match(keepNames.body(json), /Контакт: Евлампия Тихомирова/);
 });

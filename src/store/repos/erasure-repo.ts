@@ -106,8 +106,8 @@ function countsOf(scope: Scope): ErasureCounts {
   const deleted: TableCounts = {};
   const anonymised: TableCounts = {};
   for (const table of ERASURE_TABLES) {
-    const keys = d[table];
-    add(deleted, table, typeof keys === 'number' ? keys : new Set<unknown>(keys).size);
+    const keys: ReadonlyArray<unknown> = d[table];
+    add(deleted, table, table === 'outbound_uploads' ? keys.length : new Set(keys).size);
   }
   add(anonymised, 'events', scope.rewrites.events.length);
   add(anonymised, 'jobs', scope.rewrites.jobs.length);
@@ -228,7 +228,7 @@ export class ErasureRepo {
         .where('id', 'in', part).execute()]),
       ...this.deleteSteps('messages', 'id', d.messages),
       ...this.deleteSteps('outbound_parts', 'id', d.outbound_parts),
-      ...this.deleteSteps('outbound_uploads', 'conversation_id', d.outbound_uploads > 0 ? scope.uploadConversations : []),
+      ...this.deleteSteps('outbound_uploads', 'conversation_id', d.outbound_uploads),
       ...this.deleteSteps('operator_notices', 'bitrix_message_id', d.operator_notices),
       ...this.deleteSteps('client_notices', 'id', d.client_notices),
       ...this.deleteSteps('media', 'id', d.media),

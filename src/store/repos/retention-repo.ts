@@ -120,9 +120,10 @@ function busy(eb: Eb, cid: Expression<string>): Expression<SqlBool> {
   return eb.or([
     eb.exists(eb.selectFrom('jobs as bj').select('bj.id')
       .where('bj.conversation_key', '=', sql<string>`${sql.lit('max:')} || ${cid}`).where('bj.state', 'in', UNFINISHED)),
-    // Its Open Lines chat's queue on each portal, looked up by key (the portals are few).
-    eb.exists(eb.selectFrom('jobs as bq').select('bq.id').where('bq.state', 'in', UNFINISHED)
-      .where('bq.conversation_key', 'in', eb.selectFrom('portals as bp').select(sql<string>`${sql.lit('b24:')} || ${sql.ref('bp.id')} || ${sql.lit(':')} || ${cid}`.as('k')))),
+    // Its Open Lines chat's queue on each portal, each looked up by its key (the portals are few;
+    // a join would let SQLite walk every unfinished job instead).
+    eb.exists(eb.selectFrom('portals as bp').select('bp.id').where((pb) => pb.exists(pb.selectFrom('jobs as bq').select('bq.id')
+      .where('bq.conversation_key', '=', sql<string>`${sql.lit('b24:')} || ${sql.ref('bp.id')} || ${sql.lit(':')} || ${cid}`).where('bq.state', 'in', UNFINISHED)))),
     eb.exists(eb.selectFrom('line_outbox as bo').select('bo.id').where('bo.conversation_id', '=', cid).where('bo.state', '=', 'pending')),
   ]);
 }
@@ -156,7 +157,7 @@ export class RetentionRepo {
   async plan(cutoffs: RetentionCutoffs, options: { onCounted?: (target: PurgeTarget, rows: number) => void } = {}): Promise<PurgeCounts> {
     const counts = emptyCounts();
     const rules = this.rules(cutoffs);
-    const events = await this.eventsToPurge(cutoffs.eventsBeforeMs, DEFAULT_PURGE_BATCH_ROWS);
+    const events = await this.eventsToPurge(cutoffs, DEFAULT_PURGE_BATCH_ROWS);
     for (const target of PURGE_TARGETS) {
       if (target === 'events') counts.events = events.events;
       else if (target === 'skipped_updates') counts.skipped_updates = events.skipped;
@@ -293,12 +294,14 @@ export class RetentionRepo {
   }
 
   /**
-   * Events still read by a job: those of pending, running and dead jobs (bounded by the work
-   * outstanding and the dead letters kept). Read once per purge (see the events rule).
+   * Events still read by a job: those of pending and running jobs and of the dead letters kept
+   * (bounded by the work outstanding and the dead letters). Read once per purge (see the events
+   * rule); the dead letters this purge deletes do not keep theirs, in the plan as in the purge.
    */
-  private async eventsInUse(): Promise<Set<number>> {
+  private async eventsInUse(deadLettersBeforeMs: number): Promise<Set<number>> {
     const rows = await this.db.selectFrom('jobs').select('event_id')
-      .where((eb) => eb.or([eb('state', 'in', UNFINISHED), eb('state', '=', 'dead')])).where('event_id', 'is not', null).execute();
+      .where((eb) => eb.or([eb('state', 'in', UNFINISHED), eb.and([eb('state', '=', 'dead'), eb('updated_at_ms', '>=', deadLettersBeforeMs)])]))
+      .where('event_id', 'is not', null).execute();
     return new Set(rows.map((r) => Number(r.event_id)));
   }
 
@@ -318,8 +321,9 @@ export class RetentionRepo {
   }
 
   /** Counts what the events rule would delete (events and their skipped rows). */
-  private async eventsToPurge(beforeMs: number, pageRows: number): Promise<{ events: number; skipped: number }> {
-    const inUse = await this.eventsInUse();
+  private async eventsToPurge(cutoffs: RetentionCutoffs, pageRows: number): Promise<{ events: number; skipped: number }> {
+    const beforeMs = cutoffs.eventsBeforeMs;
+    const inUse = await this.eventsInUse(cutoffs.deadLettersBeforeMs);
     let after: { atMs: number; id: number } | null = null;
     let events = 0;
     let skipped = 0;
@@ -344,7 +348,7 @@ export class RetentionRepo {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at_ms: cutoffs.nowMs })
         .where(sql<number>`cast(${sql.ref('bridge_meta.value')} as bigint)`, '<', Math.floor(beforeMs)))
       .execute();
-    const inUse = await this.eventsInUse();
+    const inUse = await this.eventsInUse(cutoffs.deadLettersBeforeMs);
     let after: { atMs: number; id: number } | null = null;
     do {
       options.signal?.throwIfAborted();
