@@ -430,7 +430,7 @@ function itemAnswer(item: Json | undefined): { text: string; ok: boolean | null 
  * Bitrix24's answer to a call with items: `{result: {SUCCESS, DATA: {RESULT: [...]}}}`, the
  * results in the items' order; only this conversation's are kept and read.
  */
-function bitrixItemsAnswer(r: Reading, result: Json, items: Json[], ours: number[]): void {
+function bitrixItemsAnswer(r: Reading, result: Json, items: Json[], ours: number[], conversationId: string): void {
   const data = obj(result.DATA);
   const results = listOf(data.RESULT);
   if (results.length === 0) {
@@ -438,8 +438,9 @@ function bitrixItemsAnswer(r: Reading, result: Json, items: Json[], ours: number
     r.answerOk = typeof result.SUCCESS === 'boolean' ? result.SUCCESS : null;
     return;
   }
+  // In the items' order when there is one result per item; otherwise by the result's own chat id.
   const aligned = results.length === items.length;
-  const picked = aligned ? ours.map((i) => results[i]) : results.filter((x) => str(obj(x.chat).id) === r.ids[0] || str(obj(x.chat).id) === null);
+  const picked = aligned ? ours.map((i) => results[i]) : results.filter((x) => str(obj(x.chat).id) === conversationId);
   const answers = picked.map(itemAnswer);
   ours.forEach((i, n) => {
     const key = itemKey(items[i] as Json);
@@ -453,7 +454,7 @@ function bitrixItemsAnswer(r: Reading, result: Json, items: Json[], ours: number
 }
 
 /** Bitrix24's answer: an error envelope, a nested `{result: false, error}`, items, or a plain result. */
-function bitrixAnswer(r: Reading, items: Json[], ours: number[]): void {
+function bitrixAnswer(r: Reading, items: Json[], ours: number[], conversationId: string): void {
   const res = obj(r.response);
   const error = str(res.error);
   if (error !== null) {
@@ -466,7 +467,7 @@ function bitrixAnswer(r: Reading, items: Json[], ours: number[]): void {
     r.answer = shorten([str(result.error) ?? 'result: false', str(result.error_description)].filter(Boolean).join(': '));
     r.answerOk = false;
   } else if (isObject(result) && ('SUCCESS' in result || 'DATA' in result)) {
-    bitrixItemsAnswer(r, result, items, ours);
+    bitrixItemsAnswer(r, result, items, ours, conversationId);
   } else if (result !== undefined) {
     r.answer = shorten(`result: ${typeof result === 'string' ? result : JSON.stringify(result)}`);
   } else if (typeof r.response === 'string' && r.response !== '') {
@@ -488,7 +489,7 @@ function readBitrixOut(row: JournalRow, ctx: RowContext): Reading {
   }
   if (r.what === 'to-line' || r.what === 'to-line-edit') r.text = itemText(ours.map((i) => items[i] as Json));
   if (r.what === 'operator-notice') r.text = str(body.MESSAGE);
-  bitrixAnswer(r, items, ours);
+  bitrixAnswer(r, items, ours, ctx.conversationId);
   if (ctx.shared && items.length === 0 && r.response !== null) {
     r.response = SHARED_BODY_OMITTED;
     r.answer = null;

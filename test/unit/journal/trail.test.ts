@@ -28,15 +28,17 @@ function row(fields: Partial<JournalRow> & Pick<JournalRow, 'atMs' | 'side' | 'd
 }
 
 /** The MAX Update as the webhook journals it: the raw JSON text (seq above 2^53 written bare). */
-function maxUpdate(mid: string, text: string, atMs: number): string {
-  return `{"update_type":"message_created","timestamp":${atMs},"message":{"sender":{"user_id":5001,"first_name":"И***","is_bot":false},`
-    + `"recipient":{"chat_id":12345,"chat_type":"dialog"},"timestamp":${atMs},"body":{"mid":"${mid}","seq":116688673966208835,"text":${JSON.stringify(text)}}},"user_locale":"ru"}`;
+function maxUpdate(mid: string, text: string | null, writtenMs: number): string {
+  const body = text === null ? '' : `,"text":${JSON.stringify(text)}`;
+  return `{"update_type":"message_created","timestamp":${writtenMs},"message":{"sender":{"user_id":5001,"first_name":"И***","is_bot":false},`
+    + `"recipient":{"chat_id":12345,"chat_type":"dialog"},"timestamp":${writtenMs},"body":{"mid":"${mid}","seq":116688673966208835${body}}},"user_locale":"ru"}`;
 }
 
-function webhookRow(mid: string, text: string, atMs: number, duplicate = false): JournalRow {
+/** A MAX update as journaled when it reached the bridge (`atMs`); MAX stamped it `writtenMs` (earlier for a late redelivery). */
+function webhookRow(mid: string, text: string | null, atMs: number, options: { duplicate?: boolean; writtenMs?: number } = {}): JournalRow {
   return row({
     atMs, side: 'max', direction: 'in', endpoint: '/max/webhook/:botId', durationMs: 3, messageId: mid, maxUserId: '5001',
-    requestBody: maxUpdate(mid, text, atMs), ...(duplicate ? { errorCode: 'DUPLICATE' } : {}),
+    requestBody: maxUpdate(mid, text, options.writtenMs ?? atMs), ...(options.duplicate ? { errorCode: 'DUPLICATE' } : {}),
   });
 }
 
@@ -59,7 +61,7 @@ function conversationRows(): JournalRow[] {
       { user: '586', message: batchItems[1]?.message, chat: { id: OTHER }, SUCCESS: true, session: { ID: '324', CHAT_ID: '1768' } },
     ] } }, time: { start: 1 } }),
   });
-  const r103 = webhookRow('mid.0001', CLIENT_TEXT, T0 + 5 * SECOND, true);
+  const r103 = webhookRow('mid.0001', CLIENT_TEXT, T0 + 5 * SECOND, { duplicate: true, writtenMs: T0 });
   const r104 = webhookRow('mid.0002', 'Вот фото чека', T0 + 2 * MINUTE);
   const r105 = row({
     atMs: T0 + 2 * MINUTE + SECOND, side: 'bitrix24', direction: 'out', endpoint: 'imconnector.send.messages', portalId: 'p1', jobId: '78',
@@ -92,7 +94,8 @@ function conversationRows(): JournalRow[] {
   });
   // Another client's row the search could not have returned: never part of this trail.
   const r110 = row({ atMs: T0 + 4 * MINUTE, side: 'max', direction: 'out', endpoint: 'POST /messages', conversationId: OTHER, maxChatId: '777', messageId: '9100', requestBody: JSON.stringify({ text: OTHER_TEXT }) });
-  const r111 = webhookRow('mid.0003', 'Алло?', T0 + 10 * MINUTE);
+  // MAX delivered this one late (a retry): written 70 s before the bridge got it.
+  const r111 = webhookRow('mid.0003', 'Алло?', T0 + 10 * MINUTE, { writtenMs: T0 + 10 * MINUTE - 70 * SECOND });
   return [r101, r102, r103, r104, r105, r106, r107, r108, r109, r110, r111];
 }
 
@@ -126,6 +129,9 @@ test('messages: each client and operator message with its hops and outcome, in t
   assert.deepEqual(reply?.hops, [106, 107, 108, 109], 'event, failed send, send, delivery status');
   assert.equal(reply?.deliveredMs, T0 + 3 * MINUTE + 41 * SECOND + 120);
   assert.equal(third?.hops.length, 1);
+  assert.equal(third?.firstSeenMs, T0 + 10 * MINUTE);
+  assert.equal(third?.writtenMs, T0 + 10 * MINUTE - 70 * SECOND, 'MAX\'s own time of a late redelivery');
+  assert.equal(reply?.writtenIso, '2026-03-02T10:05:00.000+03:00', 'the Bitrix24 event\'s ts');
 });
 
 test('summary: counts, first client message, first operator reply and failed hops (a redelivery is no failure)', () => {
@@ -233,6 +239,7 @@ test('HTML: a self-contained page, Russian by default, every value escaped', () 
   }
   assert.ok(html.includes('через 3 мин 10 с'), 'first reply after the first client message');
   assert.ok(html.includes('доставлено клиенту в MAX 2026-03-02 10:05:41'));
+  assert.ok(html.includes('написано 2026-03-02 10:10:50 (по часам MAX) · получено мостом 2026-03-02 10:12:00'));
   assert.ok(html.includes('тексты сообщений: сохраняются как есть'), 'the policy in force');
   assert.ok(html.includes('маскируются в момент записи'));
   assert.ok(html.includes('Строки журнала (10): 101–109, 111.'), 'the footer names the rows');
@@ -256,6 +263,17 @@ test('HTML without the conversation row: bot, chat and client taken from the id 
   assert.match(html, /<dt>MAX chat<\/dt><dd>12345<\/dd>/);
   assert.match(html, /<dt>Client \(MAX user id\)<\/dt><dd>5001<\/dd>/);
   assert.match(html, /<dt>Route<\/dt><dd>—<\/dd>/);
+});
+
+test('texts the policy did not keep: the message is still listed, the page says the text was not kept and why', () => {
+  const rows = [webhookRow('mid.0001', null, T0), webhookRow('mid.0002', '[text: 12 chars]', T0 + MINUTE)];
+  const trail = buildTrail(input({ rows, policy: { ...DEFAULT_MASKING, text: 'drop', phone: 'hashed' } }));
+  assert.deepEqual(trail.messages.map((m) => [m.messageId, m.text]), [['mid.0001', null], ['mid.0002', '[text: 12 chars]']]);
+  const html = renderTrailHtml(trail, 'ru');
+  assert.ok(html.includes('текст не сохранён'));
+  assert.ok(html.includes('тексты сообщений: не сохраняются'));
+  assert.ok(html.includes('телефоны: заменяются ключевым хешем'));
+  assert.ok(html.includes('[text: 12 chars]'));
 });
 
 test('escapeHtml and idRanges', () => {
