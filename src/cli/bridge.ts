@@ -113,10 +113,17 @@ const COMMANDS: readonly Command[] = [
     summary: 'удалить все данные одного клиента (152-ФЗ): сначала пробный прогон, затем --yes / erase one client\'s data (152-ФЗ): a dry run first, then --yes',
     run: async (args) => (await import('./erase.ts')).eraseCommand(args),
   },
+  {
+    name: 'purge',
+    short: 'purge [--dry-run]',
+    args: '[--dry-run]',
+    summary: 'удалить данные старше срока хранения (то же делает работающий мост); --dry-run — только посчитать / delete what is older than its retention (as the running bridge does); --dry-run counts only',
+    run: async (args) => (await import('./purge.ts')).purgeCommand(args),
+  },
 ];
 
 /** Commands that answer --help themselves (a fuller usage than the listing's line). */
-const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase'];
+const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase', 'purge'];
 
 const HELP = ['--help', '-h', 'help'];
 

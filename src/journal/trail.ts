@@ -225,6 +225,11 @@ export function parseJournalBody(text: string | null): unknown {
   return text;
 }
 
+/** A table's own entry only: a name from a body (`constructor`, `__proto__`) is no key of the prototype. */
+function lookUp<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** `MESSAGES` as a list: an array, or an index-keyed object as qs gives for a long form list. */
 function listOf(v: unknown): Json[] {
   if (Array.isArray(v)) return v.map(obj);
@@ -319,7 +324,7 @@ function readMaxIn(row: JournalRow, ctx: RowContext): Reading {
   const message = obj(update.message);
   const body = obj(message.body);
   const fromBot = obj(message.sender).is_bot === true;
-  r.what = fromBot && (type === 'message_created' || type === 'message_edited') ? 'bot-echo' : (MAX_UPDATE_WHAT[type] ?? 'max-update');
+  r.what = fromBot && (type === 'message_created' || type === 'message_edited') ? 'bot-echo' : (lookUp(MAX_UPDATE_WHAT, type) ?? 'max-update');
   r.actor = r.what === 'bot-echo' ? 'bridge' : r.what === 'max-update' ? 'system' : 'client';
   if (type === 'message_created' || type === 'message_edited') r.text = str(body.text);
   const mid = type === 'message_callback' ? null : (str(body.mid) ?? str(update.message_id));
@@ -391,7 +396,7 @@ function eventActor(item: Json): TrailActor {
 
 /** Bitrix24 → bridge: an event (form-encoded or JSON) or the app's install. */
 function readBitrixIn(row: JournalRow, ctx: RowContext): Reading {
-  const r = blankReading(BITRIX_EVENT_WHAT[row.endpoint.toUpperCase()] ?? 'bitrix24-event', 'system', row, ctx);
+  const r = blankReading(lookUp(BITRIX_EVENT_WHAT, row.endpoint.toUpperCase()) ?? 'bitrix24-event', 'system', row, ctx);
   const body = obj(r.request);
   const data = obj(body.data);
   const items = listOf(data.MESSAGES);
@@ -442,8 +447,8 @@ function bitrixItemsAnswer(r: Reading, result: Json, items: Json[], ours: number
   const aligned = results.length === items.length;
   const picked = aligned ? ours.map((i) => results[i]) : results.filter((x) => str(obj(x.chat).id) === conversationId);
   const answers = picked.map(itemAnswer);
-  ours.forEach((i, n) => {
-    const key = itemKey(items[i] as Json);
+  picked.forEach((result, n) => {
+    const key = aligned ? itemKey(items[ours[n] as number] as Json) : itemKey(obj(result));
     const verdict = answers[n]?.ok;
     if (key !== null && verdict !== null && verdict !== undefined) r.itemOk.set(key, verdict);
   });
@@ -477,7 +482,7 @@ function bitrixAnswer(r: Reading, items: Json[], ours: number[], conversationId:
 
 /** Bridge → Bitrix24: a REST call, its request and answer cut to this conversation's items. */
 function readBitrixOut(row: JournalRow, ctx: RowContext): Reading {
-  const r = blankReading(BITRIX_OUT_WHAT[row.endpoint] ?? 'bitrix24-call', 'bridge', row, ctx);
+  const r = blankReading(lookUp(BITRIX_OUT_WHAT, row.endpoint) ?? 'bitrix24-call', 'bridge', row, ctx);
   const body = obj(r.request);
   const items = listOf(body.MESSAGES);
   const ours = ourItems(items, ctx);

@@ -11,8 +11,10 @@
  *    conversation id, one of the client's message ids) or whose direct child does (a message
  *    whose `sender` is the client, a batch item whose `chat.id` is the client's conversation);
  * 2. any remaining leaf that names the client is replaced by ERASED;
- * 3. if the text still names the client after that (a shape this file does not know), or
- *    the whole body is about the client, the caller erases the whole body.
+ * 3. if the whole body is about the client, or the text does not parse and names the client
+ *    (their user id or a dialog's chat id as a whole number, a conversation id, a mid), the
+ *    caller erases the whole body. In parsed bodies ids count only under the keys the APIs
+ *    use for them: a number elsewhere (a size, a Bitrix24 message id) may equal one by chance.
  *
  * Names, phones and texts carry no id, so they are found through the record that holds
  * them, never by searching for a name (a name is not unique; another client's row would
@@ -52,8 +54,9 @@ const CHAT_KEYS = new Set(['chat_id']);
 function leafNames(key: string, value: unknown, s: ErasureSubject): boolean {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return false;
   const text = String(value);
-  if (USER_KEYS.has(key) && text === s.maxUserId) return true;
-  if (CHAT_KEYS.has(key) && s.dialogChatIds.has(text)) return true;
+  const name = key.toLowerCase();
+  if (USER_KEYS.has(name) && text === s.maxUserId) return true;
+  if (CHAT_KEYS.has(name) && s.dialogChatIds.has(text)) return true;
   if (typeof value !== 'string') return false;
   return s.conversationIds.has(text) || mentionsText(text, s, false);
 }
@@ -137,12 +140,15 @@ function parseBody(text: string): Parsed {
 export type PruneOutcome = { kind: 'unchanged' } | { kind: 'pruned'; text: string } | { kind: 'whole' };
 
 export function pruneText(text: string | null, s: ErasureSubject): PruneOutcome {
-  if (text === null || !mentionsText(text, s)) return { kind: 'unchanged' };
+  if (text === null) return { kind: 'unchanged' };
   const parsed = parseBody(text);
-  if (!parsed || (isObject(parsed.value) && about(parsed.value, s))) return { kind: 'whole' };
+  // Not JSON nor a form: the ids are looked for as whole numbers anywhere (an error message, a path).
+  if (!parsed) return mentionsText(text, s) ? { kind: 'whole' } : { kind: 'unchanged' };
+  // Parsed: only where the shapes put an id — a number elsewhere (a size, a Bitrix24 message id) may equal it by chance.
+  if (!namesSubject(parsed.value, s)) return { kind: 'unchanged' };
+  if (isObject(parsed.value) && about(parsed.value, s)) return { kind: 'whole' };
   const pruned = pruneValue(parsed.value, '', s);
-  const out = parsed.kind === 'json' ? JSON.stringify(pruned) : stringifyForm(pruned);
-  return mentionsText(out, s) ? { kind: 'whole' } : { kind: 'pruned', text: out };
+  return { kind: 'pruned', text: parsed.kind === 'json' ? JSON.stringify(pruned) : stringifyForm(pruned) };
 }
 
 /** Whether a parsed JSON document names the client anywhere (a leaf under a known key or a string). */

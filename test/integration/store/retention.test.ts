@@ -144,7 +144,7 @@ async function fill(store: Store): Promise<void> {
 }
 
 /** Every row's key per table, sorted: what survives, compared across runs. */
-async function snapshot(store: Store): Promise<Record<string, string[]>> {
+async function snapshot(store: Store) {
   const db = store.db;
   const keys = (rows: Array<Record<string, unknown>>) => rows.map((r) => Object.values(r).join('|')).sort();
   return {
@@ -166,7 +166,7 @@ async function snapshot(store: Store): Promise<Record<string, string[]>> {
 for (const engine of testEngines()) {
   describe(`retention purge (${engine.name})`, () => {
     const open = async () => openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: new ManualClock(NOW) });
-    let survivors: Record<string, string[]> | null = null;
+    let survivors: Awaited<ReturnType<typeof snapshot>> | null = null;
 
     test('the dry run changes nothing and counts what the purge then deletes: only old, finished rows of conversations with nothing left to do', async () => {
       const store = await open();

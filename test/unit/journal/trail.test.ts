@@ -169,6 +169,17 @@ test('a shared row whose body cannot be cut to this conversation is omitted, not
   assert.equal(hop?.request, SHARED_BODY_OMITTED);
   assert.equal(hop?.response, SHARED_BODY_OMITTED);
   assert.equal(hop?.answer, null);
+  // An answer whose results do not line up with the items is cut by each result's own chat.
+  const unaligned = row({
+    atMs: T0, side: 'bitrix24', direction: 'out', endpoint: 'imconnector.send.messages', conversationId: null,
+    refs: [{ conversationId: CONV, messageId: 'mid.0001' }, { conversationId: OTHER, messageId: 'mid.0900' }],
+    requestBody: JSON.stringify({ MESSAGES: [lineItem(CONV, '5001', 'mid.0001', 'Привет', T0), lineItem(OTHER, '6001', 'mid.0900', OTHER_TEXT, T0)] }),
+    responseBody: JSON.stringify({ result: { SUCCESS: true, DATA: { RESULT: [{ message: { id: 'mid.0900', text: OTHER_TEXT }, chat: { id: OTHER }, SUCCESS: true }] } } }),
+  });
+  const trail = buildTrail(input({ rows: [unaligned] }));
+  assert.equal(trail.hops[0]?.answer, null);
+  assert.deepEqual(trail.messages.map((m) => [m.messageId, m.outcome]), [['mid.0001', 'unknown']]);
+  assert.ok(!JSON.stringify(trail).includes(OTHER_TEXT));
 });
 
 test('hops: route, actor, kind, text and the side\'s answer read from each body', () => {
