@@ -9,9 +9,12 @@
  * - latency: MAX update → Open Line and operator reply → MAX at 200/s without limit pressure
  *   (the last line quotes the slower direction of the two; both are in the table);
  * - footprint: RSS of the bridge process with 100,000 stored messages;
- * - core: event intake and job throughput on SQLite and PostgreSQL.
+ * - core: event intake and job throughput on SQLite and PostgreSQL;
+ * - retention: 20 simulated days of traffic both ways with every retention at 3 days, a bridge
+ *   that purges each day beside one that never does, the database's size after each day.
  * Flags:
  *   --quick            shrinks every count (a smoke run, not figures to quote);
+ *   --retention-pg     the retention section on PostgreSQL too (about 80 s more);
  *   --only <sections>  runs only these sections, comma-separated (e.g. `--only latency,footprint`);
  *                      the others print "not run" in the table and `n/a` in the last line.
  * The bridge runs in a child process; the emulators and the load in this one.
@@ -26,9 +29,10 @@ import { EVENTS, measureCore, postgresUrl, type CoreFigures } from './core.ts';
 import { measureFootprint, type FootprintFigures } from './footprint.ts';
 import { measureIntake, type IntakeFigures } from './http-intake.ts';
 import { measureRoutingCost, type RoutingFigures } from './routing.ts';
+import { measureRetention, retentionDayLines, type RetentionFigures } from './retention.ts';
 import { measureInboundLatency, measureOutboundLatency, type LatencyFigures } from './latency.ts';
 
-const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core'] as const;
+const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core', 'retention'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(argv: string[]): Set<Section> {
@@ -57,6 +61,7 @@ interface Figures {
   burstAfterRestart?: BurstFigures;
   latency?: { inbound: LatencyFigures; inboundNoWindow: LatencyFigures; outbound: LatencyFigures; outboundNoWindow: LatencyFigures };
   routing?: RoutingFigures;
+  retention?: RetentionFigures[];
   footprint?: FootprintFigures;
   core?: { sqlite: CoreFigures; postgres: CoreFigures };
 }
@@ -89,6 +94,14 @@ async function measure(dir: string): Promise<Figures> {
     if (sandbox && only.has('routing')) out.routing = await measureRoutingCost(sandbox, dir, { ratePerS: 20, durationS: n(10, 2) });
   } finally {
     await sandbox?.close();
+  }
+  if (only.has('retention')) {
+    // Bridges of its own, in this process, on clocks moved a day at a time (retention.ts).
+    const engines = process.argv.includes('--retention-pg') ? ['sqlite', 'postgres'] as const : ['sqlite'] as const;
+    out.retention = [];
+    for (const engine of engines) {
+      out.retention.push(await measureRetention({ dir, engine, days: n(20, 5), clientsPerDay: n(30, 10), messagesPerClient: 2, retentionDays: 3 }));
+    }
   }
   if (only.has('core')) {
     const pgServer = await postgresUrl();
@@ -153,6 +166,18 @@ function tableRows(m: Figures): Row[] {
       ['core postgres', `${f(core.postgres.intakePerS)} events/s, ${f(core.postgres.jobsPerS)} jobs/s`, `${EVENTS} events, 8 concurrent`],
     );
   } else rows.push(notRun('core'));
+  for (const r of m.retention ?? []) {
+    const at = (day: number) => r.days[Math.min(r.days.length, day) - 1];
+    const first = at(r.retentionDays + 1);
+    const last = r.days.at(-1);
+    if (!first || !last) continue;
+    const size = (s: { diskMb: number; liveMb: number }) => (r.engine === 'sqlite' ? `${f(s.diskMb, 1)} MB (live ${f(s.liveMb, 2)})` : `${f(s.diskMb, 1)} MB`);
+    rows.push(
+      [`retention ${r.engine}, purged`, `${size(first.purged)} → ${size(last.purged)}`, `day ${first.day} → ${last.day}; ${last.carried} msgs carried, ${r.retentionDays} days kept`],
+      ['  same, never purged', `${size(first.kept)} → ${size(last.kept)}`, 'grows with every day'],
+    );
+  }
+  if (!m.retention) rows.push(notRun('retention'));
   return rows;
 }
 
@@ -177,6 +202,7 @@ try {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd());
   if (figures.intake && figures.intake.errors > 0) console.log(`warning: ${figures.intake.errors} load-tool errors or non-2xx answers during intake`);
+  for (const r of figures.retention ?? []) console.log(retentionDayLines(r).join('\n'));
   console.log(lastLine(figures));
 } finally {
   rmSync(dir, { recursive: true, force: true });

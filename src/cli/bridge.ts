@@ -108,7 +108,7 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: 'erase',
-    short: 'erase --max-user <id> [--yes]',
+    short: 'erase --max-user <id>',
     args: '--max-user <MAX user id> [--yes] [--by <who asked>] [--vacuum full|plain] | --list [--max-user <id>]',
     summary: 'удалить все данные одного клиента (152-ФЗ): сначала пробный прогон, затем --yes / erase one client\'s data (152-ФЗ): a dry run first, then --yes',
     run: async (args) => (await import('./erase.ts')).eraseCommand(args),

@@ -10,11 +10,11 @@
  * Exit 0: done (a dry run, also when nothing was found; an erasure; with --yes and nothing
  * found the request is still recorded, with no rows: the answer to the person is "nothing
  * held", and the record shows it was handled); 1: erased, but the SQLite WAL stayed busy and
- * still holds old pages (run the command again); 2: bad usage or a configuration error.
+ * still holds old pages (run the command again); 2: bad usage, a configuration error, or the id is a bot's.
  */
 import { parseArgs } from 'node:util';
 import type { ErasureCounts, ErasurePlan, ErasureRecord, ErasureResult } from '../store/repos/erasure-repo.ts';
-import { MAX_USER_ID } from '../store/repos/erasure-repo.ts';
+import { MAX_USER_ID, NotAClientError } from '../store/repos/erasure-repo.ts';
 import type { Store } from '../store/open-store.ts';
 import { openCliStore } from './cli-store.ts';
 import { startProgress } from './progress.ts';
@@ -148,6 +148,10 @@ export async function eraseCommand(args: string[]): Promise<number> {
       return 1;
     }
     return 0;
+  } catch (err) {
+    if (!(err instanceof NotAClientError)) throw err;
+    console.error(`erase: ${err.message}; fix: give the client's MAX user id (GET /admin/journal?client=… shows a client's rows)`);
+    return 2;
   } finally {
     await store.close();
   }

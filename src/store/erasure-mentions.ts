@@ -27,6 +27,9 @@ import { quoteBigIntegers } from '../domain/big-json.ts';
 /** What replaces erased content. */
 export const ERASED = '[erased]';
 
+/** A line outbox item whose content was erased (the row stays: its key keeps a redelivered update from being sent again). */
+export const ERASED_ITEM_JSON = JSON.stringify({ erased: true });
+
 /** Who is erased, as the stored rows name them. Grows while the rows are read (erasure-repo.ts). */
 export interface ErasureSubject {
   maxUserId: string;
@@ -36,10 +39,12 @@ export interface ErasureSubject {
   conversationIds: Set<string>;
   /** MAX message ids (mids) of the client's own messages and of the bot's messages in their dialogs. */
   mids: Set<string>;
+  /** The Open Lines chat ids (Bitrix24's `CHAT_ID`) of those dialogs: a chat history read names the chat by them. */
+  bitrixChatIds: Set<string>;
 }
 
 export function newSubject(maxUserId: string): ErasureSubject {
-  return { maxUserId, dialogChatIds: new Set(), conversationIds: new Set(), mids: new Set() };
+  return { maxUserId, dialogChatIds: new Set(), conversationIds: new Set(), mids: new Set(), bitrixChatIds: new Set() };
 }
 
 type Json = Record<string, unknown>;
@@ -56,18 +61,28 @@ function leafNames(key: string, value: unknown, s: ErasureSubject): boolean {
   const text = String(value);
   const name = key.toLowerCase();
   if (USER_KEYS.has(name) && text === s.maxUserId) return true;
-  if (CHAT_KEYS.has(name) && s.dialogChatIds.has(text)) return true;
+  if (CHAT_KEYS.has(name) && (s.dialogChatIds.has(text) || s.bitrixChatIds.has(text))) return true;
   if (typeof value !== 'string') return false;
   return s.conversationIds.has(text) || mentionsText(text, s, false);
 }
 
+/** Names the client by one of its own leaves, or a list of them (`CONNECTOR_MID: [mid]`). */
 function identifies(obj: Json, s: ErasureSubject): boolean {
-  return Object.entries(obj).some(([key, value]) => leafNames(key, value, s));
+  return Object.entries(obj).some(([key, value]) => (Array.isArray(value) ? value.some((item) => leafNames(key, item, s)) : leafNames(key, value, s)));
+}
+
+/**
+ * A list sent as an object — PHP's arrays (`{"86405": …, "86406": …}`), a batch's commands
+ * (`{"c0": …, "c1": …}`): each entry is a record of its own, the object is not one record.
+ */
+function isCollection(obj: Json): boolean {
+  const keys = Object.keys(obj);
+  return keys.length > 0 && keys.every((k) => /^[a-z]{0,3}\d+$/i.test(k));
 }
 
 /** About the client: names them itself, or through a direct child object (message → sender, item → chat). */
 function about(obj: Json, s: ErasureSubject): boolean {
-  return identifies(obj, s) || Object.values(obj).some((child) => isObject(child) && identifies(child, s));
+  return identifies(obj, s) || (!isCollection(obj) && Object.values(obj).some((child) => isObject(child) && identifies(child, s)));
 }
 
 function pruneValue(value: unknown, key: string, s: ErasureSubject): unknown {

@@ -25,12 +25,20 @@
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import { conversationOfPortalEventQueue, conversationQueue } from '../queue/job-kinds.ts';
-import type { ConversationId } from '../domain/ids.ts';
-import { ERASED, mentionsText, namesSubject, parseStored, pruneText, withoutIds, type ErasureSubject } from './erasure-mentions.ts';
+import { makeConversationId, parseBotId, type ConversationId } from '../domain/ids.ts';
+import { ERASED, ERASED_ITEM_JSON, mentionsText, namesSubject, parseStored, pruneText, withoutIds, type ErasureSubject } from './erasure-mentions.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database>;
 type Json = Record<string, unknown>;
+
+/** The id given is a bot's (the bridge's own, or another bot in a group): erasing it would take every chat it wrote in. */
+export class NotAClientError extends Error {
+  constructor(maxUserId: string) {
+    super(`MAX user ${maxUserId} is a bot, not a client: nothing is erased (its messages are in every chat it wrote in)`);
+    this.name = 'NotAClientError';
+  }
+}
 
 /** Rows read per query while scanning the events, the journal and the jobs. */
 export const SCAN_PAGE_ROWS = 5_000;
@@ -78,8 +86,8 @@ export function chunks<T>(items: readonly T[], size = KEYS_PER_STATEMENT): T[][]
 }
 
 /** The strings a LIKE prefilter looks for: the user id, the dialogs' chat ids and conversation ids (also URL-encoded, as form bodies carry them). */
-export function likeAnchors(s: ErasureSubject): string[] {
-  const anchors = new Set<string>([s.maxUserId, ...s.dialogChatIds]);
+export function likeAnchors(s: ErasureSubject, withBitrixChats = false): string[] {
+  const anchors = new Set<string>([s.maxUserId, ...s.dialogChatIds, ...(withBitrixChats ? s.bitrixChatIds : [])]);
   for (const id of s.conversationIds) {
     anchors.add(id);
     anchors.add(encodeURIComponent(id));
@@ -106,7 +114,9 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const str = (value: unknown): string | null => (value === undefined || value === null ? null : String(value));
 
 /** A MAX update's chat, actor (whose act it is), message id and time — the few fields the erasure reads. */
-export function maxUpdateFacts(update: Json): { chatId: string | null; actorId: string | null; mid: string | null; timestamp: string | null } {
+export function maxUpdateFacts(update: Json): {
+  chatId: string | null; actorId: string | null; actorIsBot: boolean | null; recipientUserId: string | null; mid: string | null; timestamp: string | null;
+} {
   const message = isObject(update.message) ? update.message : undefined;
   const recipient = isObject(message?.recipient) ? message.recipient : undefined;
   const callback = isObject(update.callback) ? update.callback : undefined;
@@ -115,6 +125,8 @@ export function maxUpdateFacts(update: Json): { chatId: string | null; actorId: 
   return {
     chatId: str(recipient?.chat_id ?? update.chat_id),
     actorId: str(isObject(actor) ? actor.user_id : undefined) ?? str(update.user_id),
+    actorIsBot: isObject(actor) && typeof actor.is_bot === 'boolean' ? actor.is_bot : null,
+    recipientUserId: str(recipient?.user_id),
     mid: str(body?.mid ?? update.message_id),
     timestamp: str(update.timestamp),
   };
@@ -123,7 +135,7 @@ export function maxUpdateFacts(update: Json): { chatId: string | null; actorId: 
 /** The client's conversations: their dialogs (and the ones already named), and the groups they started. */
 export async function findConversations(db: Db, s: ErasureSubject, scope: Scope): Promise<void> {
   const named = [...s.conversationIds];
-  const rows = await db.selectFrom('conversations').select(['id', 'max_chat_id', 'max_user_id'])
+  const rows = await db.selectFrom('conversations').select(['id', 'max_chat_id', 'max_user_id', 'bitrix_chat_id'])
     .where((eb) => eb.or([eb('max_user_id', '=', s.maxUserId), ...(named.length > 0 ? [eb('id', 'in', named)] : [])])).execute();
   for (const row of rows) {
     if (row.max_chat_id.startsWith('-')) {
@@ -132,6 +144,7 @@ export async function findConversations(db: Db, s: ErasureSubject, scope: Scope)
     }
     s.dialogChatIds.add(row.max_chat_id);
     s.conversationIds.add(row.id);
+    if (row.bitrix_chat_id !== null) s.bitrixChatIds.add(row.bitrix_chat_id);
     scope.dialogs.push(row.id);
   }
   scope.deletes.conversations = [...scope.dialogs];
@@ -156,6 +169,10 @@ export async function scanEventsPage(db: Db, s: ErasureSubject, page: [number, n
     const parsed = parseStored(row.raw);
     if (row.source.startsWith('max:') && isObject(parsed)) {
       const facts = maxUpdateFacts(parsed);
+      // A bot writes, or a person (is_bot: false) writes to it in a dialog: `recipient.user_id` is then the bot.
+      if ((facts.actorId === s.maxUserId && facts.actorIsBot === true) || (facts.recipientUserId === s.maxUserId && facts.actorIsBot === false && facts.actorId !== s.maxUserId)) {
+        throw new NotAClientError(s.maxUserId);
+      }
       const inDialog = facts.chatId !== null && s.dialogChatIds.has(facts.chatId);
       if (inDialog || facts.actorId === s.maxUserId) {
         scope.deletes.events.push(id);
@@ -176,7 +193,12 @@ export async function scanEventsPage(db: Db, s: ErasureSubject, page: [number, n
 /** A chat of the client's update outside a known dialog: a dialog not known yet (the subject grows), or a group. */
 function noteChat(s: ErasureSubject, trail: GroupTrail, botId: string, facts: ReturnType<typeof maxUpdateFacts>): boolean {
   const chatId = facts.chatId as string;
-  const conversationId = `${botId}:${chatId}`;
+  let conversationId: string;
+  try {
+    conversationId = makeConversationId(parseBotId(botId), chatId);
+  } catch {
+    return false; // not a chat id of MAX's format: no conversation of ours
+  }
   if (!chatId.startsWith('-')) {
     s.dialogChatIds.add(chatId);
     s.conversationIds.add(conversationId);
@@ -256,7 +278,7 @@ export async function findGroupRows(db: Db, s: ErasureSubject, trail: GroupTrail
     const rows = await db.selectFrom('line_outbox').select(['id', 'message_key', 'state', 'item_json']).where('conversation_id', '=', group).execute();
     for (const row of rows) {
       if (!groupItemIsSubjects(row.message_key, s, stamps) && !mentionsText(row.item_json, s)) continue;
-      if (row.item_json.includes(`"${ERASED}"`) && row.item_json.length < 40) continue; // anonymised by an earlier erasure
+      if (row.item_json === ERASED_ITEM_JSON) continue; // anonymised by an earlier pass or erasure
       scope.rewrites.line_outbox.push(Number(row.id));
       if (row.state === 'pending') scope.unfinished.outboxItems++;
       for (const m of row.item_json.matchAll(MEDIA_LINK)) scope.deletes.media.push(m[1] as string);
@@ -317,7 +339,8 @@ function refsWithout(refs: string | null, s: ErasureSubject): string | null {
 export async function scanJournalPage(db: Db, s: ErasureSubject, page: [number, number], scope: Scope): Promise<void> {
   const conversations = [...s.conversationIds, ...scope.groups];
   const chats = [...s.dialogChatIds];
-  const bodies = anyLike(['request_body', 'response_body', 'endpoint'], likeAnchors(s));
+  // The journal also holds the Open Lines side's history reads, which name the chat by its Bitrix24 id.
+  const bodies = anyLike(['request_body', 'response_body', 'endpoint'], likeAnchors(s, true));
   const rows = await db.selectFrom('journal')
     .select(['id', 'conversation_id', 'max_user_id', 'max_chat_id', 'message_id', 'refs', sql<number>`case when ${bodies} then 1 else 0 end`.as('hit')])
     .where('id', '>', page[0]).where('id', '<=', page[1])

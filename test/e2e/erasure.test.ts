@@ -219,6 +219,15 @@ for (const engine of testEngines()) {
       await write(C, { text: 'Цецилия пишет' });
       await until(() => (lineTexts(C.user_id).length === 1 ? true : undefined));
       await untilIdle(world().bridge, world().sandbox);
+      // The bot's own id is refused: every dialog names it, erasing it would take them all.
+      const botUserId = String([...world().sandbox.max.world.bots.keys()][0]);
+      const bot = await cli(['erase', '--max-user', botUserId, '--yes', '--by', 'mistake'], cliEnv());
+      assert.equal(bot.code, 2, bot.stdout);
+      assert.match(bot.stderr, /is a bot, not a client: nothing is erased/);
+      const botApi = await admin('POST', '/admin/erasures', { max_user_id: botUserId });
+      assert.equal(botApi.status, 400);
+      assert.equal(((await botApi.json()) as { error: string }).error, 'BRG_ERR_ERASURE_USER_ID');
+      assert.equal((await world().bridge.store.erasure.records({ maxUserId: botUserId })).length, 0);
       const store = world().bridge.store;
       const cConversation = (await store.db.selectFrom('conversations').select('id').where('max_user_id', '=', String(C.user_id)).executeTakeFirstOrThrow()).id as ConversationId;
       // Work that would never be done: a job waiting in C's queue.
@@ -241,7 +250,7 @@ for (const engine of testEngines()) {
       assert.equal(plan.dry_run, true, 'dry_run defaults to true');
       assert.equal(plan.plan.unfinished.jobs, 1);
       assert.ok(await store.conversations.get(cConversation), 'a dry run changes nothing');
-      const erased = await admin('POST', '/admin/erasures', { max_user_id: String(C.user_id), dry_run: false, requested_by: 'support desk' });
+      const erased = await admin('POST', '/admin/erasures', { max_user_id: String(C.user_id), dry_run: false, requested_by: 'support desk', vacuum: 'full' });
       assert.equal(erased.status, 200);
       const body = (await erased.json()) as { erasure: { id: number; rows_total: number; requested_by: string } };
       assert.ok(body.erasure.rows_total > 0);

@@ -13,7 +13,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { MAX_USER_ID, type ErasurePlan, type ErasureRecord, type ErasureRepo } from '../../store/repos/erasure-repo.ts';
+import { MAX_USER_ID, NotAClientError, type ErasurePlan, type ErasureRecord, type ErasureRepo } from '../../store/repos/erasure-repo.ts';
 import { adminAuthHook } from '../admin-auth.ts';
 import { HttpError } from '../http-errors.ts';
 
@@ -69,9 +69,12 @@ export function adminErasuresPlugin(options: AdminErasuresOptions): FastifyPlugi
       const parsed = bodySchema.safeParse(body);
       if (!parsed.success) throw new HttpError('invalidBody', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       const { dry_run: dryRun, requested_by: requestedBy, vacuum } = parsed.data;
-      if (dryRun) return { dry_run: true, max_user_id: maxUserId, plan: planJson(await options.erasure.plan(maxUserId)) };
-      if (requestedBy === undefined || requestedBy.trim() === '' || requestedBy.length > 200) throw new HttpError('erasureRequester');
-      const result = await options.erasure.erase(maxUserId, { requestedBy: `admin API: ${requestedBy.trim()}`, vacuum });
+      if (!dryRun && (requestedBy === undefined || requestedBy.trim() === '' || requestedBy.length > 200)) throw new HttpError('erasureRequester');
+      const notAClient = (err: unknown): never => {
+        throw err instanceof NotAClientError ? new HttpError('erasureUserId', err.message) : err;
+      };
+      if (dryRun) return { dry_run: true, max_user_id: maxUserId, plan: planJson(await options.erasure.plan(maxUserId).catch(notAClient)) };
+      const result = await options.erasure.erase(maxUserId, { requestedBy: `admin API: ${(requestedBy as string).trim()}`, vacuum }).catch(notAClient);
       return {
         dry_run: false, erasure: recordJson(result.record), dialogs: result.dialogs, groups: result.groups,
         unfinished: planJson(result).unfinished, freed_space: { vacuum: result.freedSpace.vacuum, vacuumed: result.freedSpace.vacuumed, wal_truncated: result.freedSpace.walTruncated ?? null },

@@ -16,7 +16,8 @@ import { createHmac } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
 import type { Engine } from '../db.ts';
-import { ERASED, newSubject, type ErasureSubject } from '../erasure-mentions.ts';
+import { ERASED, ERASED_ITEM_JSON, newSubject, type ErasureSubject } from '../erasure-mentions.ts';
+export { NotAClientError } from '../erasure-scope.ts';
 import {
   chunks, emptyScope, findConversations, findDialogRows, findGroupRows, findGroups, findJobs, idPages, scanEventsPage, scanJournalPage,
   type GroupTrail, type Scope,
@@ -224,7 +225,7 @@ export class ErasureRepo {
       }]),
       ...this.deleteSteps('line_outbox', 'id', d.line_outbox),
       ...chunks(scope.rewrites.line_outbox).map((part): [string, (trx: Transaction<Database>) => Promise<unknown>] => ['line_outbox', (trx) => trx.updateTable('line_outbox')
-        .set({ item_json: JSON.stringify({ erased: true }), result_json: null, updated_at_ms: now, state: sql<'rejected'>`case when state = 'pending' then 'rejected' else state end` })
+        .set({ item_json: ERASED_ITEM_JSON, result_json: null, updated_at_ms: now, state: sql<'rejected'>`case when state = 'pending' then 'rejected' else state end` })
         .where('id', 'in', part).execute()]),
       ...this.deleteSteps('messages', 'id', d.messages),
       ...this.deleteSteps('outbound_parts', 'id', d.outbound_parts),

@@ -12,6 +12,7 @@ function subject(): ErasureSubject {
   s.dialogChatIds.add('90000001');
   s.conversationIds.add('shop:90000001');
   s.mids.add('mid.aaa111');
+  s.bitrixChatIds.add('1701');
   return s;
 }
 
@@ -72,4 +73,18 @@ test('a number equal to the client\'s id under another key is not the client; in
   assert.deepEqual(pruneText('timestamp 174010000', subject()), { kind: 'unchanged' }, 'a longer number containing the id is not the id');
   assert.equal(withoutIds('GET /chats/90000001', subject()), `GET /chats/${ERASED}`);
   assert.equal(withoutIds('GET /chats/900000011', subject()), 'GET /chats/900000011');
+});
+
+test('an Open Lines history read in a batch: the client\'s chat erased, another chat kept; a message naming the client\'s mid goes with its text', () => {
+  const batch = JSON.stringify({
+    result: { result: {
+      h0: { chat_id: 1701, message: { 86405: { id: 86405, author_id: 0, text: 'Альфакентавр' } } },
+      h1: { chat_id: 1702, message: { 86406: { id: 86406, author_id: 0, text: 'Бетельгейзе' }, 86407: { id: 86407, text: 'Альфакентавр', params: { CONNECTOR_MID: ['mid.aaa111'] } } } },
+    } },
+  });
+  const out = pruneText(batch, subject());
+  assert.equal(out.kind, 'pruned');
+  const text = (out as { text: string }).text;
+  assert.ok(!text.includes('Альфакентавр'), text);
+  assert.ok(text.includes('Бетельгейзе'));
 });
