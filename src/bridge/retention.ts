@@ -20,7 +20,7 @@ import type { BridgeConfigData } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { codeOf, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/open-store.ts';
-import { PURGE_TARGETS, type PurgeCounts, type PurgeTarget, type RetentionCutoffs } from '../store/repos/retention-repo.ts';
+import { PURGE_TARGETS, type PurgeCounts, type RetentionCutoffs } from '../store/repos/retention-repo.ts';
 
 export const DAY_MS = 86_400_000;
 /** The first purge after a start: after the start's catch-up and reconciliation, soon enough to be seen. */
@@ -186,5 +186,3 @@ export class RetentionSchedule {
     await this.deps.store.leases.release(RETENTION_LEASE, this.deps.workerId).catch(() => undefined);
   }
 }
-
-export type { PurgeCounts, PurgeTarget };

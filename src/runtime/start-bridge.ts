@@ -548,7 +548,8 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   timer.unref();
   // On the bridge's clock (a test's ManualClock drives it), under a lease: one process purges at a time.
   const retention = new RetentionSchedule({
-    store, clock, settings: () => config, workerId, log: logger.child({ component: 'retention' }), onPurged: (counts) => metrics.purged(counts),
+    // `retention`, `journal`: a reload does not change them (RESTART_ONLY_KEYS), nor the catch-ups' `max` windows they follow.
+    store, clock, settings: () => initialConfig, workerId, log: logger.child({ component: 'retention' }), onPurged: (counts) => metrics.purged(counts),
   });
   retention.start();
   const clientWaitLog = logger.child({ component: 'client-notice' });

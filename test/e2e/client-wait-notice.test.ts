@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bridgeWorldFor, webhookBridgeConfig } from '../helpers/bridge-world.ts';
-import { driveClockTo } from '../helpers/clock-driver.ts';
+import { driveClockTo, settleWhileDriving } from '../helpers/clock-driver.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { postOk } from '../helpers/e2e.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
@@ -56,20 +56,20 @@ for (const engine of testEngines()) {
       await write('первое');
       await driveUntil(() => lineTexts().length === 1);
       // Under the threshold: nobody is told.
-      assert.deepEqual((await world().bridge.noticeWaitingClients()).told, []);
+      assert.deepEqual((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told, []);
 
       await portalDown();
       await write('второе');
       await driveClockTo(clock, world().bridge, clock.nowMs() + MINUTE_MS);
-      assert.deepEqual((await world().bridge.noticeWaitingClients()).told, [], 'a minute of waiting is under the 2 configured');
+      assert.deepEqual((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told, [], 'a minute of waiting is under the 2 configured');
       await driveClockTo(clock, world().bridge, clock.nowMs() + 2 * MINUTE_MS);
-      assert.equal((await world().bridge.noticeWaitingClients()).told.length, 1);
+      assert.equal((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told.length, 1);
       assert.equal(told(), 1);
       // The client writes again in the same outage: not told again.
       await write('третье');
       await write('четвёртое');
       await driveClockTo(clock, world().bridge, clock.nowMs() + 5 * MINUTE_MS);
-      assert.deepEqual((await world().bridge.noticeWaitingClients()).told, []);
+      assert.deepEqual((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told, []);
       assert.equal(told(), 1);
 
       // The portal answers again: everything reaches the line once, in order.
@@ -81,7 +81,7 @@ for (const engine of testEngines()) {
       await portalDown();
       await write('пятое');
       await driveClockTo(clock, world().bridge, clock.nowMs() + 3 * MINUTE_MS);
-      assert.equal((await world().bridge.noticeWaitingClients()).told.length, 1);
+      assert.equal((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told.length, 1);
       assert.equal(told(), 2);
 
       // Turned off: a stuck message tells nobody.
@@ -89,7 +89,7 @@ for (const engine of testEngines()) {
       await world().start((c) => ({ ...c, messages: { ...c.messages, client_wait_notice_minutes: 0 } }));
       await write('шестое');
       await driveClockTo(clock, world().bridge, clock.nowMs() + 30 * MINUTE_MS);
-      assert.deepEqual((await world().bridge.noticeWaitingClients()).told, []);
+      assert.deepEqual((await settleWhileDriving(clock, world().bridge.noticeWaitingClients())).told, []);
       assert.equal(told(), 2);
 
       await faults([]);

@@ -45,3 +45,22 @@ export async function driveClockTo(clock: ManualClock, bridge: Bridge, untilMs: 
     await clock.advance(Math.max(1, Math.min(untilMs, now + stepMs, next ?? Number.POSITIVE_INFINITY) - now));
   }
 }
+
+/**
+ * Awaits `work` done by the bridge at the test's call (a notice round, a purge) while moving
+ * the clock `tickMs` every few real milliseconds: a wait inside it on the bridge's clock (a
+ * rate limiter's slot, a retry's back-off) passes instead of hanging on a clock nobody moves.
+ */
+export async function settleWhileDriving<T>(clock: ManualClock, work: Promise<T>, o: { tickMs?: number; realLimitMs?: number } = {}): Promise<T> {
+  let settled = false;
+  const done = work.finally(() => {
+    settled = true;
+  });
+  const realDeadline = Date.now() + (o.realLimitMs ?? 60_000);
+  while (!settled) {
+    if (Date.now() > realDeadline) throw new Error(`settleWhileDriving: not settled after ${o.realLimitMs ?? 60_000} ms of real time`);
+    await sleep(3);
+    if (!settled) await clock.advance(o.tickMs ?? 100);
+  }
+  return done;
+}

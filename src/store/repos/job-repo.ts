@@ -8,6 +8,7 @@
  * Fencing: every state change after a claim is guarded by (locked_by, attempts);
  * a worker whose lease expired and was taken over changes nothing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
 import type { Engine, Queryable } from '../db.ts';
@@ -56,6 +57,17 @@ function toClaimed(row: ClaimedRow, workerId: string): ClaimedJob {
     eventId: row.event_id === null ? null : Number(row.event_id), leaseUntilMs: Number(row.lease_until_ms),
     createdAtMs: Number(row.created_at_ms),
   };
+}
+
+/** How often a completion aborted by a deadlock or a serialization failure is tried in all. */
+const COMPLETE_CONFLICT_TRIES = 8;
+/** The pause before the next try grows with each one: 5, 10, 15 ms… (halved to 1.5× at random). */
+const COMPLETE_CONFLICT_PAUSE_MS = 5;
+
+/** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001): the transaction did nothing and may be run again. */
+function isTransientConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 export class JobRepo {
@@ -171,16 +183,31 @@ export class JobRepo {
       .where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt);
   }
 
-  /** Marks the job done; `onComplete` runs in the same transaction (its writes happen exactly once). */
+  /**
+   * Marks the job done; `onComplete` runs in the same transaction (its writes happen exactly once).
+   * PostgreSQL may abort it as a deadlock's victim (two jobs of a line completing at once lock a
+   * conversation row and the line's flush job in opposite orders) or as a serialization failure:
+   * nothing of it was written, so it is tried again at once — the work is done (a flush's items
+   * are in the line), and failing the job here would send them again.
+   */
   async complete(job: ClaimedJob, onComplete?: OnComplete): Promise<void> {
     const now = this.clock.nowMs();
-    await this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('jobs').set({ state: 'done', locked_by: null, lease_until_ms: null, updated_at_ms: now })
-        .where('id', '=', job.id).where('state', '=', 'running').where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new LostLeaseError(job.id);
-      if (onComplete) await onComplete(trx);
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          const res = await trx.updateTable('jobs').set({ state: 'done', locked_by: null, lease_until_ms: null, updated_at_ms: now })
+            .where('id', '=', job.id).where('state', '=', 'running').where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new LostLeaseError(job.id);
+          if (onComplete) await onComplete(trx);
+        });
+        return;
+      } catch (err) {
+        if (!isTransientConflict(err) || attempt >= COMPLETE_CONFLICT_TRIES) throw err;
+        // Real time, not the bridge's clock: this waits for the other transaction to finish.
+        await sleep(COMPLETE_CONFLICT_PAUSE_MS * attempt * (0.5 + Math.random()));
+      }
+    }
   }
 
   async retryLater(job: ClaimedJob, delayMs: number, error: { code: string; message: string; response?: string | null }): Promise<boolean> {

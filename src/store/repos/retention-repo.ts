@@ -18,11 +18,13 @@
  *   read by nothing but counts; never a pending or running one (the claim reads only those).
  * - dead letters (dead jobs): `updated_at_ms` (their last attempt) before the dead letters
  *   cutoff; until then they can be replayed.
- * - events: `received_at_ms` before the events cutoff, unless a pending, running or dead job
- *   refers to it (`jobs.event_id`): such a job reads its event when it runs (a replayed dead
- *   letter too — without its event it would end doing nothing). An event's jobs are written
- *   with it and only their states change later, and `done` is final, so the set of kept
- *   events read at the start of a purge can only keep too much, never too little. The event
+ * - events: `received_at_ms` before the events cutoff, unless a pending or running job or a dead
+ *   letter kept (not older than its own cutoff) refers to it (`jobs.event_id`): such a job reads
+ *   its event when it runs (a replayed dead letter too — without its event it would end doing
+ *   nothing). An event's jobs are written with it and only their states change later, and
+ *   `done` is final, so the set of kept events read at the start of a purge can only keep too
+ *   much, never too little (the events are walked in (received_at_ms, id) order with a cursor,
+ *   so the kept ones are read once, not once per batch). The event
  *   is also the dedupe key: MAX redelivers for at most 8 hours and events_days is at least 1,
  *   so a redelivery always finds its key; Bitrix24 never redelivers. The one reader of old
  *   keys is the reconciliation (src/bridge/reconcile.ts), which would take an operator message
@@ -33,7 +35,7 @@
  * - line_outbox: rows `sent` or `rejected` (never `pending`) last changed before the messages
  *   cutoff, of a conversation not busy. A catch-up (catch-up.ts, downtime-catch-up.ts) takes
  *   a history message for new when its mid is not in the outbox: the messages cutoff is never
- *   later than the catch-ups look back (src/bridge/retention.ts, retentionCutoffs), so a
+ *   later than the catch-ups look back (src/bridge/retention.ts, retentionPlan), so a
  *   message they may still find keeps its row.
  * - messages (the MAX mid ↔ delivery map of client messages), outbound_parts (the MAX mids of
  *   each operator message), operator_notices, client_notices: older than the messages cutoff,
