@@ -1,11 +1,12 @@
 /**
  * Two bridge processes on one PostgreSQL database (bridge + both emulators over HTTP), a
  * burst of new clients each writing two messages at once: every message reaches the Open
- * Line exactly once, in order. The inbound job of a client's second message and the line's
- * flush of the first complete at the same moment, locking the conversation row and the
- * line's flush job in opposite orders; PostgreSQL aborts one of them as a deadlock. The
- * flush's items were already in the line then: its completion is tried again, never the
- * whole flush (which sent them a second time — 29 of 60 in the run that found it).
+ * Line exactly once. The inbound job of a client's second message and the line's flush of
+ * the first may complete at the same moment, locking the conversation row and the line's
+ * flush job in opposite orders; PostgreSQL then aborts one of them as a deadlock. A flush's
+ * items were in the line already: its completion is tried again, never the flush (which
+ * would send them a second time). Whether a deadlock happens in a given run is up to timing;
+ * test/integration/store/complete-deadlock.test.ts makes one on purpose.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
