@@ -20,6 +20,11 @@
  * The proof is test/e2e/log-secrets.test.ts: a secret planted in every config
  * field and every token the emulators hand out, greped for in the output of a
  * whole round trip with failures at level trace.
+ *
+ * Personal data passes the configuration's `privacy` policy after the secrets
+ * (src/journal/masking.ts, the same masker as the journal's): names, phones,
+ * emails and files at any depth of a line's fields, and in an error's response
+ * body; ids are never touched. Proof: test/e2e/journal.test.ts.
  */
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { privacyHashKey } from '../journal/hash-key.ts';
