@@ -144,3 +144,24 @@ export function watchAdded<K, V>(map: Map<K, V>, onAdded: (value: V) => void): (
     map.set = original;
   };
 }
+
+/**
+ * Posts `total` MAX updates to the bridge's webhook at `ratePerS`, evenly paced from now
+ * (never in bursts to catch up), noting in `sentAt` when each mid was posted; resolves when
+ * every post has been answered. `update(i)` gives the i-th update's mid and body.
+ */
+export async function postPaced(bridgeUrl: string, total: number, ratePerS: number, sentAt: Map<string, number>, update: (i: number) => { mid: string; body: string }): Promise<void> {
+  const intervalMs = 1000 / ratePerS;
+  const started = performance.now();
+  const posts: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const wait = started + i * intervalMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { mid, body } = update(i);
+    sentAt.set(mid, performance.now());
+    posts.push(fetch(`${bridgeUrl}/max/webhook/bench`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET }, body,
+    }).then((res) => res.arrayBuffer()).then(() => undefined));
+  }
+  await Promise.all(posts);
+}

@@ -5,7 +5,7 @@
  * window off, side by side.
  */
 import type { Sandbox } from '../src/cli/sandbox.ts';
-import { BENCH_WEBHOOK_SECRET, messageUpdate, setPortalLimit, startBridgeChild, waitFor, watchAdded } from './bench-world.ts';
+import { BENCH_WEBHOOK_SECRET, messageUpdate, postPaced, setPortalLimit, startBridgeChild, waitFor, watchAdded } from './bench-world.ts';
 
 export interface LatencyFigures {
   messages: number;
@@ -50,21 +50,10 @@ export async function measureInboundLatency(
     if (m.direction === 'in' && m.text.startsWith(prefix) && id && !seenAt.has(id)) seenAt.set(id, performance.now());
   });
   try {
-    const intervalMs = 1000 / options.ratePerS;
-    const started = performance.now();
-    const posts: Array<Promise<void>> = [];
-    for (let i = 0; i < total; i++) {
-      const due = started + i * intervalMs;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await postPaced(bridge.url, total, options.ratePerS, sentAt, (i) => {
       const mid = `mid.lat.${options.label}.${i}`;
-      const body = messageUpdate(clients[i % clients.length]!, mid, i, `${prefix}${i}`);
-      sentAt.set(mid, performance.now());
-      posts.push(fetch(`${bridge.url}/max/webhook/bench`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET }, body,
-      }).then((res) => res.arrayBuffer()).then(() => undefined));
-    }
-    await Promise.all(posts);
+      return { mid, body: messageUpdate(clients[i % clients.length]!, mid, i, `${prefix}${i}`) };
+    });
     await waitFor(() => seenAt.size >= total, 120_000, 20);
   } finally {
     unwatch();

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Sandbox } from '../src/cli/sandbox.ts';
-import { BENCH_WEBHOOK_SECRET, installApp, messageUpdate, setPortalLimit, startBridgeChild, waitFor, watchAdded } from './bench-world.ts';
+import { installApp, messageUpdate, postPaced, setPortalLimit, startBridgeChild, waitFor, watchAdded } from './bench-world.ts';
 import type { LatencyFigures } from './latency.ts';
 
 /** Ten routes that never match a bench message, then a weighted pool of lines 1 and 2. */
@@ -41,21 +41,12 @@ async function newConversationsLatency(sandbox: Sandbox, databaseUrl: string, ro
       if (m.direction === 'in' && m.text.startsWith(prefix) && id && !seenAt.has(id)) seenAt.set(id, performance.now());
     });
     try {
-      const intervalMs = 1000 / options.ratePerS;
-      const started = performance.now();
-      const posts: Array<Promise<void>> = [];
-      for (let i = 0; i < total; i++) {
-        const wait = started + i * intervalMs - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        // Every message its own client and chat: each opens a conversation, so each is routed.
+      // Every message its own client and chat: each opens a conversation, so each is routed.
+      await postPaced(bridge.url, total, options.ratePerS, sentAt, (i) => {
         const client = { userId: 5_000_000 + run * 100_000 + i, chatId: 50_000_000 + run * 100_000 + i };
         const mid = `mid.route.${run}.${i}`;
-        sentAt.set(mid, performance.now());
-        posts.push(fetch(`${bridge.url}/max/webhook/bench`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'x-max-bot-api-secret': BENCH_WEBHOOK_SECRET }, body: messageUpdate(client, mid, i, `${prefix}${i}`),
-        }).then((res) => res.arrayBuffer()).then(() => undefined));
-      }
-      await Promise.all(posts);
+        return { mid, body: messageUpdate(client, mid, i, `${prefix}${i}`) };
+      });
       await waitFor(() => seenAt.size >= total, 120_000, 20).catch(() => undefined);
     } finally {
       unwatch();

@@ -3,15 +3,15 @@
  * on purpose (group chats, channels, a first start's polling backlog), and
  * routing: where a sample update would go and why (`POST /admin/routes/explain`,
  * nothing sent), a conversation's route (`GET /admin/conversations/:id`) and
- * moving it to another route now (`POST /admin/conversations/:id/route`). Authentication lives
- * inside the plugin: `Authorization: Bearer <ADMIN_TOKEN>`, compared in
- * constant time; without a configured token the admin API is off (every call 401).
+ * moving it to another route now (`POST /admin/conversations/:id/route`). Authentication:
+ * `Authorization: Bearer <ADMIN_TOKEN>` (src/http/admin-auth.ts, shared by every admin plugin);
+ * without a configured token the admin API is off (every call 401).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeadLetterRepo } from '../../store/repos/dead-letter-repo.ts';
 import { z } from 'zod';
 import { SKIP_REASONS, type SkipReason, type SkippedUpdateRepo } from '../../store/repos/skipped-update-repo.ts';
+import { adminAuthHook } from '../admin-auth.ts';
 import { HttpError } from '../http-errors.ts';
 
 /** What the routing endpoints need from the running bridge (src/runtime/start-bridge.ts). */
@@ -67,23 +67,9 @@ function jsonObjectOf(body: unknown): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  // Hash first so the comparison is constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 export function adminApiPlugin(options: AdminApiOptions): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/admin/')) return;
-      const header = request.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!options.adminToken || !token || !sameSecret(token, options.adminToken)) {
-        throw new HttpError('unauthorized', 'admin API: send Authorization: Bearer <ADMIN_TOKEN>');
-      }
-    });
+    app.addHook('onRequest', adminAuthHook(options.adminToken));
     app.get('/admin/dead-letters', async () => ({ dead_letters: await options.deadLetters.list(1_000) }));
     // Newest first, each with the update as MAX sent it: ?reason=polling_backlog&limit=100.
     app.get('/admin/skipped-updates', async (request) => {
