@@ -16,7 +16,21 @@ export const HANDLED_EVENTS = [
   'ONIMCONNECTORSTATUSDELETE', 'ONIMCONNECTORLINEDELETE', 'ONAPPUNINSTALL',
   // A session closed: the conversation is routed afresh at its next message.
   'ONIMCONNECTORDIALOGFINISH',
+  // A lead converted: the client's identity and source carried to its contact and deal (crm/converted-lead.ts).
+  'ONCRMLEADUPDATE',
 ] as const;
+
+/**
+ * The CRM settings of a line the bridge creates (docs/crm.md): the line makes a lead for a new
+ * client, never a "repeat lead" for each new session of a known one (CRM_CREATE_SECOND=N; the
+ * string "0" would count as on), forwards a returning client to the responsible person of their
+ * open deal (CRM_FORWARD), and closes a silent session after one day. A route whose CRM mode
+ * makes the objects itself switches creation off on its lines (setup.ts).
+ */
+export const NEW_LINE_CRM = { CRM: 'Y', CRM_CREATE: 'lead', CRM_CREATE_SECOND: 'N', CRM_FORWARD: 'Y', AUTO_CLOSE_TIME: '86400' } as const;
+
+/** What a line a bridge-driven CRM route sends to is set to: finds and binds, creates nothing. */
+export const BRIDGE_DRIVEN_LINE_CRM = { CRM: 'Y', CRM_CREATE: 'none', CRM_CREATE_SECOND: 'N', CRM_FORWARD: 'Y' } as const;
 
 /** A chat bubble in MAX blue, as a data URI (Bitrix24 wants an SVG icon). */
 const ICON_SVG = 'data:image/svg+xml;charset=US-ASCII,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%20viewBox%3D%220%200%2070%2071%22%3E%3Cpath%20fill%3D%22%23FFF%22%20d%3D%22M35%2010C20%2010%2010%2020%2010%2033c0%208%204%2014%2010%2018l-2%209%2010-5c2%201%205%201%207%201%2015%200%2025-10%2025-23S50%2010%2035%2010z%22%2F%3E%3C%2Fsvg%3E';
@@ -39,7 +53,7 @@ async function findOrCreateLine(client: Bitrix24Client, portalId: string, lineId
   const lines = await client.call<Array<{ ID: string; LINE_NAME: string }>>(portalId, 'imopenlines.config.list.get', { PARAMS: { select: ['ID', 'LINE_NAME'] } }, { idempotent: true });
   const existing = lines.find((l) => l.LINE_NAME === 'MAX');
   if (existing) return Number(existing.ID);
-  return Number(await client.call(portalId, 'imopenlines.config.add', { PARAMS: { LINE_NAME: 'MAX', CRM: 'Y', CRM_CREATE: 'lead' } }));
+  return Number(await client.call(portalId, 'imopenlines.config.add', { PARAMS: { LINE_NAME: 'MAX', ...NEW_LINE_CRM } }));
 }
 
 /** imconnector.register: the same ID again updates it (spec bitrix24-rest §4), so this also moves the settings page (PLACEMENT_HANDLER). */

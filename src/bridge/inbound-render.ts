@@ -82,6 +82,23 @@ export function renderInbound(message: Json): string {
   return parts.join('\n');
 }
 
+/**
+ * The phone of a contact the client shared as their own (MAX's request-contact button shares
+ * the user's own card: its `max_info` is the sender), for CRM matching; a card of someone else
+ * (another MAX user in `max_info`) gives null. A card with no `max_info` counts as the client's
+ * (the business's own numbers are refused by the caller: `crm.own_phones`).
+ */
+export function ownSharedPhone(message: Json): string | null {
+  const body = (message.body ?? {}) as Json;
+  const contact = ((body.attachments as Json[] | null) ?? []).find((a) => a.type === 'contact');
+  if (!contact) return null;
+  const payload = (contact.payload ?? {}) as Json;
+  const info = (payload.max_info ?? payload.tam_info) as Json | null | undefined;
+  const sender = (message.sender ?? {}) as Json;
+  if (info && typeof info === 'object' && info.user_id !== undefined && String(info.user_id) !== String(sender.user_id)) return null;
+  return phoneFromVcf(payload.vcf_info);
+}
+
 /** Phone of a shared contact, kept for CRM matching. */
 export function sharedPhone(message: Json): string | null {
   const body = (message.body ?? {}) as Json;

@@ -19,7 +19,7 @@
 import { BridgeError } from '../domain/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { makeConversationId, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
-import { MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { CRM_PHONE_JOB, crmQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload, portalResource } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
 import {
@@ -37,7 +37,8 @@ import { sortKeyOf, type OutboxMethod } from '../store/repos/outbox-repo.ts';
 import { findMissed, type CatchUpWindow, type MissedMessage } from './catch-up.ts';
 import type { DowntimeReport } from './downtime-catch-up.ts';
 import { authorLine, chatKindOf, groupChatName, groupLineUser, skipReasonFor, type GroupChatsMode } from './group-chat.ts';
-import { renderInbound, sharedPhone } from './inbound-render.ts';
+import { ownSharedPhone, renderInbound, sharedPhone } from './inbound-render.ts';
+import { isOwnPhone, normalizedPhone } from '../domain/crm/client-phone.ts';
 import { routingInputOf } from './route-explain.ts';
 import type { RouteTransforms } from './route-transform.ts';
 import type { Router } from './router.ts';
@@ -59,6 +60,8 @@ export interface InboundDeps {
   log?: Logger;
   /** What the downtime catch-up (downtime-catch-up.ts) has recovered, summed up when it is done. */
   downtimeReport?: DowntimeReport;
+  /** The CRM (crm/phone-job.ts): a phone the client shares as their own is kept for it; absent = no CRM. */
+  crm?: { ownPhones: readonly string[] };
 }
 
 type Json = Record<string, unknown>;
@@ -164,6 +167,15 @@ function sendToLine(ctx: Ctx, user: Json, messageId: string, text: string, dateM
   return queue(ctx, 'send', messageId, { user, message, chat: lineChat(ctx) }, place);
 }
 
+/** The phone the client shared as their own in this message, for the CRM; null when none (or a group chat, or one of the business's own). */
+function clientPhoneOf(ctx: Ctx, message: MaxMessage): string | null {
+  if (!ctx.deps.crm || ctx.group) return null;
+  const shared = ownSharedPhone(message as unknown as Record<string, unknown>);
+  const phone = shared === null ? null : normalizedPhone(shared);
+  if (phone === null || isOwnPhone(phone, ctx.deps.crm.ownPhones) || phone === ctx.conversation.clientPhone) return null;
+  return phone;
+}
+
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
 async function clientMessage(ctx: Ctx, given: MaxMessage, place: Place): Promise<OnComplete> {
   const mid = required(midOfMessage(given) || null, 'message body');
@@ -182,8 +194,13 @@ async function clientMessage(ctx: Ctx, given: MaxMessage, place: Place): Promise
   const text = signed(ctx, message.sender, [renderInbound(message), ...rehosted.skipped.map((name) => fileTooLargeText(name))].filter(Boolean).join('\n'));
   const prefixed = prefix && text ? `${prefix}${text}` : text;
   const send = sendToLine(ctx, lineUser(ctx, message.sender, sharedPhone(message)), mid, prefixed, Number(message.timestamp), rehosted.files, place);
+  const phone = clientPhoneOf(ctx, message);
   return async (trx) => {
     await send(trx);
+    if (phone) {
+      await ctx.deps.store.conversations.setClientPhone(ctx.conversation.id, phone, trx);
+      await ctx.deps.store.jobs.enqueue({ kind: CRM_PHONE_JOB, conversationKey: crmQueue(ctx.conversation.id), resourceKey: portalResource(ctx.portalId), payload: { conversationId: ctx.conversation.id } }, trx);
+    }
     await ctx.deps.store.conversations.advanceInboundKey(ctx.conversation.id, place.sortKey, trx);
     (ctx.deps.log ?? silentLogger()).debug({ conversationId: ctx.conversation.id, messageKey: mid, files: rehosted.files.length, skippedFiles: rehosted.skipped.length },
       'client message queued for the line');

@@ -28,6 +28,8 @@ export interface LifecycleDeps {
   onMessagesAdded?: (portalId: string, data: unknown, rerun: boolean, receivedAtMs?: number) => Promise<void>;
   /** ONIMCONNECTORMESSAGEUPDATE / DELETE: edits and deletes in MAX. */
   onMessagesChanged?: (portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown) => Promise<void>;
+  /** ONCRMLEADUPDATE: a converted lead's identity carried to its contact and deal (crm/converted-lead.ts). */
+  onLeadUpdated?: (portalId: string, data: unknown) => Promise<void>;
 }
 
 /** Pauses one line of a portal, or all of them (lineId null). */
@@ -118,6 +120,9 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         for (const conversationId of finishedConversations(data)) await deps.store.conversations.releaseRoute(conversationId);
         return;
       case 'ONIMCONNECTORDIALOGSTART':
+        return;
+      case 'ONCRMLEADUPDATE':
+        await deps.onLeadUpdated?.(portalId, data);
         return;
       default:
         return;

@@ -44,7 +44,7 @@ import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
-import { conversationIdParts, lineIdOfLine, type LineRef } from '../domain/ids.ts';
+import { conversationIdParts, lineIdOfLine, type ConversationId, type LineRef } from '../domain/ids.ts';
 import type { Correlation } from '../journal/exchange.ts';
 import { LINE_FLUSH_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { hasFiles, withoutFiles } from './line-file-fallback.ts';
@@ -83,6 +83,8 @@ export interface LineFlushDeps {
   leaseMarginMs: number;
   /** A client's message accepted by the Open Line; `arrivedMs`: when the bridge received it (metrics). */
   onDelivered?: (arrivedMs: number) => void;
+  /** A send opened a new Open Lines session of a conversation: its CRM step is queued here, in the flush's "done" (crm/session-job.ts). */
+  onNewSession?: (session: { conversationId: ConversationId; chatId: string; sessionId: string }, trx: Parameters<OnComplete>[0]) => Promise<void>;
 }
 
 export interface BatchPlan {
@@ -423,7 +425,9 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         if (row.method !== 'send') continue;
         const session = r?.session;
         if (session?.CHAT_ID !== undefined) {
-          await deps.store.conversations.setBitrixIds(row.conversationId, String(session.CHAT_ID), session.ID === undefined ? null : String(session.ID), trx);
+          const sessionId = session.ID === undefined ? null : String(session.ID);
+          const isNew = await deps.store.conversations.setBitrixIds(row.conversationId, String(session.CHAT_ID), sessionId, trx);
+          if (isNew && sessionId !== null) await deps.onNewSession?.({ conversationId: row.conversationId, chatId: String(session.CHAT_ID), sessionId }, trx);
         }
         await deps.store.conversations.recordInbound(row.conversationId, row.messageKey, ok ? 'delivered' : 'rejected', trx);
         if (ok) deps.onDelivered?.(row.arrivedMs);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bitrix24Client } from '../bitrix24/client.ts';
-import { activateOnLine, setUpConnector, setUpConnectorWithoutLine } from '../bitrix24/connector-setup.ts';
+import { activateOnLine, BRIDGE_DRIVEN_LINE_CRM, setUpConnector, setUpConnectorWithoutLine } from '../bitrix24/connector-setup.ts';
 import { Bitrix24ApiError } from '../bitrix24/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { PortalId } from '../domain/ids.ts';
@@ -31,6 +31,11 @@ export interface SetupDeps {
   isOwnLine?: (portalId: string) => boolean;
   /** Lines of this portal that routes name (targets and fallbacks), besides its own line. */
   namedLinesFor?: (portalId: string) => number[];
+  /**
+   * Whether a route whose CRM mode makes the objects itself (lead, contact_deal) sends to this
+   * line (null: the portal's own line): its own creation is then switched off (crm-policy.ts).
+   */
+  bridgeDrivenCrm?: (portalId: string, lineId: number | null) => boolean;
   nowMs: () => number;
   log?: Logger;
 }
@@ -59,6 +64,7 @@ export function setupHandler(deps: SetupDeps): JobHandler {
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
     const named = await setUpNamedLines(deps, portalId, ownLineId);
+    await switchOffLineCrm(deps, portalId, ownLineId, named);
     return async (trx) => {
       for (const id of named) {
         const ref = await deps.store.lines.setUp(portalId, id, deps.connectorId, trx, false);
@@ -75,6 +81,19 @@ export function setupHandler(deps: SetupDeps): JobHandler {
       await deps.store.jobs.runNowAfter(WAITING_FOR_A_LINE, trx);
     };
   };
+}
+
+/** Lines a bridge-driven CRM route sends to stop creating CRM objects themselves (idempotent). */
+async function switchOffLineCrm(deps: SetupDeps, portalId: PortalId, ownLineId: number | null, named: number[]): Promise<void> {
+  if (!deps.bridgeDrivenCrm) return;
+  const lines = new Map<number, boolean>();
+  if (ownLineId !== null) lines.set(ownLineId, deps.bridgeDrivenCrm(portalId, null) || deps.bridgeDrivenCrm(portalId, ownLineId));
+  for (const id of named) lines.set(id, (lines.get(id) ?? false) || deps.bridgeDrivenCrm(portalId, id));
+  for (const [lineId, driven] of lines) {
+    if (!driven) continue;
+    await deps.bitrix.call(portalId, 'imopenlines.config.update', { CONFIG_ID: lineId, PARAMS: { ...BRIDGE_DRIVEN_LINE_CRM } });
+    (deps.log ?? silentLogger()).info({ portalId, lineId }, 'line set to create no CRM objects itself: a route\'s crm.mode makes them (docs/crm.md)');
+  }
 }
 
 /** Activates the connector on each named line; returns those set up (the others are recorded paused). */

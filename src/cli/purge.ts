@@ -48,6 +48,7 @@ const TARGETS: Record<PurgeTarget, { ru: string; en: string; cutoff: 'journal' |
   outbound_uploads: { ru: 'файлы операторов в MAX', en: 'operator file uploads', cutoff: 'messages' },
   operator_notices: { ru: 'уведомления операторам', en: 'operator notices', cutoff: 'messages' },
   client_notices: { ru: 'уведомления клиентам', en: 'client notices', cutoff: 'messages' },
+  crm_links: { ru: 'привязки к CRM', en: 'CRM bindings', cutoff: 'messages' },
   media: { ru: 'файлы клиентов', en: 're-hosted files', cutoff: 'files' },
   conversations: { ru: 'диалоги без активности', en: 'idle conversations', cutoff: 'messages' },
 };

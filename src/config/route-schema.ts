@@ -17,6 +17,7 @@ import { BridgeError } from '../domain/errors.ts';
 import { BAD_ROUTE, type RouteConditions, type RouteRule, type RouteTarget, type RouteTransformConfig } from '../domain/routing/route-rule.ts';
 import { compilePattern, isLanguageTag, type PatternKind } from '../domain/routing/route-patterns.ts';
 import { parseWorkingHours, type WorkingHours } from '../domain/routing/working-hours.ts';
+import { routeCrmSchema } from './crm-schema.ts';
 import { ATTACHMENT_NOTICE_PLACEHOLDERS } from '../domain/transform/attachment-rules.ts';
 import { CARD_PLACEHOLDERS, PREFIX_PLACEHOLDERS, validateTemplate } from '../domain/transform/template.ts';
 
@@ -169,6 +170,8 @@ export const routeSchema = z.object({
   pick: z.enum(['weight', 'round_robin', 'fewest_open'], { error: 'must be weight (by the targets\' weights; the default), round_robin (in turn) or fewest_open (fewest open conversations)' }).optional(),
   fallback: fallbackSchema.optional(),
   transform: transformSchema.optional(),
+  /** What the bridge does in the CRM for this route's conversations (crm-schema.ts); the top-level `crm:` fills what is not written. */
+  crm: routeCrmSchema.optional(),
 }, notAnObject('must be a route: a section with to: { portal: <portal id>, line_id: <line number> } (see config/example.yaml)')).strict().superRefine((route, ctx) => {
   if (route.to !== undefined && (route.portal !== undefined || route.line_id !== undefined)) {
     ctx.addIssue({ code: 'custom', message: BOTH_TARGETS, path: [route.portal !== undefined ? 'portal' : 'line_id'] });

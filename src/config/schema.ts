@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
+import { crmDefaultsSchema } from './crm-schema.ts';
 import { routesSchema } from './route-schema.ts';
 
 const serviceUrl = z.string().superRefine((value, ctx) => {
@@ -216,6 +217,8 @@ export const configShapeSchema = z.object({
      */
     route_around_after_ms: z.number().int().min(0).max(86_400_000).default(300_000),
   }).strict().prefault({}),
+  /** CRM defaults for every route (a route's own `crm:` overrides them key by key): docs/crm.md. */
+  crm: crmDefaultsSchema,
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),
   routes: routesSchema.default([]),

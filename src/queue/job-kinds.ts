@@ -34,6 +34,11 @@ export const BITRIX24_SETUP_JOB = 'bitrix24.setup';
 /** A conversation moved to a route by hand (admin API, CLI, `/route` in the Open Line); queue: its MAX chat. */
 export const CONVERSATION_MOVE_JOB = 'conversation.move';
 
+/** The CRM step of a conversation's new Open Lines session (crm-sync.ts); queue: the conversation's CRM queue. */
+export const CRM_SESSION_JOB = 'crm.session';
+/** A phone the client shared, for the CRM (crm-sync.ts); queue: the conversation's CRM queue. */
+export const CRM_PHONE_JOB = 'crm.phone';
+
 /** Who moved a conversation (conversation-move.ts). */
 export const MOVED_BY = ['admin', 'cli', 'operator'] as const;
 
@@ -78,6 +83,9 @@ export const JOB_PAYLOADS = {
   [BITRIX24_EVENT_JOB]: z.object({ portalId }),
   /** `lineId`: the line picked on the connector settings page (bitrix24-settings.ts); else the configured one. */
   [BITRIX24_SETUP_JOB]: z.object({ portalId, lineId: z.number().int().nonnegative().optional() }),
+  /** `chatId` and `sessionId`: the Open Lines chat and the session its send opened. */
+  [CRM_SESSION_JOB]: z.object({ conversationId: id<ConversationId>(parseConversationId), chatId: z.string().min(1).max(40), sessionId: z.string().min(1).max(40) }),
+  [CRM_PHONE_JOB]: z.object({ conversationId: id<ConversationId>(parseConversationId) }),
   /** `operator`: the operator's name when an operator typed `/route <name>`. */
   [CONVERSATION_MOVE_JOB]: z.object({
     conversationId: id<ConversationId>(parseConversationId), route: z.string().min(1).max(63), by: z.enum(MOVED_BY), operator: z.string().max(200).optional(),
@@ -120,6 +128,14 @@ export function conversationOfPortalEventQueue(queue: string): ConversationId | 
   if (!queue.startsWith('b24:')) return null;
   const afterPortal = queue.indexOf(':', 4);
   return afterPortal < 0 ? null : parseConversationId(queue.slice(afterPortal + 1));
+}
+
+/**
+ * The queue of a conversation's CRM steps: `crm:<conversationId>`. Its own, not the chat's: a CRM
+ * step waiting for the line's tracker (seconds) never holds up the conversation's messages.
+ */
+export function crmQueue(conversationId: ConversationId): string {
+  return `crm:${conversationId}`;
 }
 
 /** The queue of a portal's setup jobs (one at a time: install, settings page, a reload). */

@@ -36,8 +36,8 @@ import { maskedJournal } from '../journal/masked-writer.ts';
 import { createMasker } from '../journal/masking.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { makeLineRef, parseBotId, parseConversationId, parsePortalId, type ConversationId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, LINE_FLUSH_JOB, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { makeLineRef, parseBotId, parseConversationId, parsePortalId, portalOfLine, type ConversationId } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, CRM_PHONE_JOB, CRM_SESSION_JOB, crmQueue, LINE_FLUSH_JOB, portalResource, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
@@ -63,7 +63,13 @@ import { describeDecision } from '../domain/routing/describe-decision.ts';
 import { conversationMoveHandler } from '../bridge/conversation-move.ts';
 import { RouteTransforms } from '../bridge/route-transform.ts';
 import { TransformHookRunner } from '../transform/hook-runner.ts';
-import { normalizeRoutes } from '../config/route-schema.ts';
+import { normalizeRoutes, routeName } from '../config/route-schema.ts';
+import { crmPolicyFor } from '../config/crm-schema.ts';
+import { bridgeCreates, type CrmPolicy } from '../domain/crm/crm-policy.ts';
+import type { CrmDeps } from '../bridge/crm/context.ts';
+import { crmSessionHandler } from '../bridge/crm/session-job.ts';
+import { crmPhoneHandler } from '../bridge/crm/phone-job.ts';
+import { carryConvertedLead } from '../bridge/crm/converted-lead.ts';
 import { observedJournal } from '../bridge/observed-journal.ts';
 import { readiness } from '../bridge/readiness.ts';
 import { RetentionSchedule, type PurgeRun } from '../bridge/retention.ts';
@@ -101,6 +107,9 @@ export interface Bridge {
 }
 
 /** Sections a running bridge cannot change: its address, database, keys, workers, logging; a reload names them. */
+/** How long a new client's first CRM step waits for the phone it asked for (`ask_phone`). */
+const CRM_PHONE_WAIT_MS = 60_000;
+
 const RESTART_ONLY_KEYS = ['server', 'database', 'security', 'workers', 'log_level', 'log_format', 'media', 'journal', 'privacy', 'retention'] as const;
 
 /** What a reload changed (`changed`), which portals' lines it sets up, and what takes a restart. */
@@ -193,6 +202,18 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const bots = new Map<string, MaxWebhookBot & { client: MaxClient }>(config.bots.map((b) => [b.id, botEntry(b)]));
   // The routes in force: new conversations are routed by them (router.ts); a reload swaps them.
   let routeRules = normalizeRoutes(config.routes);
+  /** A route's CRM policy (its `crm:` over the top-level defaults), read from the configuration in force. */
+  const crmPolicyOfRoute = (name: string | null): CrmPolicy => {
+    const index = config.routes.findIndex((r, i) => routeName(r, i) === name);
+    return crmPolicyFor(index >= 0 ? config.routes[index]?.crm : undefined, config.crm);
+  };
+  const anyCrm = (): boolean => crmPolicyFor(undefined, config.crm).mode !== 'none' || config.routes.some((r) => crmPolicyFor(r.crm, config.crm).mode !== 'none');
+  /** Whether a route making CRM objects itself sends conversations to this line (null: the portal's own line). */
+  const bridgeDrivenCrm = (portalId: string, lineId: number | null): boolean => config.routes.some((r, i) => {
+    if (!bridgeCreates(crmPolicyOfRoute(routeName(r, i)).mode)) return false;
+    const rule = routeRules[i];
+    return rule !== undefined && [...rule.to, ...(rule.fallback ? [rule.fallback] : [])].some((t) => t.portalId === portalId && t.lineId === lineId);
+  });
   const router = new Router({
     store, rules: () => routeRules, nowMs: () => clock.nowMs(), routeAroundAfterMs: config.bitrix24.route_around_after_ms,
     portalDownSinceMs: (id) => bitrix.get(id)?.holds.states().find((h) => h.side === id)?.sinceMs ?? null,
@@ -255,8 +276,16 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
       downtimeReport,
       groupChats: config.max.group_chats,
+      ...(anyCrm() ? { crm: { ownPhones: config.crm.own_phones } } : {}),
     };
   };
+  /** What the CRM steps need (src/bridge/crm/): the route's policy, read from the configuration in force. */
+  const crmDeps = (log: Logger): CrmDeps => ({
+    store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client,
+    policyFor: (conversation) => crmPolicyOfRoute(conversation.routeName),
+    ownPhones: config.crm.own_phones, verifyTimeoutMs: config.crm.verify_timeout_seconds * 1_000, phoneWaitMs: CRM_PHONE_WAIT_MS,
+    nowMs: () => clock.nowMs(), log,
+  });
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
   let recoverFromPeer: (deadWorkerId: string) => Promise<void> = async () => undefined;
@@ -277,7 +306,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     // A passing failure is retried for as long as the outage lasts, up to the configured days (retry-policy.ts).
     retryPolicy: { ...DEFAULT_RETRY_POLICY, transientForMs: Math.round(config.workers.transient_retry_days * 86_400_000) },
     // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
-    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing' },
+    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing', [CRM_SESSION_JOB]: 'crm', [CRM_PHONE_JOB]: 'crm' },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
@@ -288,7 +317,19 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, parsePortalId(portalId), lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate, leaseMarginMs: leaseMarginMs(JOB_LEASE_MS),
         onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
+        // A new Open Lines session: its CRM step (crm/session-job.ts), in the conversation's CRM queue.
+        onNewSession: async ({ conversationId, chatId, sessionId }, trx) => {
+          if (!anyCrm()) return;
+          const conversation = await store.conversations.get(conversationId, trx);
+          if (!conversation || crmPolicyOfRoute(conversation.routeName).mode === 'none') return;
+          await store.jobs.enqueue({
+            kind: CRM_SESSION_JOB, conversationKey: crmQueue(conversationId), resourceKey: portalResource(portalOfLine(conversation.lineRef)),
+            payload: { conversationId, chatId, sessionId },
+          }, trx);
+        },
       }),
+      [CRM_SESSION_JOB]: async (job, ctx) => crmSessionHandler(crmDeps(ctx.log))(job, ctx),
+      [CRM_PHONE_JOB]: async (job, ctx) => crmPhoneHandler(crmDeps(ctx.log))(job, ctx),
       // Made per job (cheap; the gate is shared) so that the delivery logs with the job's ids.
       [BITRIX24_EVENT_JOB]: async (job, ctx) => lifecycleHandler({
         store, nowMs: () => clock.nowMs(), gate,
@@ -297,6 +338,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
           if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
         },
         onMessagesChanged: (portalId, event, data) => applyOperatorChanges({ ...outboundDeps, log: ctx.log, jobId: String(job.id) }, portalId, event, data),
+        onLeadUpdated: (portalId, data) => carryConvertedLead(crmDeps(ctx.log), portalId, data),
       })(job, ctx),
       [CONVERSATION_MOVE_JOB]: async (job, ctx) => conversationMoveHandler({
         store, router, rules: () => routeRules, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: ctx.log,
@@ -307,14 +349,14 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
           store, bitrix: firstClient(payload.portalId), connectorId: CONNECTOR_ID, publicUrl: config.server.public_url ?? '',
           // A line picked on the settings page (bitrix24-settings.ts) comes in the payload.
           lineIdFor: (id) => payload.lineId ?? config.portals.find((p) => p.id === id)?.line_id ?? null, isOwnLine: (id) => payload.lineId !== undefined || usesOwnLine(id),
-          namedLinesFor, nowMs: () => clock.nowMs(), log: ctx.log,
+          namedLinesFor, bridgeDrivenCrm, nowMs: () => clock.nowMs(), log: ctx.log,
         })(job, ctx);
       },
     },
   });
   metrics.watchRunner(runner);
   registerStoreGauges(metrics.registry, {
-    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB],
+    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, CRM_SESSION_JOB, CRM_PHONE_JOB],
   });
   registerSideGauges(metrics.registry, {
     sides: [

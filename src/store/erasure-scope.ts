@@ -60,6 +60,8 @@ export interface Scope {
     conversations: string[]; messages: number[]; line_outbox: number[]; outbound_parts: number[];
     /** The conversation id of each upload row (the table has no id of its own). */
     outbound_uploads: string[];
+    /** The conversation id of each CRM session row (deleted by conversation). */
+    crm_links: string[];
     operator_notices: string[]; client_notices: number[]; media: string[]; events: number[]; skipped_updates: number[];
     jobs: number[]; journal: number[]; bridge_meta: string[];
   };
@@ -71,7 +73,7 @@ export function emptyScope(): Scope {
   return {
     dialogs: [], groups: [], groupsStarted: [],
     deletes: {
-      conversations: [], messages: [], line_outbox: [], outbound_parts: [], outbound_uploads: [], operator_notices: [], client_notices: [],
+      conversations: [], messages: [], line_outbox: [], outbound_parts: [], outbound_uploads: [], crm_links: [], operator_notices: [], client_notices: [],
       media: [], events: [], skipped_updates: [], jobs: [], journal: [], bridge_meta: [],
     },
     rewrites: { events: [], jobs: [], journal: [], line_outbox: [] },
@@ -244,6 +246,7 @@ export async function findDialogRows(db: Db, s: ErasureSubject, scope: Scope): P
     d.outbound_uploads.push(...(await db.selectFrom('outbound_uploads').select('conversation_id').where('conversation_id', 'in', part).execute()).map((r) => r.conversation_id));
     d.operator_notices.push(...(await db.selectFrom('operator_notices').select('bitrix_message_id').where('conversation_id', 'in', part).execute()).map((r) => r.bitrix_message_id));
     d.client_notices.push(...(await db.selectFrom('client_notices').select('id').where('conversation_id', 'in', part).execute()).map((r) => Number(r.id)));
+    d.crm_links.push(...(await db.selectFrom('crm_links').select('conversation_id').where('conversation_id', 'in', part).execute()).map((r) => r.conversation_id));
     d.media.push(...(await db.selectFrom('media').select('id').where('conversation_id', 'in', part).execute()).map((r) => r.id));
   }
   for (const id of dialogs) {

@@ -298,7 +298,26 @@ const retentionIndexes: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes];
+/** What the bridge did in the CRM per conversation session (src/store/repos/crm-link-repo.ts). */
+const crmLinks: Migration = {
+  id: 12,
+  name: 'CRM bindings of conversation sessions',
+  async up(db) {
+    await db.schema.createTable('crm_links')
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('session_id', 'text', (c) => c.notNull())
+      .addColumn('portal_id', 'text', (c) => c.notNull()).addColumn('max_user_id', 'text')
+      .addColumn('mode', 'text', (c) => c.notNull()).addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('lead_id', 'bigint').addColumn('contact_id', 'bigint').addColumn('deal_id', 'bigint')
+      .addColumn('how', 'text').addColumn('source_json', 'text')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('crm_links_pk', ['conversation_id', 'session_id']).execute();
+    await db.schema.createIndex('crm_links_client_idx').on('crm_links').columns(['portal_id', 'max_user_id', 'updated_at_ms']).execute();
+    await db.schema.createIndex('crm_links_lead_idx').on('crm_links').columns(['portal_id', 'lead_id']).execute();
+    await db.schema.alterTable('conversations').addColumn('client_phone', 'text').execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -19,6 +19,7 @@ import { MediaRepo } from './repos/media-repo.ts';
 import { MetaRepo } from './repos/meta-repo.ts';
 import { OperatorNoticeRepo } from './repos/operator-notice-repo.ts';
 import { ClientNoticeRepo } from './repos/client-notice-repo.ts';
+import { CrmLinkRepo } from './repos/crm-link-repo.ts';
 import { OutboundPartRepo } from './repos/outbound-part-repo.ts';
 import { OutboundUploadRepo } from './repos/outbound-upload-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
@@ -72,6 +73,7 @@ export interface Store {
   outboundParts: OutboundPartRepo;
   operatorNotices: OperatorNoticeRepo;
   clientNotices: ClientNoticeRepo;
+  crmLinks: CrmLinkRepo;
   outboundUploads: OutboundUploadRepo;
   /** What a purge would delete and the purge itself, per the retention rules (retention-repo.ts). */
   retention: RetentionRepo;
@@ -109,6 +111,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     outboundParts: new OutboundPartRepo(db, options.clock),
     operatorNotices: new OperatorNoticeRepo(db, options.clock),
     clientNotices: new ClientNoticeRepo(db, options.clock),
+    crmLinks: new CrmLinkRepo(db, options.clock),
     outboundUploads: new OutboundUploadRepo(db),
     retention: new RetentionRepo(db),
     erasure: new ErasureRepo(db, engine, options.clock, [options.secretKey, ...(options.previousSecretKeys ?? [])].map((key) => privacyHashKey(key))),

@@ -76,6 +76,8 @@ export interface ConversationsTable {
   route_json: string | null;
   /** 1: bound to its line; 0: its Open Lines session closed, the next message is routed afresh. */
   route_open: Generated<number>;
+  /** The phone the client shared as their own (a MAX contact), for CRM matching; null when none. */
+  client_phone: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -246,6 +248,31 @@ export interface ErasuresTable {
   rows_total: number;
 }
 
+/**
+ * What the bridge did in the CRM for one Open Lines session of a conversation (src/bridge/crm-sync.ts):
+ * the objects it bound, how, and whether the binding was confirmed.
+ */
+export interface CrmLinksTable {
+  conversation_id: string;
+  /** The Open Lines session (`session.ID` of the send that opened it). */
+  session_id: string;
+  portal_id: string;
+  max_user_id: string | null;
+  /** The route's CRM mode when the session was bound (line, lead, contact_deal). */
+  mode: string;
+  /** pending → bound (confirmed), or failed (gave up: a dead letter says why). */
+  state: 'pending' | 'bound' | 'failed';
+  lead_id: number | null;
+  contact_id: number | null;
+  deal_id: number | null;
+  /** How: created, continued (an open lead), attached (an open deal), line (the line's tracker made it). */
+  how: string | null;
+  /** The source written (SOURCE_ID, UTM_*), JSON; null when the conversation had none. */
+  source_json: string | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
 export interface LeasesTable {
   resource: string;
   holder: string;
@@ -277,6 +304,7 @@ export interface Database {
   jobs: JobsTable;
   journal: JournalTable;
   erasures: ErasuresTable;
+  crm_links: CrmLinksTable;
   leases: LeasesTable;
   schema_migrations: MigrationsTable;
 }

@@ -93,7 +93,7 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
       const result = await options.events.record({
         source: `bitrix24:${portalId}`,
         kind: envelope.event,
-        dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data),
+        dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data, envelope.ts),
         raw,
         // A reply waits until every request begun with or before this one is settled (lifecycle.ts).
         receivedAtMs,

@@ -8,7 +8,7 @@ import type { Clock } from '../../domain/clock.ts';
 import type { ConversationId } from '../../domain/ids.ts';
 import type { Database } from '../schema.ts';
 
-export type ClientNoticeReason = 'line_wait';
+export type ClientNoticeReason = 'line_wait' | 'ask_phone';
 
 export class ClientNoticeRepo {
   constructor(

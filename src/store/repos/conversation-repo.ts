@@ -32,6 +32,8 @@ export interface ConversationRow {
   routeOpen: boolean;
   /** The deep-link payload the client started the bot with (`source_json`), else null. */
   startPayload: string | null;
+  /** The phone the client shared as their own, for CRM matching (crm-sync.ts); null when none. */
+  clientPhone: string | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -81,7 +83,7 @@ function toRow(row: Selectable<ConversationsTable>): ConversationRow {
   return {
     id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
     bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
-    routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1, startPayload: payloadOf(row.source_json),
+    routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1, startPayload: payloadOf(row.source_json), clientPhone: row.client_phone ?? null,
     createdAtMs: Number(row.created_at_ms), updatedAtMs: Number(row.updated_at_ms),
   };
 }
@@ -162,8 +164,16 @@ export class ConversationRepo {
     return rows.map((r) => ({ id: idOf(r.id), lineRef: parseLineRef(r.line_ref), bitrixChatId: r.bitrix_chat_id as string }));
   }
 
-  async setBitrixIds(id: ConversationId, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<void> {
+  /** The Open Lines chat and session of a conversation; answers whether the session is new to it (a CRM step is due). */
+  async setBitrixIds(id: ConversationId, chatId: string | null, sessionId: string | null, db: Db = this.db): Promise<boolean> {
+    const before = await db.selectFrom('conversations').select('bitrix_session_id').where('id', '=', id).executeTakeFirst();
+    const isNew = sessionId !== null && before !== undefined && before.bitrix_session_id !== sessionId;
     await db.updateTable('conversations').set({ bitrix_chat_id: chatId, bitrix_session_id: sessionId, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
+    return isNew;
+  }
+
+  async setClientPhone(id: ConversationId, phone: string, db: Db = this.db): Promise<void> {
+    await db.updateTable('conversations').set({ client_phone: phone, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
   async setProfile(id: ConversationId, profile: ClientProfile, db: Db = this.db): Promise<void> {

@@ -27,7 +27,7 @@ import type { Database } from '../schema.ts';
 
 /** The tables an erasure touches, in the order their rows go (conversations last). */
 export const ERASURE_TABLES = [
-  'jobs', 'skipped_updates', 'events', 'line_outbox', 'messages', 'outbound_parts', 'outbound_uploads', 'operator_notices',
+  'jobs', 'skipped_updates', 'events', 'line_outbox', 'messages', 'outbound_parts', 'outbound_uploads', 'crm_links', 'operator_notices',
   'client_notices', 'media', 'journal', 'bridge_meta', 'conversations',
 ] as const;
 export type ErasureTable = (typeof ERASURE_TABLES)[number];
@@ -108,7 +108,7 @@ function countsOf(scope: Scope): ErasureCounts {
   const anonymised: TableCounts = {};
   for (const table of ERASURE_TABLES) {
     const keys: ReadonlyArray<unknown> = d[table];
-    add(deleted, table, table === 'outbound_uploads' ? keys.length : new Set(keys).size);
+    add(deleted, table, table === 'outbound_uploads' || table === 'crm_links' ? keys.length : new Set(keys).size);
   }
   add(anonymised, 'events', scope.rewrites.events.length);
   add(anonymised, 'jobs', scope.rewrites.jobs.length);
@@ -230,6 +230,7 @@ export class ErasureRepo {
       ...this.deleteSteps('messages', 'id', d.messages),
       ...this.deleteSteps('outbound_parts', 'id', d.outbound_parts),
       ...this.deleteSteps('outbound_uploads', 'conversation_id', d.outbound_uploads),
+      ...this.deleteSteps('crm_links', 'conversation_id', d.crm_links),
       ...this.deleteSteps('operator_notices', 'bitrix_message_id', d.operator_notices),
       ...this.deleteSteps('client_notices', 'id', d.client_notices),
       ...this.deleteSteps('media', 'id', d.media),

@@ -38,7 +38,8 @@
  *   later than the catch-ups look back (src/bridge/retention.ts, retentionPlan), so a
  *   message they may still find keeps its row.
  * - messages (the MAX mid ↔ delivery map of client messages), outbound_parts (the MAX mids of
- *   each operator message), operator_notices, client_notices: older than the messages cutoff,
+ *   each operator message), operator_notices, client_notices, crm_links (what the bridge did in
+ *   the CRM per session; never one still pending): older than the messages cutoff,
  *   of a conversation not busy. Busy protects the exactly-once of a reply still being sent
  *   (its parts sent so far), "told once per outage" (`bot_down:<since>` notices) and "told
  *   once per episode" (client notices, while sends wait). An operator's edit or delete of a
@@ -69,7 +70,7 @@ import type { Database, JobState } from '../schema.ts';
 /** What a purge deletes from, in the order it does (conversations last: they wait for their rows). */
 export const PURGE_TARGETS = [
   'journal', 'jobs', 'dead_letters', 'events', 'skipped_updates', 'line_outbox', 'messages', 'outbound_parts',
-  'outbound_uploads', 'operator_notices', 'client_notices', 'media', 'conversations',
+  'outbound_uploads', 'operator_notices', 'client_notices', 'crm_links', 'media', 'conversations',
 ] as const;
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];
 export type PurgeCounts = Record<PurgeTarget, number>;
@@ -220,6 +221,8 @@ export class RetentionRepo {
       eb.and([eb('created_at_ms', '<', m), eb.not(busy(eb as Eb, sql.ref('outbound_uploads.conversation_id')))]);
     const operatorNotices = (eb: ExpressionBuilder<Database, 'operator_notices'>) =>
       eb.and([eb('created_at_ms', '<', m), eb.not(busy(eb as Eb, sql.ref('operator_notices.conversation_id')))]);
+    const crmLinks = (eb: ExpressionBuilder<Database, 'crm_links'>) =>
+      eb.and([eb('updated_at_ms', '<', m), eb('state', '!=', 'pending'), eb.not(busy(eb as Eb, sql.ref('crm_links.conversation_id')))]);
     const clientNotices = (eb: ExpressionBuilder<Database, 'client_notices'>) =>
       eb.and([eb('created_at_ms', '<', m), eb.not(busy(eb as Eb, sql.ref('client_notices.conversation_id')))]);
     const media = (eb: ExpressionBuilder<Database, 'media'>) => eb.or([
@@ -280,6 +283,15 @@ export class RetentionRepo {
         count: () => count(db.selectFrom('client_notices').select(n).where(clientNotices)),
         deleteBatch: async (limit) => deleted(await db.deleteFrom('client_notices')
           .where('id', 'in', db.selectFrom('client_notices').select('id').where(clientNotices).limit(limit)).executeTakeFirst()),
+      },
+      crm_links: {
+        count: () => count(db.selectFrom('crm_links').select(n).where(crmLinks)),
+        deleteBatch: async (limit) => deleted(await db.deleteFrom('crm_links')
+          .where((eb) => eb(eb.refTuple('conversation_id', 'session_id'), 'in',
+            eb.selectFrom('crm_links as c').select(['c.conversation_id', 'c.session_id']).where('c.updated_at_ms', '<', m).where('c.state', '!=', 'pending')
+              .where((cb) => cb.not(busy(cb as Eb, sql.ref('c.conversation_id')))).limit(limit)
+              .$asTuple('conversation_id', 'session_id')))
+          .executeTakeFirst()),
       },
       media: {
         batchRows: MEDIA_BATCH_ROWS,
