@@ -117,7 +117,9 @@ function lineUser(ctx: Ctx, user: MaxUser | null | undefined, phone: string | nu
     if (profile.avatarUrl) u.picture = { url: profile.avatarUrl };
     if (profile.profileUrl) u.url = profile.profileUrl;
   }
-  if (phone) u.phone = phone;
+  // The phone the client shared before, on every message: the line's CRM tracker matches by it (spec §6, §12.9).
+  const known = phone ?? ctx.conversation.clientPhone;
+  if (known) u.phone = known;
   return u;
 }
 

@@ -103,7 +103,13 @@ async function withFallback<T>(start: (port: number) => Promise<T>, port: number
   }
 }
 
-export async function startSandbox(options: { host?: string; preferredPorts?: boolean; /** MAX's durations (webhook retries, the 8-hour give-up) scaled, for tests. */ maxTimeFactor?: number } = {}): Promise<Sandbox> {
+export async function startSandbox(options: {
+  host?: string; preferredPorts?: boolean;
+  /** MAX's durations (webhook retries, the 8-hour give-up) scaled, for tests. */
+  maxTimeFactor?: number;
+  /** The portal's durations (token lifetime, the CRM tracker's lag) scaled, for tests. */
+  bitrix24TimeFactor?: number;
+} = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const preferred = options.preferredPorts ?? true;
   const max = await withFallback(
@@ -111,7 +117,7 @@ export async function startSandbox(options: { host?: string; preferredPorts?: bo
     preferred ? 3001 : 0,
   );
   const bitrix24 = await withFallback(
-    (port) => startBitrix24Emulator({ host, port, portalPorts: port ? [3003] : [0], apps: [SANDBOX_APP] }),
+    (port) => startBitrix24Emulator({ host, port, portalPorts: port ? [3003] : [0], apps: [SANDBOX_APP], timeFactor: options.bitrix24TimeFactor ?? 1 }),
     preferred ? 3002 : 0,
   );
   return {

@@ -58,6 +58,8 @@ export const crmDefaultsSchema = routeCrmSchema.extend({
   own_phones: z.array(phoneText, { error: 'must be a list of phone numbers, e.g. ["+7 495 123-45-67"]' }).default([]),
   /** How long the bridge waits for a line to bind a conversation to its CRM object before it gives up (dead letter and a notice in the line). */
   verify_timeout_seconds: z.number({ error: 'must be a number of seconds, e.g. verify_timeout_seconds: 300' }).int().min(10).max(86_400).default(300),
+  /** With ask_phone: how long a new client's first CRM step waits for the phone before it goes on without one. */
+  ask_phone_wait_seconds: z.number({ error: 'must be a number of seconds, e.g. ask_phone_wait_seconds: 60' }).int().min(0).max(3_600).default(60),
 }).strict().prefault({});
 
 export type RouteCrmShape = z.output<typeof routeCrmSchema>;

@@ -56,13 +56,15 @@ export function maxDedupeKey(update: Json, raw: string): string {
 }
 
 /** Keys of a Bitrix24 connector event: one per message it carries (im.message_id). */
-export function bitrix24DedupeKey(event: string, data: unknown, ts?: string | null): string {
+export function bitrix24DedupeKey(event: string, data: unknown, unique?: string): string {
   const kind = event.toUpperCase();
   const messages = (data as Json | undefined)?.MESSAGES;
   const list = Array.isArray(messages) ? messages : messages && typeof messages === 'object' ? Object.values(messages) : [];
   const ids = list.map((m) => str(((m as Json).im as Json | undefined)?.message_id)).filter(Boolean);
   if (ids.length > 0) return `${kind}:${ids.join(',')}`;
-  // A CRM event names only the entity (`FIELDS[ID]`): each change of it is its own event, told apart by `ts`.
-  if (kind.startsWith('ONCRM') && ts) return `${kind}:sha256:${sha256(JSON.stringify(data ?? null))}:${ts}`;
+  // A CRM event names only the entity (`FIELDS[ID]`), and two changes within one second look
+  // alike (`ts` is in seconds): such events are not deduplicated (`unique` tells each delivery
+  // apart). Their handler reads the entity's current state, so a duplicate changes nothing.
+  if (kind.startsWith('ONCRM') && unique) return `${kind}:sha256:${sha256(JSON.stringify(data ?? null))}:${unique}`;
   return `${kind}:sha256:${sha256(JSON.stringify(data ?? null))}`;
 }

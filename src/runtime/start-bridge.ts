@@ -107,9 +107,6 @@ export interface Bridge {
 }
 
 /** Sections a running bridge cannot change: its address, database, keys, workers, logging; a reload names them. */
-/** How long a new client's first CRM step waits for the phone it asked for (`ask_phone`). */
-const CRM_PHONE_WAIT_MS = 60_000;
-
 const RESTART_ONLY_KEYS = ['server', 'database', 'security', 'workers', 'log_level', 'log_format', 'media', 'journal', 'privacy', 'retention'] as const;
 
 /** What a reload changed (`changed`), which portals' lines it sets up, and what takes a restart. */
@@ -283,7 +280,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const crmDeps = (log: Logger): CrmDeps => ({
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client,
     policyFor: (conversation) => crmPolicyOfRoute(conversation.routeName),
-    ownPhones: config.crm.own_phones, verifyTimeoutMs: config.crm.verify_timeout_seconds * 1_000, phoneWaitMs: CRM_PHONE_WAIT_MS,
+    ownPhones: config.crm.own_phones, verifyTimeoutMs: config.crm.verify_timeout_seconds * 1_000, phoneWaitMs: config.crm.ask_phone_wait_seconds * 1_000,
     nowMs: () => clock.nowMs(), log,
   });
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -11,20 +11,17 @@ import { UTM_FIELDS } from '../../domain/crm/crm-policy.ts';
 import { phoneKey } from '../../domain/crm/client-phone.ts';
 import type { CrmSession } from './context.ts';
 
-/** The IM value that names the MAX user (VALUE_TYPE OTHER), across bots and lines. */
-export function maxUserImValue(maxUserId: string): string {
-  return `max:${maxUserId}`;
-}
-
 function empty(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-/** The identity values a client's object carries (IM). */
-export function identityValues(s: Pick<CrmSession, 'imol' | 'conversation'>): Array<{ VALUE: string; VALUE_TYPE: string }> {
-  const values = [{ VALUE: s.imol, VALUE_TYPE: 'IMOL' }];
-  if (s.conversation.maxUserId) values.push({ VALUE: maxUserImValue(s.conversation.maxUserId), VALUE_TYPE: 'OTHER' });
-  return values;
+/**
+ * The identity values a client's object carries (IM): `imol|<USER_CODE>`, the value the line
+ * itself writes and finds the client by. The USER_CODE ends with the MAX user id
+ * (`connector|line|<bot>:<chat>|<MAX user id>`), so this is also the MAX user id on the object.
+ */
+export function identityValues(s: Pick<CrmSession, 'imol'>): Array<{ VALUE: string; VALUE_TYPE: string }> {
+  return [{ VALUE: s.imol, VALUE_TYPE: 'IMOL' }];
 }
 
 /** Fields for a new object: identity, source, phone (deals carry no multifields). */

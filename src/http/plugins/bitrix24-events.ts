@@ -7,7 +7,7 @@
  * in one transaction, then 200 at once (Bitrix24 never retries and throttles
  * slow handlers).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseForm } from 'qs';
 import { envelopeOf, externalChatIdOf, messageIdsOf, type Bitrix24EventEnvelope } from '../../bitrix24/event-shape.ts';
@@ -93,7 +93,7 @@ export function bitrix24EventsPlugin(options: Bitrix24EventsOptions): FastifyPlu
       const result = await options.events.record({
         source: `bitrix24:${portalId}`,
         kind: envelope.event,
-        dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data, envelope.ts),
+        dedupeKey: bitrix24DedupeKey(envelope.event, envelope.data, randomUUID()),
         raw,
         // A reply waits until every request begun with or before this one is settled (lifecycle.ts).
         receivedAtMs,

@@ -59,6 +59,7 @@ const EXPECTED: PurgeCounts = {
   outbound_uploads: 3,
   operator_notices: 3,
   client_notices: 3,
+  crm_links: 0,
   // created 3 days ago of a conversation not busy; expired a day old; expired of a busy conversation
   media: 3,
   conversations: 1,
