@@ -3,7 +3,31 @@
  * with list positions written as `[]` (bots[].token). A unit test checks that
  * every key of the schema has a hint, so no error ends without a fix.
  */
+/** The keys a route's `crm:` and the top-level `crm:` share (docs/crm.md). */
+const CRM_POLICY_HINTS: Readonly<Record<string, string>> = {
+  crm: 'a section with mode, deal, ask_phone, source_from_payload and sources',
+  'crm.mode': 'line (the Open Line creates the lead or deal, the bridge checks the binding; the default), lead (one lead per client, continued on return), contact_deal (a contact and a deal) or none',
+  'crm.deal': 'a section such as { category_id: 0, stage_id: "NEW" }: the pipeline and stage of a new deal (contact_deal)',
+  'crm.deal.category_id': 'the number of a deal pipeline (CRM → Deals → pipeline settings; 0 is the general one)',
+  'crm.deal.stage_id': 'a stage id of that pipeline in quotes, e.g. "NEW" (pipeline 0) or "C2:NEW"; default: the pipeline\'s first stage',
+  'crm.ask_phone': 'true to ask a new client for their phone with MAX\'s request-contact button at the first message, or false (the default)',
+  'crm.source_from_payload': 'true (the default) to read utm_source=…&utm_campaign=… from the deep-link payload into the UTM fields, or false',
+  'crm.sources': 'a list of payload → source mappings, e.g. [{ payload: "^vk_", source_id: ADVERTISING, utm_source: vk }]',
+  'crm.sources[].payload': 'a regular expression in quotes for the deep-link payload, matched as written, e.g. "^vk_"',
+  'crm.sources[].source_id': 'a CRM source code (CRM → Settings → Sources), e.g. ADVERTISING, WEB or one of your own',
+  'crm.sources[].utm_source': 'the UTM source this payload stands for, e.g. vk',
+  'crm.sources[].utm_medium': 'the UTM medium this payload stands for, e.g. cpc',
+  'crm.sources[].utm_campaign': 'the UTM campaign this payload stands for, e.g. spring_sale',
+  'crm.sources[].utm_content': 'the UTM content this payload stands for, e.g. banner_2',
+  'crm.sources[].utm_term': 'the UTM term this payload stands for',
+};
+
 export const KEY_HINTS: Readonly<Record<string, string>> = {
+  ...CRM_POLICY_HINTS,
+  ...Object.fromEntries(Object.entries(CRM_POLICY_HINTS).map(([key, hint]) => [`routes[].${key}`, hint.replace(/\(the default\)|; the default\)/, (m) => (m.startsWith(';') ? '; default: the top-level crm)' : '(default: the top-level crm)'))])),
+  'crm.own_phones': 'a list of the company\'s own phone numbers in quotes, e.g. ["+7 495 123-45-67"]: a shared contact with one of them never matches a client',
+  'crm.verify_timeout_seconds': 'seconds from 10 to 86400 (default 300) the bridge waits for a conversation\'s CRM binding before a dead letter and a notice in the line',
+  'crm.ask_phone_wait_seconds': 'seconds from 0 to 3600 (default 60) a new client\'s first CRM step waits for the phone it asked for',
   server: 'a section with host, port, public_url, body_limit_bytes',
   'server.host': 'the address to listen on: 0.0.0.0 (all interfaces, default) or 127.0.0.1 behind a local reverse proxy',
   'server.port': 'a TCP port from 1 to 65535, e.g. PORT=3000',

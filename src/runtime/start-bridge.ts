@@ -67,6 +67,7 @@ import { normalizeRoutes, routeName } from '../config/route-schema.ts';
 import { crmPolicyFor } from '../config/crm-schema.ts';
 import { bridgeCreates, type CrmPolicy } from '../domain/crm/crm-policy.ts';
 import type { CrmDeps } from '../bridge/crm/context.ts';
+import type { LineSettingsCache } from '../bridge/crm/line-settings.ts';
 import { crmSessionHandler } from '../bridge/crm/session-job.ts';
 import { crmPhoneHandler } from '../bridge/crm/phone-job.ts';
 import { carryConvertedLead } from '../bridge/crm/converted-lead.ts';
@@ -277,11 +278,12 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     };
   };
   /** What the CRM steps need (src/bridge/crm/): the route's policy, read from the configuration in force. */
+  const lineSettings: LineSettingsCache = new Map();
   const crmDeps = (log: Logger): CrmDeps => ({
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client,
     policyFor: (conversation) => crmPolicyOfRoute(conversation.routeName),
     ownPhones: config.crm.own_phones, verifyTimeoutMs: config.crm.verify_timeout_seconds * 1_000, phoneWaitMs: config.crm.ask_phone_wait_seconds * 1_000,
-    nowMs: () => clock.nowMs(), log,
+    nowMs: () => clock.nowMs(), log, lineSettings,
   });
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).

@@ -37,6 +37,8 @@ export interface BridgeWorldOptions {
   logLevel?: string;
   /** MAX's durations scaled (webhook retries, the 8-hour give-up), for tests of long outages. */
   maxTimeFactor?: number;
+  /** The portal's durations scaled (token lifetime, the CRM tracker's lag). */
+  bitrix24TimeFactor?: number;
   /** The bridge's clock (default the system's); a ManualClock driven by test/helpers/clock-driver.ts for outages of hours. */
   clock?: Clock;
 }
@@ -61,7 +63,7 @@ export function bridgeWorldFor(engine: TestEngine, options: BridgeWorldOptions):
   let sandbox: Sandbox | null = null;
   let bridge: Bridge | null = null;
   before(async () => {
-    const emulators = await startSandbox({ preferredPorts: false, maxTimeFactor: options.maxTimeFactor });
+    const emulators = await startSandbox({ preferredPorts: false, maxTimeFactor: options.maxTimeFactor, bitrix24TimeFactor: options.bitrix24TimeFactor });
     sandbox = emulators;
     const given = await options.config(emulators, await freePort());
     let config = configSchema.parse({ ...given, database: { url: await engine.createDatabase() } });

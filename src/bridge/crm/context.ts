@@ -13,6 +13,7 @@ import type { Store } from '../../store/open-store.ts';
 import type { ConversationRow } from '../../store/repos/conversation-repo.ts';
 import type { CrmLink } from '../../store/repos/crm-link-repo.ts';
 import type { Bitrix24Client } from '../../bitrix24/client.ts';
+import type { LineSettingsCache } from './line-settings.ts';
 
 export interface CrmDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface CrmDeps {
   phoneWaitMs: number;
   nowMs: () => number;
   log?: Logger;
+  /** Whether each line creates CRM objects itself, as last read (line-settings.ts); one per bridge. */
+  lineSettings: LineSettingsCache;
 }
 
 export interface CrmSession {

@@ -8,11 +8,14 @@
 import type { CrmSession } from './context.ts';
 
 const CACHE_MS = 60_000;
-const seen = new Map<string, { createsItself: boolean; atMs: number }>();
+
+/** What was read of each line (`<portal>:<line>`), per bridge (CrmDeps.lineSettings). */
+export type LineSettingsCache = Map<string, { createsItself: boolean; atMs: number }>;
 
 export async function lineCreatesItself(s: CrmSession): Promise<boolean> {
   const key = `${s.portalId}:${s.lineId}`;
   const nowMs = s.deps.nowMs();
+  const seen = s.deps.lineSettings;
   const cached = seen.get(key);
   if (cached && nowMs - cached.atMs < CACHE_MS) return cached.createsItself;
   const config = await s.crm.lineConfig(s.lineId);
