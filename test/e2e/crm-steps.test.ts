@@ -73,6 +73,11 @@ for (const engine of testEngines()) {
       assert.equal(portalOf(w).crm.lead.size, 1);
       const conversation = await w.bridge.store.conversations.get(parseConversationId(chat.externalChatId)!);
       assert.equal(conversation?.clientPhone, '+79165554433');
+      // Every CRM call is journaled with the conversation's ids.
+      const rows = (await w.bridge.store.journal.search({ conversationId: chat.externalChatId, limit: 500 })).rows;
+      for (const method of ['imopenlines.dialog.get', 'crm.lead.list', 'crm.lead.add', 'crm.timeline.comment.add']) {
+        assert.ok(rows.some((r) => r.endpoint === method && r.side === 'bitrix24'), `journal has ${method}`);
+      }
       // Asked once.
       assert.equal([...w.sandbox.max.world.messages.values()].filter((m) => m.fromBot && JSON.stringify(m.message.body.attachments ?? []).includes('request_contact')).length, 1);
     });
