@@ -1,8 +1,10 @@
 /**
  * Fault injection on a portal's REST endpoint, set through the control API:
  * `status` (e.g. 500 INTERNAL_SERVER_ERROR, 503 QUERY_LIMIT_EXCEEDED, 503
- * OVERLOAD_LIMIT), `latency`, `timeout` (never answer) and `drop` (destroy the
- * connection). A rule may be limited to methods starting with `methodPrefix`
+ * OVERLOAD_LIMIT), `latency`, `timeout` (never answer), `drop` (destroy the
+ * connection before the call runs) and `lose` (the call runs and takes effect, then its
+ * answer is lost: the connection is destroyed after `latencyMs`, 0 by default) — what a
+ * caller sees when the network or its own process fails between a call and its answer. A rule may be limited to methods starting with `methodPrefix`
  * and to calls whose parameters include `params` (e.g. `{CHAT_ID: "7"}`), fire
  * with probability `rate`, and at most `remaining` times.
  *
@@ -13,7 +15,7 @@
  * requests only (a batch is one request).
  */
 export interface B24FaultRule {
-  kind: 'status' | 'latency' | 'timeout' | 'drop';
+  kind: 'status' | 'latency' | 'timeout' | 'drop' | 'lose';
   methodPrefix?: string;
   /** Only calls (or batch commands) whose parameters hold these values, compared as strings. */
   params?: Record<string, string | number>;

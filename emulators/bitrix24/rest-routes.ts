@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bitrix24Context, CallAuth } from './context.ts';
 import { timeBlock } from './envelope.ts';
 import { B24Error, b24Errors, faultError } from './errors.ts';
-import type { B24FaultTable } from './faults.ts';
+import type { B24FaultRule, B24FaultTable } from './faults.ts';
 import { prefetchClientFiles } from './file-fetch.ts';
 import { runBatch } from './methods/batch.ts';
 import { isListPage } from './methods/list-page.ts';
@@ -33,10 +33,13 @@ function authenticate(ctx: Bitrix24Context, portal: PortalState, segments: strin
   return { kind: 'oauth', clientId: record.clientId, userId: record.userId };
 }
 
-async function applyFaults(faults: B24FaultTable, method: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+/** The faults for one request; a `lose` rule is not applied here but returned, for after the call ran. */
+async function applyFaults(faults: B24FaultTable, method: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean | B24FaultRule> {
   const body = request.body && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? (request.body as Record<string, unknown>) : {};
+  let lose: B24FaultRule | null = null;
   for (const rule of faults.pick(method, { ...(request.query as Record<string, unknown>), ...body })) {
-    if (rule.kind === 'latency') await new Promise((r) => setTimeout(r, rule.latencyMs ?? 1_000));
+    if (rule.kind === 'lose') lose = rule;
+    else if (rule.kind === 'latency') await new Promise((r) => setTimeout(r, rule.latencyMs ?? 1_000));
     else if (rule.kind === 'status') {
       sendError(reply, faultError(rule.status, rule.code));
       return true;
@@ -46,7 +49,16 @@ async function applyFaults(faults: B24FaultTable, method: string, request: Fasti
       return true;
     }
   }
-  return false;
+  return lose ?? false;
+}
+
+/** The call ran; its answer never reaches the caller (`lose`): the connection is destroyed after `latencyMs`. */
+function loseAnswer(rule: B24FaultRule, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  const timer = setTimeout(() => request.raw.socket.destroy(), rule.latencyMs ?? 0);
+  timer.unref();
+  request.raw.socket.once('close', () => clearTimeout(timer));
+  return reply;
 }
 
 export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, portal: PortalState, faults: B24FaultTable, log: RequestLog): void {
@@ -57,7 +69,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
       const started = Date.now();
       const segments = (request.params as { '*': string })['*'].split('/').filter(Boolean);
       const method = (segments.at(-1) ?? '').toLowerCase().replace(/\.(json|xml)$/, '');
-      if (await applyFaults(faults, method, request, reply)) return reply;
+      const fault = await applyFaults(faults, method, request, reply);
+      if (fault === true) return reply;
+      const lose = fault === false ? null : fault;
       if (!portal.bucket.tryAdd()) {
         log.push({ portalId: portal.id, method, atMs: started, outcome: 'QUERY_LIMIT_EXCEEDED' });
         return sendError(reply, b24Errors.queryLimit());
@@ -79,6 +93,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: Bitrix24Context, p
           return rule ? faultError(rule.status, rule.code) : null;
         };
         const result = method === 'batch' ? runBatch(ctx, portal, auth, params, commandFault) : runMethod(ctx, portal, auth, method, params);
+        if (lose) return loseAnswer(lose, request, reply);
         const time = timeBlock(started, portal.operating.state(operatingKey(auth, method)));
         if (isListPage(result)) {
           return reply.send({ result: result.result, total: result.total, ...(result.next !== undefined ? { next: result.next } : {}), time });

@@ -30,7 +30,7 @@ export interface TestEngine {
   dropAll(): Promise<void>;
 }
 
-function sqliteEngine(): TestEngine {
+export function sqliteEngine(): TestEngine {
   const dirs: string[] = [];
   return {
     name: 'sqlite',
