@@ -1,4 +1,4 @@
-import type { AppCredentials, EventDelivery, TokenRecord } from './model.ts';
+import type { AppCredentials, EventDelivery, LineState, OlChat, TokenRecord } from './model.ts';
 import type { PortalState } from './portal.ts';
 
 export interface Bitrix24Settings {
@@ -32,8 +32,10 @@ export interface Bitrix24Context {
   oauthUrl: () => string;
   /** Posts an event to the app's bound handlers (no retries). */
   emitEvent: (portal: PortalState, clientId: string | null, event: string, data: unknown) => void;
-  /** The events on their way to handlers now. */
+  /** The events on their way to handlers now, and the CRM tracker runs still due. */
   pendingDeliveries: () => PendingDeliveries;
+  /** Runs the CRM tracker for a client's message after the line's lag (crm-lag.ts). */
+  scheduleCrmTracker: (portal: PortalState, line: LineState, chat: OlChat) => void;
 }
 
 /** Events on their way to handlers, for tests that wait until nothing more is coming (also in `GET /_control/deliveries`). */
@@ -42,6 +44,8 @@ export interface PendingDeliveries {
   pending: number;
   /** How many were ever scheduled: seen unchanged between two looks, none started meanwhile. */
   scheduled: number;
+  /** CRM tracker runs waiting out their line's lag (`crmLagMs × timeFactor`); a run may still fire ONCRM* events. */
+  crmPending: number;
 }
 
 export interface MethodCall {

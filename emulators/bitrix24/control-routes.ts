@@ -2,17 +2,20 @@
  * The control API (prefix /_control on the OAuth/control origin, no auth): set
  * up apps, portals, lines and webhooks; install/uninstall; act as an operator;
  * inspect lines, chats, CRM, bindings, event deliveries, refresh calls and the
- * request log; inject faults and change limits. Documented in
+ * request log; set a line's CRM settings and lag; convert a lead as an
+ * operator would; inject faults and change limits. Documented in
  * docs/emulators-bitrix24.md.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Bitrix24Context } from './context.ts';
+import { convertLead } from './crm-convert.ts';
 import type { B24FaultRule, B24FaultTable } from './faults.ts';
 import { finishInstall, installApp, uninstallApp } from './install.ts';
 import type { PortalLimits } from './limits.ts';
+import { makeLine, settingsFromControl } from './lines.ts';
 import { lineView } from './methods/imopenlines.ts';
-import type { OlChat } from './model.ts';
+import type { LineState, OlChat } from './model.ts';
 import { closeChat, operatorDelete, operatorEdit, operatorMessage, systemMessage, transferChat } from './openlines.ts';
 import { SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
 import { operatorPageHtml } from './operator-page.ts';
@@ -47,10 +50,15 @@ function chatOf(portal: PortalState, req: FastifyRequest): OlChat {
   return chat;
 }
 
+/** A line as the control API shows it: the REST view plus the tracker's lag. */
+function lineControlView(line: LineState): Body {
+  return { ...lineView(line), crmLagMs: line.crmLagMs };
+}
+
 export function chatView(portal: PortalState, chat: OlChat): Body {
   return {
     ...chat,
-    line: lineView(portal.lines.get(chat.lineId) ?? { id: chat.lineId, name: '(удалена)', active: false, crm: 'N', crmCreate: 'none', connectors: new Set(), connectorData: new Map() }),
+    line: lineView(portal.lines.get(chat.lineId) ?? makeLine(chat.lineId, { name: '(удалена)', active: false, crm: 'N', crmCreate: 'none' })),
     messages: chat.messageIds.map((id) => portal.messages.get(id)).filter(Boolean),
   };
 }
@@ -65,7 +73,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     apps: [...ctx.apps.keys()],
     portals: ctx.portals.map((p) => ({
       id: p.id, base_url: p.baseUrl, domain: p.domain, member_id: p.memberId, limits: p.limits,
-      lines: [...p.lines.values()].map((l) => ({ ...lineView(l), connectors: [...l.connectors] })),
+      lines: [...p.lines.values()].map((l) => ({ ...lineControlView(l), connectors: [...l.connectors] })),
       connectors: [...p.connectors.values()].map(({ raw: _raw, ...c }) => c),
       installs: [...p.installs.values()],
       operators: [...p.operators.values()],
@@ -115,10 +123,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
 
 function registerLineControl(app: FastifyInstance, deps: ControlDeps): void {
   const { ctx } = deps;
-  app.post('/_control/portals/:p/lines', async (req) => {
-    const b = bodyOf(req);
-    const crmCreate = b.crmCreate === 'deal' || b.crmCreate === 'none' ? b.crmCreate : 'lead';
-    return lineView(portalOf(deps, req).addLine(String(b.name ?? 'Линия'), b.crm === 'N' ? 'N' : 'Y', crmCreate));
+  app.post('/_control/portals/:p/lines', async (req) => lineControlView(portalOf(deps, req).addLine({ name: 'Линия', ...settingsFromControl(bodyOf(req)) })));
+  app.patch('/_control/portals/:p/lines/:lineId', async (req) => {
+    const line = portalOf(deps, req).lines.get(Number((req.params as { lineId: string }).lineId));
+    if (!line) throw new ControlError(404, 'line not found');
+    Object.assign(line, settingsFromControl(bodyOf(req)));
+    return lineControlView(line);
   });
   app.delete('/_control/portals/:p/lines/:lineId', async (req) => {
     const portal = portalOf(deps, req);
@@ -218,6 +228,14 @@ function registerOperatorControl(app: FastifyInstance, deps: ControlDeps): void 
     closeChat(ctx, portal, chatOf(portal, req));
     return { ok: true };
   });
+  app.post('/_control/portals/:p/crm/lead/:id/convert', async (req) => {
+    const b = bodyOf(req);
+    const categoryId = b.categoryId === undefined ? 0 : Number(b.categoryId);
+    if (!Number.isInteger(categoryId) || categoryId < 0) throw new ControlError(400, 'categoryId: a category number (0: the general funnel)');
+    const result = convertLead(ctx, portalOf(deps, req), Number((req.params as { id: string }).id), { deal: b.deal !== false, categoryId });
+    if ('refused' in result) throw new ControlError(result.refused === 'lead not found' ? 404 : 409, result.refused);
+    return result;
+  });
 }
 
 function registerInspection(app: FastifyInstance, deps: ControlDeps): void {
@@ -237,6 +255,7 @@ function registerInspection(app: FastifyInstance, deps: ControlDeps): void {
     return { items: [...portal.crm[type].values()], timeline: portal.timeline };
   });
   app.get('/_control/portals/:p/bindings', async (req) => ({ bindings: portalOf(deps, req).bindings }));
+  app.get('/_control/portals/:p/notifications', async (req) => ({ notifications: portalOf(deps, req).notifications }));
   app.get('/_control/deliveries', async () => ({ deliveries: ctx.deliveries, ...ctx.pendingDeliveries() }));
   app.get('/_control/refresh-calls', async () => ({ calls: ctx.refreshCalls }));
   app.get('/_control/requests', async () => ({ requests: deps.requestLog }));

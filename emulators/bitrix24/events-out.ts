@@ -71,7 +71,7 @@ export class EventSender {
     }
   }
 
-  pendingDeliveries(): PendingDeliveries {
+  pendingDeliveries(): Omit<PendingDeliveries, 'crmPending'> {
     return { pending: this.timers.size + this.posting, scheduled: this.scheduledTotal };
   }
 

@@ -9,6 +9,7 @@ import { parse as parseQuery } from 'qs';
 import { ensureEmulatorCertificate, type EmulatorCertificate } from '../shared/tls.ts';
 import type { Bitrix24Context, Bitrix24Settings } from './context.ts';
 import { registerControlRoutes } from './control-routes.ts';
+import { CrmTrackerQueue } from './crm-lag.ts';
 import { B24FaultTable } from './faults.ts';
 import { EventSender } from './events-out.ts';
 import type { PortalLimits } from './limits.ts';
@@ -90,9 +91,11 @@ export async function startBitrix24Emulator(options: Bitrix24EmulatorOptions = {
     accessTokens: new Map(), refreshTokens: new Map(), refreshCalls: [], deliveries: [], random,
     oauthUrl: () => oauthUrl,
     emitEvent: (portal, clientId, event, data) => sender.emit(portal, clientId, event, data),
-    pendingDeliveries: () => sender.pendingDeliveries(),
+    pendingDeliveries: () => ({ ...sender.pendingDeliveries(), crmPending: tracker.pending() }),
+    scheduleCrmTracker: (portal, line, chat) => tracker.schedule(portal, line, chat),
   };
   const sender = new EventSender(ctx);
+  const tracker = new CrmTrackerQueue(ctx);
   const requestLog: RequestLog = [];
   const faults = portals.map(() => new B24FaultTable(random));
   const main = createServer(tls);
@@ -112,6 +115,7 @@ export async function startBitrix24Emulator(options: Bitrix24EmulatorOptions = {
     portals: portals.map((p) => ({ id: p.id, baseUrl: p.baseUrl, memberId: p.memberId, domain: p.domain })),
     context: ctx,
     async close() {
+      tracker.close();
       sender.close();
       await Promise.all([main.close(), ...portalApps.map((a) => a.close())]);
     },

@@ -29,6 +29,14 @@ export interface LineState {
   active: boolean;
   crm: 'Y' | 'N';
   crmCreate: 'lead' | 'deal' | 'none';
+  /** CRM_CREATE_SECOND as given (stored verbatim); repeat leads are on unless it is 'N' (lines.ts). */
+  crmCreateSecond: string;
+  /** CRM_FORWARD: a client's open deal takes the dialog instead of a new deal or lead. */
+  crmForward: 'Y' | 'N';
+  /** AUTO_CLOSE_TIME in seconds, as a string like the portal returns it (shown only; nothing closes by it). */
+  autoCloseTime: string;
+  /** Real-world ms between a client's message and the CRM tracker's run (× timeFactor); spec §6: ~1–3 s. */
+  crmLagMs: number;
   /** connector id → activated on this line. */
   connectors: Set<string>;
   connectorData: Map<string, Record<string, unknown>>;
@@ -73,8 +81,11 @@ export interface OlChat {
   /** Internal user created for the external person. */
   clientUserId: number;
   sessionId: number;
+  /** How many sessions the chat has had; 1 while in its first. */
+  sessionCount: number;
   sessionClosed: boolean;
   operatorId: number;
+  /** The current session's CRM bindings (entity_data_2); a new session starts with none. */
   crm: { LEAD: number; CONTACT: number; DEAL: number; COMPANY: number };
   messageIds: number[];
 }
@@ -82,6 +93,33 @@ export interface OlChat {
 export interface CrmEntity {
   ID: string;
   [field: string]: unknown;
+}
+
+/** A CRM timeline comment (crm.timeline.comment.add/list). */
+export interface TimelineComment {
+  id: number;
+  ENTITY_ID: number;
+  /** Lowercase entity type: lead, deal, contact, company, dynamic_N. */
+  ENTITY_TYPE: string;
+  COMMENT: string;
+  AUTHOR_ID: number;
+  createdMs: number;
+  /** Names of the files given as [name, base64] pairs. */
+  files: string[];
+}
+
+/** A system notification (im.notify.system.add) shown to a portal user. */
+export interface Notification {
+  id: number;
+  userId: number;
+  message: string;
+  messageOut: string;
+  /** Unique per application: a later notification with the same tag for the same user replaces this one. */
+  tag: string;
+  subTag: string;
+  /** The application that sent it (its client_id; 'webhook' for an incoming webhook). */
+  sender: string;
+  dateMs: number;
 }
 
 export interface EventBinding {

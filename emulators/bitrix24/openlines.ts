@@ -1,11 +1,11 @@
 /**
  * Open Lines behaviour: a client message through a connector lands in a chat
  * keyed by USER_CODE `connector|line|chat|user`, opening a session (a new one
- * after the previous was closed) and running the CRM tracker; operator actions
- * produce the connector events the app receives.
+ * after the previous was closed, with no CRM bindings) and scheduling the CRM
+ * tracker (crm-lag.ts); operator actions produce the connector events the app
+ * receives.
  */
 import type { Bitrix24Context } from './context.ts';
-import { trackCrm } from './crm-tracker.ts';
 import { takeClientFile } from './file-fetch.ts';
 import type { ConnectorState, LineState, OlChat, OlMessage } from './model.ts';
 import { quoteBlock, storedText, SYSTEM_SHAPES, type SystemMessageKind } from './operator-text.ts';
@@ -28,14 +28,17 @@ export function openChat(portal: PortalState, connector: ConnectorState, line: L
   if (!chat) {
     chat = {
       chatId: portal.next('chat'), userCode, lineId: line.id, connectorId: connector.id, externalChatId, externalUserId,
-      externalUser: item.user, clientUserId: portal.next('user'), sessionId: portal.next('session'), sessionClosed: false,
+      externalUser: item.user, clientUserId: portal.next('user'), sessionId: portal.next('session'), sessionCount: 1, sessionClosed: false,
       operatorId: 2, crm: { LEAD: 0, CONTACT: 0, DEAL: 0, COMPANY: 0 }, messageIds: [],
     };
     portal.chats.set(chat.chatId, chat);
     newSession = true;
   } else if (chat.sessionClosed) {
     chat.sessionId = portal.next('session');
+    chat.sessionCount += 1;
     chat.sessionClosed = false;
+    // A new session starts unbound: the tracker decides again (repeat lead, open deal…).
+    chat.crm = { LEAD: 0, CONTACT: 0, DEAL: 0, COMPANY: 0 };
     newSession = true;
   }
   chat.externalUser = { ...chat.externalUser, ...item.user };
@@ -57,10 +60,11 @@ export function storeClientMessage(portal: PortalState, chat: OlChat, item: Inco
   return message;
 }
 
-export function receiveClientMessage(portal: PortalState, connector: ConnectorState, line: LineState, item: IncomingItem) {
+/** CHAT_GROUP connectors and `disable_crm: 'Y'` skip the CRM tracker (spec §4). */
+export function receiveClientMessage(ctx: Bitrix24Context, portal: PortalState, connector: ConnectorState, line: LineState, item: IncomingItem) {
   const { chat, newSession } = openChat(portal, connector, line, item);
   const message = storeClientMessage(portal, chat, item);
-  if (!connector.chatGroup) trackCrm(portal, line, chat, item.message.disable_crm === 'Y');
+  if (!connector.chatGroup && item.message.disable_crm !== 'Y') ctx.scheduleCrmTracker(portal, line, chat);
   return { chat, message, newSession };
 }
 

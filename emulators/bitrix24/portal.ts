@@ -4,8 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PORTAL_LIMITS, LeakyBucket, OperatingTime, type PortalLimits } from './limits.ts';
+import { makeLine, type LineSettings } from './lines.ts';
 import type {
-  AppInstall, ConnectorState, CrmEntity, EventBinding, LineState, OlChat, OlMessage, Operator,
+  AppInstall, ConnectorState, CrmEntity, EventBinding, LineState, Notification, OlChat, OlMessage, Operator, TimelineComment,
 } from './model.ts';
 
 export type CrmType = 'lead' | 'contact' | 'deal' | 'company';
@@ -24,13 +25,14 @@ export class PortalState {
   readonly crm: Record<CrmType, Map<number, CrmEntity>> = {
     lead: new Map(), contact: new Map(), deal: new Map(), company: new Map(),
   };
-  readonly timeline: Array<{ id: number; ENTITY_ID: number; ENTITY_TYPE: string; COMMENT: string }> = [];
+  readonly timeline: TimelineComment[] = [];
+  readonly notifications: Notification[] = [];
   readonly bindings: EventBinding[] = [];
   /** "userId/secret" of incoming webhooks. */
   readonly webhooks = new Map<string, { userId: number }>();
   readonly operators = new Map<number, Operator>();
   readonly files = new Map<string, { name: string; data: Buffer; type: string }>();
-  private seq = { line: 0, chat: 1700, message: 86_400, session: 300, crm: 1000, user: 500, binding: 0, timeline: 0 };
+  private seq = { line: 0, chat: 1700, message: 86_400, session: 300, crm: 1000, multifield: 5000, user: 500, binding: 0, timeline: 0, notification: 700 };
 
   constructor(
     readonly id: number,
@@ -44,7 +46,7 @@ export class PortalState {
     this.operators.set(1, { id: 1, name: 'Администратор', lastName: '' });
     this.operators.set(2, { id: 2, name: 'Анна', lastName: 'Смирнова' });
     this.operators.set(3, { id: 3, name: 'Олег', lastName: 'Иванов' });
-    this.addLine('Открытая линия', 'Y', 'lead');
+    this.addLine({});
   }
 
   /** The portal's domain as Bitrix24 reports it (host[:port]). */
@@ -63,10 +65,9 @@ export class PortalState {
     return this.seq[kind];
   }
 
-  addLine(name: string, crm: 'Y' | 'N', crmCreate: LineState['crmCreate']): LineState {
-    const line: LineState = {
-      id: this.next('line'), name, active: true, crm, crmCreate, connectors: new Set(), connectorData: new Map(),
-    };
+  /** A new line with the defaults of lines.ts for whatever `settings` does not name. */
+  addLine(settings: Partial<LineSettings>): LineState {
+    const line = makeLine(this.next('line'), settings);
     this.lines.set(line.id, line);
     return line;
   }

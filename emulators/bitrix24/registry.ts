@@ -6,8 +6,10 @@
 import type { Bitrix24Context, CallAuth, MethodHandler } from './context.ts';
 import { b24Errors } from './errors.ts';
 import { crmMethods } from './methods/crm.ts';
+import { crmItemMethods } from './methods/crm-item.ts';
 import { eventMethods } from './methods/events.ts';
 import { imMethods } from './methods/im.ts';
+import { imNotifyMethods } from './methods/im-notify.ts';
 import { imconnectorMethods } from './methods/imconnector.ts';
 import { imopenlinesMethods } from './methods/imopenlines.ts';
 import { miscMethods } from './methods/misc.ts';
@@ -17,8 +19,10 @@ const METHODS: Record<string, MethodHandler> = {
   ...imconnectorMethods,
   ...imopenlinesMethods,
   ...imMethods,
+  ...imNotifyMethods,
   ...eventMethods,
   ...crmMethods,
+  ...crmItemMethods,
   ...miscMethods,
 };
 

@@ -1,6 +1,7 @@
 /**
  * event.bind / event.get / event.unbind (spec §7). Application context only.
  * Binding the same (event, handler) twice answers ERROR_HANDLER_ALREADY_EXIST.
+ * The ONCRM* events are fired by crm-store.ts on every add and update.
  */
 import { appClientId, param, type MethodHandler } from '../context.ts';
 import { b24Errors } from '../errors.ts';
@@ -9,7 +10,7 @@ export const KNOWN_EVENTS = new Set([
   'ONAPPINSTALL', 'ONAPPUNINSTALL', 'ONAPPUPDATE',
   'ONIMCONNECTORMESSAGEADD', 'ONIMCONNECTORMESSAGEUPDATE', 'ONIMCONNECTORMESSAGEDELETE',
   'ONIMCONNECTORSTATUSDELETE', 'ONIMCONNECTORLINEDELETE', 'ONIMCONNECTORDIALOGSTART', 'ONIMCONNECTORDIALOGFINISH',
-  'ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMCONTACTADD', 'ONCRMDEALADD', 'ONCRMDEALUPDATE',
+  'ONCRMLEADADD', 'ONCRMLEADUPDATE', 'ONCRMCONTACTADD', 'ONCRMCONTACTUPDATE', 'ONCRMDEALADD', 'ONCRMDEALUPDATE',
 ]);
 
 const bind: MethodHandler = (call) => {

@@ -125,7 +125,7 @@ const sendMessages: MethodHandler = (call) => {
     if (unfetched.length > 0) {
       return { ...item, SUCCESS: false, ERRORS: unfetched.map((f) => ({ code: 'ERROR_FILE_DOWNLOAD', message: `Could not download the file ${String(f.name ?? '')}` })) };
     }
-    const { chat } = receiveClientMessage(call.portal, connector, line, item);
+    const { chat } = receiveClientMessage(call.ctx, call.portal, connector, line, item);
     return {
       user: String(chat.clientUserId), message: { id: item.message.id, date: item.message.date ?? [], text: item.message.text ?? '', files: item.message.files ?? [] },
       chat: { id: chat.externalChatId, name: item.chat.name ?? '', description: '' }, extra: [],

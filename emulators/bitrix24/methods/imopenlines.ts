@@ -4,13 +4,14 @@
  */
 import { param, type MethodCall, type MethodHandler } from '../context.ts';
 import { B24Error, b24Errors } from '../errors.ts';
+import { settingsFromParams } from '../lines.ts';
 import type { LineState, OlChat } from '../model.ts';
 
 export function lineView(line: LineState): Record<string, string> {
   return {
     ID: String(line.id), LINE_NAME: line.name, ACTIVE: line.active ? 'Y' : 'N', CRM: line.crm,
-    CRM_CREATE: line.crmCreate, CRM_CREATE_SECOND: 'N', CRM_CREATE_THIRD: 'Y', CRM_FORWARD: 'Y',
-    CRM_CHAT_TRACKER: 'Y', CRM_SOURCE: 'create', QUEUE_TYPE: 'evenly',
+    CRM_CREATE: line.crmCreate, CRM_CREATE_SECOND: line.crmCreateSecond, CRM_CREATE_THIRD: 'Y', CRM_FORWARD: line.crmForward,
+    CRM_CHAT_TRACKER: 'Y', CRM_SOURCE: 'create', QUEUE_TYPE: 'evenly', AUTO_CLOSE_TIME: line.autoCloseTime,
   };
 }
 
@@ -34,22 +35,13 @@ const configGet: MethodHandler = (call) => {
   return lineView(line);
 };
 
-const configAdd: MethodHandler = (call) => {
-  const p = paramsObject(call);
-  const crmCreate = p.CRM_CREATE === 'deal' || p.CRM_CREATE === 'none' ? p.CRM_CREATE : 'lead';
-  const line = call.portal.addLine(String(p.LINE_NAME ?? 'Открытая линия'), p.CRM === 'N' ? 'N' : 'Y', crmCreate);
-  if (p.ACTIVE === 'N') line.active = false;
-  return line.id;
-};
+/** PARAMS: LINE_NAME, ACTIVE, CRM, CRM_CREATE, CRM_CREATE_SECOND, CRM_FORWARD, AUTO_CLOSE_TIME (lines.ts); the rest is ignored. */
+const configAdd: MethodHandler = (call) => call.portal.addLine(settingsFromParams(paramsObject(call))).id;
 
 const configUpdate: MethodHandler = (call) => {
   const line = call.portal.lines.get(Number(param(call.params, 'CONFIG_ID')));
   if (!line) throw b24Errors.notFound('Config');
-  const p = paramsObject(call);
-  if (typeof p.LINE_NAME === 'string') line.name = p.LINE_NAME;
-  if (p.ACTIVE === 'Y' || p.ACTIVE === 'N') line.active = p.ACTIVE === 'Y';
-  if (p.CRM === 'Y' || p.CRM === 'N') line.crm = p.CRM;
-  if (p.CRM_CREATE === 'lead' || p.CRM_CREATE === 'deal' || p.CRM_CREATE === 'none') line.crmCreate = p.CRM_CREATE;
+  Object.assign(line, settingsFromParams(paramsObject(call)));
   return true;
 };
 

@@ -1,6 +1,6 @@
 /**
  * The Open Lines connector flow against the Bitrix24 emulator over HTTP:
- * install → register → activate → data.set → send.messages (session + CRM lead)
+ * install → register → activate → data.set → send.messages (session + CRM lead after the line's lag)
  * → operator reply event → delivery status → edit carries the external id;
  * line delete → LINEDELETE and NOT_ACTIVE_LINE.
  */
@@ -63,6 +63,8 @@ describe('Bitrix24 emulator: connector flow', () => {
   });
 
   test('send.messages opens a session and creates a CRM lead; operator reply fires MESSAGEADD', async () => {
+    // The tracker runs the line's lag after the message (2 s by default); crm.test.ts covers the lag itself.
+    assert.equal((await ctl(emu.controlUrl, 'PATCH', '/portals/0/lines/1', { crmLagMs: 20 })).crmLagMs, 20);
     const sent = await call('imconnector.send.messages', {
       CONNECTOR: 'max_bridge', LINE: 1,
       MESSAGES: [{ user: { id: '5001', name: 'Иван', last_name: 'Петров', phone: '+7 999 123-45-67' }, message: { id: 'mid.1', date: 1795477449, text: 'Здравствуйте' }, chat: { id: '90000001' } }],
@@ -71,6 +73,7 @@ describe('Bitrix24 emulator: connector flow', () => {
     assert.equal(item.SUCCESS, true);
     const session = item.session as { ID: string; CHAT_ID: string };
     assert.match(session.ID, /^\d+$/);
+    await waitFor(() => (emu.context.pendingDeliveries().crmPending === 0 ? true : undefined));
     const chat = await ctl(emu.controlUrl, 'GET', `/portals/0/chats/${session.CHAT_ID}`);
     const leadId = (chat.crm as { LEAD: number }).LEAD;
     assert.ok(leadId > 0);

@@ -1,7 +1,7 @@
 /** Helpers for Bitrix24 emulator tests: an app handler that records form POSTs, and control calls. */
 import { createServer, type Server } from 'node:http';
 import { parse as parseQuery } from 'qs';
-import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
+import { startBitrix24Emulator, type Bitrix24Emulator, type Bitrix24EmulatorOptions } from '../../../emulators/bitrix24/index.ts';
 
 export interface HandlerHit {
   body: Record<string, unknown>;
@@ -99,8 +99,8 @@ export interface EmulatorWithApp {
 }
 
 /** A fresh emulator with an app installed on portal 0 (API-only mode), for a describe block's before(). */
-export async function startEmulatorWithApp(): Promise<EmulatorWithApp> {
-  const emu = await startBitrix24Emulator();
+export async function startEmulatorWithApp(options: Bitrix24EmulatorOptions = {}): Promise<EmulatorWithApp> {
+  const emu = await startBitrix24Emulator(options);
   const handler = await startAppHandler();
   const { auth } = await installApp(emu.controlUrl, handler);
   return {
