@@ -55,7 +55,13 @@ for (const engine of testEngines()) {
       });
       assert.equal(chat.messages.at(-1)?.text, '[b]Здравствуйте[/b], нужна помощь');
       assert.equal(chat.externalUser.name, 'Иван');
-      assert.ok(chat.crm.LEAD > 0, 'the CRM tracker created a lead');
+      // The line's CRM tracker binds a lead seconds after the message (spec bitrix24-rest §6).
+      const bound = await until(async () => {
+        const chats = (await b24('/portals/0/chats')).chats as Array<{ chatId: number; crm: { LEAD: number } }>;
+        const lead = chats.find((c) => c.chatId === (chat as unknown as { chatId: number }).chatId)?.crm.LEAD ?? 0;
+        return lead > 0 ? lead : undefined;
+      });
+      assert.ok(bound > 0, 'the CRM tracker created a lead');
     });
 
     test('a redelivered update changes nothing', async () => {

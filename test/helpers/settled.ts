@@ -33,6 +33,8 @@ async function look(bridge: Bridge, emulators: { max: MaxEmulator; bitrix24: Bit
     busy: {
       maxDeliveries: max.pending,
       bitrix24Events: bitrix24.pending,
+      // The line's CRM tracker still to run (it binds seconds after a message, and fires CRM events).
+      bitrix24Crm: bitrix24.crmPending ?? 0,
       requestsTakenIn: bridge.inFlight.size,
       // A job deferred to later counts: it will still run.
       jobs: count(jobs.filter((r) => r.state === 'pending' || r.state === 'running')),

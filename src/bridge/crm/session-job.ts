@@ -25,6 +25,7 @@ import { keepLead } from './lead-mode.ts';
 import { adoptLineObject } from './line-mode.ts';
 import { lineCreatesItself } from './line-settings.ts';
 import { recordOnTimeline } from './timeline.ts';
+import { LineGone } from './verify-wait.ts';
 
 export function crmSessionHandler(deps: CrmDeps): JobHandler {
   return async (job, ctx) => {
@@ -54,10 +55,16 @@ export function crmSessionHandler(deps: CrmDeps): JobHandler {
     };
     await askForPhone(s);
     let outcome: CrmOutcome;
-    if (policy.mode === 'line') outcome = await adoptLineObject(s, dialog);
-    else if (bridgeCreates(policy.mode) && await lineCreatesItself(s)) outcome = await adoptLineObject(s, dialog);
-    else if (policy.mode === 'lead') outcome = await keepLead(s, dialog);
-    else outcome = await contactAndDeal(s, dialog);
+    try {
+      if (policy.mode === 'line') outcome = await adoptLineObject(s, dialog);
+      else if (bridgeCreates(policy.mode) && await lineCreatesItself(s)) outcome = await adoptLineObject(s, dialog);
+      else if (policy.mode === 'lead') outcome = await keepLead(s, dialog);
+      else outcome = await contactAndDeal(s, dialog);
+    } catch (err) {
+      if (!(err instanceof LineGone)) throw err;
+      log.info({ reason: err.why }, 'the session\'s line is gone; its CRM step ends (the next session binds on the new line)');
+      return async (trx) => deps.store.crmLinks.update(conversationId, sessionId, { state: 'failed' }, trx);
+    }
     await recordOnTimeline(s, outcome);
     log.info({ mode: policy.mode, how: outcome.how, leadId: outcome.leadId, contactId: outcome.contactId, dealId: outcome.dealId }, 'conversation bound in the CRM');
     return async (trx) => {

@@ -18,7 +18,21 @@ export function nextLookMs(waitedMs: number): number {
 
 const NOTICE = (why: string) => `[b]CRM:[/b] диалог не удалось привязать к объекту CRM (${why}). Проверьте настройки CRM линии и мост (список недоставленного: dead letters). / The dialog could not be bound to a CRM object.`;
 
+/**
+ * The session's line was deleted or switched off meanwhile (paused): there is nothing left to
+ * bind to — the conversation goes to another line, and a session of its own there, at its next
+ * message. The step ends quietly, its row marked failed (crm/session-job.ts).
+ */
+export class LineGone extends Error {
+  constructor(readonly why: string) {
+    super(why);
+    this.name = 'LineGone';
+  }
+}
+
 export async function waitOrGiveUp(s: CrmSession, why: string): Promise<never> {
+  const state = await s.deps.store.lines.stateOf(s.conversation.lineRef);
+  if (state !== 'active') throw new LineGone(`the line is ${state ?? 'gone'}`);
   const nowMs = s.deps.nowMs();
   const waitedMs = nowMs - s.sinceMs;
   if (waitedMs < s.deps.verifyTimeoutMs) throw new NotYet(nowMs + nextLookMs(waitedMs), why);
