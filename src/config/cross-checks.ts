@@ -32,12 +32,49 @@ function portalCredentials(portals: Json[], app: Json, problems: ConfigProblem[]
   });
 }
 
+const BRIDGE_MODES = new Set(['lead', 'contact_deal']);
+
+/** The lines a route writes as its targets and fallback: `portal:line` (`portal:` for the portal's own line). */
+function routeLines(route: Json): string[] {
+  const targets = [...(Array.isArray(route.to) ? list(route.to) : route.to && typeof route.to === 'object' ? [route.to as Json] : []),
+    ...(route.fallback && typeof route.fallback === 'object' ? [route.fallback as Json] : [])];
+  if (text(route.portal)) targets.push({ portal: route.portal, line_id: route.line_id });
+  return targets.flatMap((t) => (text(t.portal) ? [`${String(t.portal)}:${t.line_id === undefined ? '' : String(t.line_id)}`] : []));
+}
+
+/**
+ * A line either creates CRM objects itself (`crm.mode: line`) or leaves it to the bridge (lead,
+ * contact_deal: the bridge switches the line's creation off). Routes that disagree about one
+ * line would leave the `line` route's conversations with nothing, or get duplicates.
+ */
+function crmModesPerLine(routes: Json[], defaults: Json, problems: ConfigProblem[]): void {
+  const defaultMode = text(defaults.mode) ?? 'line';
+  const byLine = new Map<string, { index: number; name: string; mode: string }>();
+  routes.forEach((route, i) => {
+    const crm = route.crm && typeof route.crm === 'object' ? (route.crm as Json) : {};
+    const mode = text(crm.mode) ?? defaultMode;
+    if (mode === 'none') return;
+    const name = text(route.name) ?? `route-${i + 1}`;
+    for (const line of routeLines(route)) {
+      const first = byLine.get(line);
+      if (!first) {
+        byLine.set(line, { index: i, name, mode });
+        continue;
+      }
+      if (BRIDGE_MODES.has(first.mode) !== BRIDGE_MODES.has(mode)) {
+        problems.push({ path: ['routes', i, 'crm', 'mode'], problem: `is ${mode}, but routes[${first.index}] (${first.name}) sends to the same line ${line.replace(/:$/, ' (its own line)')} with crm.mode ${first.mode}: a line either creates CRM objects itself (line) or leaves it to the bridge (lead, contact_deal); fix: give both routes the same kind of crm.mode, or send them to different lines` });
+      }
+    }
+  });
+}
+
 export function crossCheck(raw: Json): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bots = list(raw.bots);
   const portals = list(raw.portals);
   const app = raw.bitrix24 !== null && typeof raw.bitrix24 === 'object' ? (raw.bitrix24 as Json) : {};
   duplicateIds(bots, 'bots', problems);
+  crmModesPerLine(list(raw.routes), raw.crm !== null && typeof raw.crm === 'object' ? (raw.crm as Json) : {}, problems);
   duplicateIds(portals, 'portals', problems);
   portalCredentials(portals, app, problems);
   return problems;
