@@ -32,6 +32,6 @@ test('two routes that disagree about who creates a line\'s CRM objects are refus
   const error = errorFor(errorsOf(loadConfig(ENV, fileOf(yaml))), 'routes[1].crm.mode ');
   assert.match(error, /is line, but routes\[0\] \(vip\) sends to the same line p1:3 with crm\.mode lead.*fix: give both routes the same kind of crm\.mode/);
   // Agreeing routes (both bridge-driven) are fine, and so is `none` beside anything.
-  okConfig(loadConfig(ENV, fileOf(yaml.replace(/rest\n    to: \{ portal: p1, line_id: 3 \}\n/, 'rest\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: contact_deal }\n'))));
-  okConfig(loadConfig(ENV, fileOf(yaml.replace(/rest\n    to: \{ portal: p1, line_id: 3 \}\n/, 'rest\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: none }\n'))));
+  okConfig(loadConfig(ENV, fileOf(yaml.replace(/rest\n {4}to: \{ portal: p1, line_id: 3 \}\n/, 'rest\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: contact_deal }\n'))));
+  okConfig(loadConfig(ENV, fileOf(yaml.replace(/rest\n {4}to: \{ portal: p1, line_id: 3 \}\n/, 'rest\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: none }\n'))));
 });
