@@ -20,6 +20,7 @@ import type { CrmLink } from '../src/store/repos/crm-link-repo.ts';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../emulators/bitrix24/index.ts';
 import { startMaxEmulator, type MaxEmulator } from '../emulators/max/index.ts';
 import type { CrmEntity } from '../emulators/bitrix24/model.ts';
+import { seededRandom } from './run-chaos.ts';
 
 export type CheckedMode = 'line' | 'lead' | 'contact_deal';
 
@@ -71,20 +72,8 @@ interface ClientPlan {
   utmSource: string | null;
 }
 
-/** A small seeded generator (mulberry32): the same seed, the same clients. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function planClients(o: Pick<CrmCheckOptions, 'sessions' | 'clients' | 'seed'>): ClientPlan[] {
-  const random = seeded(o.seed);
+  const random = seededRandom(o.seed);
   const plans: ClientPlan[] = [];
   let lastWithPhone: number | null = null;
   for (let i = 0; i < o.clients; i++) {
