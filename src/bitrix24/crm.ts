@@ -33,17 +33,21 @@ export interface OpenLinesDialog {
 }
 
 export class CrmCalls {
+  /** `beforeCall` runs before each call and may throw to put it off (the bridge leaves messages the room first). */
   constructor(
     private readonly bitrix: Bitrix24Client,
     private readonly portalId: string,
     private readonly correlation: Correlation,
+    private readonly beforeCall: () => void = () => undefined,
   ) {}
 
   private read<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    this.beforeCall();
     return this.bitrix.call<T>(this.portalId, method, params, { idempotent: true, correlation: this.correlation });
   }
 
   private write<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    this.beforeCall();
     return this.bitrix.call<T>(this.portalId, method, params, { correlation: this.correlation });
   }
 

@@ -13,6 +13,12 @@ import { waitOrGiveUp } from './verify-wait.ts';
 export async function adoptLineObject(s: CrmSession, dialog: OpenLinesDialog): Promise<CrmOutcome> {
   const b = dialog.bindings;
   if (!isBound(b)) return waitOrGiveUp(s, 'Open Lines has not bound the dialog to a lead, contact or deal yet');
+  // Nothing to write (no source, no phone): the line's own binding is the confirmation, and the
+  // portal's requests are spared (the line wrote the IMOL value itself).
+  if (!s.source && !s.conversation.clientPhone) {
+    const main = b.DEAL > 0 ? { type: 'deal' as const, id: b.DEAL } : b.LEAD > 0 ? { type: 'lead' as const, id: b.LEAD } : { type: 'contact' as const, id: b.CONTACT };
+    return { leadId: b.LEAD || null, contactId: b.CONTACT || null, dealId: b.DEAL || null, how: 'line', main };
+  }
   const lead = b.LEAD > 0 ? await enrich(s, 'lead', b.LEAD) : null;
   const contact = b.CONTACT > 0 ? await enrich(s, 'contact', b.CONTACT) : null;
   const deal = b.DEAL > 0 ? await enrich(s, 'deal', b.DEAL) : null;

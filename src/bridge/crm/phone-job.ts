@@ -9,6 +9,7 @@ import { portalOfLine } from '../../domain/ids.ts';
 import { CRM_PHONE_JOB, parseJobPayload } from '../../queue/job-kinds.ts';
 import type { JobHandler } from '../../queue/runner.ts';
 import type { CrmDeps } from './context.ts';
+import { ensureRoomForCrm } from './portal-room.ts';
 
 export function crmPhoneHandler(deps: CrmDeps): JobHandler {
   return async (job) => {
@@ -21,7 +22,7 @@ export function crmPhoneHandler(deps: CrmDeps): JobHandler {
     const portalId = portalOfLine(conversation.lineRef);
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) return;
-    const crm = new CrmCalls(bitrix, portalId, { conversationId, portalId, jobId: String(job.id) });
+    const crm = new CrmCalls(bitrix, portalId, { conversationId, portalId, jobId: String(job.id) }, () => ensureRoomForCrm(bitrix, portalId, deps.nowMs()));
     for (const [type, id] of [['lead', link.leadId], ['contact', link.contactId]] as const) {
       if (id === null) continue;
       const current = await crm.get(type, id);

@@ -24,6 +24,7 @@ import type { CrmDeps, CrmOutcome, CrmSession } from './context.ts';
 import { keepLead } from './lead-mode.ts';
 import { adoptLineObject } from './line-mode.ts';
 import { lineCreatesItself } from './line-settings.ts';
+import { ensureRoomForCrm } from './portal-room.ts';
 import { recordOnTimeline } from './timeline.ts';
 import { LineGone } from './verify-wait.ts';
 
@@ -37,6 +38,9 @@ export function crmSessionHandler(deps: CrmDeps): JobHandler {
     const portalId = portalOfLine(conversation.lineRef);
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_PORTAL', `portal ${portalId} is not configured any more`, { retryable: true, retryAfterMs: 60_000 });
+    // Before the session's row exists (its wait counts from the first real look), and before each call.
+    const room = () => ensureRoomForCrm(bitrix, portalId, deps.nowMs());
+    room();
     let link = await deps.store.crmLinks.open({ conversationId, sessionId, portalId, maxUserId: conversation.maxUserId, mode: policy.mode });
     if (link.state === 'bound') return;
     // A replayed dead letter waits afresh.
@@ -45,7 +49,7 @@ export function crmSessionHandler(deps: CrmDeps): JobHandler {
     const crm = new CrmCalls(bitrix, portalId, {
       conversationId, portalId, maxChatId: conversation.maxChatId, lineRef: conversation.lineRef, jobId: String(job.id),
       ...(conversation.maxUserId ? { maxUserId: conversation.maxUserId } : {}),
-    });
+    }, room);
     const dialog = await crm.dialog(chatId);
     const s: CrmSession = {
       deps, conversation, policy, portalId, lineId: lineIdOfLine(conversation.lineRef), chatId, sessionId, link, crm,
