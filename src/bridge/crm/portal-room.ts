@@ -10,6 +10,9 @@
 import type { Bitrix24Client } from '../../bitrix24/client.ts';
 import { NotYet } from '../../queue/not-yet.ts';
 
+/** The shortest put-back: a CRM step is not urgent, and each look costs a claim. */
+const MIN_WAIT_MS = 2_000;
+
 /** A held portal is looked at again after this long. */
 const HELD_LOOK_AGAIN_MS = 5_000;
 
@@ -20,7 +23,7 @@ export function waitForRoomMs(bitrix: Pick<Bitrix24Client, 'holds' | 'limiter'>,
   const level = bitrix.limiter.level(portalId);
   const room = burst / 2;
   if (level <= room) return null;
-  return Math.max(250, Math.ceil(((level - room) / drainPerSecond) * 1_000));
+  return Math.max(MIN_WAIT_MS, Math.ceil(((level - room) / drainPerSecond) * 1_000));
 }
 
 /** Throws NotYet unless a CRM call may go now. */
