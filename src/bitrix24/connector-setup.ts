@@ -69,6 +69,8 @@ export async function registerConnector(client: Bitrix24Client, input: Pick<Conn
 
 export interface BindingsReport {
   bound: string[];
+  /** CRM events the portal would not bind (the app lacks the crm scope): `EVENT: code`. */
+  refused: string[];
   /** `event handler` pairs removed: ours, to the same endpoint, written differently. */
   unbound: string[];
 }
@@ -80,7 +82,7 @@ export interface BindingsReport {
  * Bindings to other addresses are left alone (event.get lists only this app's).
  */
 export async function reconcileEventBindings(client: Bitrix24Client, portalId: string, eventsUrl: string): Promise<BindingsReport> {
-  const report: BindingsReport = { bound: [], unbound: [] };
+  const report: BindingsReport = { bound: [], unbound: [], refused: [] };
   const existing = await client.call<Array<{ event: string; handler: string }>>(portalId, 'event.get', {}, { idempotent: true });
   const handled = new Set<string>(HANDLED_EVENTS);
   const list = Array.isArray(existing) ? existing : [];
@@ -90,7 +92,14 @@ export async function reconcileEventBindings(client: Bitrix24Client, portalId: s
       await client.call(portalId, 'event.bind', { event, handler: eventsUrl });
       report.bound.push(event);
     } catch (err) {
-      if (!(err instanceof Bitrix24ApiError && err.bitrixCode === 'ERROR_HANDLER_ALREADY_EXIST')) throw err;
+      if (err instanceof Bitrix24ApiError && err.bitrixCode === 'ERROR_HANDLER_ALREADY_EXIST') continue;
+      // A CRM event needs the app's `crm` scope: without it the Open Lines work on, and only the
+      // carry-over of a converted lead's identity is missing (docs/crm.md); said in the report.
+      if (event.startsWith('ONCRM') && err instanceof Bitrix24ApiError && !err.retryable) {
+        report.refused.push(`${event}: ${err.bitrixCode || err.code}`);
+        continue;
+      }
+      throw err;
     }
   }
   for (const b of list) {
@@ -103,19 +112,19 @@ export async function reconcileEventBindings(client: Bitrix24Client, portalId: s
 }
 
 /** The connector registered and its events bound, no line activated (every line is named by routes and set up on its own). */
-export async function setUpConnectorWithoutLine(client: Bitrix24Client, input: Omit<ConnectorSetupInput, 'lineId'>): Promise<void> {
+export async function setUpConnectorWithoutLine(client: Bitrix24Client, input: Omit<ConnectorSetupInput, 'lineId'>): Promise<BindingsReport> {
   await registerConnector(client, input);
-  await reconcileEventBindings(client, input.portalId, input.eventsUrl);
+  return reconcileEventBindings(client, input.portalId, input.eventsUrl);
 }
 
-export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number }> {
+export async function setUpConnector(client: Bitrix24Client, input: ConnectorSetupInput): Promise<{ lineId: number; bindings: BindingsReport }> {
   const { portalId, connectorId } = input;
   await registerConnector(client, input);
   const lineId = await findOrCreateLine(client, portalId, input.lineId);
   await client.call(portalId, 'imconnector.activate', { CONNECTOR: connectorId, LINE: lineId, ACTIVE: 1 });
   await setConnectorData(client, input, lineId);
-  await reconcileEventBindings(client, portalId, input.eventsUrl);
-  return { lineId };
+  const bindings = await reconcileEventBindings(client, portalId, input.eventsUrl);
+  return { lineId, bindings };
 }
 
 /** The connector switched on for one more line of an already set-up portal, with its data (a line a route names). */

@@ -59,8 +59,13 @@ export function setupHandler(deps: SetupDeps): JobHandler {
     // Routes that name their lines need no line of the portal's own: the connector is registered
     // and its events bound, and each named line is set up on its own (one that fails, alone).
     const own = deps.isOwnLine?.(portalId) ?? true;
-    const ownLineId = own ? (await setUpConnector(deps.bitrix, { ...addresses, lineId: deps.lineIdFor(portalId) })).lineId : null;
-    if (!own) await setUpConnectorWithoutLine(deps.bitrix, addresses);
+    const set = own ? await setUpConnector(deps.bitrix, { ...addresses, lineId: deps.lineIdFor(portalId) }) : null;
+    const ownLineId = set?.lineId ?? null;
+    const bindings = set?.bindings ?? await setUpConnectorWithoutLine(deps.bitrix, addresses);
+    if (bindings.refused.length > 0) {
+      (deps.log ?? silentLogger()).warn({ portalId, refused: bindings.refused },
+        'the portal refused the CRM events (does the app have the crm scope?): a converted lead\'s identity is not carried to its contact and deal; fix: add the crm scope to the app and reinstall it');
+    }
     // Maintenance re-registers the addresses only when they change (maintenance.ts).
     await deps.store.meta.set(portalAddressesKey(portalId), portalAddressesFingerprint(deps.publicUrl, portalId));
     const named = await setUpNamedLines(deps, portalId, ownLineId);

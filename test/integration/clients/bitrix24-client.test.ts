@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBitrix24Emulator, type Bitrix24Emulator } from '../../../emulators/bitrix24/index.ts';
 import { Bitrix24Client } from '../../../src/bitrix24/client.ts';
+import { HANDLED_EVENTS, reconcileEventBindings } from '../../../src/bitrix24/connector-setup.ts';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { installApp, startAppHandler, type AppHandler, tokensFromInstall } from '../../emulators/bitrix24/helpers.ts';
@@ -45,6 +46,21 @@ for (const engine of testEngines()) {
       await handler.close();
       await store.close();
       await engine.dropAll();
+    });
+
+    test('a CRM event the portal refuses to bind (no crm scope) is reported, the others are bound; a refused connector event fails the setup', async () => {
+      await ctl(emu, 'PUT', '/portals/0/limits', { drainPerSecond: 1000, burst: 1000 });
+      const eventsUrl = 'https://bridge.example.ru/bitrix24/events/p1';
+      await ctl(emu, 'PUT', '/portals/0/faults', { rules: [{ kind: 'status', status: 403, code: 'ACCESS_DENIED', methodPrefix: 'event.bind', params: { event: 'ONCRMLEADUPDATE' } }] });
+      try {
+        const report = await reconcileEventBindings(client, 'p1', eventsUrl);
+        assert.deepEqual(report.refused, ['ONCRMLEADUPDATE: ACCESS_DENIED']);
+        assert.deepEqual(report.bound.sort(), HANDLED_EVENTS.filter((e) => e !== 'ONCRMLEADUPDATE').sort());
+        await ctl(emu, 'PUT', '/portals/0/faults', { rules: [{ kind: 'status', status: 403, code: 'ACCESS_DENIED', methodPrefix: 'event.bind', params: { event: 'ONIMCONNECTORMESSAGEADD' } }] });
+        await assert.rejects(reconcileEventBindings(client, 'p1', 'https://bridge.example.ru/bitrix24/events/other'), /ACCESS_DENIED/);
+      } finally {
+        await ctl(emu, 'PUT', '/portals/0/faults', { rules: [] });
+      }
     });
 
     test('50 parallel calls with an expired token make one refresh call; the rotated pair is persisted', async () => {
