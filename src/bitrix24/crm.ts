@@ -38,16 +38,16 @@ export class CrmCalls {
     private readonly bitrix: Bitrix24Client,
     private readonly portalId: string,
     private readonly correlation: Correlation,
-    private readonly beforeCall: () => void = () => undefined,
+    private readonly beforeCall: () => Promise<void> = async () => undefined,
   ) {}
 
-  private read<T>(method: string, params: Record<string, unknown>): Promise<T> {
-    this.beforeCall();
+  private async read<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    await this.beforeCall();
     return this.bitrix.call<T>(this.portalId, method, params, { idempotent: true, correlation: this.correlation });
   }
 
-  private write<T>(method: string, params: Record<string, unknown>): Promise<T> {
-    this.beforeCall();
+  private async write<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    await this.beforeCall();
     return this.bitrix.call<T>(this.portalId, method, params, { correlation: this.correlation });
   }
 

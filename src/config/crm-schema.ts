@@ -65,8 +65,11 @@ export const crmDefaultsSchema = routeCrmSchema.extend({
 export type RouteCrmShape = z.output<typeof routeCrmSchema>;
 export type CrmDefaultsShape = z.output<typeof crmDefaultsSchema>;
 
-/** The default mode when neither the route nor the top level names one: the line's own CRM, checked. */
-export const DEFAULT_CRM_MODE = 'line';
+/**
+ * The default mode when neither the route nor the top level names one: none — an upgrade never
+ * starts writing into a company's CRM by itself; `line` is what config/example.yaml recommends.
+ */
+export const DEFAULT_CRM_MODE = 'none';
 
 function sourcesOf(list: NonNullable<RouteCrmShape['sources']>): PayloadSource[] {
   return list.map((s) => {

@@ -48,7 +48,7 @@ function routeLines(route: Json): string[] {
  * line would leave the `line` route's conversations with nothing, or get duplicates.
  */
 function crmModesPerLine(routes: Json[], defaults: Json, problems: ConfigProblem[]): void {
-  const defaultMode = text(defaults.mode) ?? 'line';
+  const defaultMode = text(defaults.mode) ?? 'none';
   const byLine = new Map<string, { index: number; name: string; mode: string }>();
   routes.forEach((route, i) => {
     const crm = route.crm && typeof route.crm === 'object' ? (route.crm as Json) : {};

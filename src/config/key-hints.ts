@@ -6,7 +6,7 @@
 /** The keys a route's `crm:` and the top-level `crm:` share (docs/crm.md). */
 const CRM_POLICY_HINTS: Readonly<Record<string, string>> = {
   crm: 'a section with mode, deal, ask_phone, source_from_payload and sources',
-  'crm.mode': 'line (the Open Line creates the lead or deal, the bridge checks the binding; the default), lead (one lead per client, continued on return), contact_deal (a contact and a deal) or none',
+  'crm.mode': 'line (the Open Line creates the lead or deal, the bridge checks the binding; recommended), lead (one lead per client, continued on return), contact_deal (a contact and a deal) or none (no CRM call; the default)',
   'crm.deal': 'a section such as { category_id: 0, stage_id: "NEW" }: the pipeline and stage of a new deal (contact_deal)',
   'crm.deal.category_id': 'the number of a deal pipeline (CRM → Deals → pipeline settings; 0 is the general one)',
   'crm.deal.stage_id': 'a stage id of that pipeline in quotes, e.g. "NEW" (pipeline 0) or "C2:NEW"; default: the pipeline\'s first stage',

@@ -22,7 +22,7 @@ export function crmPhoneHandler(deps: CrmDeps): JobHandler {
     const portalId = portalOfLine(conversation.lineRef);
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) return;
-    const crm = new CrmCalls(bitrix, portalId, { conversationId, portalId, jobId: String(job.id) }, () => ensureRoomForCrm(bitrix, portalId, deps.nowMs()));
+    const crm = new CrmCalls(bitrix, portalId, { conversationId, portalId, jobId: String(job.id) }, () => ensureRoomForCrm(deps.store, bitrix, portalId, conversation.lineRef, deps.nowMs));
     for (const [type, id] of [['lead', link.leadId], ['contact', link.contactId]] as const) {
       if (id === null) continue;
       const current = await crm.get(type, id);

@@ -39,8 +39,8 @@ export function crmSessionHandler(deps: CrmDeps): JobHandler {
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_PORTAL', `portal ${portalId} is not configured any more`, { retryable: true, retryAfterMs: 60_000 });
     // Before the session's row exists (its wait counts from the first real look), and before each call.
-    const room = () => ensureRoomForCrm(bitrix, portalId, deps.nowMs());
-    room();
+    const room = () => ensureRoomForCrm(deps.store, bitrix, portalId, conversation.lineRef, deps.nowMs);
+    await room();
     let link = await deps.store.crmLinks.open({ conversationId, sessionId, portalId, maxUserId: conversation.maxUserId, mode: policy.mode });
     if (link.state === 'bound') return;
     // A replayed dead letter waits afresh.

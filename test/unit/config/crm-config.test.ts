@@ -28,7 +28,7 @@ test('a bad crm value is named with its line and what to write', () => {
 });
 
 test('two routes that disagree about who creates a line\'s CRM objects are refused', () => {
-  const yaml = `${BASE}routes:\n  - name: vip\n    when: { start_payload: "^vip" }\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: lead }\n  - name: rest\n    to: { portal: p1, line_id: 3 }\n`;
+  const yaml = `${BASE}crm:\n  mode: line\nroutes:\n  - name: vip\n    when: { start_payload: "^vip" }\n    to: { portal: p1, line_id: 3 }\n    crm: { mode: lead }\n  - name: rest\n    to: { portal: p1, line_id: 3 }\n`;
   const error = errorFor(errorsOf(loadConfig(ENV, fileOf(yaml))), 'routes[1].crm.mode ');
   assert.match(error, /is line, but routes\[0\] \(vip\) sends to the same line p1:3 with crm\.mode lead.*fix: give both routes the same kind of crm\.mode/);
   // Agreeing routes (both bridge-driven) are fine, and so is `none` beside anything.

@@ -62,8 +62,8 @@ test('a route\'s crm keys override the defaults key by key; none means no CRM at
   assert.equal(policy.sourceFromPayload, true);
   assert.equal(crmPolicyFor(undefined, defaults).mode, 'lead');
   assert.equal(crmPolicyFor(routeCrmSchema.parse({ mode: 'none' }), defaults).askPhone, false);
-  // Nothing written anywhere: the line's own CRM, checked.
-  assert.equal(crmPolicyFor(undefined, crmDefaultsSchema.parse({})).mode, 'line');
+  // Nothing written anywhere: no CRM call (an upgrade never starts writing into the CRM by itself).
+  assert.equal(crmPolicyFor(undefined, crmDefaultsSchema.parse({})).mode, 'none');
   // A new deal in a non-zero pipeline starts in that pipeline's first stage.
   assert.equal(crmPolicyFor(routeCrmSchema.parse({ deal: { category_id: 3 } }), crmDefaultsSchema.parse({ mode: 'contact_deal' })).deal.stageId, 'C3:NEW');
 });
