@@ -5,6 +5,7 @@
  * input defensively so that they report alongside the per-key errors, not after.
  */
 import type { Json } from './env.ts';
+import { DEFAULT_CRM_MODE } from './crm-schema.ts';
 import type { ConfigProblem } from './problem.ts';
 
 const list = (value: unknown): Json[] =>
@@ -48,7 +49,7 @@ function routeLines(route: Json): string[] {
  * line would leave the `line` route's conversations with nothing, or get duplicates.
  */
 function crmModesPerLine(routes: Json[], defaults: Json, problems: ConfigProblem[]): void {
-  const defaultMode = text(defaults.mode) ?? 'none';
+  const defaultMode = text(defaults.mode) ?? DEFAULT_CRM_MODE;
   const byLine = new Map<string, { index: number; name: string; mode: string }>();
   routes.forEach((route, i) => {
     const crm = route.crm && typeof route.crm === 'object' ? (route.crm as Json) : {};

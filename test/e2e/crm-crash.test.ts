@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startChild } from '../../bench/child-process.ts';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN, startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
+import { startSandbox, type Sandbox } from '../../src/cli/sandbox.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { startBridge } from '../../src/runtime/start-bridge.ts';
 import { freePort } from '../../bench/child-process.ts';
-import { bridgeWorldFor } from '../helpers/bridge-world.ts';
+import { bridgeWorldFor, webhookBridgeConfig } from '../helpers/bridge-world.ts';
 import { sqliteEngine, testEngines } from '../helpers/databases.ts';
 import { installApp, postOk, until } from '../helpers/e2e.ts';
 
@@ -27,15 +27,7 @@ for (const engine of testEngines()) {
   describe(`CRM: an answer lost after the portal made the lead (${engine.name})`, () => {
     const world = bridgeWorldFor(engine, {
       bitrix24TimeFactor: 0.05,
-      config: (sandbox, port) => ({
-        server: { port, public_url: `http://127.0.0.1:${port}` },
-        security: { secret_key: 'crm-crash-secret-key-0123456789' },
-        workers: { line_reorder_window_ms: 0 },
-        bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
-        portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
-        crm: { mode: 'lead' },
-        routes: [{ bot: '*', portal: 'main' }],
-      }),
+      config: (sandbox, port) => webhookBridgeConfig(sandbox, port, { security: { secret_key: 'crm-crash-secret-key-0123456789' }, crm: { mode: 'lead' } }),
     });
 
     test('the retried job finds the lead its first attempt made and makes no second', { timeout: 120_000 }, async () => {
@@ -65,14 +57,8 @@ describe('CRM: the bridge SIGKILLed between crm.contact.add and its commit (sqli
       sandbox = await startSandbox({ preferredPorts: false, bitrix24TimeFactor: 0.05 });
       const port = await freePort();
       const config = {
-        server: { port, public_url: `http://127.0.0.1:${port}` },
+        ...webhookBridgeConfig(sandbox, port, { security: { secret_key: 'crm-crash-secret-key-0123456789' }, crm: { mode: 'contact_deal' } }),
         database: { url: await engine.createDatabase() },
-        security: { secret_key: 'crm-crash-secret-key-0123456789' },
-        workers: { line_reorder_window_ms: 0 },
-        bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
-        portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
-        crm: { mode: 'contact_deal' },
-        routes: [{ bot: '*', portal: 'main' }],
       };
       const child = await startChild('bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config }) });
       await installApp(sandbox.bitrix24.controlUrl, child.url);

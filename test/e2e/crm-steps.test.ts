@@ -9,11 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SANDBOX_APP, SANDBOX_BOT_TOKEN } from '../../src/cli/sandbox.ts';
 import { parseConversationId } from '../../src/domain/ids.ts';
 import { CRM_SESSION_JOB } from '../../src/queue/job-kinds.ts';
 import type { CrmLink } from '../../src/store/repos/crm-link-repo.ts';
-import { bridgeWorldFor, type BridgeWorld } from '../helpers/bridge-world.ts';
+import { bridgeWorldFor, webhookBridgeConfig, type BridgeWorld } from '../helpers/bridge-world.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { postOk, until } from '../helpers/e2e.ts';
 
@@ -34,12 +33,8 @@ async function boundLink(w: BridgeWorld, conversationId: string, sessions = 1): 
 function worldWith(engine: Parameters<typeof bridgeWorldFor>[0], crm: Record<string, unknown>, routeCrm?: Record<string, unknown>) {
   return bridgeWorldFor(engine, {
     bitrix24TimeFactor: 0.05,
-    config: (sandbox, port) => ({
-      server: { port, public_url: `http://127.0.0.1:${port}` },
+    config: (sandbox, port) => webhookBridgeConfig(sandbox, port, {
       security: { secret_key: 'crm-steps-secret-key-0123456789' },
-      workers: { line_reorder_window_ms: 0 },
-      bots: [{ id: 'shop', token: SANDBOX_BOT_TOKEN, webhook_secret: 'shop_secret', api_url: sandbox.max.baseUrl }],
-      portals: [{ id: 'main', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
       crm,
       routes: [{ name: 'main', bot: '*', to: { portal: 'main' }, ...(routeCrm ? { crm: routeCrm } : {}) }],
     }),

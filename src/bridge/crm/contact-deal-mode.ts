@@ -6,18 +6,16 @@
  * ORIGIN_ID (the MAX user for the contact, the session for the deal) that a retried job finds.
  */
 import { BRIDGE_ORIGINATOR, type OpenLinesDialog } from '../../bitrix24/crm.ts';
-import { clientOrigin, sessionOrigin, type CrmOutcome, type CrmSession } from './context.ts';
+import { clientOrigin, sessionOrigin, uniqueIds, type CrmOutcome, type CrmSession } from './context.ts';
 import { confirmImol } from './confirm.ts';
 import { enrich, newObjectFields } from './enrich.ts';
 import { attachToOpenDeal } from './open-deal.ts';
 import { waitOrGiveUp } from './verify-wait.ts';
 
-const unique = (ids: Array<number | null | undefined>): number[] => [...new Set(ids.filter((n): n is number => typeof n === 'number' && n > 0))];
-
 async function findContact(s: CrmSession, dialog: OpenLinesDialog): Promise<number | null> {
   const earlier = s.conversation.maxUserId ? await s.deps.store.crmLinks.ofClient(s.portalId, s.conversation.maxUserId) : [];
   const made = await s.crm.madeBy('contact', clientOrigin(s));
-  const first = unique([dialog.bindings.CONTACT, ...earlier.map((l) => l.contactId), ...made, ...(await s.crm.byImol('contact', s.imol))]);
+  const first = uniqueIds([dialog.bindings.CONTACT, ...earlier.map((l) => l.contactId), ...made, ...(await s.crm.byImol('contact', s.imol))]);
   for (const id of first) if (await enrich(s, 'contact', id)) return id;
   if (s.conversation.clientPhone) {
     for (const id of (await s.crm.findByPhone(s.conversation.clientPhone, 'CONTACT')).CONTACT ?? []) if (await enrich(s, 'contact', id)) return id;

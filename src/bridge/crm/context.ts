@@ -64,6 +64,11 @@ export interface CrmOutcome {
   main: { type: CrmEntityType; id: number };
 }
 
+/** Candidate CRM ids in order, each once, the empty ones (null, 0) left out. */
+export function uniqueIds(ids: Array<number | null | undefined>): number[] {
+  return [...new Set(ids.filter((n): n is number => typeof n === 'number' && n > 0))];
+}
+
 /** The idempotency key of what one session makes: found again by ORIGIN_ID after a crash. */
 export function sessionOrigin(s: Pick<CrmSession, 'conversation' | 'sessionId'>): string {
   return `${s.conversation.id}#${s.sessionId}`;

@@ -8,18 +8,16 @@
  */
 import { BRIDGE_ORIGINATOR, isOpenLead, type OpenLinesDialog } from '../../bitrix24/crm.ts';
 import type { CrmOutcome, CrmSession } from './context.ts';
-import { sessionOrigin } from './context.ts';
+import { sessionOrigin, uniqueIds } from './context.ts';
 import { attachToOpenDeal } from './open-deal.ts';
 import { enrich, newObjectFields } from './enrich.ts';
 import { confirmImol } from './confirm.ts';
-
-const unique = (ids: Array<number | null | undefined>): number[] => [...new Set(ids.filter((n): n is number => typeof n === 'number' && n > 0))];
 
 export async function keepLead(s: CrmSession, dialog: OpenLinesDialog): Promise<CrmOutcome> {
   const made = await s.crm.madeBy('lead', sessionOrigin(s));
   const earlier = s.conversation.maxUserId ? await s.deps.store.crmLinks.ofClient(s.portalId, s.conversation.maxUserId) : [];
   const byPhone = s.conversation.clientPhone ? await s.crm.findByPhone(s.conversation.clientPhone) : {};
-  const candidates = unique([dialog.bindings.LEAD, ...earlier.map((l) => l.leadId), ...(await s.crm.byImol('lead', s.imol)), ...(byPhone.LEAD ?? [])]);
+  const candidates = uniqueIds([dialog.bindings.LEAD, ...earlier.map((l) => l.leadId), ...(await s.crm.byImol('lead', s.imol)), ...(byPhone.LEAD ?? [])]);
   let contactId: number | null = dialog.bindings.CONTACT || earlier.find((l) => l.contactId)?.contactId || byPhone.CONTACT?.[0] || null;
   let leadId: number | null = made[0] ?? null;
   let how: CrmOutcome['how'] = 'created';

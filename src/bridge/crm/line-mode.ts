@@ -15,15 +15,17 @@ export async function adoptLineObject(s: CrmSession, dialog: OpenLinesDialog): P
   if (!isBound(b)) return waitOrGiveUp(s, 'Open Lines has not bound the dialog to a lead, contact or deal yet');
   // Nothing to write (no source, no phone): the line's own binding is the confirmation, and the
   // portal's requests are spared (the line wrote the IMOL value itself).
-  if (!s.source && !s.conversation.clientPhone) {
-    const main = b.DEAL > 0 ? { type: 'deal' as const, id: b.DEAL } : b.LEAD > 0 ? { type: 'lead' as const, id: b.LEAD } : { type: 'contact' as const, id: b.CONTACT };
-    return { leadId: b.LEAD || null, contactId: b.CONTACT || null, dealId: b.DEAL || null, how: 'line', main };
-  }
+  if (!s.source && !s.conversation.clientPhone) return outcomeOf(b.LEAD || null, b.CONTACT || null, b.DEAL || null);
   const lead = b.LEAD > 0 ? await enrich(s, 'lead', b.LEAD) : null;
   const contact = b.CONTACT > 0 ? await enrich(s, 'contact', b.CONTACT) : null;
   const deal = b.DEAL > 0 ? await enrich(s, 'deal', b.DEAL) : null;
   // A binding to an object deleted since is no binding: the line binds again at the next message.
   if (!lead && !contact && !deal) return waitOrGiveUp(s, 'the CRM object the dialog is bound to no longer exists');
-  const main = deal ? { type: 'deal' as const, id: b.DEAL } : lead ? { type: 'lead' as const, id: b.LEAD } : { type: 'contact' as const, id: b.CONTACT };
-  return { leadId: lead ? b.LEAD : null, contactId: contact ? b.CONTACT : null, dealId: deal ? b.DEAL : null, how: 'line', main };
+  return outcomeOf(lead ? b.LEAD : null, contact ? b.CONTACT : null, deal ? b.DEAL : null);
+}
+
+/** What the line bound; the timeline comment goes on the deal, else the lead, else the contact. */
+function outcomeOf(leadId: number | null, contactId: number | null, dealId: number | null): CrmOutcome {
+  const main = dealId ? { type: 'deal' as const, id: dealId } : leadId ? { type: 'lead' as const, id: leadId } : { type: 'contact' as const, id: contactId ?? 0 };
+  return { leadId, contactId, dealId, how: 'line', main };
 }
