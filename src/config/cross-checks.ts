@@ -69,6 +69,31 @@ function crmModesPerLine(routes: Json[], defaults: Json, problems: ConfigProblem
   });
 }
 
+/** Webhooks are named in the delivery log (their `name`, else their URL's host), checks by `name`: each must be unique. */
+function hookNames(hooks: Json, problems: ConfigProblem[]): void {
+  const seen = new Set<string>();
+  list(hooks.webhooks).forEach((w, i) => {
+    let name = text(w.name);
+    if (name === undefined && text(w.url) !== undefined) {
+      try {
+        name = new URL(String(w.url)).host.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+      } catch {
+        return;
+      }
+    }
+    if (name === undefined) return;
+    if (seen.has(name)) problems.push({ path: ['hooks', 'webhooks', i, 'name'], problem: `"${name}" names two webhooks (a webhook without a name is named after its URL's host); fix: give each its own name, e.g. name: erp-orders` });
+    seen.add(name);
+  });
+  const checks = new Set<string>();
+  list(hooks.checks).forEach((c, i) => {
+    const name = text(c.name);
+    if (name === undefined) return;
+    if (checks.has(name)) problems.push({ path: ['hooks', 'checks', i, 'name'], problem: `"${name}" is used twice in hooks.checks; fix: give each check its own name` });
+    checks.add(name);
+  });
+}
+
 export function crossCheck(raw: Json): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bots = list(raw.bots);
@@ -78,5 +103,6 @@ export function crossCheck(raw: Json): ConfigProblem[] {
   crmModesPerLine(list(raw.routes), raw.crm !== null && typeof raw.crm === 'object' ? (raw.crm as Json) : {}, problems);
   duplicateIds(portals, 'portals', problems);
   portalCredentials(portals, app, problems);
+  hookNames(raw.hooks !== null && typeof raw.hooks === 'object' ? (raw.hooks as Json) : {}, problems);
   return problems;
 }

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
 import { crmDefaultsSchema } from './crm-schema.ts';
+import { hooksSchema } from './hooks-schema.ts';
 import { routesSchema } from './route-schema.ts';
 
 const serviceUrl = z.string().superRefine((value, ctx) => {
@@ -219,6 +220,8 @@ export const configShapeSchema = z.object({
   }).strict().prefault({}),
   /** CRM defaults for every route (a route's own `crm:` overrides them key by key): docs/crm.md. */
   crm: crmDefaultsSchema,
+  /** Event webhooks to the company's systems and checks before routing (docs/hooks.md). */
+  hooks: hooksSchema,
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),
   routes: routesSchema.default([]),

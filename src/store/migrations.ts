@@ -317,7 +317,47 @@ const crmLinks: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks];
+/** Hooks (docs/hooks.md): events for the webhooks, their deliveries, the checks' verdicts and the conversations they hold or block. */
+const hooks: Migration = {
+  id: 13,
+  name: 'hook events, webhook deliveries, check verdicts',
+  async up(db, engine) {
+    const s = db.schema;
+    await s.createTable('hook_events')
+      .addColumn('id', 'text', (c) => c.primaryKey()).addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('conversation_id', 'text').addColumn('at_ms', 'bigint', (c) => c.notNull()).addColumn('data_json', 'text', (c) => c.notNull())
+      .execute();
+    await s.createIndex('hook_events_at_idx').on('hook_events').column('at_ms').execute();
+    await s.createIndex('hook_events_conversation_idx').on('hook_events').columns(['conversation_id', 'at_ms']).execute();
+    await s.createTable('hook_deliveries').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('webhook', 'text', (c) => c.notNull()).addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull()).addColumn('conversation_id', 'text')
+      .addColumn('state', 'text', (c) => c.notNull()).addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_status', 'integer').addColumn('last_error', 'text').addColumn('last_duration_ms', 'integer')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('delivered_at_ms', 'bigint')
+      .addUniqueConstraint('hook_deliveries_once', ['webhook', 'event_id']).execute();
+    await s.createIndex('hook_deliveries_log_idx').on('hook_deliveries').columns(['webhook', 'id']).execute();
+    await s.createIndex('hook_deliveries_created_idx').on('hook_deliveries').column('created_at_ms').execute();
+    await s.createTable('check_verdicts').addColumn('id', serialId(engine), idColumn(engine))
+      .addColumn('conversation_id', 'text', (c) => c.notNull()).addColumn('check_name', 'text', (c) => c.notNull())
+      .addColumn('verdict', 'text', (c) => c.notNull()).addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('route', 'text').addColumn('tags_json', 'text').addColumn('note', 'text')
+      .addColumn('event_id', 'bigint').addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await s.createIndex('check_verdicts_conversation_idx').on('check_verdicts').columns(['conversation_id', 'id']).execute();
+    await s.createIndex('check_verdicts_at_idx').on('check_verdicts').column('at_ms').execute();
+    await s.createTable('conversation_gates')
+      .addColumn('conversation_id', 'text', (c) => c.primaryKey()).addColumn('verdict', 'text', (c) => c.notNull())
+      .addColumn('check_name', 'text', (c) => c.notNull()).addColumn('note', 'text')
+      .addColumn('replied', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('since_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await s.alterTable('conversations').addColumn('tags_json', 'text').execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks, hooks];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -78,6 +78,8 @@ export interface ConversationsTable {
   route_open: Generated<number>;
   /** The phone the client shared as their own (a MAX contact), for CRM matching; null when none. */
   client_phone: string | null;
+  /** Tags a check gave (a JSON list), shown to the operator and matched by routes' `when.tags`. */
+  tags_json: string | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
@@ -273,6 +275,61 @@ export interface CrmLinksTable {
   updated_at_ms: number;
 }
 
+/** An event for the webhooks (src/hooks/): written once, with the fact it tells, in the same transaction. */
+export interface HookEventsTable {
+  /** `evt_…`: unique, the receiver's dedupe key (X-Bridge-Event-Id). */
+  id: string;
+  type: string;
+  conversation_id: string | null;
+  at_ms: number;
+  data_json: string;
+}
+
+/** One event's delivery to one webhook: the delivery log (state pending → delivered | failed). */
+export interface HookDeliveriesTable {
+  id: Generated<number>;
+  webhook: string;
+  event_id: string;
+  event_type: string;
+  conversation_id: string | null;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** The receiver's HTTP status of the last attempt (null: no answer). */
+  last_status: number | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+  delivered_at_ms: number | null;
+}
+
+/** A check's verdict on a conversation (src/hooks/checks.ts): every one is kept. */
+export interface CheckVerdictsTable {
+  id: Generated<number>;
+  conversation_id: string;
+  check_name: string;
+  verdict: 'allow' | 'hold' | 'block';
+  /** `answer` (the check's own), `timeout` or `error` (its on_error applied), `admin` (released or blocked by hand). */
+  source: 'answer' | 'timeout' | 'error' | 'admin';
+  route: string | null;
+  tags_json: string | null;
+  note: string | null;
+  event_id: number | null;
+  at_ms: number;
+}
+
+/** A conversation a check holds for review or blocks (keyed by its id even before it is routed). */
+export interface ConversationGatesTable {
+  conversation_id: string;
+  verdict: 'hold' | 'block';
+  check_name: string;
+  note: string | null;
+  /** 1 once the client was told (block_reply / hold_reply). */
+  replied: Generated<number>;
+  since_ms: number;
+  updated_at_ms: number;
+}
+
 export interface LeasesTable {
   resource: string;
   holder: string;
@@ -305,6 +362,10 @@ export interface Database {
   journal: JournalTable;
   erasures: ErasuresTable;
   crm_links: CrmLinksTable;
+  hook_events: HookEventsTable;
+  hook_deliveries: HookDeliveriesTable;
+  check_verdicts: CheckVerdictsTable;
+  conversation_gates: ConversationGatesTable;
   leases: LeasesTable;
   schema_migrations: MigrationsTable;
 }
