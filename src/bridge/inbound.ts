@@ -42,6 +42,7 @@ import { isOwnPhone, normalizedPhone } from '../domain/crm/client-phone.ts';
 import { routingInputOf } from './route-explain.ts';
 import type { RouteTransforms } from './route-transform.ts';
 import type { Router } from './router.ts';
+import type { HookEmitter } from './hook-events.ts';
 
 export interface InboundDeps {
   store: Store;
@@ -62,6 +63,8 @@ export interface InboundDeps {
   downtimeReport?: DowntimeReport;
   /** The CRM (crm/phone-job.ts): a phone the client shares as their own is kept for it; absent = no CRM. */
   crm?: { ownPhones: readonly string[] };
+  /** Hook events (hook-events.ts): written with the facts they tell; absent = none. */
+  hookEvents?: HookEmitter;
 }
 
 type Json = Record<string, unknown>;

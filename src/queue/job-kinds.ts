@@ -39,6 +39,9 @@ export const CRM_SESSION_JOB = 'crm.session';
 /** A phone the client shared, for the CRM (crm-sync.ts); queue: the conversation's CRM queue. */
 export const CRM_PHONE_JOB = 'crm.phone';
 
+/** One hook event's delivery to one webhook (src/bridge/hook-delivery.ts); queue: the webhook's queue of the conversation. */
+export const HOOK_DELIVERY_JOB = 'hook.deliver';
+
 /** Who moved a conversation (conversation-move.ts). */
 export const MOVED_BY = ['admin', 'cli', 'operator'] as const;
 
@@ -86,6 +89,7 @@ export const JOB_PAYLOADS = {
   /** `chatId` and `sessionId`: the Open Lines chat and the session its send opened. */
   [CRM_SESSION_JOB]: z.object({ conversationId: id<ConversationId>(parseConversationId), chatId: z.string().min(1).max(40), sessionId: z.string().min(1).max(40) }),
   [CRM_PHONE_JOB]: z.object({ conversationId: id<ConversationId>(parseConversationId) }),
+  [HOOK_DELIVERY_JOB]: z.object({ deliveryId: z.number().int().positive(), webhook: z.string().min(1).max(253) }),
   /** `operator`: the operator's name when an operator typed `/route <name>`. */
   [CONVERSATION_MOVE_JOB]: z.object({
     conversationId: id<ConversationId>(parseConversationId), route: z.string().min(1).max(63), by: z.enum(MOVED_BY), operator: z.string().max(200).optional(),
@@ -136,6 +140,15 @@ export function conversationOfPortalEventQueue(queue: string): ConversationId | 
  */
 export function crmQueue(conversationId: ConversationId): string {
   return `crm:${conversationId}`;
+}
+
+/**
+ * The queue of one webhook's events about one conversation: `hook:<webhook>:<conversationId>`
+ * (`hook:<webhook>:bridge` for events of no conversation). Its own: a receiver that is down
+ * holds its events, never the conversation's messages; each receiver gets them in order.
+ */
+export function hookQueue(webhook: string, conversationId: string | null): string {
+  return `hook:${webhook}:${conversationId ?? 'bridge'}`;
 }
 
 /** The queue of a portal's setup jobs (one at a time: install, settings page, a reload). */

@@ -20,6 +20,7 @@ import { MetaRepo } from './repos/meta-repo.ts';
 import { OperatorNoticeRepo } from './repos/operator-notice-repo.ts';
 import { ClientNoticeRepo } from './repos/client-notice-repo.ts';
 import { CrmLinkRepo } from './repos/crm-link-repo.ts';
+import { HookRepo } from './repos/hook-repo.ts';
 import { OutboundPartRepo } from './repos/outbound-part-repo.ts';
 import { OutboundUploadRepo } from './repos/outbound-upload-repo.ts';
 import { OutboxRepo } from './repos/outbox-repo.ts';
@@ -74,6 +75,8 @@ export interface Store {
   operatorNotices: OperatorNoticeRepo;
   clientNotices: ClientNoticeRepo;
   crmLinks: CrmLinkRepo;
+  /** Hook events, webhook deliveries, check verdicts and gates (docs/hooks.md). */
+  hooks: HookRepo;
   outboundUploads: OutboundUploadRepo;
   /** What a purge would delete and the purge itself, per the retention rules (retention-repo.ts). */
   retention: RetentionRepo;
@@ -112,6 +115,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     operatorNotices: new OperatorNoticeRepo(db, options.clock),
     clientNotices: new ClientNoticeRepo(db, options.clock),
     crmLinks: new CrmLinkRepo(db, options.clock),
+    hooks: new HookRepo(db, options.clock),
     outboundUploads: new OutboundUploadRepo(db),
     retention: new RetentionRepo(db),
     erasure: new ErasureRepo(db, engine, options.clock, [options.secretKey, ...(options.previousSecretKeys ?? [])].map((key) => privacyHashKey(key))),
