@@ -11,7 +11,9 @@
  * - footprint: RSS of the bridge process with 100,000 stored messages;
  * - core: event intake and job throughput on SQLite and PostgreSQL;
  * - retention: 20 simulated days of traffic both ways with every retention at 3 days, a bridge
- *   that purges each day beside one that never does, the database's size after each day.
+ *   that purges each day beside one that never does, the database's size after each day;
+ * - export: `GET /admin/export/messages` of 10,000 and of 100,000 stored messages streamed from
+ *   a bridge process, its RSS and heap at start, peak and end (export.ts).
  * Flags:
  *   --quick            shrinks every count (a smoke run, not figures to quote);
  *   --retention-pg     the retention section on PostgreSQL too (about 80 s more);
@@ -31,8 +33,9 @@ import { measureIntake, type IntakeFigures } from './http-intake.ts';
 import { measureRoutingCost, type RoutingFigures } from './routing.ts';
 import { measureRetention, retentionDayLines, type RetentionFigures } from './retention.ts';
 import { measureInboundLatency, measureOutboundLatency, type LatencyFigures } from './latency.ts';
+import { measureExport, type ExportRun } from './export.ts';
 
-const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core', 'retention'] as const;
+const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core', 'retention', 'export'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(argv: string[]): Set<Section> {
@@ -64,6 +67,8 @@ interface Figures {
   retention?: RetentionFigures[];
   footprint?: FootprintFigures;
   core?: { sqlite: CoreFigures; postgres: CoreFigures };
+  /** The same export at each size, side by side. */
+  export?: ExportRun[];
 }
 
 async function measure(dir: string): Promise<Figures> {
@@ -103,6 +108,7 @@ async function measure(dir: string): Promise<Figures> {
       out.retention.push(await measureRetention({ dir, engine, days: n(20, 5), clientsPerDay: n(30, 10), messagesPerClient: 2, retentionDays: 3 }));
     }
   }
+  if (only.has('export')) out.export = await measureExport(join(dir, 'export.sqlite'), [n(10_000, 1_000), n(100_000, 10_000)]);
   if (only.has('core')) {
     const pgServer = await postgresUrl();
     try {
@@ -178,6 +184,14 @@ function tableRows(m: Figures): Row[] {
     );
   }
   if (!m.retention) rows.push(notRun('retention'));
+  for (const r of m.export ?? []) {
+    const mem = (x: { startMb: number; peakMb: number; endMb: number }) => `${f(x.startMb)} / ${f(x.peakMb)} / ${f(x.endMb)} MB`;
+    rows.push(
+      [`export ${r.rows} messages`, `${f(r.durationMs / 1000, 1)} s, ${f(r.rowsPerS)} rows/s`, `${f(r.bytes / 1024 / 1024, 1)} MB NDJSON over HTTP`],
+      ['  bridge RSS start / peak / end', mem(r.rss), `heap used ${mem(r.heap)}`],
+    );
+  }
+  if (!m.export) rows.push(notRun('export'));
   return rows;
 }
 

@@ -22,6 +22,8 @@ import type { Store } from '../store/open-store.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import type { Router } from './router.ts';
+import type { HookEmitter } from './hook-events.ts';
+import { conversationRoutedEvent } from './routing-events.ts';
 
 export interface ConversationMoveDeps {
   store: Store;
@@ -30,6 +32,8 @@ export interface ConversationMoveDeps {
   bitrixFor: (portalId: string) => Bitrix24Client | undefined;
   nowMs: () => number;
   log?: Logger;
+  /** Hook events (hook-events.ts): `conversation.routed` (via `moved`) with the move; absent = none. */
+  hookEvents?: HookEmitter;
 }
 
 /** `/route <name>` at the start of an operator's message (after the signature); the name, or null. */
@@ -62,7 +66,7 @@ export function conversationMoveHandler(deps: ConversationMoveDeps): JobHandler 
     }
     const outcome = await deps.router.pickIn(rule, {
       botId: conversation.botId, chatType: conversation.maxChatId.startsWith('-') ? 'chat' : 'dialog',
-      startPayload: conversation.startPayload, firstText: null, language: null, nowMs: deps.nowMs(),
+      startPayload: conversation.startPayload, firstText: null, language: null, nowMs: deps.nowMs(), tags: conversation.tags,
     });
     if (outcome.kind !== 'routed') {
       throw new BridgeError('BRG_ERR_NO_ROUTE', `route ${route} has no line set up yet; the move waits`, { retryable: true, retryAfterMs: 5_000 });
@@ -81,6 +85,7 @@ export function conversationMoveHandler(deps: ConversationMoveDeps): JobHandler 
     log.info({ conversationId, route, from, to, by }, 'conversation moved to a route by hand');
     return async (trx) => {
       await deps.store.conversations.reroute(conversation.id, { ...outcome.choice, routeJson: JSON.stringify(record) }, trx);
+      await deps.hookEvents?.emit(conversationRoutedEvent({ ...conversation, lineRef: to }, record, [], by), trx);
       if (from === to) return;
       const nowMs = deps.nowMs();
       const messageKey = `moved:${job.id}`;

@@ -10,7 +10,7 @@
  * With no webhook subscribed to a type, nothing is written for it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { webhookName, webhooksFor, type HookEventType, type HooksConfig } from '../config/hooks-schema.ts';
+import { webhookName, webhooksFor, type HookEventType, type HooksConfig, type WebhookConfig } from '../config/hooks-schema.ts';
 import { HOOK_DELIVERY_JOB, hookQueue } from '../queue/job-kinds.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Store } from '../store/open-store.ts';
@@ -29,6 +29,14 @@ export interface NewHookEvent {
 export interface HookEmitter {
   /** Writes the event and its deliveries in `db` (the fact's own transaction). */
   emit(event: NewHookEvent, db: Queryable): Promise<void>;
+  /**
+   * Writes the event only; `release` queues its deliveries later. For an event whose place in
+   * its conversation is settled after the fact (a client message: the order gate settles it
+   * as the line flush plans it — webhooks from MAX may arrive out of order).
+   */
+  record(event: NewHookEvent & { key: string }, db: Queryable): Promise<void>;
+  /** Queues the deliveries of an event `record` wrote (none when it wrote none; once however often called). */
+  release(type: HookEventType, key: string, db: Queryable): Promise<void>;
   /** Whether any webhook takes this type (callers skip building the data otherwise). */
   wants(type: HookEventType): boolean;
 }
@@ -59,15 +67,33 @@ export function hookEmitter(deps: { store: Store; hooks: () => HooksConfig; nowM
       if (webhooks.length === 0) return;
       const stored = { id: hookEventId(event.type, event.key), type: event.type, conversationId: event.conversationId, atMs: deps.nowMs(), data: event.data };
       if (!(await deps.store.hooks.recordEvent(stored, db))) return;
-      for (const webhook of webhooks) {
-        const name = webhookName(webhook);
-        const deliveryId = await deps.store.hooks.addDelivery(name, stored, db);
-        await deps.store.jobs.enqueue({ kind: HOOK_DELIVERY_JOB, conversationKey: hookQueue(name, event.conversationId), payload: { deliveryId, webhook: name } }, db);
-      }
-      deps.onQueued?.();
+      await queueDeliveries(deps, webhooks, stored, db);
+    },
+    async record(event, db) {
+      if (webhooksFor(deps.hooks(), event.type).length === 0) return;
+      await deps.store.hooks.recordEvent({ id: hookEventId(event.type, event.key), type: event.type, conversationId: event.conversationId, atMs: deps.nowMs(), data: event.data }, db);
+    },
+    async release(type, key, db) {
+      const webhooks = webhooksFor(deps.hooks(), type);
+      if (webhooks.length === 0) return;
+      const stored = await deps.store.hooks.event(hookEventId(type, key), db);
+      if (stored) await queueDeliveries(deps, webhooks, stored, db);
     },
   };
 }
 
+/** One delivery and one job per webhook that has none for this event yet. */
+async function queueDeliveries(deps: { store: Store; onQueued?: () => void }, webhooks: WebhookConfig[], event: { id: string; type: string; conversationId: string | null }, db: Queryable): Promise<void> {
+  let queued = false;
+  for (const webhook of webhooks) {
+    const name = webhookName(webhook);
+    const deliveryId = await deps.store.hooks.addDelivery(name, event, db);
+    if (deliveryId === null) continue;
+    await deps.store.jobs.enqueue({ kind: HOOK_DELIVERY_JOB, conversationKey: hookQueue(name, event.conversationId), payload: { deliveryId, webhook: name } }, db);
+    queued = true;
+  }
+  if (queued) deps.onQueued?.();
+}
+
 /** An emitter for code paths built without hooks (tests, tools): writes nothing. */
-export const NO_HOOKS: HookEmitter = { wants: () => false, emit: async () => undefined };
+export const NO_HOOKS: HookEmitter = { wants: () => false, emit: async () => undefined, record: async () => undefined, release: async () => undefined };

@@ -18,7 +18,7 @@
  */
 import { BridgeError } from '../domain/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { makeConversationId, makeMessageKey, portalOfLine, type BotId, type LineRef, type PortalId } from '../domain/ids.ts';
+import { makeConversationId, makeMessageKey, portalOfLine, type BotId, type ConversationId, type LineRef, type PortalId } from '../domain/ids.ts';
 import { CRM_PHONE_JOB, crmQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload, portalResource } from '../queue/job-kinds.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import { sanitizeClientName } from '../domain/text/client-name.ts';
@@ -41,8 +41,11 @@ import { ownSharedPhone, renderInbound, sharedPhone } from './inbound-render.ts'
 import { isOwnPhone, normalizedPhone } from '../domain/crm/client-phone.ts';
 import { routingInputOf } from './route-explain.ts';
 import type { RouteTransforms } from './route-transform.ts';
-import type { Router } from './router.ts';
+import type { RouteOutcome, Router } from './router.ts';
 import type { HookEmitter } from './hook-events.ts';
+import type { RoutingInput } from '../domain/routing/routing-input.ts';
+import { candidateOf, checkBeforeRouting, checkMessage, gatedUpdate, HOLD_RECHECK_MS, type ChecksDeps, type MessageCheck, type VerdictSummary } from './checks/conversation-checks.ts';
+import { conversationRoutedEvent, conversationStartedEvent } from './routing-events.ts';
 
 export interface InboundDeps {
   store: Store;
@@ -65,6 +68,8 @@ export interface InboundDeps {
   crm?: { ownPhones: readonly string[] };
   /** Hook events (hook-events.ts): written with the facts they tell; absent = none. */
   hookEvents?: HookEmitter;
+  /** Synchronous checks before routing and per message (checks/conversation-checks.ts); absent = none asked. */
+  checks?: ChecksDeps;
 }
 
 type Json = Record<string, unknown>;
@@ -181,6 +186,27 @@ function clientPhoneOf(ctx: Ctx, message: MaxMessage): string | null {
   return phone;
 }
 
+/**
+ * `message.inbound` (hook-events.ts): the client's message as MAX gave it, written with its
+ * queueing; its deliveries are queued by the line flush once its place in the conversation is
+ * settled (line-flush.ts), so receivers get a conversation's messages in the order written.
+ */
+async function emitInbound(ctx: Ctx, message: MaxMessage, mid: string, trx: Parameters<OnComplete>[0]): Promise<void> {
+  const events = ctx.deps.hookEvents;
+  if (!events?.wants('message.inbound')) return;
+  const sender = message.sender;
+  await events.record({
+    type: 'message.inbound', conversationId: ctx.conversation.id, key: `in:${ctx.conversation.id}:${mid}`,
+    data: {
+      conversation_id: ctx.conversation.id, bot: ctx.conversation.botId, max_chat_id: ctx.conversation.maxChatId, mid,
+      text: message.body?.text ?? null, attachments: (message.body?.attachments ?? []).map((a) => String(a.type ?? 'unknown')),
+      sender: { max_user_id: sender?.user_id === undefined || sender.user_id === null ? null : String(sender.user_id), name: fullName(sender) || null },
+      sent_at: Number.isFinite(Number(message.timestamp)) ? new Date(Number(message.timestamp)).toISOString() : null,
+      route: ctx.conversation.routeName, line: ctx.lineRef,
+    },
+  }, trx);
+}
+
 /** A client's MAX message to the line; the conversation's "latest client message" mark moves with it. */
 async function clientMessage(ctx: Ctx, given: MaxMessage, place: Place): Promise<OnComplete> {
   const mid = required(midOfMessage(given) || null, 'message body');
@@ -202,6 +228,7 @@ async function clientMessage(ctx: Ctx, given: MaxMessage, place: Place): Promise
   const phone = clientPhoneOf(ctx, message);
   return async (trx) => {
     await send(trx);
+    await emitInbound(ctx, given, mid, trx);
     if (phone) {
       await ctx.deps.store.conversations.setClientPhone(ctx.conversation.id, phone, trx);
       await ctx.deps.store.jobs.enqueue({ kind: CRM_PHONE_JOB, conversationKey: crmQueue(ctx.conversation.id), resourceKey: portalResource(ctx.portalId), payload: { conversationId: ctx.conversation.id } }, trx);
@@ -273,6 +300,14 @@ export function catchUpHandler(deps: InboundDeps): JobHandler {
     }
     const portalId = portalOfLine(conversation.lineRef);
     const wake: OnComplete = async (trx) => deps.store.outbox.ensureFlushJob(conversation.lineRef, portalId, trx);
+    // A conversation a check holds or blocks takes nothing from its history either: held, the
+    // catch-up waits with the chat's updates; blocked, there is nothing to read for the line.
+    const gate = await deps.store.hooks.gate(conversation.id);
+    if (gate?.verdict === 'hold') throw new NotYet((deps.checks?.clock.nowMs() ?? Date.now()) + HOLD_RECHECK_MS, `held by check ${gate.checkName}`);
+    if (gate) {
+      if (sinceMs !== undefined) deps.downtimeReport?.readOne(conversationId, 0);
+      return wake;
+    }
     // After a long downtime (downtime-catch-up.ts): every client message since `sinceMs` not yet
     // taken, whatever the restart window says.
     if (sinceMs !== undefined) {
@@ -448,7 +483,7 @@ async function ensureProfile(deps: InboundDeps, conversation: ConversationRow): 
 }
 
 export function inboundHandler(deps: InboundDeps): JobHandler {
-  return async (job) => {
+  return async (job, jobCtx) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
     if (!event) return;
     const update = parseMaxUpdate(event.raw);
@@ -464,43 +499,112 @@ export function inboundHandler(deps: InboundDeps): JobHandler {
       return async (trx) => deps.store.skipped.record({ eventId: Number(event.id), source: event.source, kind: String(update.update_type), reason }, trx);
     }
     const arrivedMs = Number(event.received_at_ms);
-    const routed = await routedConversation(deps, botId, chatId, userId, update, arrivedMs);
+    const eventId = Number(event.id);
+    const conversationId = makeConversationId(botId, chatId);
+    // Held or blocked by a check or an administrator (checks/conversation-checks.ts): nothing of
+    // it reaches a line — a blocked update is skipped, a held one put back with its queue.
+    const checkEnv = { store: deps.store, checks: deps.checks, log: deps.log, max: deps.max };
+    const gated = async (): Promise<OnComplete> => {
+      const gate = await deps.store.hooks.gate(conversationId);
+      // Lifted meanwhile (an administrator): the update runs again at once.
+      if (!gate) throw new NotYet(deps.checks?.clock.nowMs() ?? Date.now(), 'the conversation\'s gate was lifted');
+      return gatedUpdate(checkEnv, gate, { conversationId, chatId, eventId, source: event.source, kind: String(update.update_type) });
+    };
+    if (await deps.store.hooks.gate(conversationId)) return gated();
+    const checked = { conversationId, botId, chatId, userId, update, eventId, signal: jobCtx?.signal, jobId: job.id };
+    const routed = await routedConversation(deps, checked, arrivedMs);
+    if (!routed) return gated();
+    // A routed conversation's client message, asked of the checks with each_message.
+    let perMessage: MessageCheck | null = null;
+    if (!routed.routed) {
+      perMessage = await checkMessage(checkEnv, { ...checked, existing: routed.conversation });
+      if (perMessage?.kind === 'gated') return gated();
+    }
     const conversation = await ensureProfile(deps, routed.conversation);
     // Sticky: a conversation stays on its line until its Open Lines session closes (setup moves
     // conversations when a portal's own line is replaced).
     const portalId = portalOfLine(conversation.lineRef);
-    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation), eventId: Number(event.id) };
+    const ctx: Ctx = { deps, portalId, lineRef: conversation.lineRef, conversation, update, arrivedMs, group: groupOf(conversation), eventId };
     // The operator on a line a conversation came to because another was paused sees why, first;
     // then the route's client card, when it has one. Queued now, with the routing (not in this
     // run's "done"): a run put back (NotYet, a retry) finds the conversation routed and would not
     // queue them again.
     const card = routed.routed && deps.transforms ? deps.transforms.card(conversation, { name: fullName(update.user ?? update.message?.sender) || null, language: typeof update.user_locale === 'string' ? update.user_locale : null }) : null;
-    const first = [...(routed.notice ? [systemLine(ctx, 'route', routed.notice)] : []), ...(card ? [systemLine(ctx, 'card', card)] : [])];
+    // The checks' tags and notes come after the routing notice, before the card.
+    const first = [
+      ...(routed.notice ? [systemLine(ctx, 'route', routed.notice)] : []), ...(routed.checksLine ? [systemLine(ctx, `checks:${eventId}`, routed.checksLine)] : []),
+      ...(card ? [systemLine(ctx, 'card', card)] : []),
+    ];
     if (first.length > 0) await deps.store.transaction((trx) => both(...first)(trx));
-    return handle(ctx);
+    const handled = await handle(ctx);
+    if (perMessage?.kind !== 'allowed') return handled;
+    // The verdicts (and new tags) with the message, the operator's line about them just before it.
+    return both(perMessage.record, ...(perMessage.line ? [systemLine(ctx, `checks:${eventId}`, perMessage.line)] : []), ...(handled ? [handled] : []));
+  };
+}
+
+/** A decision that routes, or the retryable error of one that cannot yet. */
+function routedOrThrow(outcome: RouteOutcome, botId: BotId): Extract<RouteOutcome, { kind: 'routed' }> {
+  // The portal's setup job may not have finished yet: retry later.
+  if (outcome.kind === 'not-set-up') throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet on portal ${outcome.portalId} for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
+  if (outcome.kind === 'no-route') throw new BridgeError('BRG_ERR_NO_ROUTE', `no route matches bot ${botId}; add a default route (a route without when)`, { retryable: true, retryAfterMs: 60_000 });
+  return outcome;
+}
+
+/** The checks' part of the route record's "why" (Russian, English); none without checks. */
+function checksWhy(verdicts: readonly VerdictSummary[], tags: readonly string[], route: string | null): { ru: string[]; en: string[] } {
+  if (verdicts.length === 0) return { ru: [], en: [] };
+  const list = verdicts.map((v) => `${v.name} — ${v.verdict}${v.source === 'answer' ? '' : ` (${v.source})`}`).join(', ');
+  return {
+    ru: [`проверки: ${list}${tags.length > 0 ? `; метки: ${tags.join(', ')}` : ''}${route ? `; маршрут «${route}» по ответу проверки` : ''}`],
+    en: [`checks: ${list}${tags.length > 0 ? `; tags: ${tags.join(', ')}` : ''}${route ? `; route ${route} from a check's answer` : ''}`],
   };
 }
 
 /**
  * The conversation of this update, on its line: a new one (or one whose Open Lines session
  * closed) is routed now (router.ts) and keeps the route and why; one bound to its line stays.
+ * Before it is routed the checks are asked (checks/conversation-checks.ts): null when one held
+ * or blocked it (its gate is set); an `allow` may name the route or give tags routes ask for.
+ * The conversation is made or rerouted, with the verdicts and the hook events, in one transaction.
  */
-async function routedConversation(deps: InboundDeps, botId: BotId, chatId: string, userId: string | null, update: MaxUpdate, arrivedMs: number): Promise<{ conversation: ConversationRow; notice: string | null; routed: boolean }> {
-  const existing = await deps.store.conversations.get(makeConversationId(botId, chatId));
-  if (existing?.routeOpen) return { conversation: existing, notice: null, routed: false };
-  const outcome = await deps.router.decide(routingInputOf(update, botId, arrivedMs));
-  // The portal's setup job may not have finished yet: retry later.
-  if (outcome.kind === 'not-set-up') throw new BridgeError('BRG_ERR_NO_ROUTE', `no line set up yet on portal ${outcome.portalId} for bot ${botId}`, { retryable: true, retryAfterMs: 1_000 });
-  if (outcome.kind === 'no-route') throw new BridgeError('BRG_ERR_NO_ROUTE', `no route matches bot ${botId}; add a default route (a route without when)`, { retryable: true, retryAfterMs: 60_000 });
-  const { choice, record } = outcome;
-  (deps.log ?? silentLogger()).info({ botId, route: record.route, line: record.line, via: record.via, rerouted: existing !== null }, 'conversation routed');
-  if (existing) {
-    await deps.store.conversations.reroute(existing.id, choice);
-    return { conversation: { ...existing, lineRef: choice.lineRef, routeName: choice.routeName, routeJson: choice.routeJson, routeOpen: true }, notice: outcome.notice, routed: true };
-  }
-  const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
-  const conversation = await deps.store.conversations.getOrCreate({
-    botId, maxChatId: chatId, maxUserId: userId, lineRef: choice.lineRef, sourceJson: source, route: { routeName: choice.routeName, routeJson: choice.routeJson },
+async function routedConversation(
+  deps: InboundDeps, u: { conversationId: ConversationId; botId: BotId; chatId: string; userId: string | null; update: MaxUpdate; eventId: number; signal?: AbortSignal; jobId: number },
+  arrivedMs: number,
+): Promise<{ conversation: ConversationRow; notice: string | null; routed: boolean; checksLine: string | null } | null> {
+  const { botId, chatId, userId, update } = u;
+  const existing = await deps.store.conversations.get(u.conversationId);
+  if (existing?.routeOpen) return { conversation: existing, notice: null, routed: false, checksLine: null };
+  const input: RoutingInput = { ...routingInputOf(update, botId, arrivedMs), tags: existing?.tags ?? [] };
+  let outcome = routedOrThrow(await deps.router.decide(input), botId);
+  const checked = await checkBeforeRouting({ store: deps.store, checks: deps.checks, log: deps.log }, { ...u, existing },
+    candidateOf(outcome.record.route, outcome.choice.lineRef), (name) => deps.router.rule(name) !== undefined, deps.crm?.ownPhones);
+  if (checked.kind === 'gated') return null;
+  // A route the check named (its conditions not asked), or the routes again with the tags it gave.
+  const named = checked.route === null ? undefined : deps.router.rule(checked.route);
+  if (named) outcome = routedOrThrow(await deps.router.pickIn(named, { ...input, tags: checked.tags }), botId);
+  else if (checked.newTags) outcome = routedOrThrow(await deps.router.decide({ ...input, tags: checked.tags }), botId);
+  const why = checksWhy(checked.verdicts, checked.tags, named ? named.name : null);
+  const record = { ...outcome.record, why: { ru: [...outcome.record.why.ru, ...why.ru], en: [...outcome.record.why.en, ...why.en] } };
+  const choice = { ...outcome.choice, routeJson: JSON.stringify(record) };
+  (deps.log ?? silentLogger()).info({ botId, route: record.route, line: record.line, via: record.via, rerouted: existing !== null, ...(checked.tags.length > 0 ? { tags: checked.tags } : {}) }, 'conversation routed');
+  const events = deps.hookEvents;
+  return deps.store.transaction(async (trx) => {
+    await checked.record(trx);
+    if (existing) {
+      await deps.store.conversations.reroute(existing.id, { ...choice, tags: checked.tags }, trx);
+      const conversation: ConversationRow = { ...existing, lineRef: choice.lineRef, routeName: choice.routeName, routeJson: choice.routeJson, routeOpen: true, tags: checked.tags };
+      await events?.emit(conversationRoutedEvent(conversation, record, checked.verdicts), trx);
+      return { conversation, notice: outcome.notice, routed: true, checksLine: checked.line };
+    }
+    const source = update.update_type === 'bot_started' ? JSON.stringify({ payload: update.payload ?? null }) : null;
+    const made = await deps.store.conversations.getOrCreateTracked({
+      botId, maxChatId: chatId, maxUserId: userId, lineRef: choice.lineRef, sourceJson: source, route: { routeName: choice.routeName, routeJson: choice.routeJson }, tags: checked.tags,
+    }, trx);
+    if (made.created && events) {
+      await events.emit(conversationStartedEvent(made.row, record), trx);
+      await events.emit(conversationRoutedEvent(made.row, record, checked.verdicts), trx);
+    }
+    return { conversation: made.row, notice: outcome.notice, routed: true, checksLine: checked.line };
   });
-  return { conversation, notice: outcome.notice, routed: true };
 }

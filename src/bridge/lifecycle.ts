@@ -16,6 +16,7 @@ import type { OrderGate } from './order/gate.ts';
 import { describeHold } from './order/hold-reason.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
+import type { HookEmitter } from './hook-events.ts';
 
 export const LINE_DELETED_REASON = 'line deleted in Bitrix24';
 
@@ -30,6 +31,8 @@ export interface LifecycleDeps {
   onMessagesChanged?: (portalId: string, event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE', data: unknown) => Promise<void>;
   /** ONCRMLEADUPDATE: a converted lead's identity carried to its contact and deal (crm/converted-lead.ts). */
   onLeadUpdated?: (portalId: string, data: unknown) => Promise<void>;
+  /** Hook events (hook-events.ts): `conversation.closed` when a session closes; absent = none. */
+  hookEvents?: HookEmitter;
 }
 
 /** Pauses one line of a portal, or all of them (lineId null). */
@@ -80,6 +83,26 @@ function finishedConversations(data: unknown): ConversationId[] {
   return ids;
 }
 
+/** Releases the conversation's route (its next message is routed afresh) and tells `conversation.closed` with it. */
+async function closeConversation(deps: LifecycleDeps, conversationId: ConversationId, portalId: string, eventId: number | null): Promise<void> {
+  const events = deps.hookEvents;
+  if (!events?.wants('conversation.closed')) {
+    await deps.store.conversations.releaseRoute(conversationId);
+    return;
+  }
+  await deps.store.transaction(async (trx) => {
+    if (!(await deps.store.conversations.releaseRoute(conversationId, trx))) return;
+    const conversation = await deps.store.conversations.get(conversationId, trx);
+    await events.emit({
+      type: 'conversation.closed', conversationId, key: `closed:${conversationId}:${eventId ?? deps.nowMs()}`,
+      data: {
+        conversation_id: conversationId, portal: portalId, line: conversation?.lineRef ?? null, route: conversation?.routeName ?? null,
+        bitrix_chat_id: conversation?.bitrixChatId ?? null, reason: 'session_finished',
+      },
+    }, trx);
+  });
+}
+
 export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
   return async (job) => {
     const event = job.eventId === null ? null : await deps.store.events.get(job.eventId);
@@ -117,7 +140,7 @@ export function lifecycleHandler(deps: LifecycleDeps): JobHandler {
         break;
       case 'ONIMCONNECTORDIALOGFINISH':
         // The session closed: the conversation's next message is routed afresh (router.ts).
-        for (const conversationId of finishedConversations(data)) await deps.store.conversations.releaseRoute(conversationId);
+        for (const conversationId of finishedConversations(data)) await closeConversation(deps, conversationId, portalId, job.eventId);
         return;
       case 'ONIMCONNECTORDIALOGSTART':
         return;

@@ -42,6 +42,7 @@ import { codeOf, type Logger } from '../log/logger.ts';
 import { NotYet } from '../queue/not-yet.ts';
 import type { JobHandler } from '../queue/runner.ts';
 import type { Store } from '../store/open-store.ts';
+import type { HookEmitter } from './hook-events.ts';
 import type { OnComplete } from '../store/repos/job-repo.ts';
 import type { OutboxMethod, PendingOutboxKey, PendingOutboxRow } from '../store/repos/outbox-repo.ts';
 import { conversationIdParts, lineIdOfLine, type ConversationId, type LineRef } from '../domain/ids.ts';
@@ -85,6 +86,25 @@ export interface LineFlushDeps {
   onDelivered?: (arrivedMs: number) => void;
   /** A send opened a new Open Lines session of a conversation: its CRM step is queued here, in the flush's "done" (crm/session-job.ts). */
   onNewSession?: (session: { conversationId: ConversationId; chatId: string; sessionId: string }, trx: Parameters<OnComplete>[0]) => Promise<void>;
+  /** Hook events (hook-events.ts): `message.delivered` / `delivery.failed` of each client message, in the flush's "done". */
+  hookEvents?: HookEmitter;
+}
+
+/** `message.delivered` (the line took the client's message) or `delivery.failed` (it refused it for good). */
+async function emitLineOutcome(
+  events: HookEmitter | undefined, row: PendingOutboxRow, lineRef: string, ok: boolean, errors: unknown, session: { ID?: unknown; CHAT_ID?: unknown } | undefined, trx: Parameters<OnComplete>[0],
+): Promise<void> {
+  const type = ok ? 'message.delivered' : 'delivery.failed';
+  if (!events?.wants(type)) return;
+  await events.emit({
+    type, conversationId: row.conversationId, key: `${ok ? 'delivered' : 'failed'}:in:${row.conversationId}:${row.messageKey}`,
+    data: {
+      conversation_id: row.conversationId, direction: 'inbound', mid: row.messageKey, line: lineRef,
+      ...(ok
+        ? { bitrix_chat_id: session?.CHAT_ID === undefined ? null : String(session.CHAT_ID), session_id: session?.ID === undefined ? null : String(session.ID) }
+        : { code: 'BRG_ERR_LINE_REFUSED', reason: Array.isArray(errors) ? errors.map(String).join('; ').slice(0, 500) : 'refused by the line' }),
+    },
+  }, trx);
 }
 
 export interface BatchPlan {
@@ -287,9 +307,12 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     if ((await deps.store.lines.stateOf(lineRef)) !== 'active') return;
     const bitrix = deps.bitrixFor(portalId);
     if (!bitrix) throw new BridgeError('BRG_ERR_NO_ROUTE', `portal ${portalId} is not configured`, { retryable: false });
-    // The portal has blocked the app (OVERLOAD_LIMIT): step aside until its next probe.
+    // The portal has blocked the app (OVERLOAD_LIMIT): step aside until its next probe. The
+    // plan is still made first when webhooks want the client messages: their place is settled
+    // here, and the receivers learn of them while the portal is away.
     const heldUntilMs = bitrix.holds.heldUntilMs(portalId, deps.clock.nowMs());
-    if (heldUntilMs !== null) throw new NotYet(heldUntilMs, BLOCKED);
+    const tellsInbound = deps.hookEvents?.wants('message.inbound') === true;
+    if (heldUntilMs !== null && !tellsInbound) throw new NotYet(heldUntilMs, BLOCKED);
     // Requests still being taken in may hold an earlier message: the gate waits for them here.
     await deps.gate.settleBeforeLinePlan(ctx.signal);
     /**
@@ -325,7 +348,18 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     const later = (at: number | null): OnComplete => async (trx) => {
       if (at !== null) await deps.store.outbox.ensureFlushJob(lineRef, portalId, trx, at);
     };
+    /** `message.inbound` of the client messages the gate let go, in their order (hook-events.ts `release`). */
+    const tellPlanned = async (batch: PendingOutboxRow[]) => {
+      const sends = batch.filter((r) => r.method === 'send');
+      const events = deps.hookEvents;
+      if (!tellsInbound || !events || sends.length === 0) return;
+      await deps.store.transaction(async (trx) => {
+        for (const row of sends) await events.release('message.inbound', `in:${row.conversationId}:${row.messageKey}`, trx);
+      });
+    };
     let plan = await planNow();
+    await tellPlanned(plan.batch);
+    if (heldUntilMs !== null) throw new NotYet(heldUntilMs, BLOCKED);
     if (plan.batch.length === 0) return later(plan.nextEligibleAtMs);
 
     const { burst, drainPerSecond } = bitrix.limiter.effective(portalId);
@@ -341,6 +375,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
     ensureLeaseMargin(ctx, deps.clock.nowMs(), deps.leaseMarginMs);
     // Read again with the slot in hand: what was queued while we waited rides along.
     plan = await planNow();
+    await tellPlanned(plan.batch);
     const first = plan.batch[0];
     if (!first) return later(plan.nextEligibleAtMs);
     const outcomes: Array<{ row: PendingOutboxRow; result: ItemResult | undefined }> = [];
@@ -431,6 +466,7 @@ export function lineFlushHandler(deps: LineFlushDeps): JobHandler {
         }
         await deps.store.conversations.recordInbound(row.conversationId, row.messageKey, ok ? 'delivered' : 'rejected', trx);
         if (ok) deps.onDelivered?.(row.arrivedMs);
+        await emitLineOutcome(deps.hookEvents, row, lineRef, ok, r?.ERRORS, r?.session, trx);
       }
       if ((await deps.store.outbox.countPending(lineRef, trx)) > 0) {
         const runAtMs = retryAfterMs !== null ? deps.clock.nowMs() + retryAfterMs : undefined;

@@ -49,6 +49,7 @@ import { MAX_ERROR_CODES } from '../max/errors.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import type { components } from '../max/types.ts';
 import type { Store } from '../store/open-store.ts';
+import type { HookEmitter } from './hook-events.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_DOWNLOAD, FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
@@ -77,6 +78,8 @@ export interface OutboundDeps {
   outageNotices?: 'line' | 'off';
   /** The routes' transforms (route-transform.ts): outbound prefix, attachment rules, code hook; absent = none. */
   transforms?: RouteTransforms;
+  /** Hook events (hook-events.ts): `message.outbound` and `message.delivered` of operator messages; absent = none. */
+  hookEvents?: HookEmitter;
 }
 
 /** What the client gets for one operator message: text parts (MAX html), then the files. */
@@ -337,14 +340,37 @@ async function sendParts(r: Reply, rerun: boolean): Promise<string[]> {
   return mids;
 }
 
-/** The delivery status goes through the line outbox: statuses of many replies share one call. */
+/** The delivery status goes through the line outbox: statuses of many replies share one call. `message.delivered` is written with it. */
 async function queueDeliveryStatus(deps: OutboundDeps, conversation: ConversationRow, item: Item, mids: string[]): Promise<void> {
   const now = deps.nowMs();
-  await deps.store.transaction((trx) => deps.store.outbox.enqueue([{
-    lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: makeMessageKey(item.imMessageId),
-    sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
-    item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
-  }], portalOfLine(conversation.lineRef), trx));
+  await deps.store.transaction(async (trx) => {
+    await deps.store.outbox.enqueue([{
+      lineRef: conversation.lineRef, conversationId: conversation.id, method: 'status', messageKey: makeMessageKey(item.imMessageId),
+      sortKey: sortKeyOf(now), tsMs: now, arrivedMs: now,
+      item: { im: { chat_id: item.imChatId, message_id: item.imMessageId }, message: { id: mids, date: Math.floor(now / 1000) }, chat: { id: item.externalChatId } },
+    }], portalOfLine(conversation.lineRef), trx);
+    if (deps.hookEvents?.wants('message.delivered')) {
+      await deps.hookEvents.emit({
+        type: 'message.delivered', conversationId: conversation.id, key: `delivered:out:${conversation.id}:${item.imMessageId}`,
+        data: { conversation_id: conversation.id, direction: 'outbound', bitrix_message_id: item.imMessageId, bitrix_chat_id: item.imChatId, mids },
+      }, trx);
+    }
+  });
+}
+
+/** `message.outbound`: an operator's message taken from the line, about to go to the client (once per message, whatever the retries). */
+async function emitOutbound(deps: OutboundDeps, conversation: ConversationRow, item: Item, system: boolean): Promise<void> {
+  const events = deps.hookEvents;
+  if (!events?.wants('message.outbound')) return;
+  const signature = parseOperatorSignature(item.text);
+  await deps.store.transaction((trx) => events.emit({
+    type: 'message.outbound', conversationId: conversation.id, key: `out:${conversation.id}:${item.imMessageId}`,
+    data: {
+      conversation_id: conversation.id, bot: conversation.botId, max_chat_id: conversation.maxChatId, bitrix_message_id: item.imMessageId, bitrix_chat_id: item.imChatId,
+      text: plain(bbcodeToMaxHtml(signature.body)), operator: system ? null : { id: item.userId, name: signature.operatorName ?? null }, system,
+      files: item.files.map((f) => String(f.name ?? 'file')), line: conversation.lineRef, route: conversation.routeName,
+    },
+  }, trx));
 }
 
 async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, rerun: boolean): Promise<void> {
@@ -377,6 +403,7 @@ async function deliverOne(deps: OutboundDeps, portalId: string, item: Item, reru
   const html = renderOperatorText(item.text, system, deps);
   const bodies: Json[] = (html ? splitForMax(html) : []).map((text) => ({ text, format: 'html' }));
   if (bodies.length === 0 && item.files.length === 0) return;
+  await emitOutbound(deps, conversation, item, system !== false);
   if (conversation.state === 'blocked') {
     await noticeOperator(deps, portalId, item, conversation, 'blocked');
     throw new BridgeError(OUTBOUND_ERROR_CODES.clientBlocked, `conversation ${conversation.id} is blocked (the client stopped the bot)`, { retryable: false });

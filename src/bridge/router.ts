@@ -65,6 +65,11 @@ export class Router {
     return own === null ? null : makeLineRef(portalId, own.lineId);
   }
 
+  /** The route in force with this name (a check's answer may name one: src/bridge/checks/), or undefined. */
+  rule(name: string): RouteRule | undefined {
+    return this.deps.rules().find((r) => r.name === name);
+  }
+
   /** Where a new conversation (or one whose session closed) goes now, and why. Reads; changes nothing. */
   async decide(input: RoutingInput): Promise<RouteOutcome> {
     const rules = this.deps.rules();

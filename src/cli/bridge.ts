@@ -114,6 +114,27 @@ const COMMANDS: readonly Command[] = [
     run: async (args) => (await import('./erase.ts')).eraseCommand(args),
   },
   {
+    name: 'hooks',
+    short: 'hooks webhooks|deliveries …',
+    args: 'webhooks [--json] | deliveries [--webhook <name>] [--state pending|delivered|failed] [--conversation <id>] [--type <event>] [--limit N] [--before <id>] [--json]',
+    summary: 'вебхуки и журнал их доставок / the webhooks and their delivery log',
+    run: async (args) => (await import('./hooks.ts')).hooksCommand(args),
+  },
+  {
+    name: 'checks',
+    short: 'checks gates|verdicts|release|block …',
+    args: 'gates | verdicts <conversation id> | release <conversation id> [--note "…"] | block <conversation id> [--note "…"] [--json]',
+    summary: 'проверки (hooks.checks): задержанные и заблокированные диалоги, вердикты; пропустить или заблокировать диалог / checks: held and blocked conversations, verdicts; release or block one',
+    run: async (args) => (await import('./checks.ts')).checksCommand(args),
+  },
+  {
+    name: 'export',
+    short: 'export <kind>|views …',
+    args: 'messages|conversations|journal --from <time> [--to <time>] [--format ndjson|csv] [--out <file>] [--bom] [--json] | views [--sql]',
+    summary: 'выгрузка для хранилища данных (NDJSON, CSV) за период; SQL-представления для BI / exports for a DWH (NDJSON, CSV) of a time range; SQL views for BI tools',
+    run: async (args) => (await import('./export.ts')).exportCommand(args),
+  },
+  {
     name: 'purge',
     short: 'purge [--dry-run]',
     args: '[--dry-run]',
@@ -123,7 +144,7 @@ const COMMANDS: readonly Command[] = [
 ];
 
 /** Commands that answer --help themselves (a fuller usage than the listing's line). */
-const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase', 'purge'];
+const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase', 'purge', 'hooks', 'export', 'checks'];
 
 const HELP = ['--help', '-h', 'help'];
 

@@ -6,6 +6,8 @@
  * command that erases. With --yes it erases (a progress bar on a terminal, plain lines
  * otherwise, on stderr) and prints the counts and the erasure record.
  * `erase --list [--max-user <id>]` lists the records; with an id, whether it was erased.
+ * The webhooks of the configuration subscribed to `client.erased` get that event, with the
+ * record (src/bridge/client-erased.ts).
  *
  * Exit 0: done (a dry run, also when nothing was found; an erasure; with --yes and nothing
  * found the request is still recorded, with no rows: the answer to the person is "nothing
@@ -13,6 +15,9 @@
  * still holds old pages (run the command again); 2: bad usage, a configuration error, or the id is a bot's.
  */
 import { parseArgs } from 'node:util';
+import { onClientErased } from '../bridge/client-erased.ts';
+import { hookEmitter } from '../bridge/hook-events.ts';
+import { systemClock } from '../domain/clock.ts';
 import type { ErasureCounts, ErasurePlan, ErasureRecord, ErasureResult } from '../store/repos/erasure-repo.ts';
 import { MAX_USER_ID, NotAClientError } from '../store/repos/erasure-repo.ts';
 import type { Store } from '../store/open-store.ts';
@@ -44,7 +49,7 @@ function countLines(rows: ErasureCounts): string[] {
   return tables.map((t) => {
     const d = rows.deleted[t as keyof ErasureCounts['deleted']] ?? 0;
     const a = rows.anonymised[t as keyof ErasureCounts['anonymised']] ?? 0;
-    return `  ${t.padEnd(18)}${d > 0 ? `удалить / delete ${d}` : ''}${d > 0 && a > 0 ? ', ' : ''}${a > 0 ? `обезличить / anonymise ${a}` : ''}`;
+    return `  ${t.padEnd(20)}${d > 0 ? `удалить / delete ${d}` : ''}${d > 0 && a > 0 ? ', ' : ''}${a > 0 ? `обезличить / anonymise ${a}` : ''}`;
   });
 }
 
@@ -70,7 +75,7 @@ function printPlan(maxUserId: string, plan: ErasurePlan): void {
   }
   if (plan.rewrites.length > 0) {
     console.log('PostgreSQL: VACUUM FULL перепишет эти таблицы, каждая заблокирована на время копирования / VACUUM FULL will rewrite these tables, each locked while it is copied:');
-    for (const r of plan.rewrites) console.log(`  ${r.table.padEnd(18)}${megabytes(r.bytes)}`);
+    for (const r of plan.rewrites) console.log(`  ${r.table.padEnd(20)}${megabytes(r.bytes)}`);
   }
 }
 
@@ -123,7 +128,7 @@ export async function eraseCommand(args: string[]): Promise<number> {
   if (values.by !== undefined && (values.by.trim() === '' || values.by.length > 200)) return fail('--by: who asked, 1–200 characters (a name or a ticket, not the client\'s data)');
   const opened = await openCliStore('erase');
   if (!opened.ok) return opened.exitCode;
-  const { store } = opened;
+  const { config, store } = opened;
   try {
     if (values.list) return await list(store, maxUserId);
     const id = maxUserId as string;
@@ -136,6 +141,7 @@ export async function eraseCommand(args: string[]): Promise<number> {
     let seen = 0;
     const result = await store.erasure.erase(id, {
       requestedBy: values.by ?? `CLI (${process.env.USER ?? 'unknown user'})`, vacuum,
+      onErased: onClientErased(hookEmitter({ store, hooks: () => config.hooks, nowMs: () => systemClock.nowMs() })),
       onProgress: (p) => {
         progress.setTotal(p.total);
         progress.advance(p.done - seen, p.stage);

@@ -42,6 +42,8 @@ const TARGETS: Record<PurgeTarget, { ru: string; en: string; cutoff: 'journal' |
   dead_letters: { ru: 'недоставленные задания', en: 'dead letters', cutoff: 'deadLetters' },
   events: { ru: 'обновления MAX и события Битрикс24', en: 'raw updates and events', cutoff: 'events' },
   skipped_updates: { ru: 'пропущенные обновления', en: 'skipped updates', cutoff: 'events' },
+  hook_deliveries: { ru: 'доставки вебхукам (завершённые)', en: 'webhook deliveries (finished)', cutoff: 'events' },
+  hook_events: { ru: 'события для вебхуков', en: 'webhook events', cutoff: 'events' },
   line_outbox: { ru: 'очередь линии (отправленное)', en: 'line outbox (sent)', cutoff: 'messages' },
   messages: { ru: 'сообщения клиентов (id)', en: 'client message ids', cutoff: 'messages' },
   outbound_parts: { ru: 'ответы операторов (id в MAX)', en: 'operator reply ids', cutoff: 'messages' },
@@ -49,7 +51,9 @@ const TARGETS: Record<PurgeTarget, { ru: string; en: string; cutoff: 'journal' |
   operator_notices: { ru: 'уведомления операторам', en: 'operator notices', cutoff: 'messages' },
   client_notices: { ru: 'уведомления клиентам', en: 'client notices', cutoff: 'messages' },
   crm_links: { ru: 'привязки к CRM', en: 'CRM bindings', cutoff: 'messages' },
+  check_verdicts: { ru: 'решения проверок', en: 'check verdicts', cutoff: 'messages' },
   media: { ru: 'файлы клиентов', en: 're-hosted files', cutoff: 'files' },
+  conversation_gates: { ru: 'задержки и блокировки диалогов', en: 'conversation holds and blocks', cutoff: 'messages' },
   conversations: { ru: 'диалоги без активности', en: 'idle conversations', cutoff: 'messages' },
 };
 

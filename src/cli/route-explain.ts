@@ -14,13 +14,14 @@ import { nearestName } from '../config/nearest-name.ts';
 import { normalizeRoutes, type RouteShape } from '../config/route-schema.ts';
 import type { DescribeLanguage } from '../domain/routing/describe-decision.ts';
 import { isLanguageTag } from '../domain/routing/route-patterns.ts';
+import { tagProblem } from '../domain/routing/conversation-tags.ts';
 import type { RoutingInput } from '../domain/routing/routing-input.ts';
 
 export const ROUTE_EXPLAIN_USAGE = [
   'Использование / usage:',
-  '  npm run bridge -- route explain --update <file.json> [--bot <id>] [--at <time>] [--lang en] [--json]',
+  '  npm run bridge -- route explain --update <file.json> [--bot <id>] [--tags a,b] [--at <time>] [--lang en] [--json]',
   '  npm run bridge -- route explain --bot <id> [--text "…"] [--payload "…"] [--chat-type dialog|chat]',
-  '                                 [--language ru] [--at 2026-12-03T20:00:00+03:00] [--lang en] [--json]',
+  '                                 [--language ru] [--tags vip,gold] [--at 2026-12-03T20:00:00+03:00] [--lang en] [--json]',
   '',
   'Куда пошёл бы новый диалог и почему, по маршрутам конфигурации (CONFIG_FILE и переменные окружения);',
   'ничего не отправляется, хранилище не читается: все линии считаются работающими, счётчики — нулевыми.',
@@ -34,6 +35,7 @@ export const ROUTE_EXPLAIN_USAGE = [
   '  --payload "…"      payload глубокой ссылки (bot_started) / the deep-link payload',
   '  --chat-type T      dialog (по умолчанию / default) или / or chat',
   '  --language L       язык приложения MAX клиента, например ru / the client\'s MAX app language',
+  '  --tags a,b         метки, которые дали бы проверки (when.tags) / tags checks would give (when.tags)',
   '  --at <time>        момент со смещением (по умолчанию время обновления или сейчас)',
   '                     / the moment, with its offset (default: the update\'s time, or now)',
   '  --lang ru|en       язык объяснения (по умолчанию ru) / the explanation\'s language',
@@ -50,6 +52,7 @@ const OPTIONS = {
   payload: { type: 'string' },
   'chat-type': { type: 'string' },
   language: { type: 'string' },
+  tags: { type: 'string' },
   at: { type: 'string' },
   lang: { type: 'string' },
   json: { type: 'boolean' },
@@ -104,6 +107,17 @@ function readUpdate(path: string): { update: Record<string, unknown>; timestampM
   return { update, timestampMs: typeof update.timestamp === 'number' && Number.isFinite(update.timestamp) ? update.timestamp : null };
 }
 
+/** `--tags vip,gold`: the tags, each checked as a check's answer would be. */
+function tagsOf(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const tags = value.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  for (const tag of tags) {
+    const problem = tagProblem(tag);
+    if (problem !== null) throw new UsageError(`--tags: "${tag}" ${problem}; fix: write tags separated by commas, e.g. --tags vip,gold`);
+  }
+  return tags;
+}
+
 function languageOf(value: string | undefined): DescribeLanguage {
   if (value === undefined || value === 'ru' || value === 'en') return value ?? 'ru';
   throw new UsageError(`--lang "${value}" is not a language of the explanation; fix: write --lang ru (the default) or --lang en`);
@@ -114,11 +128,13 @@ function inputHeader(input: RoutingInput, lang: DescribeLanguage): string {
   if (lang === 'en') {
     const text = input.firstText === null ? 'no text' : `text ${JSON.stringify(input.firstText)}`;
     const payload = input.startPayload === null ? 'no payload' : `payload ${JSON.stringify(input.startPayload)}`;
-    return `New conversation: bot ${input.botId} · ${input.chatType} · ${text} · ${payload} · language ${input.language ?? 'unknown'} · ${at}`;
+    const tags = input.tags && input.tags.length > 0 ? ` · tags ${input.tags.join(', ')}` : '';
+    return `New conversation: bot ${input.botId} · ${input.chatType} · ${text} · ${payload} · language ${input.language ?? 'unknown'}${tags} · ${at}`;
   }
   const text = input.firstText === null ? 'текста нет' : `текст «${input.firstText}»`;
   const payload = input.startPayload === null ? 'payload нет' : `payload «${input.startPayload}»`;
-  return `Новый диалог: бот ${input.botId} · ${input.chatType} · ${text} · ${payload} · язык ${input.language ?? 'неизвестен'} · ${at}`;
+  const tags = input.tags && input.tags.length > 0 ? ` · метки ${input.tags.join(', ')}` : '';
+  return `Новый диалог: бот ${input.botId} · ${input.chatType} · ${text} · ${payload} · язык ${input.language ?? 'неизвестен'}${tags} · ${at}`;
 }
 
 const ASSUMED: Record<DescribeLanguage, string> = {
@@ -144,6 +160,7 @@ function explain(args: readonly string[]): number {
   if (values.language !== undefined && !isLanguageTag(values.language)) {
     throw new UsageError(`--language "${values.language}" is not a language tag; fix: write e.g. --language ru or --language en-US`);
   }
+  const tags = tagsOf(values.tags);
   const update = values.update === undefined ? null : readUpdate(values.update);
   const atMs = values.at === undefined ? null : momentOf(values.at);
 
@@ -166,8 +183,8 @@ function explain(args: readonly string[]): number {
 
   const nowMs = atMs ?? update?.timestampMs ?? Date.now();
   const input: RoutingInput = update
-    ? routingInputOf(update.update, botId, nowMs)
-    : { botId, chatType: chatType ?? 'dialog', startPayload: values.payload || null, firstText: values.text || null, language: values.language ?? null, nowMs };
+    ? { ...routingInputOf(update.update, botId, nowMs), tags }
+    : { botId, chatType: chatType ?? 'dialog', startPayload: values.payload || null, firstText: values.text || null, language: values.language ?? null, nowMs, tags };
   const rules = normalizeRoutes(loaded.config.routes as RouteShape[]);
   const explanation = explainRoute(rules, input, { lang });
   if (values.json) {

@@ -76,7 +76,7 @@ function hookNames(hooks: Json, problems: ConfigProblem[]): void {
     let name = text(w.name);
     if (name === undefined && text(w.url) !== undefined) {
       try {
-        name = new URL(String(w.url)).host.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+        name = new URL(String(w.url)).host.toLowerCase().replace(/[^a-z0-9_.-]/g, '-');
       } catch {
         return;
       }

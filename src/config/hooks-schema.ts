@@ -86,7 +86,7 @@ export type HooksConfig = z.output<typeof hooksSchema>;
 
 /** A webhook's name: its own, else its URL's host (check-config refuses two with one name). */
 export function webhookName(webhook: Pick<WebhookConfig, 'name' | 'url'>): string {
-  return webhook.name ?? new URL(webhook.url).host.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+  return webhook.name ?? new URL(webhook.url).host.toLowerCase().replace(/[^a-z0-9_.-]/g, '-');
 }
 
 /** The webhooks subscribed to an event type. */

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { BridgeError } from '../domain/errors.ts';
 import { BAD_ROUTE, type RouteConditions, type RouteRule, type RouteTarget, type RouteTransformConfig } from '../domain/routing/route-rule.ts';
 import { compilePattern, isLanguageTag, type PatternKind } from '../domain/routing/route-patterns.ts';
+import { tagProblem } from '../domain/routing/conversation-tags.ts';
 import { parseWorkingHours, type WorkingHours } from '../domain/routing/working-hours.ts';
 import { routeCrmSchema } from './crm-schema.ts';
 import { ATTACHMENT_NOTICE_PLACEHOLDERS } from '../domain/transform/attachment-rules.ts';
@@ -112,6 +113,10 @@ const chatType = z.enum(['dialog', 'chat'], { error: 'must be dialog (one-to-one
 const languageTag = checkedText('must be a language tag in text, e.g. language: ru', (v) =>
   isLanguageTag(v) ? null : `"${v}" is not a language tag; write a BCP 47 tag such as ru, en or ru-RU`);
 const substring = plainText(1_000, 'text_contains: жалоба');
+const tagText = checkedText('must be a tag in text, e.g. tags: vip', (v) => {
+  const problem = tagProblem(v);
+  return problem === null ? null : `"${v}" ${problem}; write a tag a check gives, e.g. vip or erp:gold`;
+});
 const dayItem = z.string({ error: 'must be text such as "mon-fri" or a list such as [mon, wed, fri]' });
 
 export const hoursSchema = z.object({
@@ -133,6 +138,8 @@ export const whenSchema = z.object({
   language: oneOrList(languageTag, listOf(languageTag, '[ru, uk]')).optional(),
   hours: hoursSchema.optional(),
   outside_hours: hoursSchema.optional(),
+  /** Tags a check gave the conversation (docs/hooks.md, "Checks"); any one of them holds. */
+  tags: oneOrList(tagText, listOf(tagText, '[vip, gold]')).optional(),
 }, notAnObject('must be a section of conditions, e.g. when: { start_payload: "^vip_" }')).strict();
 
 const ATTACHMENT_TYPES = ['image', 'video', 'audio', 'file', 'sticker', 'location', 'contact'] as const;
@@ -230,6 +237,7 @@ function conditionsOf(when: RouteShape['when'], name: string): RouteConditions {
     languages: asList(when?.language),
     hours: hours(when?.hours, name),
     outsideHours: hours(when?.outside_hours, name),
+    tags: asList(when?.tags),
   };
 }
 

@@ -66,6 +66,12 @@ export const HTTP_ERRORS = {
     messageRu: 'Для удаления (dry_run: false) укажите requested_by: кто запросил удаление (1–200 символов, без данных клиента).',
     messageEn: 'An erasure (dry_run: false) needs requested_by: who asked for it (1–200 characters, no client data).',
   },
+  notGated: {
+    statusCode: 409,
+    code: 'BRG_ERR_NOT_GATED',
+    messageRu: 'Диалог не задержан и не заблокирован проверкой: отпускать нечего.',
+    messageEn: 'The conversation is neither held nor blocked by a check: nothing to release.',
+  },
   unauthorized: {
     statusCode: 401,
     code: 'BRG_ERR_UNAUTHORIZED',

@@ -65,6 +65,11 @@ export interface RunnerOptions {
   logger?: Logger;
   /** The component named in a job's log lines, by job kind ('line.flush' → 'line-flush'); default 'runner'. */
   components?: Record<string, string>;
+  /**
+   * Runs in the transaction that makes a job a dead letter (what tells of it — a hook event —
+   * is written exactly when the dead letter is). A failure fails the marking; the job runs again.
+   */
+  onDead?: (job: ClaimedJob, error: { code: string; message: string }) => OnComplete | undefined;
 }
 
 export class JobRunner {
@@ -75,7 +80,7 @@ export class JobRunner {
   private wake: (() => void) | null = null;
   private heldResources: string[] = [];
   private lastResourceRefreshMs = 0;
-  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock' | 'logger' | 'components'>>;
+  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock' | 'logger' | 'components' | 'onDead'>>;
   private readonly logger: Logger;
   private readonly log: Logger;
 
@@ -281,7 +286,7 @@ export class JobRunner {
     try {
       const recorded = decision.action === 'retry'
         ? await this.options.store.jobs.retryLater(job, decision.delayMs, detail)
-        : await this.options.store.jobs.markDead(job, detail);
+        : await this.options.store.jobs.markDead(job, detail, this.options.onDead?.(job, detail));
       // Fenced off: another worker holds the job now; its outcome is that worker's to record.
       if (!recorded) {
         log.warn({ err: error, code: detail.code }, 'job failed after its lease was lost; the worker holding it records the outcome');

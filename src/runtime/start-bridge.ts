@@ -14,7 +14,9 @@ import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
 import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
 import { adminJournalPlugin } from '../http/plugins/admin-journal.ts';
+import { adminExportPlugin } from '../http/plugins/admin-export.ts';
 import { adminErasuresPlugin } from '../http/plugins/admin-erasures.ts';
+import { adminChecksPlugin } from '../http/plugins/admin-checks.ts';
 import { messageIdsOf } from '../bitrix24/event-shape.ts';
 import { bitrix24EventsPlugin } from '../http/plugins/bitrix24-events.ts';
 import { bitrix24InstallPlugin } from '../http/plugins/bitrix24-install.ts';
@@ -37,7 +39,7 @@ import { createMasker } from '../journal/masking.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
 import { makeLineRef, parseBotId, parseConversationId, parsePortalId, portalOfLine, type ConversationId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, CRM_PHONE_JOB, CRM_SESSION_JOB, crmQueue, LINE_FLUSH_JOB, portalResource, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, HOOK_DELIVERY_JOB, CRM_PHONE_JOB, CRM_SESSION_JOB, crmQueue, LINE_FLUSH_JOB, portalResource, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
@@ -74,6 +76,12 @@ import { carryConvertedLead } from '../bridge/crm/converted-lead.ts';
 import { observedJournal } from '../bridge/observed-journal.ts';
 import { readiness } from '../bridge/readiness.ts';
 import { RetentionSchedule, type PurgeRun } from '../bridge/retention.ts';
+import { hookEmitter } from '../bridge/hook-events.ts';
+import { onClientErased } from '../bridge/client-erased.ts';
+import { hookDeliveryHandler, WebhookHealth } from '../bridge/hook-delivery.ts';
+import { onDeadLetter } from '../bridge/hook-dead-letters.ts';
+import { HOOK_FAILED, HOOK_UNREACHABLE } from '../hooks/hook-call.ts';
+import { adminHooksPlugin } from '../http/plugins/admin-hooks.ts';
 
 
 /** Connections the kernel queues for the bridge while it is busy (see the listen call). */
@@ -239,10 +247,14 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const transforms = new RouteTransforms({
     rules: () => routeRules, runner: () => hookRunner, baseDir: options.configDir ?? process.cwd(), log: logger.child({ component: 'transforms' }),
   });
+  // Hook events (docs/hooks.md): written with the facts they tell, delivered by `hook.deliver` jobs.
+  // Reads `config.hooks` when it runs: a reload changes the webhooks at once.
+  const hookEvents = hookEmitter({ store, hooks: () => config.hooks, nowMs: () => clock.nowMs(), onQueued: () => runner.poke() });
+  const webhookHealth = new WebhookHealth();
   const outboundDeps: OutboundDeps = {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client, connectorId: CONNECTOR_ID,
     operatorName: config.messages.operator_name, systemMessages: config.messages.system_messages, nowMs: () => clock.nowMs(), outageNotices: config.messages.outage_notices,
-    transforms,
+    transforms, hookEvents,
   };
   const catchUpWindow = new CatchUpWindow(store, config.max.catchup_window_ms, () => clock.nowMs());
   // Away long enough for MAX's retries to lag by hours (or to stop): every recently active chat's
@@ -273,8 +285,10 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       }, conversationId, message),
       catchUp: { window: catchUpWindow, windowMs: config.max.catchup_window_ms },
       downtimeReport,
-      groupChats: config.max.group_chats,
+      groupChats: config.max.group_chats, hookEvents,
       ...(anyCrm() ? { crm: { ownPhones: config.crm.own_phones } } : {}),
+      // Synchronous checks (docs/hooks.md, "Checks"): read when a job runs, so a reload changes them at once.
+      checks: { list: () => config.hooks.checks, clock, journal },
     };
   };
   /** What the CRM steps need (src/bridge/crm/): the route's policy, read from the configuration in force. */
@@ -283,7 +297,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     store, bitrixFor: (id) => bitrix.get(id), maxFor: (id) => bots.get(id)?.client,
     policyFor: (conversation) => crmPolicyOfRoute(conversation.routeName),
     ownPhones: config.crm.own_phones, verifyTimeoutMs: config.crm.verify_timeout_seconds * 1_000, phoneWaitMs: config.crm.ask_phone_wait_seconds * 1_000,
-    nowMs: () => clock.nowMs(), log, lineSettings,
+    nowMs: () => clock.nowMs(), log, lineSettings, hookEvents,
   });
   const workerId = `bridge-${process.pid}-${randomBytes(3).toString('hex')}`;
   // Several processes may share PostgreSQL: each sees the others die (peers.ts).
@@ -305,7 +319,9 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     // A passing failure is retried for as long as the outage lasts, up to the configured days (retry-policy.ts).
     retryPolicy: { ...DEFAULT_RETRY_POLICY, transientForMs: Math.round(config.workers.transient_retry_days * 86_400_000) },
     // Each job's lines name the component that handles it, with the job's correlation ids (runner.ts).
-    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing', [CRM_SESSION_JOB]: 'crm', [CRM_PHONE_JOB]: 'crm' },
+    components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing', [CRM_SESSION_JOB]: 'crm', [CRM_PHONE_JOB]: 'crm', [HOOK_DELIVERY_JOB]: 'hooks' },
+    // A message given up on tells `delivery.failed`; a dead webhook delivery is marked failed in its log (hook-dead-letters.ts).
+    onDead: onDeadLetter(store, hookEvents),
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {
@@ -315,7 +331,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
         store, bitrixFor: (id) => bitrix.get(id), connectorId: CONNECTOR_ID, clock,
         pauseLine: (portalId, lineId, reason) => pauseLines({ store, nowMs: () => clock.nowMs() }, parsePortalId(portalId), lineId, reason),
         maxItemsPerCall: config.workers.line_batch_max, lingerMs: config.workers.line_linger_ms, gate, leaseMarginMs: leaseMarginMs(JOB_LEASE_MS),
-        onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs),
+        onDelivered: (arrivedMs) => metrics.delivered('inbound', clock.nowMs() - arrivedMs), hookEvents,
         // A new Open Lines session: its CRM step (crm/session-job.ts), in the conversation's CRM queue.
         onNewSession: async ({ conversationId, chatId, sessionId }, trx) => {
           if (!anyCrm()) return;
@@ -329,9 +345,14 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       }),
       [CRM_SESSION_JOB]: async (job, ctx) => crmSessionHandler(crmDeps(ctx.log))(job, ctx),
       [CRM_PHONE_JOB]: async (job, ctx) => crmPhoneHandler(crmDeps(ctx.log))(job, ctx),
+      [HOOK_DELIVERY_JOB]: hookDeliveryHandler({
+        store, hooks: () => config.hooks, clock, journal, masker,
+        // The receiver is back: what waits for its next backoff goes now.
+        onRecovered: () => void store.jobs.runNowAfter([HOOK_UNREACHABLE, HOOK_FAILED]).then(() => runner.poke(), () => undefined),
+      }, webhookHealth),
       // Made per job (cheap; the gate is shared) so that the delivery logs with the job's ids.
       [BITRIX24_EVENT_JOB]: async (job, ctx) => lifecycleHandler({
-        store, nowMs: () => clock.nowMs(), gate,
+        store, nowMs: () => clock.nowMs(), gate, hookEvents,
         onMessagesAdded: async (portalId, data, rerun, receivedAtMs) => {
           await deliverOperatorMessages({ ...outboundDeps, log: ctx.log, jobId: String(job.id) }, portalId, data, rerun);
           if (receivedAtMs !== undefined) metrics.delivered('outbound', clock.nowMs() - receivedAtMs);
@@ -340,7 +361,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
         onLeadUpdated: (portalId, data) => carryConvertedLead(crmDeps(ctx.log), portalId, data),
       })(job, ctx),
       [CONVERSATION_MOVE_JOB]: async (job, ctx) => conversationMoveHandler({
-        store, router, rules: () => routeRules, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: ctx.log,
+        store, router, rules: () => routeRules, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: ctx.log, hookEvents,
       })(job, ctx),
       [BITRIX24_SETUP_JOB]: async (job, ctx) => {
         const payload = parseJobPayload(BITRIX24_SETUP_JOB, job.payload);
@@ -355,7 +376,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   });
   metrics.watchRunner(runner);
   registerStoreGauges(metrics.registry, {
-    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, CRM_SESSION_JOB, CRM_PHONE_JOB],
+    source: store.gauges, nowMs: () => clock.nowMs(), jobKinds: [MAX_UPDATE_JOB, MAX_CATCHUP_JOB, LINE_FLUSH_JOB, BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, CRM_SESSION_JOB, CRM_PHONE_JOB, HOOK_DELIVERY_JOB],
   });
   registerSideGauges(metrics.registry, {
     sides: [
@@ -389,8 +410,8 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     names: () => routeRules.map((r) => r.name),
     async explain(sample, lang) {
       const nowMs = sample.at ? Date.parse(sample.at) : clock.nowMs();
-      const input = sample.update ? routingInputOf(sample.update, sample.bot, nowMs) : {
-        botId: sample.bot, chatType: sample.chat_type ?? 'dialog', startPayload: sample.payload ?? null, firstText: sample.text ?? null, language: sample.language ?? null, nowMs,
+      const input = sample.update ? { ...routingInputOf(sample.update, sample.bot, nowMs), tags: sample.tags ?? [] } : {
+        botId: sample.bot, chatType: sample.chat_type ?? 'dialog', startPayload: sample.payload ?? null, firstText: sample.text ?? null, language: sample.language ?? null, nowMs, tags: sample.tags ?? [],
       };
       // Reads what a real decision reads (lines paused, conversations per line); sends nothing.
       const outcome = await router.decide(input);
@@ -450,7 +471,10 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       mediaPlugin({ media: store.media, signer: mediaSigner, nowMs: () => clock.nowMs() }),
       adminApiPlugin({ adminToken: config.security.admin_token, deadLetters: store.deadLetters, skipped: store.skipped, routing: adminRouting }),
       adminJournalPlugin({ adminToken: config.security.admin_token, store, policy: () => config.privacy, nowMs: () => clock.nowMs() }),
-      adminErasuresPlugin({ adminToken: config.security.admin_token, erasure: store.erasure }),
+      adminExportPlugin({ adminToken: config.security.admin_token, store, masker, nowMs: () => clock.nowMs() }),
+      adminErasuresPlugin({ adminToken: config.security.admin_token, erasure: store.erasure, onErased: onClientErased(hookEvents) }),
+      adminChecksPlugin({ adminToken: config.security.admin_token, store, nowMs: () => clock.nowMs(), onWoken: () => runner.poke() }),
+      adminHooksPlugin({ adminToken: config.security.admin_token, hooks: store.hooks, webhooks: () => config.hooks.webhooks }),
     ],
   });
   const host = options.host ?? '127.0.0.1';
@@ -559,6 +583,8 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       bitrix.delete(p.id);
       changed.push(`portal ${p.id} removed`);
     }
+    // Webhooks and checks are read when they run: new ones apply to what happens from now on.
+    if (JSON.stringify(config.hooks) !== JSON.stringify(next.hooks)) changed.push(`hooks: ${next.hooks.webhooks.length} webhook(s), ${next.hooks.checks.length} check(s)`);
     routeRules = normalizeRoutes(next.routes);
     if (JSON.stringify(config.routes) !== JSON.stringify(next.routes)) changed.push(`routes: ${routeRules.map((r) => r.name).join(', ')}`);
     config = next;

@@ -18,13 +18,18 @@
  *   a message of theirs) are deleted; rows shared with other clients (a line's batch call, a
  *   history read) keep the others' part: the client's records in the bodies are erased
  *   (erasure-mentions.ts), and their entries in `refs`.
+ * - hooks (docs/hooks.md): the hook events of their dialogs, and those of a group or of no
+ *   conversation whose data names them (their user id under a `…user_id` key, a dialog, a mid
+ *   of theirs), go with every delivery of those events and the `hook.deliver` jobs of the
+ *   deliveries (a job left would run on nothing); the checks' verdicts on their dialogs and the
+ *   dialogs' gates go too.
  *
  * The events, the journal and the jobs are read a page of ids at a time, with a LIKE
  * prefilter on the client's ids (the raw JSON may hold an id as a number or a string) and
  * each candidate confirmed by parsing it.
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import { conversationOfPortalEventQueue, conversationQueue } from '../queue/job-kinds.ts';
+import { conversationOfPortalEventQueue, conversationQueue, crmQueue, HOOK_DELIVERY_JOB, hookQueue } from '../queue/job-kinds.ts';
 import { makeConversationId, parseBotId, type ConversationId } from '../domain/ids.ts';
 import { ERASED, ERASED_ITEM_JSON, mentionsText, namesSubject, parseStored, pruneText, withoutIds, type ErasureSubject } from './erasure-mentions.ts';
 import type { Database } from './schema.ts';
@@ -64,9 +69,17 @@ export interface Scope {
     crm_links: string[];
     operator_notices: string[]; client_notices: number[]; media: string[]; events: number[]; skipped_updates: number[];
     jobs: number[]; journal: number[]; bridge_meta: string[];
+    hook_events: string[]; hook_deliveries: number[]; check_verdicts: number[];
+    /** The conversation id of each gate (its key). */
+    conversation_gates: string[];
   };
   rewrites: { events: Array<{ id: number; raw: string }>; jobs: JobRewrite[]; journal: JournalRewrite[]; line_outbox: number[] };
   unfinished: { jobs: number; deadLetters: number; outboxItems: number };
+  /**
+   * The deleted deliveries outside the dialogs' own hook queues (of a group's or of no
+   * conversation's events): queue → delivery ids. Only those deliveries' jobs go from these queues.
+   */
+  hookQueues: Map<string, Set<number>>;
 }
 
 export function emptyScope(): Scope {
@@ -75,9 +88,11 @@ export function emptyScope(): Scope {
     deletes: {
       conversations: [], messages: [], line_outbox: [], outbound_parts: [], outbound_uploads: [], crm_links: [], operator_notices: [], client_notices: [],
       media: [], events: [], skipped_updates: [], jobs: [], journal: [], bridge_meta: [],
+      hook_events: [], hook_deliveries: [], check_verdicts: [], conversation_gates: [],
     },
     rewrites: { events: [], jobs: [], journal: [], line_outbox: [] },
     unfinished: { jobs: 0, deadLetters: 0, outboxItems: 0 },
+    hookQueues: new Map(),
   };
 }
 
@@ -289,7 +304,58 @@ export async function findGroupRows(db: Db, s: ErasureSubject, trail: GroupTrail
   }
 }
 
-/** The client's jobs: the dialogs' queues, the jobs of the deleted events; other jobs naming them have that part erased. */
+/** A hook event's data names the client by their user id under any `…user_id` key (`max_user_id`, `sender_user_id`). */
+function userIdNamed(value: unknown, s: ErasureSubject, key = ''): boolean {
+  if (Array.isArray(value)) return value.some((item) => userIdNamed(item, s, key));
+  if (isObject(value)) return Object.entries(value).some(([k, v]) => userIdNamed(v, s, k));
+  return /user_id$/i.test(key) && (typeof value === 'string' || typeof value === 'number') && String(value) === s.maxUserId;
+}
+
+/**
+ * The client's hook rows (docs/hooks.md): every event of their dialogs; the events of a group
+ * they acted in or of no conversation whose data names them (a LIKE prefilter on their ids,
+ * confirmed by parsing: another's event stays, and so does a `client.erased` event, which holds
+ * only a hash); those events' deliveries; the dialogs' verdicts and gates. The deliveries'
+ * jobs are found by findJobs.
+ */
+export async function findHookRows(db: Db, s: ErasureSubject, scope: Scope): Promise<void> {
+  const d = scope.deletes;
+  for (const part of chunks([...s.conversationIds])) {
+    d.hook_events.push(...(await db.selectFrom('hook_events').select('id').where('conversation_id', 'in', part).execute()).map((r) => r.id));
+    d.check_verdicts.push(...(await db.selectFrom('check_verdicts').select('id').where('conversation_id', 'in', part).execute()).map((r) => Number(r.id)));
+    d.conversation_gates.push(...(await db.selectFrom('conversation_gates').select('conversation_id').where('conversation_id', 'in', part).execute()).map((r) => r.conversation_id));
+  }
+  const anchors = likeAnchors(s);
+  for (const groups of [null, ...chunks(scope.groups)]) {
+    const rows = await db.selectFrom('hook_events').select(['id', 'data_json'])
+      .where((eb) => (groups === null ? eb('conversation_id', 'is', null) : eb('conversation_id', 'in', groups)))
+      .where(anyLike(['data_json'], anchors)).execute();
+    for (const row of rows) {
+      const data = parseStored(row.data_json);
+      if (namesSubject(data, s) || userIdNamed(data, s)) d.hook_events.push(row.id);
+    }
+  }
+  for (const part of chunks(d.hook_events)) {
+    for (const r of await db.selectFrom('hook_deliveries').select(['id', 'webhook', 'conversation_id']).where('event_id', 'in', part).execute()) {
+      d.hook_deliveries.push(Number(r.id));
+      if (r.conversation_id !== null && s.conversationIds.has(r.conversation_id)) continue; // a dialog's hook queues go whole
+      const queue = hookQueue(r.webhook, r.conversation_id);
+      scope.hookQueues.set(queue, (scope.hookQueues.get(queue) ?? new Set<number>()).add(Number(r.id)));
+    }
+  }
+}
+
+/** Whether `queue` is one of a webhook's queues of the conversation (`hook:<webhook>:<conversationId>`; a webhook's name has no `:`). */
+function isHookQueueOf(queue: string, conversationId: string): boolean {
+  const webhook = queue.slice('hook:'.length, queue.length - conversationId.length - 1);
+  return queue.startsWith('hook:') && queue.endsWith(`:${conversationId}`) && webhook !== '' && !webhook.includes(':');
+}
+
+/**
+ * The client's jobs: the dialogs' queues (the MAX chat's, the Open Lines chat's, the CRM
+ * steps', the webhooks'), the jobs of the deleted events and of the deleted hook deliveries;
+ * other jobs naming them have that part erased.
+ */
 export async function findJobs(db: Db, s: ErasureSubject, scope: Scope, pages: Array<[number, number]>, onPage: () => void): Promise<void> {
   const ids = new Set<number>();
   const note = (rows: Array<{ id: number | string; state: string }>) => {
@@ -301,11 +367,21 @@ export async function findJobs(db: Db, s: ErasureSubject, scope: Scope, pages: A
     }
   };
   for (const conversation of s.conversationIds) {
-    note(await db.selectFrom('jobs').select(['id', 'state']).where('conversation_key', '=', conversationQueue(conversation as ConversationId)).execute());
-    const portalQueues = await db.selectFrom('jobs').select(['id', 'state', 'conversation_key']).where('conversation_key', 'like', `b24:%${conversation}`).execute();
-    note(portalQueues.filter((r) => conversationOfPortalEventQueue(r.conversation_key) === conversation));
+    note(await db.selectFrom('jobs').select(['id', 'state'])
+      .where('conversation_key', 'in', [conversationQueue(conversation as ConversationId), crmQueue(conversation as ConversationId)]).execute());
+    const sideQueues = await db.selectFrom('jobs').select(['id', 'state', 'conversation_key'])
+      .where((eb) => eb.or([eb('conversation_key', 'like', `b24:%${conversation}`), eb('conversation_key', 'like', `hook:%${conversation}`)])).execute();
+    note(sideQueues.filter((r) => conversationOfPortalEventQueue(r.conversation_key) === conversation || isHookQueueOf(r.conversation_key, conversation)));
   }
   for (const part of chunks(scope.deletes.events)) note(await db.selectFrom('jobs').select(['id', 'state']).where('event_id', 'in', part).execute());
+  // A group's or the bridge's hook queue: only the jobs of the deliveries deleted.
+  for (const [queue, deliveries] of scope.hookQueues) {
+    const rows = await db.selectFrom('jobs').select(['id', 'state', 'payload']).where('conversation_key', '=', queue).where('kind', '=', HOOK_DELIVERY_JOB).execute();
+    note(rows.filter((r) => {
+      const payload = parseStored(r.payload);
+      return isObject(payload) && deliveries.has(Number(payload.deliveryId));
+    }));
+  }
   scope.deletes.jobs = [...ids];
   for (const page of pages) {
     const rows = await db.selectFrom('jobs').select(['id', 'payload', 'last_error', 'last_response'])

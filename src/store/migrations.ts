@@ -357,7 +357,33 @@ const hooks: Migration = {
   },
 };
 
-export const MIGRATIONS: Migration[] = [initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks, hooks];
+/** An event's deliveries by the event: the erasure finds them from the client's events, the purge keeps an event while one is left. */
+const hookDeliveryEventIndex: Migration = {
+  id: 14,
+  name: 'index of hook deliveries by event',
+  async up(db) {
+    await db.schema.createIndex('hook_deliveries_event_idx').on('hook_deliveries').column('event_id').execute();
+  },
+};
+
+/**
+ * Exports for a DWH (src/store/repos/export-repo.ts) read conversations and messages of a time
+ * range a page at a time, in (created_at_ms, id) order: the index finds where the range starts
+ * and each page's place, instead of a scan of the whole table per page.
+ */
+const exportTimeIndexes: Migration = {
+  id: 15,
+  name: 'conversations and messages by creation time, for exports',
+  async up(db) {
+    await db.schema.createIndex('messages_created_idx').on('messages').columns(['created_at_ms', 'id']).execute();
+    await db.schema.createIndex('conversations_created_idx').on('conversations').columns(['created_at_ms', 'id']).execute();
+  },
+};
+
+export const MIGRATIONS: Migration[] = [
+  initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks, hooks,
+  hookDeliveryEventIndex, exportTimeIndexes,
+];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {
   await db.schema.createTable('schema_migrations').ifNotExists().addColumn('id', 'integer', (c) => c.primaryKey())

@@ -29,6 +29,7 @@ import { SkippedUpdateRepo } from './repos/skipped-update-repo.ts';
 import { ReadinessRepo } from './repos/readiness-repo.ts';
 import { RetentionRepo } from './repos/retention-repo.ts';
 import { ErasureRepo } from './repos/erasure-repo.ts';
+import { ExportRepo } from './repos/export-repo.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
@@ -82,6 +83,8 @@ export interface Store {
   retention: RetentionRepo;
   /** Erasure of one client (152-ФЗ): the plan, the erasure, its records (erasure-repo.ts). */
   erasure: ErasureRepo;
+  /** Exports for a DWH, a page at a time, and the SQL views for BI tools (export-repo.ts, docs/exports.md). */
+  exports: ExportRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -119,6 +122,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     outboundUploads: new OutboundUploadRepo(db),
     retention: new RetentionRepo(db),
     erasure: new ErasureRepo(db, engine, options.clock, [options.secretKey, ...(options.previousSecretKeys ?? [])].map((key) => privacyHashKey(key))),
+    exports: new ExportRepo(db, engine),
     box,
     close: () => opened.close(),
   };

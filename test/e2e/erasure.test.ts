@@ -6,24 +6,32 @@
  * bytes of the SQLite file and its WAL, or PostgreSQL's tables (by SQL, and the raw heap and
  * TOAST files), hold none of A's name, phone, texts or file — and did before, by the same
  * search. B's data is intact and B still exchanges messages both ways; the group conversation
- * stays, with B's messages. The erasure record holds counts and no personal data. The CLI is
- * run as a child process for its dry run, usage and exit codes, and the admin API erases a
- * third client with unfinished work.
+ * stays, with B's messages. The erasure record holds counts and no personal data. The hooks'
+ * rows about A go too (their dialog's events, deliveries and pending delivery jobs, verdicts,
+ * gate; A's events in the group and of no conversation), and their CRM bindings; B's stay. A
+ * webhook subscribed to `client.erased` gets one event per erasure, with no personal data. The
+ * CLI is run as a child process for its dry run, usage and exit codes, and the admin API erases
+ * a third client with unfinished work.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { privacyHashKey } from '../../src/journal/hash-key.ts';
-import { conversationQueue } from '../../src/queue/job-kinds.ts';
+import { onClientErased } from '../../src/bridge/client-erased.ts';
+import { hookEmitter } from '../../src/bridge/hook-events.ts';
+import { conversationQueue, HOOK_DELIVERY_JOB, hookQueue } from '../../src/queue/job-kinds.ts';
 import type { ConversationId } from '../../src/domain/ids.ts';
 import { erasureSubjectHash } from '../../src/store/repos/erasure-repo.ts';
 import { bridgeWorldFor, webhookBridgeConfig } from '../helpers/bridge-world.ts';
 import { testEngines } from '../helpers/databases.ts';
 import { postOk, until } from '../helpers/e2e.ts';
+import { startHookReceiver, type HookReceiver } from '../helpers/hook-receiver.ts';
 import { untilIdle } from '../helpers/settled.ts';
 
 const SECRET_KEY = 'erasure-e2e-secret-key-0123456789';
@@ -58,6 +66,11 @@ function found(bytes: Buffer, needles: readonly string[]): string[] {
 
 const exec = promisify(execFile);
 
+const HOOK_SECRET = 'erasure-e2e-hook-secret-0123456789';
+
+/** A MAX user id as a whole number (not a digit run of a longer number or of a hash). */
+const namesId = (text: string, id: number) => new RegExp(`(?<![0-9a-f])${id}(?![0-9a-f])`).test(text);
+
 /** `npm run bridge -- …` as a child process (not blocking this process, which runs the bridge). */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -71,12 +84,27 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ code:
 
 for (const engine of testEngines()) {
   describe(`erasure of one client (${engine.name})`, () => {
+    // The company's data protection system: told of each erasure, nothing else.
+    let receiver: HookReceiver | null = null;
+    after(() => receiver?.close());
     const world = bridgeWorldFor(engine, {
-      config: (emulators, port) => webhookBridgeConfig(emulators, port, {
-        security: { secret_key: SECRET_KEY, admin_token: ADMIN_TOKEN },
-        max: { group_chats: 'conversation' },
-      }),
+      config: async (emulators, port) => {
+        receiver = await startHookReceiver(HOOK_SECRET);
+        return webhookBridgeConfig(emulators, port, {
+          security: { secret_key: SECRET_KEY, admin_token: ADMIN_TOKEN },
+          max: { group_chats: 'conversation' },
+          hooks: { webhooks: [{ name: 'dpo', url: receiver.url, secret: HOOK_SECRET, events: ['client.erased'] }] },
+        });
+      },
     });
+    /** The `client.erased` events of the store: the event, its deliveries, their jobs. */
+    const erasedEvents = async () => {
+      const db = world().bridge.store.db;
+      const events = await db.selectFrom('hook_events').selectAll().where('type', '=', 'client.erased').orderBy('at_ms').execute();
+      const deliveries = await db.selectFrom('hook_deliveries').selectAll().where('event_type', '=', 'client.erased').execute();
+      const jobs = await db.selectFrom('jobs').selectAll().where('kind', '=', HOOK_DELIVERY_JOB).where('conversation_key', '=', hookQueue('dpo', null)).execute();
+      return { events, deliveries, jobs };
+    };
     const portal = () => world().sandbox.bitrix24.context.portals[0]!;
     const lineChatOf = (userId: number) => [...portal().chats.values()].find((c) => c.externalUserId === String(userId));
     const lineTexts = (userId: number) => (lineChatOf(userId)?.messageIds ?? []).map((id) => portal().messages.get(id)!).filter((m) => m.direction === 'in').map((m) => m.text);
@@ -154,6 +182,46 @@ for (const engine of testEngines()) {
       await until(() => (botTexts(A.user_id).some((t) => t.includes('Омегатрон')) && botTexts(B.user_id).some((t) => t.includes('Проксима')) ? true : undefined));
       await untilIdle(world().bridge, world().sandbox);
 
+      // The hooks' rows (docs/hooks.md) and the CRM bindings about A, B and the group, as the bridge writes them.
+      const store = world().bridge.store;
+      const dialogOf = async (userId: number) => (await store.db.selectFrom('conversations').select('id')
+        .where('max_user_id', '=', String(userId)).where('max_chat_id', 'not like', '-%').executeTakeFirstOrThrow()).id;
+      const aDialog = await dialogOf(A.user_id);
+      const bDialog = await dialogOf(B.user_id);
+      const groupConversation = `shop:${group}`;
+      const later = Date.now() + 3_600_000;
+      const hookEvent = async (id: string, conversationId: string | null, data: Record<string, unknown>, deliveries: Array<['erp' | 'dwh', 'pending' | 'delivered' | 'failed']>) => {
+        const event = { id, type: 'message.inbound', conversationId };
+        await store.hooks.recordEvent({ ...event, atMs: Date.now(), data });
+        for (const [webhook, state] of deliveries) {
+          const deliveryId = (await store.hooks.addDelivery(webhook, event)) as number;
+          // A pending delivery's job waits (an hour); a failed one's is a dead letter.
+          if (state !== 'delivered') {
+            const jobId = await store.jobs.enqueue({ kind: HOOK_DELIVERY_JOB, conversationKey: hookQueue(webhook, conversationId), payload: { deliveryId, webhook }, runAtMs: later });
+            if (state === 'failed') await store.db.updateTable('jobs').set({ state: 'dead' }).where('id', '=', jobId).execute();
+          }
+          if (state !== 'pending') await store.hooks.recordAttempt(deliveryId, { state, status: state === 'delivered' ? 200 : 410, error: null, durationMs: 5 });
+        }
+      };
+      const aSender = { max_user_id: String(A.user_id), name: `${A.first_name} ${A.last_name}` };
+      await hookEvent('evt_a_dialog', aDialog, { conversation_id: aDialog, mid: 'mid.hook-a', text: 'Альфакентавр: хук', sender: aSender, phone: '+79123456789' }, [['erp', 'pending'], ['dwh', 'delivered']]);
+      await hookEvent('evt_a_group', groupConversation, { conversation_id: groupConversation, text: 'Ипсилонгруппа: хук', sender: aSender }, [['erp', 'pending']]);
+      await hookEvent('evt_b_group', groupConversation, { conversation_id: groupConversation, text: 'Дзетагруппа: хук', sender: { max_user_id: String(B.user_id) } }, [['erp', 'failed']]);
+      await hookEvent('evt_a_bridge', null, { max_user_id: String(A.user_id), note: A.last_name }, [['erp', 'delivered']]);
+      // Names A's id only as a number of another kind and inside a hash: not A's.
+      await hookEvent('evt_other_bridge', null, { erasure_id: A.user_id, rows_total: A.user_id, subject_hash: `ab${A.user_id}cd` }, [['erp', 'delivered']]);
+      await hookEvent('evt_b_dialog', bDialog, { conversation_id: bDialog, text: 'Бетельгейзе: хук', sender: { max_user_id: String(B.user_id) } }, [['erp', 'delivered']]);
+      for (const [conversationId, note] of [[aDialog, `${A.first_name}: проверить`], [bDialog, null]] as const) {
+        await store.hooks.recordVerdict({ conversationId, checkName: 'antifraud', verdict: 'allow', source: 'answer', route: null, tags: ['vip'], note, eventId: null, atMs: Date.now() });
+      }
+      await store.hooks.setGate({ conversationId: aDialog, verdict: 'hold', checkName: 'antifraud', note: `${A.last_name}: на проверке` });
+      for (const [conversationId, userId] of [[aDialog, A.user_id], [bDialog, B.user_id]] as const) {
+        await store.db.insertInto('crm_links').values({
+          conversation_id: conversationId, session_id: `s-${userId}`, portal_id: 'main', max_user_id: String(userId), mode: 'lead', state: 'bound',
+          lead_id: userId, contact_id: null, deal_id: null, how: 'created', source_json: null, created_at_ms: Date.now(), updated_at_ms: Date.now(),
+        }).execute();
+      }
+
       // The search finds A's data before the erasure: it can fail.
       assert.deepEqual(found(await rawBytes(), A_NEEDLES), A_NEEDLES, 'before the erasure every needle of A is in the files');
 
@@ -163,15 +231,49 @@ for (const engine of testEngines()) {
       assert.match(dry.stdout, /dialogs \(deleted whole\): shop:\d+/);
       assert.match(dry.stdout, /events\s+удалить \/ delete \d+/);
       assert.match(dry.stdout, /journal\s+удалить \/ delete \d+/);
+      assert.match(dry.stdout, /hook_events\s+удалить \/ delete 3\n/);
+      assert.match(dry.stdout, /hook_deliveries\s+удалить \/ delete 4\n/);
+      assert.match(dry.stdout, /crm_links\s+удалить \/ delete 1\n/);
       assert.match(dry.stdout, /a dry run: nothing changed/);
       assert.deepEqual(found(await rawBytes(), A_NEEDLES), A_NEEDLES, 'a dry run erases nothing');
 
-      const store = world().bridge.store;
-      const result = await store.erasure.erase(String(A.user_id), { requestedBy: 'DPO, ticket 42' });
+      // As the CLI does: the webhooks of the configuration subscribed to client.erased are told.
+      const onErased = onClientErased(hookEmitter({ store, hooks: () => world().config.hooks, nowMs: () => Date.now() }));
+      const result = await store.erasure.erase(String(A.user_id), { requestedBy: 'DPO, ticket 42', onErased });
       assert.ok(result.rowsTotal > 0);
       assert.equal(result.dialogs.length, 1);
       assert.equal(result.groups.length, 1, 'the group conversation is kept, A\'s part anonymised');
       assert.ok((result.rows.anonymised.line_outbox ?? 0) >= 1, 'A\'s items in the group\'s outbox anonymised');
+      assert.deepEqual(
+        [result.rows.deleted.hook_events, result.rows.deleted.hook_deliveries, result.rows.deleted.check_verdicts, result.rows.deleted.conversation_gates, result.rows.deleted.crm_links],
+        [3, 4, 1, 1, 1], 'A\'s hook events (dialog, group, of no conversation) with their deliveries, verdict, gate, CRM binding');
+      assert.deepEqual((await store.db.selectFrom('hook_events').select('id').where('type', '!=', 'client.erased').orderBy('id').execute()).map((r) => r.id),
+        ['evt_b_dialog', 'evt_b_group', 'evt_other_bridge'], 'B\'s events and an event not naming A stay');
+      assert.deepEqual((await store.db.selectFrom('hook_deliveries').select('event_id').where('event_type', '!=', 'client.erased').orderBy('event_id').execute()).map((r) => r.event_id),
+        ['evt_b_dialog', 'evt_b_group', 'evt_other_bridge']);
+      assert.deepEqual((await store.db.selectFrom('jobs').select(['conversation_key', 'state']).where('kind', '=', HOOK_DELIVERY_JOB).where('conversation_key', '!=', hookQueue('dpo', null)).execute()),
+        [{ conversation_key: hookQueue('erp', groupConversation), state: 'dead' }], 'A\'s pending delivery jobs went (of the dialog\'s queue, and A\'s in the group\'s); B\'s stays');
+      assert.deepEqual((await store.db.selectFrom('check_verdicts').select('conversation_id').execute()).map((r) => r.conversation_id), [bDialog]);
+      assert.equal(await store.hooks.gate(aDialog), null);
+      assert.deepEqual((await store.db.selectFrom('crm_links').select('conversation_id').execute()).map((r) => r.conversation_id), [bDialog], 'A\'s CRM binding went, B\'s stays');
+
+      // One client.erased event, one delivery, one job — with no personal data.
+      const told = await erasedEvents();
+      assert.equal(told.events.length, 1);
+      assert.equal(told.events[0]!.conversation_id, null);
+      assert.deepEqual(JSON.parse(told.events[0]!.data_json), {
+        erasure_id: result.record.id, subject_hash: result.record.subjectHash, rows_total: result.rowsTotal, at: new Date(result.record.atMs).toISOString(),
+      });
+      assert.deepEqual(told.deliveries.map((d) => [d.webhook, d.event_id]), [['dpo', told.events[0]!.id]]);
+      assert.deepEqual(told.jobs.map((j) => JSON.parse(j.payload) as unknown), [{ deliveryId: Number(told.deliveries[0]!.id), webhook: 'dpo' }]);
+      const toldText = JSON.stringify(told);
+      assert.ok(!namesId(toldText, A.user_id), 'the event names A\'s id');
+      assert.deepEqual(found(Buffer.from(toldText), A_NEEDLES), []);
+      for (const dialog of result.dialogs) assert.ok(!toldText.includes(dialog), `the event names ${dialog}`);
+      // The receiver gets it (src/bridge/hook-delivery.ts), signed, with nothing of A.
+      const body = JSON.stringify(await until(() => receiver!.events.find((e) => e.id === told.events[0]!.id)));
+      assert.ok(!namesId(body, A.user_id));
+      assert.deepEqual(found(Buffer.from(body), A_NEEDLES), []);
       if (engine.name === 'sqlite') assert.equal(result.freedSpace.walTruncated, true);
       else assert.ok(result.freedSpace.vacuumed.includes('events') && result.freedSpace.vacuum === 'full');
 
@@ -257,14 +359,28 @@ for (const engine of testEngines()) {
       assert.equal(body.erasure.requested_by, 'admin API: support desk');
       assert.equal(await store.conversations.get(cConversation), null);
       assert.equal((await store.db.selectFrom('jobs').select('id').where('conversation_key', '=', conversationQueue(cConversation)).execute()).length, 0);
+      // The running bridge tells client.erased (its configuration's webhook), with nothing of C.
+      const toldC = (await erasedEvents()).events.find((e) => (JSON.parse(e.data_json) as { erasure_id: number }).erasure_id === body.erasure.id);
+      assert.ok(toldC, 'the admin API\'s erasure told client.erased');
+      assert.ok(!namesId(toldC.data_json, C.user_id) && !toldC.data_json.includes(C.first_name), toldC.data_json);
 
-      const again = await cli(['erase', '--max-user', String(C.user_id), '--yes', '--by', 'second request'], cliEnv());
+      // The CLI tells it too, to the webhooks of its configuration.
+      const configFile = join(mkdtempSync(join(tmpdir(), 'erasure-e2e-')), 'bridge.yaml');
+      writeFileSync(configFile, ['hooks:', '  webhooks:', '    - name: dpo', `      url: ${receiver!.url}`, `      secret: ${HOOK_SECRET}`, '      events: [client.erased]', ''].join('\n'));
+      const again = await cli(['erase', '--max-user', String(C.user_id), '--yes', '--by', 'second request'], { ...cliEnv(), CONFIG_FILE: configFile });
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /nothing found; the request is recorded/);
       const list = await cli(['erase', '--list', '--max-user', String(C.user_id)], cliEnv());
       assert.equal(list.code, 0);
       assert.match(list.stdout, /requested by admin API: support desk[\s\S]*was erased|requested by second request[\s\S]*was erased/);
       assert.equal((list.stdout.match(/erasure record \d+/g) ?? []).length, 2);
+      // One client.erased event per erasure record (A's, C's by the API, C's by the CLI), each with one delivery and one job.
+      const all = await erasedEvents();
+      const records = (await store.erasure.records()).map((r) => r.id).sort((a, b) => a - b);
+      assert.equal(records.length, 3);
+      assert.deepEqual(all.events.map((e) => (JSON.parse(e.data_json) as { erasure_id: number }).erasure_id).sort((a, b) => a - b), records);
+      assert.equal(all.deliveries.length, 3);
+      assert.equal(all.jobs.length, 3);
     });
   });
 }

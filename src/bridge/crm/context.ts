@@ -10,6 +10,7 @@ import type { PortalId } from '../../domain/ids.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MaxClient } from '../../max/client.ts';
 import type { Store } from '../../store/open-store.ts';
+import type { HookEmitter } from '../hook-events.ts';
 import type { ConversationRow } from '../../store/repos/conversation-repo.ts';
 import type { CrmLink } from '../../store/repos/crm-link-repo.ts';
 import type { Bitrix24Client } from '../../bitrix24/client.ts';
@@ -31,6 +32,8 @@ export interface CrmDeps {
   log?: Logger;
   /** Whether each line creates CRM objects itself, as last read (line-settings.ts); one per bridge. */
   lineSettings: LineSettingsCache;
+  /** Hook events (../hook-events.ts): `crm.linked` when a session's binding is confirmed; absent = none. */
+  hookEvents?: HookEmitter;
 }
 
 export interface CrmSession {

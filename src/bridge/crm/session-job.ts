@@ -76,6 +76,13 @@ export function crmSessionHandler(deps: CrmDeps): JobHandler {
         state: 'bound', leadId: outcome.leadId, contactId: outcome.contactId, dealId: outcome.dealId, how: outcome.how,
         sourceJson: s.source ? JSON.stringify({ sourceId: s.source.sourceId, ...s.source.utm }) : null,
       }, trx);
+      await deps.hookEvents?.emit({
+        type: 'crm.linked', conversationId, key: `crm:${conversationId}:${sessionId}`,
+        data: {
+          conversation_id: conversationId, portal: portalId, session_id: sessionId, bitrix_chat_id: chatId, mode: policy.mode, how: outcome.how,
+          lead_id: outcome.leadId, contact_id: outcome.contactId, deal_id: outcome.dealId, source: s.source ? { source_id: s.source.sourceId, ...s.source.utm } : null,
+        },
+      }, trx);
     };
   };
 }

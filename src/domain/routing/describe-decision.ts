@@ -55,6 +55,9 @@ function ruCheck(c: RouteCheck): string {
       const within = c.condition === 'hours' ? c.held : !c.held;
       return `сейчас ${c.actual} — ${within ? 'в часах' : 'вне часов'} ${c.expected}${holiday}`;
     }
+    case 'tags':
+      if (c.actual === null) return `меток нет (нужна одна из: ${c.expected})`;
+      return c.held ? `метка ${q(c.expected)}` : `метки ${c.actual} — ни одной из: ${c.expected}`;
   }
 }
 
@@ -82,6 +85,9 @@ function enCheck(c: RouteCheck): string {
       const within = c.condition === 'hours' ? c.held : !c.held;
       return `now ${c.actual} — ${within ? 'within' : 'outside'} ${c.expected}${holiday}`;
     }
+    case 'tags':
+      if (c.actual === null) return `no tags (needs one of: ${c.expected})`;
+      return c.held ? `tag ${q(c.expected)}` : `tags ${c.actual} include none of: ${c.expected}`;
   }
 }
 

@@ -16,10 +16,10 @@ export interface RouteCheck {
   detail: string;
   /**
    * What the conversation had: the bot id, chat type, payload, text (clipped to
-   * ACTUAL_MAX_CHARS), language or local time; null when it had none.
+   * ACTUAL_MAX_CHARS), language, local time or tags; null when it had none.
    */
   actual: string | null;
-  /** What the route asks, as written; for `text_contains` that held, the substring found. */
+  /** What the route asks, as written; for `text_contains` and `tags` that held, the one found. */
   expected: string;
   /** For hours: the holiday that closed a window which would otherwise hold now. */
   closedByHoliday?: string;
@@ -82,6 +82,17 @@ function checkHours(condition: 'hours' | 'outside_hours', hours: WorkingHours, n
   return { condition, held, detail, actual, expected: hours.text, ...(holiday ? { closedByHoliday: holiday } : {}) };
 }
 
+/** Any one of the wanted tags among the conversation's, case-insensitively; `expected` names the one found when it held. */
+function checkTags(wanted: string[], tags: readonly string[]): RouteCheck {
+  const all = wanted.join(', ');
+  const actual = tags.length === 0 ? null : tags.join(', ');
+  if (actual === null) return { condition: 'tags', held: false, detail: `no tags (needs one of ${all})`, actual, expected: all };
+  const have = new Set(tags.map((tag) => tag.toLowerCase()));
+  const found = wanted.find((tag) => have.has(tag.toLowerCase()));
+  if (found === undefined) return { condition: 'tags', held: false, detail: `tags ${actual} include none of ${all}`, actual, expected: all };
+  return { condition: 'tags', held: true, detail: `tags ${actual} include ${found}`, actual, expected: found };
+}
+
 export function matchRoute(rule: Pick<RouteRule, 'bots' | 'when'>, input: RoutingInput): RouteMatch {
   const { when } = rule;
   const checks: RouteCheck[] = [checkBot(rule.bots, input.botId)];
@@ -96,5 +107,6 @@ export function matchRoute(rule: Pick<RouteRule, 'bots' | 'when'>, input: Routin
   }
   if (when.hours) checks.push(checkHours('hours', when.hours, input.nowMs));
   if (when.outsideHours) checks.push(checkHours('outside_hours', when.outsideHours, input.nowMs));
+  if (when.tags) checks.push(checkTags(when.tags, input.tags ?? []));
   return { matched: checks.every((check) => check.held), checks };
 }

@@ -28,7 +28,7 @@ export type ChatType = 'dialog' | 'chat';
 export type RoutePick = 'weight' | 'round_robin' | 'fewest_open';
 
 /** The conditions a route can ask for, in the order they are checked and explained. */
-export type RouteCondition = 'bot' | 'chat_type' | 'start_payload' | 'text' | 'text_contains' | 'language' | 'hours' | 'outside_hours';
+export type RouteCondition = 'bot' | 'chat_type' | 'start_payload' | 'text' | 'text_contains' | 'language' | 'hours' | 'outside_hours' | 'tags';
 
 /** One Open Line a route can send to. */
 export interface RouteTarget {
@@ -56,6 +56,11 @@ export interface RouteConditions {
   hours: WorkingHours | null;
   /** Holds outside the working hours, holidays included. */
   outsideHours: WorkingHours | null;
+  /**
+   * Tags a check gave the conversation (docs/hooks.md, "Checks"), as written; holds when the
+   * conversation has any one of them (compared case-insensitively).
+   */
+  tags: string[] | null;
 }
 
 /**

@@ -17,4 +17,6 @@ export interface RoutingInput {
   language: string | null;
   /** When the conversation's first message arrived, ms since the Unix epoch (the clock of the working hours). */
   nowMs: number;
+  /** The conversation's tags, given by checks before routing (docs/hooks.md, "Checks"); absent = none. */
+  tags?: readonly string[];
 }

@@ -10,6 +10,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeadLetterRepo } from '../../store/repos/dead-letter-repo.ts';
 import { z } from 'zod';
+import { tagProblem } from '../../domain/routing/conversation-tags.ts';
 import { SKIP_REASONS, type SkipReason, type SkippedUpdateRepo } from '../../store/repos/skipped-update-repo.ts';
 import { adminAuthHook } from '../admin-auth.ts';
 import { HttpError } from '../http-errors.ts';
@@ -36,6 +37,8 @@ export interface RouteSample {
   language?: string;
   /** ISO 8601 with an offset; default now. */
   at?: string;
+  /** Tags checks would give the conversation (routes' `when.tags`); default none. */
+  tags?: string[];
 }
 
 export interface AdminApiOptions {
@@ -53,6 +56,7 @@ const routeSampleSchema = z.object({
   chat_type: z.enum(['dialog', 'chat']).optional(),
   language: z.string().min(1).max(35).optional(),
   at: z.string().refine((v) => /(Z|[+-]\d\d:?\d\d)$/.test(v) && Number.isFinite(Date.parse(v)), 'must be an ISO 8601 time with its offset, e.g. 2026-12-03T20:00:00+03:00').optional(),
+  tags: z.array(z.string().refine((v) => tagProblem(v) === null, 'must be a tag: 1–50 letters, digits, "_", ".", ":" or "-"')).max(100).optional(),
 }).strict();
 
 function jsonObjectOf(body: unknown): Record<string, unknown> {

@@ -13,13 +13,15 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { MAX_USER_ID, NotAClientError, type ErasurePlan, type ErasureRecord, type ErasureRepo } from '../../store/repos/erasure-repo.ts';
+import { MAX_USER_ID, NotAClientError, type EraseOptions, type ErasurePlan, type ErasureRecord, type ErasureRepo } from '../../store/repos/erasure-repo.ts';
 import { adminAuthHook } from '../admin-auth.ts';
 import { HttpError } from '../http-errors.ts';
 
 export interface AdminErasuresOptions {
   adminToken: string | undefined;
   erasure: ErasureRepo;
+  /** Told in the transaction that records an erasure (the `client.erased` hook event: src/bridge/client-erased.ts). */
+  onErased?: EraseOptions['onErased'];
 }
 
 const bodySchema = z.object({
@@ -74,7 +76,7 @@ export function adminErasuresPlugin(options: AdminErasuresOptions): FastifyPlugi
         throw err instanceof NotAClientError ? new HttpError('erasureUserId', err.message) : err;
       };
       if (dryRun) return { dry_run: true, max_user_id: maxUserId, plan: planJson(await options.erasure.plan(maxUserId).catch(notAClient)) };
-      const result = await options.erasure.erase(maxUserId, { requestedBy: `admin API: ${(requestedBy as string).trim()}`, vacuum }).catch(notAClient);
+      const result = await options.erasure.erase(maxUserId, { requestedBy: `admin API: ${(requestedBy as string).trim()}`, vacuum, onErased: options.onErased }).catch(notAClient);
       return {
         dry_run: false, erasure: recordJson(result.record), dialogs: result.dialogs, groups: result.groups,
         unfinished: planJson(result).unfinished, freed_space: { vacuum: result.freedSpace.vacuum, vacuumed: result.freedSpace.vacuumed, wal_truncated: result.freedSpace.walTruncated ?? null },

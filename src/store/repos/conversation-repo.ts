@@ -34,8 +34,22 @@ export interface ConversationRow {
   startPayload: string | null;
   /** The phone the client shared as their own, for CRM matching (crm-sync.ts); null when none. */
   clientPhone: string | null;
+  /** Tags checks gave it (docs/hooks.md, "Checks"; `tags_json`), in the order given; [] when none. */
+  tags: string[];
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** What getOrCreate makes when the conversation is new. */
+export interface NewConversation {
+  botId: BotId;
+  maxChatId: string;
+  maxUserId: string | null;
+  lineRef: LineRef;
+  sourceJson?: string | null;
+  route?: Omit<RouteChoice, 'lineRef'>;
+  /** Tags checks gave it before it was routed. */
+  tags?: readonly string[];
 }
 
 /** Where a routing decision sends a conversation: its line, the route, and why (JSON). */
@@ -72,6 +86,17 @@ function payloadOf(json: string | null): string | null {
   return parsed.success ? parsed.data.payload : null;
 }
 
+/** `tags_json` as written by setTags; anything else reads as no tags. */
+function tagsOf(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const parsed = z.array(z.string()).safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
 function idOf(stored: string): ConversationId {
   const id = parseConversationId(stored);
   if (id === null) throw new BridgeError('BRG_ERR_BAD_ID', `stored conversation id is malformed: ${JSON.stringify(stored.slice(0, 80))}`, { retryable: false });
@@ -84,7 +109,7 @@ function toRow(row: Selectable<ConversationsTable>): ConversationRow {
     id, botId: parseBotId(row.bot_id), maxChatId: row.max_chat_id, maxUserId: row.max_user_id, lineRef: parseLineRef(row.line_ref), state: row.state,
     bitrixChatId: row.bitrix_chat_id, profile: profileOf(row.profile_json), lastInboundKey: row.last_inbound_key,
     routeName: row.route_name, routeJson: row.route_json, routeOpen: Number(row.route_open) === 1, startPayload: payloadOf(row.source_json), clientPhone: row.client_phone ?? null,
-    createdAtMs: Number(row.created_at_ms), updatedAtMs: Number(row.updated_at_ms),
+    tags: tagsOf(row.tags_json ?? null), createdAtMs: Number(row.created_at_ms), updatedAtMs: Number(row.updated_at_ms),
   };
 }
 
@@ -94,32 +119,45 @@ export class ConversationRepo {
     private readonly clock: Clock,
   ) {}
 
-  async getOrCreate(input: { botId: BotId; maxChatId: string; maxUserId: string | null; lineRef: LineRef; sourceJson?: string | null; route?: Omit<RouteChoice, 'lineRef'> }, db: Db = this.db): Promise<ConversationRow> {
+  async getOrCreate(input: NewConversation, db: Db = this.db): Promise<ConversationRow> {
+    return (await this.getOrCreateTracked(input, db)).row;
+  }
+
+  /** getOrCreate, telling whether this call made the row (`created`) or found it (insert-or-ignore). */
+  async getOrCreateTracked(input: NewConversation, db: Db = this.db): Promise<{ row: ConversationRow; created: boolean }> {
     const now = this.clock.nowMs();
     const id = makeConversationId(input.botId, input.maxChatId);
-    await db.insertInto('conversations').values({
+    const res = await db.insertInto('conversations').values({
       id, bot_id: input.botId, max_chat_id: input.maxChatId, max_user_id: input.maxUserId, line_ref: input.lineRef, state: 'active',
       source_json: input.sourceJson ?? null, bitrix_chat_id: null, bitrix_session_id: null, profile_json: null, last_inbound_key: null,
       route_name: input.route?.routeName ?? null, route_json: input.route?.routeJson ?? null, route_open: 1, created_at_ms: now, updated_at_ms: now,
-    }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).execute();
-    return toRow(await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      tags_json: input.tags && input.tags.length > 0 ? JSON.stringify(input.tags) : null,
+    }).onConflict((oc) => oc.columns(['bot_id', 'max_chat_id']).doNothing()).executeTakeFirst();
+    const row = toRow(await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    return { row, created: Number(res.numInsertedOrUpdatedRows ?? 0) === 1 };
+  }
+
+  /** The conversation's tags now (checks: docs/hooks.md); [] clears them. */
+  async setTags(id: ConversationId, tags: readonly string[], db: Db = this.db): Promise<void> {
+    await db.updateTable('conversations').set({ tags_json: tags.length > 0 ? JSON.stringify(tags) : null, updated_at_ms: this.clock.nowMs() }).where('id', '=', id).execute();
   }
 
   /**
    * Routed afresh (its session closed, or moved by hand): bound to `choice.lineRef` now, with
    * the route and why; what still waits in its outbox goes to the new line with it.
    */
-  async reroute(id: ConversationId, choice: RouteChoice, db: Db = this.db): Promise<void> {
+  async reroute(id: ConversationId, choice: RouteChoice & { tags?: readonly string[] }, db: Db = this.db): Promise<void> {
     const now = this.clock.nowMs();
-    await db.updateTable('conversations').set({ line_ref: choice.lineRef, route_name: choice.routeName, route_json: choice.routeJson, route_open: 1, updated_at_ms: now })
+    const tags = choice.tags === undefined ? {} : { tags_json: choice.tags.length > 0 ? JSON.stringify(choice.tags) : null };
+    await db.updateTable('conversations').set({ line_ref: choice.lineRef, route_name: choice.routeName, route_json: choice.routeJson, route_open: 1, updated_at_ms: now, ...tags })
       .where('id', '=', id).execute();
     await db.updateTable('line_outbox').set({ line_ref: choice.lineRef, updated_at_ms: now })
       .where('conversation_id', '=', id).where('state', '=', 'pending').where('line_ref', '!=', choice.lineRef).execute();
   }
 
   /** Its Open Lines session closed: the next message is routed afresh (returns whether it was bound). */
-  async releaseRoute(id: ConversationId): Promise<boolean> {
-    const res = await this.db.updateTable('conversations').set({ route_open: 0, updated_at_ms: this.clock.nowMs() })
+  async releaseRoute(id: ConversationId, db: Db = this.db): Promise<boolean> {
+    const res = await db.updateTable('conversations').set({ route_open: 0, updated_at_ms: this.clock.nowMs() })
       .where('id', '=', id).where('route_open', '=', 1).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }

@@ -7,10 +7,11 @@
  *
  * Deletes run in transactions of at most KEYS_PER_STATEMENT rows, so the running bridge
  * (on SQLite, the one writer) waits for a few milliseconds at a time, never for the whole
- * erasure. The conversations go last, with the record, in one transaction: until then a
- * second run finds everything again from them. A message of the client that arrives while
- * the erasure runs is caught by the next pass (up to MAX_PASSES, each reading only the rows
- * added since the previous one).
+ * erasure. A message of the client that arrives while the erasure runs is caught by the next
+ * pass (up to MAX_PASSES, each reading only the rows added since the previous one). The
+ * conversations go last, after the last pass, in one transaction with the record (and the
+ * `client.erased` hook event, `onErased`): until then a second run finds everything again
+ * from them, and the record, with its final counts, and the event exist from the same commit.
  */
 import { createHmac } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -19,7 +20,7 @@ import type { Engine } from '../db.ts';
 import { ERASED, ERASED_ITEM_JSON, newSubject, type ErasureSubject } from '../erasure-mentions.ts';
 export { NotAClientError } from '../erasure-scope.ts';
 import {
-  chunks, emptyScope, findConversations, findDialogRows, findGroupRows, findGroups, findJobs, idPages, scanEventsPage, scanJournalPage,
+  chunks, emptyScope, findConversations, findDialogRows, findGroupRows, findGroups, findHookRows, findJobs, idPages, scanEventsPage, scanJournalPage,
   type GroupTrail, type Scope,
 } from '../erasure-scope.ts';
 import { defaultVacuumMode, scrubFreedSpace, tableSizes, type FreedSpaceReport, type VacuumMode } from '../freed-space.ts';
@@ -28,7 +29,7 @@ import type { Database } from '../schema.ts';
 /** The tables an erasure touches, in the order their rows go (conversations last). */
 export const ERASURE_TABLES = [
   'jobs', 'skipped_updates', 'events', 'line_outbox', 'messages', 'outbound_parts', 'outbound_uploads', 'crm_links', 'operator_notices',
-  'client_notices', 'media', 'journal', 'bridge_meta', 'conversations',
+  'client_notices', 'media', 'journal', 'bridge_meta', 'hook_deliveries', 'hook_events', 'check_verdicts', 'conversation_gates', 'conversations',
 ] as const;
 export type ErasureTable = (typeof ERASURE_TABLES)[number];
 
@@ -75,6 +76,13 @@ export interface EraseOptions {
   onProgress?: (progress: ErasureProgress) => void;
   /** Default: `full` on PostgreSQL (VACUUM FULL), `plain` on SQLite (secure_delete and a WAL checkpoint): freed-space.ts. */
   vacuum?: VacuumMode;
+  /**
+   * Called once, in the transaction that writes the erasure record (after the last pass, with
+   * the final counts): what tells of the erasure — the `client.erased` hook event — exists
+   * exactly when the record does. A failure rolls the transaction back: the conversations and
+   * the record stay unwritten, and a second run finishes the erasure.
+   */
+  onErased?: (trx: Transaction<Database>, record: { id: number; subjectHash: string; rowsTotal: number; atMs: number }) => Promise<void>;
 }
 
 export interface ErasureResult extends ErasurePlan {
@@ -151,20 +159,27 @@ export class ErasureRepo {
     let marks: Watermarks = { events: 0, journal: 0, jobs: 0 };
     let rows: ErasureCounts = { deleted: {}, anonymised: {} };
     let summary: ErasurePlan | null = null;
-    let recordId: number | null = null;
+    // The conversations stay until the last transaction: each pass finds them again, they are counted once.
+    const conversations = new Set<string>();
+    const groupsStarted = new Set<string>();
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
-      const found = await this.find(subject, marks, progress);
-      const counts = countsOf(found.scope);
+      const { scope, marks: next } = await this.find(subject, marks, progress);
+      scope.deletes.conversations = scope.deletes.conversations.filter((c) => !conversations.has(c));
+      scope.groupsStarted = scope.groupsStarted.filter((c) => !groupsStarted.has(c));
+      const counts = countsOf(scope);
       if (pass > 1 && sum(counts) === 0) break;
-      summary = mergeSummary(summary, summaryOf(found.scope, counts));
+      summary = mergeSummary(summary, summaryOf(scope, counts));
       rows = merge(rows, counts);
-      recordId = await this.apply(found.scope, progress, { id: recordId, requestedBy: options.requestedBy, subject, rows });
-      marks = found.marks;
+      for (const c of scope.deletes.conversations) conversations.add(c);
+      for (const c of scope.groupsStarted) groupsStarted.add(c);
+      await this.apply(scope, progress);
+      marks = next;
     }
+    const recordId = await this.finish({ conversations: [...conversations], groupsStarted: [...groupsStarted] }, { requestedBy: options.requestedBy, subject, rows }, progress, options.onErased);
     progress.stage('freed space', 1);
     const freedSpace = await scrubFreedSpace(this.db, this.engine, touched(rows), options.vacuum ?? defaultVacuumMode(this.engine));
     progress.advance(1);
-    const record = (await this.records({ id: recordId as number }))[0] as ErasureRecord;
+    const record = (await this.records({ id: recordId }))[0] as ErasureRecord;
     return { ...(summary as ErasurePlan), rows, rowsTotal: sum(rows), rewrites: [], record, freedSpace };
   }
 
@@ -200,6 +215,7 @@ export class ErasureRepo {
     await findGroups(this.db, trail, scope);
     await findDialogRows(this.db, s, scope);
     await findGroupRows(this.db, s, trail, scope);
+    await findHookRows(this.db, s, scope);
     await findJobs(this.db, s, scope, jobPages, () => progress.advance(1, 'jobs'));
     for (const page of journalPages) {
       await scanJournalPage(this.db, s, page, scope);
@@ -209,8 +225,8 @@ export class ErasureRepo {
     return { scope, marks: { events: last(eventPages, from.events), journal: last(journalPages, from.journal), jobs: last(jobPages, from.jobs) } };
   }
 
-  /** Deletes and rewrites what `scope` found; the last transaction deletes the conversations and writes (or updates) the record. */
-  private async apply(scope: Scope, progress: ProgressTally, record: { id: number | null; requestedBy: string; subject: ErasureSubject; rows: ErasureCounts }): Promise<number> {
+  /** Deletes and rewrites what `scope` found, but the conversations (finish()). */
+  private async apply(scope: Scope, progress: ProgressTally): Promise<void> {
     const d = scope.deletes;
     const now = this.clock.nowMs();
     const steps: Array<[string, (trx: Transaction<Database>) => Promise<unknown>]> = [
@@ -241,16 +257,42 @@ export class ErasureRepo {
         }
       }]),
       ...this.deleteSteps('bridge_meta', 'key', d.bridge_meta),
+      // A delivery before its event: the delivery job ends quietly on either missing.
+      ...this.deleteSteps('hook_deliveries', 'id', d.hook_deliveries),
+      ...this.deleteSteps('hook_events', 'id', d.hook_events),
+      ...this.deleteSteps('check_verdicts', 'id', d.check_verdicts),
+      ...this.deleteSteps('conversation_gates', 'conversation_id', d.conversation_gates),
     ];
-    progress.grow(steps.length + 1);
+    progress.grow(steps.length);
     for (const [stage, step] of steps) {
       await this.db.transaction().execute(step);
       progress.advance(1, stage);
     }
+  }
+
+  /**
+   * The last transaction: the conversations of every pass deleted, the groups the client
+   * started cleared of them, the record written with the final counts, and `onErased` told.
+   */
+  private async finish(
+    found: { conversations: string[]; groupsStarted: string[] },
+    record: { requestedBy: string; subject: ErasureSubject; rows: ErasureCounts },
+    progress: ProgressTally,
+    onErased: EraseOptions['onErased'],
+  ): Promise<number> {
+    progress.grow(1);
     const id = await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(d.conversations)) await trx.deleteFrom('conversations').where('id', 'in', part).execute();
-      for (const part of chunks(scope.groupsStarted)) await trx.updateTable('conversations').set({ max_user_id: null }).where('id', 'in', part).execute();
-      return this.writeRecord(trx, record, now);
+      for (const part of chunks(found.conversations)) await trx.deleteFrom('conversations').where('id', 'in', part).execute();
+      for (const part of chunks(found.groupsStarted)) await trx.updateTable('conversations').set({ max_user_id: null }).where('id', 'in', part).execute();
+      const atMs = this.clock.nowMs();
+      const subjectHash = erasureSubjectHash(this.hashKeys[0] as Buffer, record.subject.maxUserId);
+      const rowsTotal = sum(record.rows);
+      const row = await trx.insertInto('erasures').values({
+        at_ms: atMs, requested_by: record.requestedBy.slice(0, 200) || ERASED, subject_hash: subjectHash, rows_json: JSON.stringify(record.rows), rows_total: rowsTotal,
+      }).returning('id').executeTakeFirstOrThrow();
+      const recordId = Number(row.id);
+      await onErased?.(trx, { id: recordId, subjectHash, rowsTotal, atMs });
+      return recordId;
     });
     progress.advance(1, 'conversations');
     return id;
@@ -258,19 +300,6 @@ export class ErasureRepo {
 
   private deleteSteps(table: ErasureTable, key: string, keys: ReadonlyArray<string | number>): Array<[string, (trx: Transaction<Database>) => Promise<unknown>]> {
     return chunks([...new Set(keys)]).map((part) => [table, (trx) => sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (${sql.join(part)})`.execute(trx)]);
-  }
-
-  private async writeRecord(trx: Transaction<Database>, record: { id: number | null; requestedBy: string; subject: ErasureSubject; rows: ErasureCounts }, now: number): Promise<number> {
-    const values = { rows_json: JSON.stringify(record.rows), rows_total: sum(record.rows) };
-    if (record.id !== null) {
-      await trx.updateTable('erasures').set(values).where('id', '=', record.id).execute();
-      return record.id;
-    }
-    const key = this.hashKeys[0] as Buffer;
-    const row = await trx.insertInto('erasures').values({
-      at_ms: now, requested_by: record.requestedBy.slice(0, 200) || ERASED, subject_hash: erasureSubjectHash(key, record.subject.maxUserId), ...values,
-    }).returning('id').executeTakeFirstOrThrow();
-    return Number(row.id);
   }
 }
 

@@ -181,8 +181,8 @@ export class EventRepo {
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
-  async get(id: number) {
-    return this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: number, db: Kysely<Database> | Transaction<Database> = this.db) {
+    return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async findByKey(source: string, dedupeKey: string) {

@@ -6,7 +6,7 @@
  * An event is written in the transaction of the fact it tells, with its deliveries (and their
  * jobs, by the caller): it exists exactly when the fact does, and is delivered from here.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
 import type { Database } from '../schema.ts';
 
@@ -70,6 +70,13 @@ function deliveryOf(r: Selectable<Database['hook_deliveries']>): HookDelivery {
   };
 }
 
+function verdictOf(r: Selectable<Database['check_verdicts']>): CheckVerdictRow {
+  return {
+    id: Number(r.id), conversationId: r.conversation_id, checkName: r.check_name, verdict: r.verdict, source: r.source, route: r.route,
+    tags: r.tags_json ? (JSON.parse(r.tags_json) as string[]) : [], note: r.note, eventId: n(r.event_id), atMs: Number(r.at_ms),
+  };
+}
+
 export class HookRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -89,14 +96,14 @@ export class HookRepo {
     return r ? { id: r.id, type: r.type, conversationId: r.conversation_id, atMs: Number(r.at_ms), data: JSON.parse(r.data_json) as Record<string, unknown> } : null;
   }
 
-  /** The event's delivery to one webhook, pending; returns its id. */
-  async addDelivery(webhook: string, event: Pick<HookEvent, 'id' | 'type' | 'conversationId'>, db: Db = this.db): Promise<number> {
+  /** The event's delivery to one webhook, pending; returns its id, or null when it has one already. */
+  async addDelivery(webhook: string, event: Pick<HookEvent, 'id' | 'type' | 'conversationId'>, db: Db = this.db): Promise<number | null> {
     const nowMs = this.clock.nowMs();
     const row = await db.insertInto('hook_deliveries').values({
       webhook, event_id: event.id, event_type: event.type, conversation_id: event.conversationId, state: 'pending', attempts: 0,
       last_status: null, last_error: null, last_duration_ms: null, created_at_ms: nowMs, updated_at_ms: nowMs, delivered_at_ms: null,
-    }).returning('id').executeTakeFirstOrThrow();
-    return Number(row.id);
+    }).onConflict((oc) => oc.columns(['webhook', 'event_id']).doNothing()).returning('id').executeTakeFirst();
+    return row === undefined ? null : Number(row.id);
   }
 
   async delivery(id: number, db: Db = this.db): Promise<HookDelivery | null> {
@@ -111,6 +118,11 @@ export class HookRepo {
       state: outcome.state, attempts: eb('attempts', '+', 1), last_status: outcome.status, last_error: outcome.error?.slice(0, 1_000) ?? null,
       last_duration_ms: Math.round(outcome.durationMs), updated_at_ms: nowMs, ...(outcome.state === 'delivered' ? { delivered_at_ms: nowMs } : {}),
     })).where('id', '=', id).execute();
+  }
+
+  /** The delivery became a dead letter. */
+  async markFailed(id: number, db: Db = this.db): Promise<void> {
+    await db.updateTable('hook_deliveries').set({ state: 'failed', updated_at_ms: this.clock.nowMs() }).where('id', '=', id).where('state', '=', 'pending').execute();
   }
 
   /** A dead letter replayed: the delivery is pending again. */
@@ -147,10 +159,19 @@ export class HookRepo {
   /** A conversation's verdicts, oldest first. */
   async verdictsOf(conversationId: string, db: Db = this.db): Promise<CheckVerdictRow[]> {
     const rows = await db.selectFrom('check_verdicts').selectAll().where('conversation_id', '=', conversationId).orderBy('id').execute();
-    return rows.map((r) => ({
-      id: Number(r.id), conversationId: r.conversation_id, checkName: r.check_name, verdict: r.verdict, source: r.source, route: r.route,
-      tags: r.tags_json ? (JSON.parse(r.tags_json) as string[]) : [], note: r.note, eventId: n(r.event_id), atMs: Number(r.at_ms),
-    }));
+    return rows.map(verdictOf);
+  }
+
+  /** A conversation's latest verdict (an administrator's release stands until a check answers again), or null. */
+  async latestVerdict(conversationId: string, db: Db = this.db): Promise<CheckVerdictRow | null> {
+    const r = await db.selectFrom('check_verdicts').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r ? verdictOf(r) : null;
+  }
+
+  /** The verdicts about one update (its stored event) of a conversation, oldest first. */
+  async verdictsOfEvent(conversationId: string, eventId: number, db: Db = this.db): Promise<CheckVerdictRow[]> {
+    const rows = await db.selectFrom('check_verdicts').selectAll().where('conversation_id', '=', conversationId).where('event_id', '=', eventId).orderBy('id').execute();
+    return rows.map(verdictOf);
   }
 
   async gate(conversationId: string, db: Db = this.db): Promise<ConversationGate | null> {
@@ -158,12 +179,18 @@ export class HookRepo {
     return r ? { conversationId: r.conversation_id, verdict: r.verdict, checkName: r.check_name, note: r.note, replied: Number(r.replied) === 1, sinceMs: Number(r.since_ms) } : null;
   }
 
-  /** Holds or blocks a conversation (a later verdict replaces an earlier one). */
+  /**
+   * Holds or blocks a conversation (a later verdict replaces an earlier one). A changed verdict
+   * is told to the client afresh (a held client who is then blocked gets the block's reply).
+   */
   async setGate(g: Omit<ConversationGate, 'replied' | 'sinceMs'>, db: Db = this.db): Promise<void> {
     const nowMs = this.clock.nowMs();
     await db.insertInto('conversation_gates').values({
       conversation_id: g.conversationId, verdict: g.verdict, check_name: g.checkName, note: g.note, replied: 0, since_ms: nowMs, updated_at_ms: nowMs,
-    }).onConflict((oc) => oc.column('conversation_id').doUpdateSet({ verdict: g.verdict, check_name: g.checkName, note: g.note, updated_at_ms: nowMs })).execute();
+    }).onConflict((oc) => oc.column('conversation_id').doUpdateSet({
+      verdict: g.verdict, check_name: g.checkName, note: g.note, updated_at_ms: nowMs,
+      replied: sql<number>`case when conversation_gates.verdict = ${g.verdict} then conversation_gates.replied else 0 end`,
+    })).execute();
   }
 
   /** Lets a conversation through again; false when it had no gate. */

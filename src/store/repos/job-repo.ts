@@ -219,13 +219,19 @@ export class JobRepo {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async markDead(job: ClaimedJob, error: { code: string; message: string; response?: string | null }): Promise<boolean> {
+  /** Marks the job a dead letter; `onDead` runs in the same transaction (what tells of it is written exactly once). */
+  async markDead(job: ClaimedJob, error: { code: string; message: string; response?: string | null }, onDead?: OnComplete): Promise<boolean> {
     const now = this.clock.nowMs();
-    const res = await this.fenced(job).set({
-      state: 'dead', locked_by: null, lease_until_ms: null, last_error_code: error.code, last_error: error.message,
-      last_response: error.response ?? null, updated_at_ms: now,
-    }).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('jobs').where('id', '=', job.id).where('state', '=', 'running')
+        .where('locked_by', '=', job.lockedBy).where('attempts', '=', job.attempt).set({
+          state: 'dead', locked_by: null, lease_until_ms: null, last_error_code: error.code, last_error: error.message,
+          last_response: error.response ?? null, updated_at_ms: now,
+        }).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      if (onDead) await onDead(trx);
+      return true;
+    });
   }
 
   /** Extends the lease of a running job; false when it was taken over. */
@@ -288,6 +294,16 @@ export class JobRepo {
   async runNowAfter(errorCodes: string[], db: Queryable = this.db): Promise<void> {
     if (errorCodes.length === 0) return;
     await db.updateTable('jobs').set({ run_at_ms: this.clock.nowMs() }).where('state', '=', 'pending').where('last_error_code', 'in', errorCodes).execute();
+  }
+
+  /**
+   * The pending jobs of one queue run now rather than when they were put back (a conversation
+   * released from a check's hold: its held updates go at once, in order); how many.
+   */
+  async runQueueNow(conversationKey: string, db: Queryable = this.db): Promise<number> {
+    const res = await db.updateTable('jobs').set({ run_at_ms: this.clock.nowMs() }).where('conversation_key', '=', conversationKey)
+      .where('state', '=', 'pending').where('run_at_ms', '>', this.clock.nowMs()).executeTakeFirst();
+    return Number(res.numUpdatedRows);
   }
 
   /** Distinct resources that have runnable work (for lease acquisition). */

@@ -51,26 +51,44 @@
  * - media (re-hosted client files): expired (`expires_at_ms` before now: the media route
  *   answers 404 for them already), or created before the files cutoff, of a conversation not
  *   busy (an item waiting for the line may still need its file to be fetched by the portal).
+ * - hook_deliveries (the webhooks' delivery log, docs/hooks.md): `delivered` or `failed` (never
+ *   `pending`), created before the events cutoff, of a conversation not busy (or of none), and
+ *   read by no `hook.deliver` job pending, running or kept as a dead letter (a replayed dead
+ *   letter reopens its delivery; the jobs name their delivery in the payload, read once per
+ *   purge as the events' jobs are).
+ * - hook_events: `at_ms` before the events cutoff, of a conversation not busy (or of none),
+ *   and with no delivery left (the purge deletes the finished ones first): a delivery job reads
+ *   its delivery, then its event, so an event goes only after every delivery of it, and a
+ *   pending delivery keeps its event whatever its age. Busy keeps a client message's event
+ *   that waits for its place in the conversation before its deliveries are queued (hook-events.ts
+ *   `record`/`release`), and keeps an event with its deliveries (a delivery is what makes a
+ *   second `release` of the event queue nothing).
+ * - check_verdicts: `at_ms` before the messages cutoff, of a conversation not busy (a
+ *   conversation's own history, kept as long as its messages).
  * - conversations: last changed before the messages cutoff, not busy, and with nothing left
  *   newer than the messages cutoff in line_outbox, messages, outbound_parts, outbound_uploads,
  *   operator_notices or client_notices — so one the operator still writes in (parts, statuses)
  *   stays. A client who writes after that starts a new conversation, routed afresh; an
  *   operator's message in its old Open Lines chat is refused with the "the client has to
- *   write first" notice (outbound.ts targetOf).
+ *   write first" notice (outbound.ts targetOf). Its gate (conversation_gates: held or blocked
+ *   by a check) goes with it, in the same transaction, and only then: a client who writes again
+ *   is checked afresh.
  * - bridge_meta: nothing accumulates per conversation or chat (per process and per portal
  *   keys, which peers.ts and setup keep themselves); not purged.
  * - erasures, leases, lines, portals, bots, routes: not purged (no history).
  *
- * Each delete finds its rows through an index on the time it is measured by (migration 11),
- * bounded by what it deletes plus the old rows it must keep.
+ * Each delete finds its rows through an index on the time it is measured by (migrations 11
+ * and 13; an event's deliveries through their event, migration 14), bounded by what it
+ * deletes plus the old rows it must keep.
  */
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { HOOK_DELIVERY_JOB } from '../../queue/job-kinds.ts';
 import type { Database, JobState } from '../schema.ts';
 
 /** What a purge deletes from, in the order it does (conversations last: they wait for their rows). */
 export const PURGE_TARGETS = [
-  'journal', 'jobs', 'dead_letters', 'events', 'skipped_updates', 'line_outbox', 'messages', 'outbound_parts',
-  'outbound_uploads', 'operator_notices', 'client_notices', 'crm_links', 'media', 'conversations',
+  'journal', 'jobs', 'dead_letters', 'events', 'skipped_updates', 'hook_deliveries', 'hook_events', 'line_outbox', 'messages', 'outbound_parts',
+  'outbound_uploads', 'operator_notices', 'client_notices', 'crm_links', 'check_verdicts', 'media', 'conversation_gates', 'conversations',
 ] as const;
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];
 export type PurgeCounts = Record<PurgeTarget, number>;
@@ -81,9 +99,9 @@ export interface RetentionCutoffs {
   nowMs: number;
   /** journal.retention_days */
   journalBeforeMs: number;
-  /** retention.events_days: events, their skipped rows, done jobs. */
+  /** retention.events_days: events, their skipped rows, done jobs, hook events and deliveries. */
   eventsBeforeMs: number;
-  /** retention.messages_days (never later than the catch-ups look back): outbox, id maps, notices, idle conversations. */
+  /** retention.messages_days (never later than the catch-ups look back): outbox, id maps, notices, check verdicts, idle conversations. */
   messagesBeforeMs: number;
   /** retention.files_days */
   filesBeforeMs: number;
@@ -111,6 +129,14 @@ const UNFINISHED = [sql.lit<JobState>('pending'), sql.lit<JobState>('running')];
 /** Spelled as the partial index jobs_finished_idx is (SQLite uses a partial index only when the query names its condition). */
 const FINISHED = [sql.lit<JobState>('done'), sql.lit<JobState>('dead')];
 const OUTBOX_FINISHED = [sql.lit<'sent'>('sent'), sql.lit<'rejected'>('rejected')];
+const DELIVERY_FINISHED = [sql.lit<'delivered'>('delivered'), sql.lit<'failed'>('failed')];
+
+/** Targets with their own walk (a cursor, or rows that go with others), not a Rule. */
+type WalkedTarget = 'events' | 'skipped_updates' | 'hook_deliveries' | 'hook_events' | 'conversation_gates';
+
+/** A row's place in a walk by (time, id). */
+type Cursor = { atMs: number; id: number } | null;
+type TextCursor = { atMs: number; id: string } | null;
 
 type Eb = ExpressionBuilder<Database, keyof Database>;
 
@@ -161,10 +187,16 @@ export class RetentionRepo {
     const counts = emptyCounts();
     const rules = this.rules(cutoffs);
     const events = await this.eventsToPurge(cutoffs, DEFAULT_PURGE_BATCH_ROWS);
+    const hooks = await this.hookRowsToPurge(cutoffs, DEFAULT_PURGE_BATCH_ROWS);
     for (const target of PURGE_TARGETS) {
       if (target === 'events') counts.events = events.events;
       else if (target === 'skipped_updates') counts.skipped_updates = events.skipped;
-      else counts[target] = await (rules[target] as Rule).count();
+      else if (target === 'hook_deliveries') counts.hook_deliveries = hooks.deliveries;
+      else if (target === 'hook_events') counts.hook_events = hooks.events;
+      else if (target === 'conversation_gates') {
+        counts.conversation_gates = Number((await this.db.selectFrom('conversation_gates').select(sql<number>`count(*)`.as('n'))
+          .where('conversation_id', 'in', this.db.selectFrom('conversations').select('id').where(this.idleConversation(cutoffs))).executeTakeFirstOrThrow()).n);
+      } else counts[target] = await (rules[target] as Rule).count();
       options.onCounted?.(target, counts[target]);
     }
     return counts;
@@ -176,9 +208,17 @@ export class RetentionRepo {
     const counts = emptyCounts();
     const rules = this.rules(cutoffs);
     for (const target of PURGE_TARGETS) {
-      if (target === 'skipped_updates') continue; // with their events
+      if (target === 'skipped_updates' || target === 'conversation_gates') continue; // with their events, with their conversations
       if (target === 'events') {
         await this.purgeEvents(cutoffs, batchRows, counts, options);
+        continue;
+      }
+      if (target === 'hook_deliveries' || target === 'hook_events') {
+        await (target === 'hook_deliveries' ? this.purgeHookDeliveries(cutoffs, batchRows, counts, options) : this.purgeHookEvents(cutoffs, batchRows, counts, options));
+        continue;
+      }
+      if (target === 'conversations') {
+        await this.purgeConversations(cutoffs, batchRows, counts, options);
         continue;
       }
       const rule = rules[target] as Rule;
@@ -201,7 +241,16 @@ export class RetentionRepo {
     return row ? Number(row.value) : null;
   }
 
-  private rules(c: RetentionCutoffs): Record<Exclude<PurgeTarget, 'events' | 'skipped_updates'>, Rule> {
+  /** Idle conversations (see "conversations" above). */
+  private idleConversation(c: RetentionCutoffs) {
+    const m = c.messagesBeforeMs;
+    return (eb: ExpressionBuilder<Database, 'conversations'>) => {
+      const id = sql.ref<string>('conversations.id');
+      return eb.and([eb('updated_at_ms', '<', m), eb.not(busy(eb as Eb, id)), eb.not(anythingSince(eb as Eb, id, m))]);
+    };
+  }
+
+  private rules(c: RetentionCutoffs): Record<Exclude<PurgeTarget, WalkedTarget>, Rule> {
     const db = this.db;
     const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await q.executeTakeFirstOrThrow()).n);
     const deleted = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows);
@@ -225,14 +274,13 @@ export class RetentionRepo {
       eb.and([eb('updated_at_ms', '<', m), eb('state', '!=', 'pending'), eb.not(busy(eb as Eb, sql.ref('crm_links.conversation_id')))]);
     const clientNotices = (eb: ExpressionBuilder<Database, 'client_notices'>) =>
       eb.and([eb('created_at_ms', '<', m), eb.not(busy(eb as Eb, sql.ref('client_notices.conversation_id')))]);
+    const checkVerdicts = (eb: ExpressionBuilder<Database, 'check_verdicts'>) =>
+      eb.and([eb('at_ms', '<', m), eb.not(busy(eb as Eb, sql.ref('check_verdicts.conversation_id')))]);
     const media = (eb: ExpressionBuilder<Database, 'media'>) => eb.or([
       eb('expires_at_ms', '<', c.nowMs),
       eb.and([eb('created_at_ms', '<', c.filesBeforeMs), eb.not(busy(eb as Eb, sql.ref('media.conversation_id')))]),
     ]);
-    const conversations = (eb: ExpressionBuilder<Database, 'conversations'>) => {
-      const id = sql.ref<string>('conversations.id');
-      return eb.and([eb('updated_at_ms', '<', m), eb.not(busy(eb as Eb, id)), eb.not(anythingSince(eb as Eb, id, m))]);
-    };
+    const conversations = this.idleConversation(c);
 
     return {
       journal: {
@@ -292,6 +340,11 @@ export class RetentionRepo {
               .where((cb) => cb.not(busy(cb as Eb, sql.ref('c.conversation_id')))).limit(limit)
               .$asTuple('conversation_id', 'session_id')))
           .executeTakeFirst()),
+      },
+      check_verdicts: {
+        count: () => count(db.selectFrom('check_verdicts').select(n).where(checkVerdicts)),
+        deleteBatch: async (limit) => deleted(await db.deleteFrom('check_verdicts')
+          .where('id', 'in', db.selectFrom('check_verdicts').select('id').where(checkVerdicts).limit(limit)).executeTakeFirst()),
       },
       media: {
         batchRows: MEDIA_BATCH_ROWS,
@@ -381,5 +434,136 @@ export class RetentionRepo {
       }
       after = page.next;
     } while (after);
+  }
+
+  /**
+   * Deliveries a `hook.deliver` job still reads: those of pending and running jobs and of the
+   * dead letters kept (a replay reopens its delivery). Bounded by the work outstanding and the
+   * dead letters; read once per purge, as eventsInUse.
+   */
+  private async deliveriesInUse(deadLettersBeforeMs: number): Promise<Set<number>> {
+    const rows = await this.db.selectFrom('jobs').select('payload').where('kind', '=', HOOK_DELIVERY_JOB)
+      .where((eb) => eb.or([eb('state', 'in', UNFINISHED), eb.and([eb('state', '=', 'dead'), eb('updated_at_ms', '>=', deadLettersBeforeMs)])])).execute();
+    const ids = new Set<number>();
+    for (const row of rows) {
+      try {
+        const payload = JSON.parse(row.payload) as { deliveryId?: unknown } | null;
+        if (typeof payload?.deliveryId === 'number') ids.add(payload.deliveryId);
+      } catch {
+        // not a payload of ours: it names no delivery
+      }
+    }
+    return ids;
+  }
+
+  /** Finished deliveries created before `beforeMs`, of a conversation not busy and not in use, a page at a time in (created_at_ms, id) order from `after`. */
+  private async deliveryPage(beforeMs: number, after: Cursor, limit: number, inUse: Set<number>) {
+    let q = this.db.selectFrom('hook_deliveries').select(['id', 'created_at_ms']).where('created_at_ms', '<', beforeMs).where('state', 'in', DELIVERY_FINISHED)
+      .where((eb) => eb.not(busy(eb as Eb, sql.ref('hook_deliveries.conversation_id'))));
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at_ms', 'id'), '>', eb.tuple(after.atMs, after.id)));
+    const rows = await q.orderBy('created_at_ms').orderBy('id').limit(limit).execute();
+    const last = rows.at(-1);
+    return {
+      ids: rows.map((r) => Number(r.id)).filter((id) => !inUse.has(id)),
+      next: rows.length < limit || !last ? null : { atMs: Number(last.created_at_ms), id: Number(last.id) },
+    };
+  }
+
+  /** Hook events before `beforeMs` of a conversation not busy, a page at a time in (at_ms, id) order from `after`. */
+  private async hookEventPage(beforeMs: number, after: TextCursor, limit: number) {
+    let q = this.db.selectFrom('hook_events').select(['id', 'at_ms']).where('at_ms', '<', beforeMs)
+      .where((eb) => eb.not(busy(eb as Eb, sql.ref('hook_events.conversation_id'))));
+    if (after) q = q.where((eb) => eb(eb.refTuple('at_ms', 'id'), '>', eb.tuple(after.atMs, after.id)));
+    const rows = await q.orderBy('at_ms').orderBy('id').limit(limit).execute();
+    const last = rows.at(-1);
+    return { ids: rows.map((r) => r.id), next: rows.length < limit || !last ? null : { atMs: Number(last.at_ms), id: last.id } };
+  }
+
+  /** Counts what the hook rules would delete: the deliveries, and the events all of whose deliveries go. */
+  private async hookRowsToPurge(cutoffs: RetentionCutoffs, pageRows: number): Promise<{ deliveries: number; events: number }> {
+    const beforeMs = cutoffs.eventsBeforeMs;
+    const inUse = await this.deliveriesInUse(cutoffs.deadLettersBeforeMs);
+    let deliveries = 0;
+    let after: Cursor = null;
+    do {
+      const page = await this.deliveryPage(beforeMs, after, pageRows, inUse);
+      deliveries += page.ids.length;
+      after = page.next;
+    } while (after);
+    let events = 0;
+    let at: TextCursor = null;
+    do {
+      const page = await this.hookEventPage(beforeMs, at, pageRows);
+      if (page.ids.length > 0) {
+        const kept = new Set<string>();
+        const rows = await this.db.selectFrom('hook_deliveries').select(['id', 'event_id', 'state', 'created_at_ms']).where('event_id', 'in', page.ids).execute();
+        for (const r of rows) {
+          const goes = (r.state === 'delivered' || r.state === 'failed') && Number(r.created_at_ms) < beforeMs && !inUse.has(Number(r.id));
+          if (!goes) kept.add(r.event_id);
+        }
+        events += page.ids.filter((id) => !kept.has(id)).length;
+      }
+      at = page.next;
+    } while (at);
+    return { deliveries, events };
+  }
+
+  private async purgeHookDeliveries(cutoffs: RetentionCutoffs, batchRows: number, counts: PurgeCounts, options: PurgeOptions): Promise<void> {
+    const inUse = await this.deliveriesInUse(cutoffs.deadLettersBeforeMs);
+    let after: Cursor = null;
+    do {
+      options.signal?.throwIfAborted();
+      const page = await this.deliveryPage(cutoffs.eventsBeforeMs, after, batchRows, inUse);
+      if (page.ids.length > 0) {
+        // Finished still (a dead letter replayed meanwhile made its delivery pending again), of a conversation still not busy.
+        const res = await this.db.deleteFrom('hook_deliveries').where('id', 'in', page.ids).where('state', 'in', DELIVERY_FINISHED)
+          .where((eb) => eb.not(busy(eb as Eb, sql.ref('hook_deliveries.conversation_id')))).executeTakeFirst();
+        const n = Number(res.numDeletedRows);
+        counts.hook_deliveries += n;
+        if (n > 0) await options.onProgress?.('hook_deliveries', n);
+        await yieldTurn();
+      }
+      after = page.next;
+    } while (after);
+  }
+
+  private async purgeHookEvents(cutoffs: RetentionCutoffs, batchRows: number, counts: PurgeCounts, options: PurgeOptions): Promise<void> {
+    let after: TextCursor = null;
+    do {
+      options.signal?.throwIfAborted();
+      const page = await this.hookEventPage(cutoffs.eventsBeforeMs, after, batchRows);
+      if (page.ids.length > 0) {
+        // An event goes only when no delivery of it is left (the finished ones went just before).
+        const res = await this.db.deleteFrom('hook_events').where('id', 'in', page.ids)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('hook_deliveries as d').select('d.id').where('d.event_id', '=', sql.ref<string>('hook_events.id')))))
+          .where((eb) => eb.not(busy(eb as Eb, sql.ref('hook_events.conversation_id')))).executeTakeFirst();
+        const n = Number(res.numDeletedRows);
+        counts.hook_events += n;
+        if (n > 0) await options.onProgress?.('hook_events', n);
+        await yieldTurn();
+      }
+      after = page.next;
+    } while (after);
+  }
+
+  /** Idle conversations, a batch at a time, each batch with its gates in one transaction. */
+  private async purgeConversations(cutoffs: RetentionCutoffs, batchRows: number, counts: PurgeCounts, options: PurgeOptions): Promise<void> {
+    const idle = this.idleConversation(cutoffs);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const ids = (await this.db.selectFrom('conversations').select('id').where(idle).limit(batchRows).execute()).map((r) => r.id);
+      if (ids.length === 0) break;
+      const [conversations, gates] = await this.db.transaction().execute(async (trx) => {
+        const gone = (await trx.deleteFrom('conversations').where('id', 'in', ids).where(idle).returning('id').execute()).map((r) => r.id);
+        if (gone.length === 0) return [0, 0];
+        return [gone.length, Number((await trx.deleteFrom('conversation_gates').where('conversation_id', 'in', gone).executeTakeFirst()).numDeletedRows)];
+      });
+      counts.conversations += conversations;
+      counts.conversation_gates += gates;
+      if (gates > 0) await options.onProgress?.('conversation_gates', gates);
+      if (conversations > 0) await options.onProgress?.('conversations', conversations);
+      if (ids.length < batchRows) break;
+      await yieldTurn();
+    }
   }
 }

@@ -15,9 +15,10 @@ import type { Database } from '../schema.ts';
  * - group_or_channel: an update that names only a negative chat id (message_removed,
  *   chat_title_changed) of a chat with no conversation;
  * - polling_backlog: found at a first start in polling mode, older than max.polling_backlog_max_age_ms;
- * - dropped_by_transform: the route's transform hook returned null for it (route-transform.ts).
+ * - dropped_by_transform: the route's transform hook returned null for it (route-transform.ts);
+ * - blocked_by_check: its conversation is blocked by a check or an administrator (src/bridge/checks/).
  */
-export const SKIP_REASONS = ['group_chat', 'channel', 'group_or_channel', 'polling_backlog', 'dropped_by_transform'] as const;
+export const SKIP_REASONS = ['group_chat', 'channel', 'group_or_channel', 'polling_backlog', 'dropped_by_transform', 'blocked_by_check'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 const storedReason = z.enum(SKIP_REASONS);
 

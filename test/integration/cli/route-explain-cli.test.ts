@@ -123,6 +123,7 @@ describe('npm run bridge -- route explain', () => {
       [['--bot', 'sales', '--update', join(dir, 'missing.json')], /--update: cannot read .*; fix: give the path of a JSON file/],
       [['--bot', 'sales', '--update', file('two.json', { updates: [] })], /is not a MAX update \(an object with update_type\); fix:/],
       [['--bot', 'sales', '--update', file('bad.json', '{'), '--text', 'x'], /--update reads the text.*--text would be ignored; fix: drop it, or drop --update/],
+      [['--bot', 'sales', '--tags', 'vip,два слова'], /--tags: "два слова" may hold only letters.*; fix: write tags separated by commas/],
     ];
     const results = await Promise.all(cases.map(([args]) => explain(...args)));
     for (const [i, [args, message]] of cases.entries()) {
@@ -131,6 +132,9 @@ describe('npm run bridge -- route explain', () => {
       assert.match(result.stderr, message, args.join(' '));
       assert.match(result.stderr, /Использование \/ usage:/, 'the usage follows');
     }
+    const tagged = await explain('--bot', 'sales', '--tags', 'vip, gold', '--at', WEEKDAY_NOON);
+    assert.equal(tagged.status, 0, tagged.stderr);
+    assert.match(tagged.stdout, /· метки vip, gold ·/, 'the tags are part of the sample');
     assert.match((await bridge(['route', 'expalin'])).stderr, /unknown subcommand "expalin"; fix: did you mean "route explain"\?/);
 
     const unknownPortal = file('unknown-portal.yaml', CONFIG.replace('to: { portal: spb, line_id: 2 }', 'to: { portal: kzn, line_id: 2 }'));

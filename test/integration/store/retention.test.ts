@@ -3,13 +3,16 @@
  * both sides of each cutoff, and the rows that must stay whatever their age — pending and
  * running jobs, the events they and the kept dead letters read, pending outbox items, and
  * everything of a conversation with work still to do (a job in its MAX chat's or its Open
- * Lines chat's queue, an item waiting for the line). The dry run changes nothing and counts
- * exactly what the purge then deletes; a purge in batches of two ends the same.
+ * Lines chat's queue, an item waiting for the line). Hook rows: finished deliveries go, a
+ * pending one or one a kept dead letter may replay stays, and so does its event; an event goes
+ * only with all its deliveries; check verdicts go with the messages' days, a conversation's
+ * gate with the conversation. The dry run changes nothing and counts exactly what the purge
+ * then deletes; a purge in batches of two ends the same.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { makeConversationId, parseBotId, type ConversationId } from '../../../src/domain/ids.ts';
-import { BITRIX24_EVENT_JOB, conversationQueue, MAX_UPDATE_JOB, portalEventQueue } from '../../../src/queue/job-kinds.ts';
+import { BITRIX24_EVENT_JOB, conversationQueue, HOOK_DELIVERY_JOB, hookQueue, MAX_UPDATE_JOB, portalEventQueue } from '../../../src/queue/job-kinds.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import type { JobState } from '../../../src/store/schema.ts';
 import { PURGE_TARGETS, type PurgeCounts, type RetentionCutoffs } from '../../../src/store/repos/retention-repo.ts';
@@ -44,13 +47,18 @@ const BUSY = [BUSY_MAX_JOB, BUSY_OUTBOX, BUSY_B24_JOB];
 /** What the purge must delete from the data of fill(), per target. */
 const EXPECTED: PurgeCounts = {
   journal: 1,
-  // done 6 days ago (the one 4 days ago stays)
-  jobs: 1,
-  // dead 8 days ago (the one 6 days ago stays)
-  dead_letters: 1,
+  // done 6 days ago (the one 4 days ago stays); a hook delivery's job done 6 days ago
+  jobs: 2,
+  // dead 8 days ago (the one 6 days ago stays); a hook delivery's dead letter 8 days ago
+  dead_letters: 2,
   // 6 days old: of the done job, of no job, of the dead letter being purged (not: of the pending job, of the kept dead letter; not the 4-day-old one)
   events: 3,
   skipped_updates: 1,
+  // 6 days old: delivered (its job done), delivered beside a failed one kept, failed (its dead letter purged), of no conversation
+  hook_deliveries: 4,
+  // 6 days old: all deliveries gone, or none ever; of no conversation (not: one with a pending delivery, one with a failed delivery a
+  // kept dead letter may replay, two of busy conversations; not the 4-day-old one)
+  hook_events: 4,
   // per non-busy conversation (idle, recent-part, recent): one sent and one rejected row 4 days old
   line_outbox: 6,
   messages: 3,
@@ -60,8 +68,12 @@ const EXPECTED: PurgeCounts = {
   operator_notices: 3,
   client_notices: 3,
   crm_links: 0,
+  // 4 days old, per non-busy conversation (the recent one's 1-day-old verdict stays)
+  check_verdicts: 3,
   // created 3 days ago of a conversation not busy; expired a day old; expired of a busy conversation
   media: 3,
+  // the idle conversation's, with it (the recent one's stays, and one of a conversation never created)
+  conversation_gates: 1,
   conversations: 1,
 };
 
@@ -80,6 +92,26 @@ async function event(db: Db, key: string, atMs: number): Promise<number> {
   const row = await db.insertInto('events').values({ source: 'max:shop', kind: 'message_created', dedupe_key: key, raw: '{}', received_at_ms: atMs })
     .returning('id').executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+async function hookEvent(db: Db, id: string, atMs: number, conversationId: ConversationId | null = IDLE): Promise<void> {
+  await db.insertInto('hook_events').values({ id, type: 'message.inbound', conversation_id: conversationId, at_ms: atMs, data_json: '{"text":"x"}' }).execute();
+}
+
+/** One delivery of `eventId` to a webhook (with its job in `jobState` when given); returns its id. */
+async function delivery(
+  db: Db, eventId: string, state: 'pending' | 'delivered' | 'failed', atMs: number, jobState?: JobState, webhook = 'erp', conversationId: ConversationId | null = IDLE,
+): Promise<number> {
+  const row = await db.insertInto('hook_deliveries').values({
+    webhook, event_id: eventId, event_type: 'message.inbound', conversation_id: conversationId, state, attempts: 1, last_status: state === 'delivered' ? 200 : 503,
+    last_error: null, last_duration_ms: 5, created_at_ms: atMs, updated_at_ms: atMs, delivered_at_ms: state === 'delivered' ? atMs : null,
+  }).returning('id').executeTakeFirstOrThrow();
+  const id = Number(row.id);
+  if (jobState) {
+    const jobId = await job(db, hookQueue(webhook, conversationId), jobState, atMs, null, HOOK_DELIVERY_JOB);
+    await db.updateTable('jobs').set({ payload: JSON.stringify({ deliveryId: id, webhook }) }).where('id', '=', jobId).execute();
+  }
+  return id;
 }
 
 /** Rows on both sides of each cutoff (see EXPECTED). */
@@ -104,6 +136,26 @@ async function fill(store: Store): Promise<void> {
   await job(db, 'max:shop:103', 'running', ago(30));
   await job(db, 'max:shop:104', 'dead', ago(8), await event(db, 'dead-purged', ago(6)));
   await job(db, 'max:shop:105', 'dead', ago(6), await event(db, 'dead-kept', ago(6)));
+
+  // Hook events and their deliveries.
+  await hookEvent(db, 'evt_delivered_old', ago(6));
+  await delivery(db, 'evt_delivered_old', 'delivered', ago(6), 'done');
+  await hookEvent(db, 'evt_pending_old', ago(6));
+  await delivery(db, 'evt_pending_old', 'pending', ago(6), 'pending');
+  await hookEvent(db, 'evt_replayable_old', ago(6));
+  await delivery(db, 'evt_replayable_old', 'delivered', ago(6));
+  await delivery(db, 'evt_replayable_old', 'failed', ago(6), 'dead', 'dwh');
+  await hookEvent(db, 'evt_failed_old', ago(6));
+  await delivery(db, 'evt_failed_old', 'failed', ago(8), 'dead');
+  await hookEvent(db, 'evt_undelivered_old', ago(6));
+  await hookEvent(db, 'evt_recent', ago(4));
+  await delivery(db, 'evt_recent', 'delivered', ago(4));
+  await hookEvent(db, 'evt_bridge_old', ago(6), null);
+  await delivery(db, 'evt_bridge_old', 'delivered', ago(6), undefined, 'erp', null);
+  // Of busy conversations: one delivered, one waiting for its place before its deliveries are queued.
+  await hookEvent(db, 'evt_busy_delivered_old', ago(6), BUSY_MAX_JOB);
+  await delivery(db, 'evt_busy_delivered_old', 'delivered', ago(6), undefined, 'erp', BUSY_MAX_JOB);
+  await hookEvent(db, 'evt_busy_unreleased_old', ago(6), BUSY_OUTBOX);
 
   // Conversations, each with one old row of every kind.
   for (const id of CONVERSATIONS) {
@@ -133,6 +185,15 @@ async function fill(store: Store): Promise<void> {
   await job(db, portalEventQueue('main', BUSY_B24_JOB), 'pending', ago(4), null, BITRIX24_EVENT_JOB);
   await db.insertInto('outbound_parts').values({ conversation_id: RECENT_PART, bitrix_message_id: 'b.new', part: 0, max_mid: 'mid.out.new', sent_at_ms: ago(1) }).execute();
 
+  // The checks' verdicts and gates.
+  for (const id of CONVERSATIONS) {
+    await db.insertInto('check_verdicts').values({ conversation_id: id, check_name: 'antifraud', verdict: 'allow', source: 'answer', route: null, tags_json: null, note: null, event_id: null, at_ms: ago(4) }).execute();
+  }
+  await db.insertInto('check_verdicts').values({ conversation_id: RECENT, check_name: 'antifraud', verdict: 'hold', source: 'answer', route: null, tags_json: null, note: 'new', event_id: null, at_ms: ago(1) }).execute();
+  for (const id of [IDLE, RECENT, conv('999')]) {
+    await db.insertInto('conversation_gates').values({ conversation_id: id, verdict: 'hold', check_name: 'antifraud', note: null, replied: 0, since_ms: ago(4), updated_at_ms: ago(4) }).execute();
+  }
+
   // Re-hosted files.
   const media = async (id: string, conversationId: ConversationId, createdMs: number, expiresMs: number) => db.insertInto('media').values({
     id, conversation_id: conversationId, name: `${id}.jpg`, mime: 'image/jpeg', size_bytes: 3, data: Buffer.from('abc'), created_at_ms: createdMs, expires_at_ms: expiresMs,
@@ -161,6 +222,10 @@ async function snapshot(store: Store) {
     client_notices: keys(await db.selectFrom('client_notices').select('conversation_id').execute()),
     media: keys(await db.selectFrom('media').select('id').execute()),
     conversations: keys(await db.selectFrom('conversations').select('id').execute()),
+    hook_events: keys(await db.selectFrom('hook_events').select('id').execute()),
+    hook_deliveries: keys(await db.selectFrom('hook_deliveries').select(['event_id', 'state']).execute()),
+    check_verdicts: keys(await db.selectFrom('check_verdicts').select(['conversation_id', 'verdict']).execute()),
+    conversation_gates: keys(await db.selectFrom('conversation_gates').select('conversation_id').execute()),
   };
 }
 
@@ -185,7 +250,8 @@ for (const engine of testEngines()) {
 
         assert.deepEqual(after.journal, ['r1']);
         assert.deepEqual(after.jobs, [
-          'b24:main:shop:4|pending', 'max:shop:101|done', 'max:shop:102|pending', 'max:shop:103|running', 'max:shop:105|dead', 'max:shop:2|pending',
+          'b24:main:shop:4|pending', 'hook:dwh:shop:1|dead', 'hook:erp:shop:1|pending', 'max:shop:101|done', 'max:shop:102|pending', 'max:shop:103|running',
+          'max:shop:105|dead', 'max:shop:2|pending',
         ], 'pending and running jobs stay whatever their age; done and dead ones go after their own days');
         assert.deepEqual(after.events, ['dead-kept', 'done-recent', 'pending-old'], 'events a pending job or a kept dead letter will read stay');
         assert.deepEqual(after.skipped_updates, []);
@@ -201,6 +267,12 @@ for (const engine of testEngines()) {
         for (const id of [IDLE, RECENT_PART, RECENT]) assert.ok(!after.messages.includes(id) && !after.operator_notices.includes(id), `${id}: its old rows went`);
         assert.deepEqual(after.media, ['new', 'old-busy'], 'old and expired files go; a busy conversation keeps an old file still valid');
         assert.equal(await store.retention.eventsPurgedBeforeMs(), CUTOFFS.eventsBeforeMs, 'how far events were purged is recorded for the reconciliation');
+        assert.deepEqual(after.hook_events, ['evt_busy_delivered_old', 'evt_busy_unreleased_old', 'evt_pending_old', 'evt_recent', 'evt_replayable_old'],
+          'an event with a pending delivery, or a failed one its kept dead letter may replay, or of a busy conversation, stays whatever its age');
+        assert.deepEqual(after.hook_deliveries, ['evt_busy_delivered_old|delivered', 'evt_pending_old|pending', 'evt_recent|delivered', 'evt_replayable_old|failed'],
+          'a pending delivery, one a kept dead letter reads, one of a busy conversation and a recent one stay');
+        assert.deepEqual(after.check_verdicts, [...BUSY.map((id) => `${id}|allow`), `${RECENT}|hold`].sort(), 'old verdicts go, but a busy conversation\'s; a recent one stays');
+        assert.deepEqual(after.conversation_gates, [RECENT, conv('999')].sort(), 'the idle conversation\'s gate went with it; a gate of a conversation not yet created stays');
 
         assert.deepEqual(await store.retention.plan(CUTOFFS), Object.fromEntries(PURGE_TARGETS.map((t) => [t, 0])), 'nothing more to purge');
         await store.retention.purge({ ...CUTOFFS, eventsBeforeMs: ago(20) });

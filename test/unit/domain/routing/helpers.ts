@@ -6,7 +6,7 @@ import { targetLabel } from '../../../../src/domain/routing/route-rule.ts';
 import { parseWorkingHours, type WorkingHours, type WorkingHoursSpec } from '../../../../src/domain/routing/working-hours.ts';
 
 export const NO_CONDITIONS: RouteConditions = {
-  chatTypes: null, startPayload: null, text: null, textContains: null, languages: null, hours: null, outsideHours: null,
+  chatTypes: null, startPayload: null, text: null, textContains: null, languages: null, hours: null, outsideHours: null, tags: null,
 };
 
 export function target(portalId: string, lineId: number | null, weight = 1): RouteTarget {

@@ -114,3 +114,13 @@ test('combined conditions: all must hold, and every one is checked and reported'
     ['bot', true], ['chat_type', true], ['start_payload', true], ['text_contains', true], ['language', false], ['hours', false],
   ]);
 });
+
+test('tags: any one of the route\'s tags among the conversation\'s (case-insensitive); none fails, and says so', () => {
+  const r = rule({ when: { tags: ['vip', 'gold'] } });
+  const match = matchRoute(r, input({ tags: ['new', 'GOLD'] }));
+  assert.equal(match.matched, true);
+  assert.deepEqual(match.checks[1], { condition: 'tags', held: true, detail: 'tags new, GOLD include gold', actual: 'new, GOLD', expected: 'gold' });
+  assert.equal(held(r, { tags: ['new'] }), false);
+  const none = matchRoute(r, input({}));
+  assert.deepEqual(none.checks[1], { condition: 'tags', held: false, detail: 'no tags (needs one of vip, gold)', actual: null, expected: 'vip, gold' });
+});
