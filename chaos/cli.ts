@@ -44,6 +44,8 @@ for (const e of engines) {
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const dir = mkdtempSync(join(tmpdir(), 'bridge-chaos-'));
 let total: DeliveryCount = { sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+let hooks: DeliveryCount = { sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+let badSignatures = 0;
 try {
   for (const engine of engines as Array<'sqlite' | 'postgres'>) {
     const pg = engine === 'postgres' ? await postgresUrl(process.env.CHAOS_DATABASE_URL) : null;
@@ -68,8 +70,12 @@ try {
       });
       console.log(`${countLine(`chaos[${engine}] in `, result.inbound)}`);
       console.log(`${countLine(`chaos[${engine}] out`, result.outbound)}`);
+      console.log(`${countLine(`chaos[${engine}] webhook in `, result.hooks.inbound)}`);
+      console.log(`${countLine(`chaos[${engine}] webhook out`, result.hooks.outbound)} bad_signatures=${result.hooks.badSignatures} retried=${result.hooks.retries}`);
       console.log(`${countLine(`chaos[${engine}]`, result.total)} kills=${result.kills} seconds=${result.seconds.toFixed(0)}`);
       total = addCounts(total, result.total);
+      hooks = addCounts(hooks, addCounts(result.hooks.inbound, result.hooks.outbound));
+      badSignatures += result.hooks.badSignatures;
     } finally {
       pg?.stop();
     }
@@ -80,4 +86,6 @@ try {
   else rmSync(dir, { recursive: true, force: true });
 }
 console.log(countLine('chaos', total));
-process.exit(total.lost === 0 && total.duplicated === 0 && total.reordered === 0 ? 0 : 1);
+console.log(`${countLine('chaos webhooks', hooks)} bad_signatures=${badSignatures}`);
+const clean = (c: DeliveryCount) => c.lost === 0 && c.duplicated === 0 && c.reordered === 0;
+process.exit(clean(total) && clean(hooks) && badSignatures === 0 ? 0 : 1);

@@ -6,6 +6,10 @@
  * the portal answers QUERY_LIMIT_EXCEEDED, 500s and never-answered requests at
  * the given rates; bridge processes are killed with SIGKILL at spread-out
  * moments and restarted. Then everything is counted on the receiving sides.
+ *
+ * A company's webhook receiver takes `message.inbound` and `message.outbound` events
+ * (docs/hooks.md), verifying every signature and answering a share of them 503: its events are
+ * counted like the messages — each message's event once (by id), in conversation order.
  */
 import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,6 +22,10 @@ import { openStore } from '../src/store/open-store.ts';
 import { countDelivery, addCounts, type DeliveryCount } from './count.ts';
 import { explainInboundOrder, explainOutboundOrder } from './explain-order.ts';
 import { startFrontProxy, type FrontProxy } from './front-proxy.ts';
+import { startHookReceiver } from '../emulators/hook-receiver.ts';
+
+/** The chaos run's webhook secret (its receiver verifies every request with it). */
+const HOOK_SECRET = 'chaos-webhook-secret-0123456789abcdef';
 
 export const BRIDGE_BUNDLE = 'dist/bench-bridge-server.mjs';
 
@@ -35,6 +43,8 @@ export interface ChaosOptions {
   timeoutRate: number;
   redeliveryRate: number;
   kills: number;
+  /** Share of webhook requests the receiver answers 503 (default 0.05). */
+  hookErrorRate?: number;
   /** Messages per second in each direction (the load's pace). */
   ratePerS: number;
   seed: number;
@@ -57,6 +67,8 @@ export interface ChaosOptions {
 export interface ChaosResult {
   inbound: DeliveryCount;
   outbound: DeliveryCount;
+  /** The webhook receiver's events of the same messages: `message.inbound` and `message.outbound`, by event id. */
+  hooks: { inbound: DeliveryCount; outbound: DeliveryCount; badSignatures: number; retries: number };
   total: DeliveryCount;
   kills: number;
   seconds: number;
@@ -156,6 +168,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   });
   const b24: Bitrix24Emulator = await startBitrix24Emulator({ apps: [APP], portals: [{ limits: { drainPerSecond: 50, burst: 500 } }], random });
   const proxy = await startFrontProxy();
+  const receiver = await startHookReceiver(HOOK_SECRET, { random });
+  receiver.errorRate = o.hookErrorRate ?? 0.05;
   const ports = await Promise.all(Array.from({ length: o.processes }, () => freePort()));
   const botKeys = Array.from({ length: o.bots }, (_, i) => `bot${i}`);
   const configFor = async (i: number) => JSON.stringify({
@@ -168,6 +182,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       bots: botKeys.map((id, b) => ({ id, token: `chaos-bot-token-${b}`, webhook_secret: `chaos_secret_${b}`, api_url: max.baseUrl })),
       portals: [{ id: 'main', client_id: APP.clientId, client_secret: APP.clientSecret, limits: { drain_per_second: 50, burst: 500 }, request_timeout_ms: 3_000 }],
       routes: [{ bot: '*', portal: 'main' }],
+      hooks: { webhooks: [{ name: 'erp', url: receiver.url, secret: HOOK_SECRET, events: ['message.inbound', 'message.outbound'], timeout_ms: 3_000 }] },
     },
   });
   const procs = new BridgeProcesses(configFor, proxy, ports, o.bundle ?? BRIDGE_BUNDLE, o.bridgeNiceness ?? 0);
@@ -292,15 +307,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           .map((m) => /o(\d+)-(\d+)/.exec(m!.message.body.text ?? '')).filter((m) => m && Number(m[1]) === conv.index).map((m) => Number(m![2]));
         outbound.set(String(conv.index), outs);
       }
-      return { inbound: countDelivery(sentIn, inbound), outbound: countDelivery(sentOut, outbound) };
+      // The receiver's events, each id once in the order first received.
+      const hookIn = new Map<string, number[]>();
+      const hookOut = new Map<string, number[]>();
+      for (const e of receiver.events) {
+        const m = /^([co])(\d+)-(\d+)$/.exec(String(e.data.text ?? ''));
+        if (!m || (m[1] === 'c') !== (e.type === 'message.inbound')) continue;
+        const into = m[1] === 'c' ? hookIn : hookOut;
+        into.set(m[2]!, [...(into.get(m[2]!) ?? []), Number(m[3])]);
+      }
+      return {
+        inbound: countDelivery(sentIn, inbound), outbound: countDelivery(sentOut, outbound),
+        hooks: { inbound: countDelivery(sentIn, hookIn), outbound: countDelivery(sentOut, hookOut), badSignatures: receiver.badSignatures, retries: receiver.receipts.length - receiver.events.length },
+      };
     };
     let last = -1;
     let lastProgressAt = Date.now();
     const deadline = Date.now() + o.drainTimeoutMs;
     for (;;) {
       const now = observe();
-      const delivered = now.inbound.delivered + now.outbound.delivered;
-      if (now.inbound.lost === 0 && now.outbound.lost === 0) break;
+      const delivered = now.inbound.delivered + now.outbound.delivered + now.hooks.inbound.delivered + now.hooks.outbound.delivered;
+      if (now.inbound.lost === 0 && now.outbound.lost === 0 && now.hooks.inbound.lost === 0 && now.hooks.outbound.lost === 0) break;
       if (delivered !== last) {
         last = delivered;
         lastProgressAt = Date.now();
@@ -355,6 +382,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   } finally {
     await procs.stopAll();
     await proxy.close();
+    await receiver.close();
     await max.close();
     await b24.close();
   }

@@ -43,6 +43,13 @@ for (const engine of testEngines()) {
       if (outbound.reordered + inbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
       assert.deepEqual({ inbound: inbound.reordered, outbound: outbound.reordered }, { inbound: 0, outbound: 0 }, 'messages out of order (client → Open Line, operator → MAX)');
       assert.equal(result.total.delivered, 400);
+      // The webhook receiver (5% of its answers 503): each message's event once, in conversation order, every signature valid.
+      const { hooks } = result;
+      t.diagnostic(`webhooks: in ${JSON.stringify(hooks.inbound)}, out ${JSON.stringify(hooks.outbound)}, retried ${hooks.retries}`);
+      assert.equal(hooks.badSignatures, 0);
+      for (const [side, c] of [['message.inbound', hooks.inbound], ['message.outbound', hooks.outbound]] as const) {
+        assert.deepEqual({ delivered: c.delivered, lost: c.lost, duplicated: c.duplicated, reordered: c.reordered }, { delivered: 200, lost: 0, duplicated: 0, reordered: 0 }, side);
+      }
     });
   });
 }
