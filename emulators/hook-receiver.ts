@@ -40,8 +40,10 @@ export interface HookReceiver {
   close(): Promise<void>;
 }
 
-export async function startHookReceiver(secret: string, options: { random?: () => number } = {}): Promise<HookReceiver> {
+export async function startHookReceiver(secret: string, options: { random?: () => number; nowMs?: () => number } = {}): Promise<HookReceiver> {
   const random = options.random ?? Math.random;
+  // The receiver's clock (a test's bridge may run hours ahead on a ManualClock).
+  const nowMs = options.nowMs ?? Date.now;
   let server: Server | null = null;
   let port = 0;
   const receiver: HookReceiver = {
@@ -69,7 +71,7 @@ export async function startHookReceiver(secret: string, options: { random?: () =
       const raw = Buffer.concat(chunks);
       const answer = (status: number, text = '') => setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end(text), receiver.delayMs);
       if (receiver.mode === 'error' || (receiver.errorRate > 0 && random() < receiver.errorRate)) return answer(503, 'down for maintenance');
-      const check = verifySignature(req.headers[SIGNATURE_HEADER] as string | undefined, raw, secret, Math.floor(Date.now() / 1000));
+      const check = verifySignature(req.headers[SIGNATURE_HEADER] as string | undefined, raw, secret, Math.floor(nowMs() / 1000));
       if (!check.ok) {
         receiver.badSignatures++;
         return answer(401, check.reason);
