@@ -8,8 +8,10 @@
  * message part with the Bitrix24 event that carried it. For each size a fresh bridge process
  * (the bundle `npm start` runs, its flags, the default privacy policy) is started on that
  * file, and the first `size` messages are exported as NDJSON by a client in this process on
- * 127.0.0.1. Meanwhile the bridge process's memory is sampled: RSS from /proc every 20 ms,
- * the V8 heap in use from its own /metrics (`nodejs_heap_size_used_bytes`) every 100 ms.
+ * 127.0.0.1, three times in a row: the first export of a process just started and the third
+ * (as a bridge that has been running meets one) are reported. Meanwhile the bridge process's memory is sampled: RSS from /proc every 20 ms
+ * (its peak also per quarter of the rows), the V8 heap in use from its own /metrics
+ * (`nodejs_heap_size_used_bytes`) every 100 ms.
  * Sizes side by side (10,000 and 100,000 by default): memory that stays flat does not grow
  * with the rows.
  */
@@ -40,6 +42,8 @@ export interface ExportRun {
   rowsPerS: number;
   rss: MemoryFigures;
   heap: MemoryFigures;
+  /** The RSS peak within each quarter of the rows, MB: memory that grew with the rows would climb from quarter to quarter. */
+  rssPeakByQuarterMb: number[];
 }
 
 const MB = 1024 * 1024;
@@ -102,60 +106,78 @@ async function startBridgeProcess(databaseUrl: string): Promise<BenchChild> {
   return startChild(existsSync(BUNDLE) ? BUNDLE : 'bench/processes/bridge-server.ts', { BENCH_BRIDGE_CONFIG: JSON.stringify({ config }) });
 }
 
-/** One export of `rows` messages from a fresh bridge process, its memory sampled throughout. */
-async function exportOnce(databaseUrl: string, rows: number): Promise<ExportRun> {
-  const bridge = await startBridgeProcess(databaseUrl);
+/** One export of `rows` messages from a running bridge process, its memory sampled throughout. */
+async function exportOnce(bridge: BenchChild, rows: number): Promise<ExportRun> {
+  await new Promise((r) => setTimeout(r, 1_000));
+  const rss = { startMb: bridge.rssMb(), peakMb: 0, endMb: 0 };
+  const heap = { startMb: await heapUsedMb(bridge.url), peakMb: 0, endMb: 0 };
+  rss.peakMb = rss.startMb;
+  heap.peakMb = heap.startMb;
+  const quarters = [0, 0, 0, 0];
+  let lines = 0;
+  const rssTimer = setInterval(() => {
+    const mb = bridge.rssMb();
+    rss.peakMb = Math.max(rss.peakMb, mb);
+    const q = Math.min(3, Math.floor((lines / rows) * 4));
+    quarters[q] = Math.max(quarters[q] ?? 0, mb);
+  }, 20);
+  let heapBusy = false;
+  const heapTimer = setInterval(() => {
+    if (heapBusy) return;
+    heapBusy = true;
+    void heapUsedMb(bridge.url).then((mb) => {
+      heap.peakMb = Math.max(heap.peakMb, mb);
+    }).finally(() => {
+      heapBusy = false;
+    });
+  }, 100);
+  const from = new Date(START_MS).toISOString();
+  const to = new Date(START_MS + rows).toISOString();
+  const startedMs = performance.now();
+  let bytes = 0;
   try {
-    await new Promise((r) => setTimeout(r, 1_000));
-    const rss = { startMb: bridge.rssMb(), peakMb: 0, endMb: 0 };
-    const heap = { startMb: await heapUsedMb(bridge.url), peakMb: 0, endMb: 0 };
-    rss.peakMb = rss.startMb;
-    heap.peakMb = heap.startMb;
-    const rssTimer = setInterval(() => {
-      rss.peakMb = Math.max(rss.peakMb, bridge.rssMb());
-    }, 20);
-    let heapBusy = false;
-    const heapTimer = setInterval(() => {
-      if (heapBusy) return;
-      heapBusy = true;
-      void heapUsedMb(bridge.url).then((mb) => {
-        heap.peakMb = Math.max(heap.peakMb, mb);
-      }).finally(() => {
-        heapBusy = false;
-      });
-    }, 100);
-    const from = new Date(START_MS).toISOString();
-    const to = new Date(START_MS + rows).toISOString();
-    const startedMs = performance.now();
-    let bytes = 0;
-    let lines = 0;
-    try {
-      const res = await fetch(`${bridge.url}/admin/export/messages?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      if (res.status !== 200 || !res.body) throw new Error(`bench: export answered ${res.status}: ${await res.text()}`);
-      const reader = res.body.getReader();
-      for (let next = await reader.read(); !next.done; next = await reader.read()) {
-        bytes += next.value.byteLength;
-        for (const b of next.value) if (b === 0x0a) lines++;
-      }
-    } finally {
-      clearInterval(rssTimer);
-      clearInterval(heapTimer);
+    const res = await fetch(`${bridge.url}/admin/export/messages?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    if (res.status !== 200 || !res.body) throw new Error(`bench: export answered ${res.status}: ${await res.text()}`);
+    const reader = res.body.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      bytes += next.value.byteLength;
+      for (const b of next.value) if (b === 0x0a) lines++;
     }
-    const durationMs = performance.now() - startedMs;
-    if (lines !== rows) throw new Error(`bench: the export gave ${lines} rows, ${rows} expected`);
-    await new Promise((r) => setTimeout(r, 500));
-    rss.endMb = bridge.rssMb();
-    heap.endMb = await heapUsedMb(bridge.url);
-    return { rows, bytes, durationMs, rowsPerS: rows / (durationMs / 1000), rss, heap };
   } finally {
-    await bridge.stop();
+    clearInterval(rssTimer);
+    clearInterval(heapTimer);
   }
+  const durationMs = performance.now() - startedMs;
+  if (lines !== rows) throw new Error(`bench: the export gave ${lines} rows, ${rows} expected`);
+  await new Promise((r) => setTimeout(r, 500));
+  rss.endMb = bridge.rssMb();
+  heap.endMb = await heapUsedMb(bridge.url);
+  return { rows, bytes, durationMs, rowsPerS: rows / (durationMs / 1000), rss, heap, rssPeakByQuarterMb: quarters };
 }
 
-/** The sizes side by side, each from a fresh bridge process on one database filled with the largest. */
-export async function measureExport(databaseUrl: string, sizes: number[]): Promise<ExportRun[]> {
+/** How many times each size is exported in a row by one process: the first (cold) and the last are reported. */
+export const EXPORT_REPEATS = 3;
+
+export interface ExportSizeFigures {
+  /** The first export of a process just started (its JIT and heap still settling). */
+  first: ExportRun;
+  /** The last of EXPORT_REPEATS exports in a row, as a bridge that has been running meets one. */
+  last: ExportRun;
+}
+
+/** The sizes side by side, each in a fresh bridge process on one database filled with the largest. */
+export async function measureExport(databaseUrl: string, sizes: number[]): Promise<ExportSizeFigures[]> {
   await fillExportWorld(databaseUrl, Math.max(...sizes));
-  const runs: ExportRun[] = [];
-  for (const size of sizes) runs.push(await exportOnce(databaseUrl, size));
-  return runs;
+  const out: ExportSizeFigures[] = [];
+  for (const size of sizes) {
+    const bridge = await startBridgeProcess(databaseUrl);
+    try {
+      const runs: ExportRun[] = [];
+      for (let k = 0; k < EXPORT_REPEATS; k++) runs.push(await exportOnce(bridge, size));
+      out.push({ first: runs[0] as ExportRun, last: runs[runs.length - 1] as ExportRun });
+    } finally {
+      await bridge.stop();
+    }
+  }
+  return out;
 }

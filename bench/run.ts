@@ -13,7 +13,7 @@
  * - retention: 20 simulated days of traffic both ways with every retention at 3 days, a bridge
  *   that purges each day beside one that never does, the database's size after each day;
  * - export: `GET /admin/export/messages` of 10,000 and of 100,000 stored messages streamed from
- *   a bridge process, its RSS and heap at start, peak and end (export.ts).
+ *   a bridge process, three times in a row, its RSS and heap at start, peak and end (export.ts).
  * Flags:
  *   --quick            shrinks every count (a smoke run, not figures to quote);
  *   --retention-pg     the retention section on PostgreSQL too (about 80 s more);
@@ -33,7 +33,7 @@ import { measureIntake, type IntakeFigures } from './http-intake.ts';
 import { measureRoutingCost, type RoutingFigures } from './routing.ts';
 import { measureRetention, retentionDayLines, type RetentionFigures } from './retention.ts';
 import { measureInboundLatency, measureOutboundLatency, type LatencyFigures } from './latency.ts';
-import { measureExport, type ExportRun } from './export.ts';
+import { EXPORT_REPEATS, measureExport, type ExportSizeFigures } from './export.ts';
 
 const SECTIONS = ['intake', 'burst', 'latency', 'routing', 'footprint', 'core', 'retention', 'export'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -68,7 +68,7 @@ interface Figures {
   footprint?: FootprintFigures;
   core?: { sqlite: CoreFigures; postgres: CoreFigures };
   /** The same export at each size, side by side. */
-  export?: ExportRun[];
+  export?: ExportSizeFigures[];
 }
 
 async function measure(dir: string): Promise<Figures> {
@@ -184,11 +184,12 @@ function tableRows(m: Figures): Row[] {
     );
   }
   if (!m.retention) rows.push(notRun('retention'));
-  for (const r of m.export ?? []) {
+  for (const { first, last } of m.export ?? []) {
     const mem = (x: { startMb: number; peakMb: number; endMb: number }) => `${f(x.startMb)} / ${f(x.peakMb)} / ${f(x.endMb)} MB`;
     rows.push(
-      [`export ${r.rows} messages`, `${f(r.durationMs / 1000, 1)} s, ${f(r.rowsPerS)} rows/s`, `${f(r.bytes / 1024 / 1024, 1)} MB NDJSON over HTTP`],
-      ['  bridge RSS start / peak / end', mem(r.rss), `heap used ${mem(r.heap)}`],
+      [`export ${last.rows} messages`, `${f(last.durationMs / 1000, 1)} s, ${f(last.rowsPerS)} rows/s`, `${f(last.bytes / 1024 / 1024, 1)} MB NDJSON over HTTP; export ${EXPORT_REPEATS} of ${EXPORT_REPEATS} in one bridge process`],
+      ['  bridge RSS start / peak / end', mem(last.rss), `heap used ${mem(last.heap)}; RSS peak per quarter of the rows ${last.rssPeakByQuarterMb.map((q) => f(q)).join(' / ')} MB`],
+      [`  first export after start`, `RSS ${mem(first.rss)}`, `heap used ${mem(first.heap)}; ${f(first.rowsPerS)} rows/s`],
     );
   }
   if (!m.export) rows.push(notRun('export'));

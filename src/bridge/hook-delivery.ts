@@ -11,8 +11,10 @@
  * - While a webhook is failing, its other queues do not each knock on it: their jobs step aside
  *   (unrun, not an attempt) until the next probe is due; the first success lets them all go.
  * - Other 4xx: a dead letter at once (BRG_ERR_HOOK_REFUSED), replayable once the receiver is fixed.
- * - At most `MAX_IN_FLIGHT_PER_WEBHOOK` calls to one webhook at a time per process, so a slow
- *   receiver never takes every worker from the messages.
+ * - At most half the workers deliver to webhooks at once (the runner's `kindLimits`, wired in
+ *   start-bridge.ts), so slow receivers never take every worker from the messages.
+ * - A single failed answer does not stop the others (a flaky receiver's 503 among 200s):
+ *   only `FAILING_AFTER` failures in a row without a success make the webhook failing.
  */
 import { webhookName, type HooksConfig, type WebhookConfig } from '../config/hooks-schema.ts';
 import { cappedBackoffMs } from '../domain/backoff.ts';
@@ -31,10 +33,10 @@ import type { OnComplete } from '../store/repos/job-repo.ts';
 
 /** A webhook gone from the configuration: its deliveries wait as dead letters until it is back. */
 export const HOOK_NOT_CONFIGURED = 'BRG_ERR_HOOK_NOT_CONFIGURED';
-/** Calls in flight to one webhook at once (per process). */
-export const MAX_IN_FLIGHT_PER_WEBHOOK = 4;
 /** While a webhook fails, its other queues wait this long at most between probes. */
 const PROBE_MAX_MS = 60_000;
+/** Failures in a row (no success between) after which a webhook counts as failing. */
+export const FAILING_AFTER = 3;
 
 export interface HookDeliveryDeps {
   store: Store;
@@ -49,40 +51,37 @@ export interface HookDeliveryDeps {
 
 /** What one process knows about each webhook's health (not stored: a restart probes afresh). */
 export class WebhookHealth {
-  private readonly state = new Map<string, { failures: number; nextProbeMs: number; inFlight: number }>();
+  private readonly state = new Map<string, { failures: number; nextProbeMs: number }>();
+
+  constructor(private readonly random: () => number = Math.random) {}
 
   private of(name: string) {
     let s = this.state.get(name);
-    if (!s) this.state.set(name, (s = { failures: 0, nextProbeMs: 0, inFlight: 0 }));
+    if (!s) this.state.set(name, (s = { failures: 0, nextProbeMs: 0 }));
     return s;
   }
 
-  /** When this job may call the webhook: now (null), or later (it steps aside). */
+  /** When this job may call the webhook: now (null), or later (it steps aside until the next probe, spread over a second). */
   waitUntil(name: string, nowMs: number, isProbe: boolean): number | null {
     const s = this.of(name);
-    if (s.failures > 0 && !isProbe && nowMs < s.nextProbeMs) return s.nextProbeMs;
-    if (s.inFlight >= MAX_IN_FLIGHT_PER_WEBHOOK) return nowMs + 100;
+    if (this.failing(name) && !isProbe && nowMs < s.nextProbeMs) return s.nextProbeMs + Math.floor(this.random() * 1_000);
     return null;
   }
 
-  begin(name: string): void {
-    this.of(name).inFlight++;
-  }
-
+  /** Records an answer (or none); true when it is the first success after the webhook was failing. */
   end(name: string, ok: boolean, nowMs: number): boolean {
     const s = this.of(name);
-    s.inFlight = Math.max(0, s.inFlight - 1);
-    const recovered = ok && s.failures > 0;
+    const recovered = ok && this.failing(name);
     if (ok) s.failures = 0;
     else {
       s.failures++;
-      s.nextProbeMs = nowMs + cappedBackoffMs(1_000, PROBE_MAX_MS, s.failures);
+      if (s.failures >= FAILING_AFTER) s.nextProbeMs = nowMs + cappedBackoffMs(1_000, PROBE_MAX_MS, s.failures - FAILING_AFTER + 1);
     }
     return recovered;
   }
 
   failing(name: string): boolean {
-    return this.of(name).failures > 0;
+    return this.of(name).failures >= FAILING_AFTER;
   }
 }
 
@@ -104,8 +103,7 @@ export function hookDeliveryHandler(deps: HookDeliveryDeps, health: WebhookHealt
     if (!webhook) throw new BridgeError(HOOK_NOT_CONFIGURED, `webhook ${name} is no longer in hooks.webhooks; add it back and replay, or leave the dead letter`, { retryable: false });
     // A job retried after its own failure is the probe; the others wait for its outcome.
     const waitMs = health.waitUntil(name, deps.clock.nowMs(), job.lastErrorCode !== null && job.attempt > 1);
-    if (waitMs !== null) throw new NotYet(waitMs, `webhook ${name} is failing or busy`);
-    health.begin(name);
+    if (waitMs !== null) throw new NotYet(waitMs, `webhook ${name} is failing`);
     let ok = false;
     try {
       const answer = await callHook({

@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { nearestName } from '../config/nearest-name.ts';
 import type { BridgeConfigData as BridgeConfig } from '../config/schema.ts';
-import { exportText } from '../hooks/export-stream.ts';
+import { exportBytes } from '../hooks/export-stream.ts';
 import { EXPORT_KINDS, EXPORT_PARAMETERS, parseExportRequest, type ExportRequest } from '../hooks/export-query.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { createMasker, type Masker } from '../journal/masking.ts';
@@ -99,7 +99,7 @@ async function write(store: Store, masker: Masker, request: ExportRequest, out: 
   const progress = startProgress({ label: `выгрузка / export ${request.kind}`, total });
   let seen = 0;
   let bytes = 0;
-  const text = exportText(store, masker, request, {
+  const chunks = exportBytes(store, masker, request, {
     onRows: (rows) => {
       progress.setTotal(Math.max(total, rows));
       progress.advance(rows - seen, `${total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100}%`);
@@ -107,15 +107,26 @@ async function write(store: Store, masker: Masker, request: ExportRequest, out: 
     },
   });
   async function* counted() {
-    for await (const chunk of text) {
-      bytes += Buffer.byteLength(chunk);
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
       yield chunk;
     }
   }
   try {
     if (out === undefined) {
-      for await (const chunk of counted()) {
-        if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      // A reader that stops early (`| head`) closes the pipe: the export stops there, quietly.
+      let closed = false;
+      const onClosed = () => {
+        closed = true;
+      };
+      process.stdout.on('error', onClosed);
+      try {
+        for await (const chunk of counted()) {
+          if (!process.stdout.write(chunk)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]).catch(() => undefined);
+          if (closed) break;
+        }
+      } finally {
+        process.stdout.off('error', onClosed);
       }
     } else {
       const partial = `${out}.partial`;

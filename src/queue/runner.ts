@@ -70,6 +70,11 @@ export interface RunnerOptions {
    * is written exactly when the dead letter is). A failure fails the marking; the job runs again.
    */
   onDead?: (job: ClaimedJob, error: { code: string; message: string }) => OnComplete | undefined;
+  /**
+   * At most this many jobs of a kind in flight at once (the rest are not claimed until one
+   * ends): e.g. webhook deliveries, so a slow receiver never takes every worker from the messages.
+   */
+  kindLimits?: Record<string, number>;
 }
 
 export class JobRunner {
@@ -80,7 +85,7 @@ export class JobRunner {
   private wake: (() => void) | null = null;
   private heldResources: string[] = [];
   private lastResourceRefreshMs = 0;
-  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock' | 'logger' | 'components' | 'onDead'>>;
+  private readonly o: Required<Omit<RunnerOptions, 'store' | 'handlers' | 'workerId' | 'clock' | 'logger' | 'components' | 'onDead' | 'kindLimits'>>;
   private readonly logger: Logger;
   private readonly log: Logger;
 
@@ -135,6 +140,19 @@ export class JobRunner {
     return this.inflight.size;
   }
 
+  /** Kinds with as many jobs in flight as `kindLimits` allows. */
+  private kindsAtLimit(): string[] | undefined {
+    const limits = this.options.kindLimits;
+    if (!limits) return undefined;
+    const atLimit: string[] = [];
+    for (const [kind, limit] of Object.entries(limits)) {
+      let n = 0;
+      for (const { job } of this.inflight.values()) if (job.kind === kind) n++;
+      if (n >= limit) atLimit.push(kind);
+    }
+    return atLimit;
+  }
+
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
@@ -144,6 +162,7 @@ export class JobRunner {
             workerId: this.options.workerId,
             leaseMs: this.o.leaseMs,
             requireResourceLease: this.o.resourceLeases,
+            excludeKinds: this.kindsAtLimit(),
           });
           if (!job) break;
           this.launch(job);

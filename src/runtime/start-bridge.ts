@@ -322,6 +322,8 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     components: { [MAX_UPDATE_JOB]: 'inbound', [MAX_CATCHUP_JOB]: 'catch-up', [LINE_FLUSH_JOB]: 'line-flush', [BITRIX24_EVENT_JOB]: 'outbound', [BITRIX24_SETUP_JOB]: 'setup', [CONVERSATION_MOVE_JOB]: 'routing', [CRM_SESSION_JOB]: 'crm', [CRM_PHONE_JOB]: 'crm', [HOOK_DELIVERY_JOB]: 'hooks' },
     // A message given up on tells `delivery.failed`; a dead webhook delivery is marked failed in its log (hook-dead-letters.ts).
     onDead: onDeadLetter(store, hookEvents),
+    // Webhook deliveries take at most half the workers: slow receivers never hold up the messages.
+    kindLimits: { [HOOK_DELIVERY_JOB]: Math.max(1, Math.floor(config.workers.concurrency / 2)) },
     // Several processes may share PostgreSQL: a portal's or bot's jobs run in the one holding its lease.
     resourceLeases: store.engine === 'postgres',
     handlers: {

@@ -66,7 +66,7 @@ for (const engine of testEngines()) {
       const byClient = () => clients.map((c) => receiver.events.find((e) => e.type === 'message.inbound' && (e.data.sender as { max_user_id?: string }).max_user_id === String(c))?.conversation_id);
       await driveUntil(() => {
         const ids = byClient();
-        return ids.every((id) => id !== undefined && eventsOf(receiver.events, id, 'message.delivered').length === 6);
+        return ids.every((id) => typeof id === 'string' && eventsOf(receiver.events, id, 'message.delivered').length === 6);
       }, 180_000);
       assert.equal(receiver.badSignatures, 0);
       byClient().forEach((id, i) => {

@@ -16,7 +16,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
-import { exportText } from '../../hooks/export-stream.ts';
+import { exportBytes } from '../../hooks/export-stream.ts';
 import { exportFileName, parseExportRequest } from '../../hooks/export-query.ts';
 import { EXPORT_CONTENT_TYPES } from '../../hooks/export-format.ts';
 import type { Masker } from '../../journal/masking.ts';
@@ -44,14 +44,15 @@ export function adminExportPlugin(options: AdminExportOptions): FastifyPluginAsy
         });
       });
     }
-    app.get('/admin/export/:kind', async (request, reply) => {
+    // No HEAD twin: Fastify would run the export for it and throw the bytes away.
+    app.get('/admin/export/:kind', { exposeHeadRoute: false }, async (request, reply) => {
       const { kind } = request.params as { kind: string };
       const query = request.query as Record<string, string | string[] | undefined>;
       const repeated = Object.keys(query).filter((name) => Array.isArray(query[name]));
       if (repeated.length > 0) throw new HttpError('invalidQuery', `${repeated.join(', ')}: given more than once; give each parameter once`);
       const parsed = parseExportRequest({ ...(query as Record<string, string | undefined>), kind }, options.nowMs());
       if (!parsed.ok) throw new HttpError('invalidQuery', parsed.problems.join('; '));
-      const body = Readable.from(exportText(options.store, options.masker, parsed.request), { objectMode: false, highWaterMark: 1 });
+      const body = Readable.from(exportBytes(options.store, options.masker, parsed.request), { objectMode: false, highWaterMark: 1 });
       return reply
         .header('content-type', EXPORT_CONTENT_TYPES[parsed.request.format])
         .header('content-disposition', `attachment; filename="${exportFileName(parsed.request)}"`)

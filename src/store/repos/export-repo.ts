@@ -5,11 +5,20 @@
  * the last row of the one before, with no cursor or transaction held between pages (an
  * export of hours never holds back SQLite's WAL checkpoint or a PostgreSQL vacuum); a row
  * written while an export runs is in it when its time is still ahead of the page read.
+ * A page after the first is bounded below by the cursor alone, not also by `from`: given two
+ * lower bounds SQLite ranges its index scan on one (it took `from`) and filters by the other,
+ * so each page re-read the range from its start (reading 100,000 messages: 5.9 s, against 1.7 s).
+ *
+ * A page hands out its rows one at a time (ExportPage.row), each made when it is asked for
+ * and dropped by the caller before the next: a page's worth of objects made at one place
+ * in the code and alive together is what makes V8 decide ("allocation-site pretenuring")
+ * that objects made there live long, and make them in the old generation from then on, where
+ * only a full collection frees them — an export's heap then swung by 60 MB (bench/export.ts).
  *
  * Rows come out as the tables hold them: personal data is masked by the caller
  * (src/hooks/export-records.ts), which also reads the texts out of the stored JSON.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { parseLineRef, portalOfLine } from '../../domain/ids.ts';
 import type { MaskingPolicy } from '../../journal/masking.ts';
 import { biViewStatements, replaceBiViews } from '../bi-views.ts';
@@ -17,13 +26,14 @@ import type { Engine } from '../db.ts';
 import type { Database } from '../schema.ts';
 
 /**
- * Rows per page of conversations and messages: ~1,000 rows of a few hundred bytes to a few KB
- * (a message carries its line outbox item) keep a page within a few MB, and 100 pages per
- * 100,000 rows keep the per-query cost out of the total.
+ * Rows per page. A page is read, turned into text and handed on between two turns of the
+ * event loop (src/hooks/export-stream.ts), so its size is how long an export holds the loop
+ * at a time: 100 rows take ~6 ms (a message row ~60 µs with its masking, on the machine of
+ * docs/performance.md), while webhooks and jobs wait. 1,000 pages per 100,000 rows cost
+ * ~0.1 ms each on SQLite, a round trip each on PostgreSQL. A journal page holds whole bodies
+ * (a batch call's request is tens of KB): a few MB at most.
  */
 export const EXPORT_PAGE_ROWS = 100;
-/** Journal rows carry whole bodies (a batch call's request is tens of KB): smaller pages keep one page within ~10 MB. */
-export const JOURNAL_PAGE_ROWS = 200;
 
 /** A time range: `fromMs` inclusive, `toMs` exclusive, Unix ms. */
 export interface ExportRange {
@@ -110,14 +120,25 @@ interface Cursor {
 /** The event kind an operator's message arrives in; its dedupe key is `<kind>:<im.message_id>` (domain/dedupe-keys.ts). */
 const OPERATOR_MESSAGE_EVENT = 'ONIMCONNECTORMESSAGEADD';
 
-/** Pages from `read` until one comes back short. */
-async function* pages<R>(read: (after: Cursor | null) => Promise<R[]>, cursorOf: (row: R) => Cursor, pageRows: number): AsyncGenerator<R[]> {
+/** A page of stored rows: their number, and each row made when asked for. */
+export interface ExportPage<T> {
+  readonly length: number;
+  /** The i-th row, a new object each call. */
+  row(i: number): T;
+}
+
+function pageOf<Raw, T>(raws: Raw[], make: (raw: Raw) => T): ExportPage<T> {
+  return { length: raws.length, row: (i) => make(raws[i] as Raw) };
+}
+
+/** Pages of stored rows from `read`, each after the last row of the one before, until one comes back short. */
+async function* pages<Raw, T>(read: (after: Cursor | null) => Promise<Raw[]>, make: (raw: Raw) => T, cursor: (raw: Raw) => Cursor, pageRows: number): AsyncGenerator<ExportPage<T>> {
   let after: Cursor | null = null;
   for (;;) {
-    const rows = await read(after);
-    if (rows.length > 0) yield rows;
-    if (rows.length < pageRows) return;
-    after = cursorOf(rows[rows.length - 1] as R);
+    const raws = await read(after);
+    if (raws.length > 0) yield pageOf(raws, make);
+    if (raws.length < pageRows) return;
+    after = cursor(raws[raws.length - 1] as Raw);
   }
 }
 
@@ -146,95 +167,130 @@ export class ExportRepo {
   }
 
   /** Conversations created within the range, oldest first. */
-  conversations(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ConversationExportRow[]> {
-    return pages(async (after) => {
-      let q = this.db.selectFrom('conversations').selectAll()
-        .where('created_at_ms', '>=', range.fromMs).where('created_at_ms', '<', range.toMs);
-      if (after) q = q.where((eb) => eb(eb.refTuple('created_at_ms', 'id'), '>', eb.tuple(after.atMs, String(after.id))));
-      const rows = await q.orderBy('created_at_ms').orderBy('id').limit(pageRows).execute();
-      return rows.map((r) => ({
-        id: r.id, botId: r.bot_id, maxChatId: r.max_chat_id, maxUserId: r.max_user_id, lineRef: r.line_ref, state: r.state,
-        routeName: r.route_name, routeOpen: Number(r.route_open) === 1, sourceJson: r.source_json, tagsJson: r.tags_json,
-        clientPhone: r.client_phone, profileJson: r.profile_json, bitrixChatId: r.bitrix_chat_id, bitrixSessionId: r.bitrix_session_id,
-        createdAtMs: Number(r.created_at_ms), updatedAtMs: Number(r.updated_at_ms),
-      }));
-    }, (r) => ({ atMs: r.createdAtMs, id: r.id }), pageRows);
+  conversations(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ExportPage<ConversationExportRow>> {
+    const read = async (after: Cursor | null) => {
+      const q = this.db.selectFrom('conversations').selectAll().where('created_at_ms', '<', range.toMs);
+      const page = after === null ? q.where('created_at_ms', '>=', range.fromMs)
+        : q.where('created_at_ms', '>=', after.atMs).where((eb) => eb.or([eb('created_at_ms', '>', after.atMs), eb('id', '>', String(after.id))]));
+      return page.orderBy('created_at_ms').orderBy('id').limit(pageRows).execute();
+    };
+    type Raw = Awaited<ReturnType<typeof read>>[number];
+    const make = (r: Raw): ConversationExportRow => ({
+      id: r.id, botId: r.bot_id, maxChatId: r.max_chat_id, maxUserId: r.max_user_id, lineRef: r.line_ref, state: r.state,
+      routeName: r.route_name, routeOpen: Number(r.route_open) === 1, sourceJson: r.source_json, tagsJson: r.tags_json,
+      clientPhone: r.client_phone, profileJson: r.profile_json, bitrixChatId: r.bitrix_chat_id, bitrixSessionId: r.bitrix_session_id,
+      createdAtMs: Number(r.created_at_ms), updatedAtMs: Number(r.updated_at_ms),
+    });
+    return pages(read, make, (r) => ({ atMs: Number(r.created_at_ms), id: r.id }), pageRows);
   }
 
-  /** Clients' messages to the line received within the range, oldest first, each with its line outbox item. */
-  inboundMessages(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<MessageExportRow[]> {
-    return pages(async (after) => {
-      let q = this.db.selectFrom('messages as m')
-        .leftJoin('conversations as c', 'c.id', 'm.conversation_id')
-        .leftJoin('line_outbox as o', (join) => join.onRef('o.conversation_id', '=', 'm.conversation_id').on('o.method', '=', 'send').onRef('o.message_key', '=', 'm.max_mid'))
-        .select(['m.id', 'm.conversation_id', 'm.max_mid', 'm.bitrix_message_id', 'm.state', 'm.created_at_ms', 'm.updated_at_ms',
-          'c.max_user_id', 'c.line_ref', 'c.route_name', 'o.item_json'])
-        .where('m.direction', '=', 'in').where('m.created_at_ms', '>=', range.fromMs).where('m.created_at_ms', '<', range.toMs);
-      if (after) q = q.where((eb) => eb(eb.refTuple('m.created_at_ms', 'm.id'), '>', eb.tuple(after.atMs, Number(after.id))));
-      const rows = await q.orderBy('m.created_at_ms').orderBy('m.id').limit(pageRows).execute();
-      return rows.map((r): MessageExportRow => ({
-        direction: 'in', rowId: Number(r.id), conversationId: r.conversation_id, maxUserId: r.max_user_id, lineRef: r.line_ref, routeName: r.route_name,
-        maxMid: r.max_mid, bitrixMessageId: r.bitrix_message_id, part: null, state: r.state,
-        createdAtMs: Number(r.created_at_ms), updatedAtMs: Number(r.updated_at_ms), itemJson: r.item_json, eventRaws: [],
-      }));
-    }, (r) => ({ atMs: r.createdAtMs, id: r.rowId }), pageRows);
-  }
-
-  /** MAX parts of operators' messages sent within the range, oldest first, each with the stored events that may carry its text. */
-  async *outboundMessages(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<MessageExportRow[]> {
+  /**
+   * Messages of both directions created within the range, in one time order: clients'
+   * messages to the line (`messages`, each with its line outbox item) and the MAX parts of
+   * operators' messages (`outbound_parts`, each with the stored events that may carry its
+   * text). The database merges the two (each side read through its time index, at most a page
+   * of each), in the order (time, direction — `in` before `out` at the same ms — id), so each
+   * page stands alone: nothing of one side waits in memory for the other.
+   */
+  async *messages(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ExportPage<MessageExportRow>> {
     // Every portal's event source: a conversation moved to another line still finds the events of its earlier portal.
     const sources = (await this.db.selectFrom('portals').select('id').execute()).map((p) => `bitrix24:${p.id}`);
-    const read = async (after: Cursor | null): Promise<MessageExportRow[]> => {
-      let q = this.db.selectFrom('outbound_parts as p')
-        .leftJoin('conversations as c', 'c.id', 'p.conversation_id')
-        .select(['p.id', 'p.conversation_id', 'p.bitrix_message_id', 'p.part', 'p.max_mid', 'p.sent_at_ms', 'c.max_user_id', 'c.line_ref', 'c.route_name'])
-        .where('p.sent_at_ms', '>=', range.fromMs).where('p.sent_at_ms', '<', range.toMs);
-      if (after) q = q.where((eb) => eb(eb.refTuple('p.sent_at_ms', 'p.id'), '>', eb.tuple(after.atMs, Number(after.id))));
-      const rows = await q.orderBy('p.sent_at_ms').orderBy('p.id').limit(pageRows).execute();
-      const raws = await this.operatorEvents(sources, rows.map((r) => ({ lineRef: r.line_ref, bitrixMessageId: r.bitrix_message_id })));
-      return rows.map((r): MessageExportRow => ({
-        direction: 'out', rowId: Number(r.id), conversationId: r.conversation_id, maxUserId: r.max_user_id, lineRef: r.line_ref, routeName: r.route_name,
-        maxMid: r.max_mid, bitrixMessageId: r.bitrix_message_id, part: Number(r.part), state: 'sent',
-        createdAtMs: Number(r.sent_at_ms), updatedAtMs: Number(r.sent_at_ms), itemJson: null,
-        eventRaws: raws.get(`${OPERATOR_MESSAGE_EVENT}:${r.bitrix_message_id}`) ?? [],
+    let after: { atMs: number; direction: string; id: number } | null = null;
+    for (;;) {
+      const raws = await this.messagePage(range, after, pageRows);
+      if (raws.length === 0) return;
+      const events = await this.operatorEvents(sources, raws.filter((r) => r.direction === 'out'));
+      yield pageOf(raws, (r): MessageExportRow => ({
+        direction: r.direction === 'out' ? 'out' : 'in', rowId: Number(r.id), conversationId: r.conversation_id, maxUserId: r.max_user_id,
+        lineRef: r.line_ref, routeName: r.route_name, maxMid: r.max_mid, bitrixMessageId: r.bitrix_message_id,
+        part: r.part === null ? null : Number(r.part), state: r.state, createdAtMs: Number(r.created_at_ms), updatedAtMs: Number(r.updated_at_ms),
+        itemJson: r.item_json, eventRaws: r.direction === 'out' ? events.get(`${OPERATOR_MESSAGE_EVENT}:${r.bitrix_message_id}`) ?? [] : [],
       }));
-    };
-    yield* pages(read, (r) => ({ atMs: r.createdAtMs, id: r.rowId }), pageRows);
+      if (raws.length < pageRows) return;
+      const last = raws[raws.length - 1] as (typeof raws)[number];
+      after = { atMs: Number(last.created_at_ms), direction: last.direction, id: Number(last.id) };
+    }
+  }
+
+  /** One page of messages after `after`: a page of each side at most, merged and cut to a page. */
+  private messagePage(range: ExportRange, after: { atMs: number; direction: string; id: number } | null, pageRows: number) {
+    let inbound = this.db.selectFrom('messages as m')
+      .leftJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .leftJoin('line_outbox as o', (join) => join.onRef('o.conversation_id', '=', 'm.conversation_id').on('o.method', '=', 'send').onRef('o.message_key', '=', 'm.max_mid'))
+      .select((eb) => [
+        'm.id', sql<string>`'in'`.as('direction'), 'm.conversation_id', 'm.max_mid', 'm.bitrix_message_id', eb.cast<number | null>(eb.val(null), 'integer').as('part'),
+        'm.state', 'm.created_at_ms', 'm.updated_at_ms', 'c.max_user_id', 'c.line_ref', 'c.route_name', 'o.item_json',
+      ])
+      .where('m.direction', '=', 'in').where('m.created_at_ms', '<', range.toMs);
+    let outbound = this.db.selectFrom('outbound_parts as p')
+      .leftJoin('conversations as c', 'c.id', 'p.conversation_id')
+      .select((eb) => [
+        'p.id', sql<string>`'out'`.as('direction'), 'p.conversation_id', 'p.max_mid', 'p.bitrix_message_id', eb.cast<number | null>('p.part', 'integer').as('part'),
+        sql<string>`'sent'`.as('state'), 'p.sent_at_ms as created_at_ms', 'p.sent_at_ms as updated_at_ms', 'c.max_user_id', 'c.line_ref', 'c.route_name',
+        eb.cast<string | null>(eb.val(null), 'text').as('item_json'),
+      ])
+      .where('p.sent_at_ms', '<', range.toMs);
+    if (after === null) {
+      inbound = inbound.where('m.created_at_ms', '>=', range.fromMs);
+      outbound = outbound.where('p.sent_at_ms', '>=', range.fromMs);
+    } else {
+      // (time, direction, id) > after, side by side: a client's message at the same ms as the
+      // last row follows it only if that row was a client's too (and had a lower id).
+      const { atMs, id } = after;
+      inbound = after.direction === 'in'
+        ? inbound.where('m.created_at_ms', '>=', atMs).where((eb) => eb.or([eb('m.created_at_ms', '>', atMs), eb('m.id', '>', id)]))
+        : inbound.where('m.created_at_ms', '>', atMs);
+      outbound = after.direction === 'in'
+        ? outbound.where('p.sent_at_ms', '>=', atMs)
+        : outbound.where('p.sent_at_ms', '>=', atMs).where((eb) => eb.or([eb('p.sent_at_ms', '>', atMs), eb('p.id', '>', id)]));
+    }
+    const clients = inbound.orderBy('m.created_at_ms').orderBy('m.id').limit(pageRows);
+    const operators = outbound.orderBy('p.sent_at_ms').orderBy('p.id').limit(pageRows);
+    return this.db.selectFrom(clients.as('i')).selectAll()
+      .unionAll(this.db.selectFrom(operators.as('x')).selectAll())
+      .orderBy('created_at_ms').orderBy('direction').orderBy('id').limit(pageRows).execute();
   }
 
   /** The stored events of one page's operator messages, by dedupe key: one indexed lookup per page (UNIQUE(source, dedupe_key)). */
-  private async operatorEvents(sources: string[], rows: Array<{ lineRef: string | null; bitrixMessageId: string }>): Promise<Map<string, string[]>> {
+  private async operatorEvents(sources: string[], rows: ReadonlyArray<{ line_ref: string | null; bitrix_message_id: string | null }>): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const keys = [...new Set(rows.map((r) => `${OPERATOR_MESSAGE_EVENT}:${r.bitrixMessageId}`))];
+    const keys = [...new Set(rows.flatMap((r) => (r.bitrix_message_id === null ? [] : [`${OPERATOR_MESSAGE_EVENT}:${r.bitrix_message_id}`])))];
     // The conversations' own portals too, in case a portal row is gone while its events stay.
-    const portals = rows.flatMap((r) => {
+    const portals = new Set(sources);
+    for (const r of rows) {
       try {
-        return r.lineRef === null ? [] : [`bitrix24:${portalOfLine(parseLineRef(r.lineRef))}`];
+        if (r.line_ref !== null) portals.add(`bitrix24:${portalOfLine(parseLineRef(r.line_ref))}`);
       } catch {
-        return []; // a damaged line ref: the portals' own sources are still looked in
+        // a damaged line ref: the portals' own sources are still looked in
       }
-    });
-    const allSources = [...new Set([...sources, ...portals])];
-    if (keys.length === 0 || allSources.length === 0) return out;
+    }
+    if (keys.length === 0 || portals.size === 0) return out;
     const events = await this.db.selectFrom('events').select(['dedupe_key', 'raw'])
-      .where('source', 'in', allSources).where('dedupe_key', 'in', keys).execute();
-    for (const e of events) out.set(e.dedupe_key, [...(out.get(e.dedupe_key) ?? []), e.raw]);
+      .where('source', 'in', [...portals]).where('dedupe_key', 'in', keys).execute();
+    for (const e of events) {
+      const known = out.get(e.dedupe_key);
+      if (known) known.push(e.raw);
+      else out.set(e.dedupe_key, [e.raw]);
+    }
     return out;
   }
 
   /** Journal rows of the range, oldest first. */
-  journal(range: ExportRange, pageRows = JOURNAL_PAGE_ROWS): AsyncGenerator<JournalExportRow[]> {
-    return pages(async (after) => {
-      let q = this.db.selectFrom('journal').selectAll().where('at_ms', '>=', range.fromMs).where('at_ms', '<', range.toMs);
-      if (after) q = q.where((eb) => eb(eb.refTuple('at_ms', 'id'), '>', eb.tuple(after.atMs, Number(after.id))));
-      const rows = await q.orderBy('at_ms').orderBy('id').limit(pageRows).execute();
-      return rows.map((r): JournalExportRow => ({
-        id: Number(r.id), atMs: Number(r.at_ms), side: r.side, direction: r.direction, method: r.method, endpoint: r.endpoint,
-        status: r.status === null ? null : Number(r.status), durationMs: Number(r.duration_ms), errorCode: r.error_code,
-        botId: r.bot_id, portalId: r.portal_id, lineRef: r.line_ref, conversationId: r.conversation_id, messageId: r.message_id, jobId: r.job_id,
-        maxUserId: r.max_user_id, maxChatId: r.max_chat_id, refs: r.refs, requestBody: r.request_body, responseBody: r.response_body,
-      }));
-    }, (r) => ({ atMs: r.atMs, id: r.id }), pageRows);
+  journal(range: ExportRange, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<ExportPage<JournalExportRow>> {
+    const read = async (after: Cursor | null) => {
+      const q = this.db.selectFrom('journal').selectAll().where('at_ms', '<', range.toMs);
+      const page = after === null ? q.where('at_ms', '>=', range.fromMs)
+        : q.where('at_ms', '>=', after.atMs).where((eb) => eb.or([eb('at_ms', '>', after.atMs), eb('id', '>', Number(after.id))]));
+      return page.orderBy('at_ms').orderBy('id').limit(pageRows).execute();
+    };
+    type Raw = Awaited<ReturnType<typeof read>>[number];
+    const make = (r: Raw): JournalExportRow => ({
+      id: Number(r.id), atMs: Number(r.at_ms), side: r.side, direction: r.direction, method: r.method, endpoint: r.endpoint,
+      status: r.status === null ? null : Number(r.status), durationMs: Number(r.duration_ms), errorCode: r.error_code,
+      botId: r.bot_id, portalId: r.portal_id, lineRef: r.line_ref, conversationId: r.conversation_id, messageId: r.message_id, jobId: r.job_id,
+      maxUserId: r.max_user_id, maxChatId: r.max_chat_id, refs: r.refs, requestBody: r.request_body, responseBody: r.response_body,
+    });
+    return pages(read, make, (r) => ({ atMs: Number(r.at_ms), id: Number(r.id) }), pageRows);
   }
 
   /** Creates or replaces the SQL views for BI tools under `policy` (src/store/bi-views.ts). */

@@ -38,6 +38,8 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Multi-process mode: jobs with a resource_key only under that resource's lease. */
   requireResourceLease?: boolean;
+  /** Kinds not to claim now (the runner has as many of them in flight as it allows). */
+  excludeKinds?: readonly string[];
 }
 
 export type OnComplete = (trx: Transaction<Database>) => Promise<void>;
@@ -92,7 +94,7 @@ export class JobRepo {
   async claim(options: ClaimOptions): Promise<ClaimedJob | null> {
     const now = this.clock.nowMs();
     return this.db.transaction().execute(async (trx) => {
-      const candidate = this.engine === 'sqlite' && !options.requireResourceLease ? await this.claimHeadSqlite(trx, now) : await this.claimGeneral(trx, now, options);
+      const candidate = this.engine === 'sqlite' && !options.requireResourceLease ? await this.claimHeadSqlite(trx, now, options.excludeKinds) : await this.claimGeneral(trx, now, options);
       if (!candidate) return null;
       const row = await trx.updateTable('jobs')
         .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_by: options.workerId, lease_until_ms: now + options.leaseMs, updated_at_ms: now }))
@@ -127,6 +129,7 @@ export class JobRepo {
             pb.and([pb('p.state', '=', 'running'), pb('p.lease_until_ms', '>=', now)]),
           ])),
       )));
+    if (options.excludeKinds && options.excludeKinds.length > 0) q = q.where('j.kind', 'not in', [...options.excludeKinds]);
     if (options.requireResourceLease) {
       // A resource's jobs run only in the process holding its lease, checked in the
       // same statement (never from a cached list), and only once jobs another process
@@ -155,10 +158,12 @@ export class JobRepo {
    * 5,000-message burst. Here the heads (the oldest unfinished job of each
    * conversation, read from the partial index) are the only candidates.
    */
-  private async claimHeadSqlite(trx: Transaction<Database>, now: number): Promise<{ id: number } | undefined> {
+  private async claimHeadSqlite(trx: Transaction<Database>, now: number, excludeKinds?: readonly string[]): Promise<{ id: number } | undefined> {
     const unfinished = [sql.lit<JobState>('pending'), sql.lit<JobState>('running')];
     const heads = trx.selectFrom('jobs').select((eb) => eb.fn.min('id').as('head_id')).where('state', 'in', unfinished).groupBy('conversation_key');
-    return trx.selectFrom('jobs as j').innerJoin(heads.as('h'), 'h.head_id', 'j.id').select('j.id')
+    let q = trx.selectFrom('jobs as j').innerJoin(heads.as('h'), 'h.head_id', 'j.id').select('j.id');
+    if (excludeKinds && excludeKinds.length > 0) q = q.where('j.kind', 'not in', [...excludeKinds]);
+    return q
       .where((eb) => eb.or([
         eb.and([eb('j.state', '=', 'pending'), eb('j.run_at_ms', '<=', now)]),
         eb.and([eb('j.state', '=', 'running'), eb('j.lease_until_ms', '<', now)]),

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { exportText } from '../../../src/hooks/export-stream.ts';
+import { exportBytes } from '../../../src/hooks/export-stream.ts';
 import { privacyHashKey } from '../../../src/journal/hash-key.ts';
 import { createMasker, DEFAULT_MASKING } from '../../../src/journal/masking.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
@@ -86,7 +86,7 @@ describe('export CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     let expected = '';
     const masker = createMasker(DEFAULT_MASKING, privacyHashKey(TEST_SECRET_KEY));
-    for await (const chunk of exportText(store, masker, { kind: 'messages', fromMs: FROM_MS, toMs: TO_MS, format: 'csv', bom: true })) expected += chunk;
+    for await (const chunk of exportBytes(store, masker, { kind: 'messages', fromMs: FROM_MS, toMs: TO_MS, format: 'csv', bom: true })) expected += chunk;
     assert.equal(readFileSync(out, 'utf8'), expected);
     assert.match(r.stderr, /^выгрузка \/ export messages: 6\/6 100%$/m, 'a plain line off a terminal, with the percentage');
     assert.match(r.stderr, /Записано \/ written: .*messages\.csv — 6 строк \/ rows, \d+ байт \/ bytes/);

@@ -4,17 +4,19 @@
  * `BRG_ERR_INVALID_QUERY` naming it, the same bytes as the CLI's export with the download
  * headers, the BI views replaced when the server is ready; and on a real socket, 5,000 large
  * rows streamed in chunks while the reader is paused: the export stops reading pages until
- * the client reads again (backpressure), then every row arrives.
+ * the client reads again (backpressure), then every row arrives; a failure half-way ends the
+ * response without its last chunk.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { buildApp } from '../../../src/http/app.ts';
 import { adminExportPlugin } from '../../../src/http/plugins/admin-export.ts';
-import { exportText } from '../../../src/hooks/export-stream.ts';
+import { exportBytes } from '../../../src/hooks/export-stream.ts';
 import { privacyHashKey } from '../../../src/journal/hash-key.ts';
 import { createMasker, DEFAULT_MASKING } from '../../../src/journal/masking.ts';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
+import { EXPORT_PAGE_ROWS } from '../../../src/store/repos/export-repo.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
 import { FROM_MS, seedConversation, seedInbound, seedScripted, TO_MS } from '../../helpers/export-seed.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
@@ -81,10 +83,12 @@ for (const engine of testEngines()) {
         assert.equal(res.headers['content-type'], type);
         assert.equal(res.headers['content-disposition'], `attachment; filename="messages-2026-11-30T21-00-00Z-2026-12-01T21-00-00Z.${format}"`);
         let expected = '';
-        for await (const chunk of exportText(store, masker, { kind: 'messages', fromMs: FROM_MS, toMs: TO_MS, format, bom: format === 'csv' })) expected += chunk;
+        for await (const chunk of exportBytes(store, masker, { kind: 'messages', fromMs: FROM_MS, toMs: TO_MS, format, bom: format === 'csv' })) expected += chunk;
         assert.equal(res.body, expected);
         assert.equal(res.body.split(format === 'csv' ? '\r\n' : '\n').filter(Boolean).length, format === 'csv' ? 7 : 6);
       }
+      const head = await a.inject({ method: 'HEAD', url: '/admin/export/messages?from=2026-12-01', headers });
+      assert.equal(head.statusCode, 404, 'no HEAD: it would run the whole export for nothing');
       const journal = await a.inject({ method: 'GET', url: '/admin/export/journal?from=2026-12-01', headers });
       assert.equal(journal.body.split('\n').filter(Boolean).length, 3, 'to defaults to now: the row at 2026-12-02 00:00 too');
       await a.close();
@@ -119,26 +123,28 @@ describe('admin export API over a socket: streamed, and held back by a slow read
 
   test('chunked, no length; a paused reader stops the pages being read; then every row arrives', async () => {
     let pagesRead = 0;
-    const inbound = store.exports.inboundMessages.bind(store.exports);
-    store.exports.inboundMessages = async function* counted(...args) {
-      for await (const page of inbound(...args)) {
+    const messages = store.exports.messages.bind(store.exports);
+    store.exports.messages = async function* counted(...args) {
+      for await (const page of messages(...args)) {
         pagesRead++;
         yield page;
       }
     };
     const app = buildApp({ plugins: [adminExportPlugin({ adminToken: ADMIN, store, masker: createMasker({ ...DEFAULT_MASKING, name: 'none', phone: 'none', email: 'none' }, privacyHashKey(TEST_SECRET_KEY)), nowMs: () => NOW_MS, replaceViews: false })] });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const pages = rows / EXPORT_PAGE_ROWS;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       const res = await fetch(`${url}/admin/export/messages?from=2026-12-01&to=2026-12-02`, { headers });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-length'), null);
       assert.equal(res.headers.get('transfer-encoding'), 'chunked');
-      const reader = res.body!.getReader();
+      reader = res.body!.getReader();
       const first = await reader.read();
       assert.ok(first.value && first.value.byteLength > 0);
       await new Promise((r) => setTimeout(r, 500));
       const whilePaused = pagesRead;
-      assert.ok(whilePaused <= 3, `${whilePaused} of 5 pages read while the client read nothing`);
+      assert.ok(whilePaused < pages / 3, `${whilePaused} of ${pages} pages read while the client read nothing`);
       const newlines = (bytes: Uint8Array) => bytes.reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
       let bytes = first.value.byteLength;
       let chunks = 1;
@@ -151,8 +157,31 @@ describe('admin export API over a socket: streamed, and held back by a slow read
       assert.equal(lines, rows);
       assert.ok(chunks > 10, `${chunks} chunks`);
       assert.ok(bytes > rows * text.length * 2, `${bytes} bytes`);
-      assert.equal(pagesRead, rows / 1_000);
+      assert.equal(pagesRead, pages);
     } finally {
+      // A failed assertion leaves the response unread: cancel it, or closing the server waits for it.
+      await reader?.cancel().catch(() => undefined);
+      store.exports.messages = messages;
+      await app.close();
+    }
+  });
+
+  test('a failure half-way: the connection ends without the last chunk, so the client sees an incomplete response', async () => {
+    const messages = store.exports.messages.bind(store.exports);
+    store.exports.messages = async function* failing(...args) {
+      for await (const page of messages(...args)) {
+        yield page;
+        throw new Error('the database went away');
+      }
+    };
+    const app = buildApp({ plugins: [adminExportPlugin({ adminToken: ADMIN, store, masker, nowMs: () => NOW_MS, replaceViews: false })] });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${url}/admin/export/messages?from=2026-12-01&to=2026-12-02`, { headers });
+      assert.equal(res.status, 200, 'the headers went before the failure');
+      await assert.rejects(res.text(), (err: Error) => err.message === 'terminated');
+    } finally {
+      store.exports.messages = messages;
       await app.close();
     }
   });

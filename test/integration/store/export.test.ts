@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { exportText } from '../../../src/hooks/export-stream.ts';
+import { exportBytes } from '../../../src/hooks/export-stream.ts';
 import { EXPORT_COLUMNS } from '../../../src/hooks/export-records.ts';
 import type { ExportRequest } from '../../../src/hooks/export-query.ts';
 import { privacyHashKey } from '../../../src/journal/hash-key.ts';
@@ -23,7 +23,7 @@ const masker = (policy: MaskingPolicy) => createMasker(policy, privacyHashKey(TE
 
 async function exported(store: Store, request: Partial<ExportRequest> & Pick<ExportRequest, 'kind'>, policy = DEFAULT_MASKING): Promise<string> {
   let text = '';
-  for await (const chunk of exportText(store, masker(policy), { fromMs: FROM_MS, toMs: TO_MS, format: 'ndjson', bom: false, ...request })) text += chunk;
+  for await (const chunk of exportBytes(store, masker(policy), { fromMs: FROM_MS, toMs: TO_MS, format: 'ndjson', bom: false, ...request })) text += chunk;
   return text;
 }
 
@@ -188,8 +188,8 @@ for (const engine of testEngines()) {
     before(async () => {
       store = await openStore({ databaseUrl: await engine.createDatabase(), secretKey: TEST_SECRET_KEY, clock: new ManualClock() });
       await seedConversation(store, { id: 'shop:1', createdAtMs: FROM_MS, userId: '1' });
-      // Ten rows per millisecond: pages of 1,000 end in the middle of a millisecond's rows.
-      for (let i = 0; i < inbound; i++) await seedInbound(store, { conversationId: 'shop:1', mid: `mid.${i}`, atMs: FROM_MS + Math.floor(i / 10), text: `text ${i}`, purged: i % 2 === 0 });
+      // Seven rows per millisecond: pages of 100 end in the middle of a millisecond's rows.
+      for (let i = 0; i < inbound; i++) await seedInbound(store, { conversationId: 'shop:1', mid: `mid.${i}`, atMs: FROM_MS + Math.floor(i / 7), text: `text ${i}`, purged: i % 2 === 0 });
       for (let i = 0; i < outbound; i++) await seedOutbound(store, { conversationId: 'shop:1', imMessageId: String(7000 + i), atMs: FROM_MS + Math.floor(i / 3), text: `reply ${i}`, parts: 1, purged: i % 3 !== 0 });
     });
     after(async () => {
@@ -198,7 +198,7 @@ for (const engine of testEngines()) {
     });
 
     test('every row once, in time order, across page boundaries that fall inside one millisecond', async () => {
-      assert.ok(inbound > 2 * EXPORT_PAGE_ROWS);
+      assert.ok(inbound > 2 * EXPORT_PAGE_ROWS && EXPORT_PAGE_ROWS % 7 !== 0, 'several pages, each ending inside a millisecond');
       const rows = await records(store, 'messages', NONE);
       assert.equal(rows.length, inbound + outbound);
       assert.equal(await store.exports.count('messages', { fromMs: FROM_MS, toMs: TO_MS }), inbound + outbound);
