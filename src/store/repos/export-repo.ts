@@ -23,6 +23,7 @@ import { parseLineRef, portalOfLine } from '../../domain/ids.ts';
 import type { MaskingPolicy } from '../../journal/masking.ts';
 import { biViewStatements, replaceBiViews } from '../bi-views.ts';
 import type { Engine } from '../db.ts';
+import type { JournalRow } from './journal-repo.ts';
 import type { Database } from '../schema.ts';
 
 /**
@@ -87,29 +88,8 @@ export interface MessageExportRow {
   eventRaws: string[];
 }
 
-export interface JournalExportRow {
-  id: number;
-  atMs: number;
-  side: string;
-  direction: string;
-  method: string;
-  endpoint: string;
-  status: number | null;
-  durationMs: number;
-  errorCode: string | null;
-  botId: string | null;
-  portalId: string | null;
-  lineRef: string | null;
-  conversationId: string | null;
-  messageId: string | null;
-  jobId: string | null;
-  maxUserId: string | null;
-  maxChatId: string | null;
-  /** ` <conversation id>#<message id> …` of a call carrying several conversations, else null. */
-  refs: string | null;
-  requestBody: string | null;
-  responseBody: string | null;
-}
+/** A journal row as exported: the search's row, with `refs` as the column stores it (` <conversation id>#<message id> …` of a call carrying several conversations, else null). */
+export type JournalExportRow = Omit<JournalRow, 'refs'> & { refs: string | null };
 
 /** Where the previous page ended: its last row's time and id (a conversation's id is text). */
 interface Cursor {

@@ -32,6 +32,42 @@ for (const engine of testEngines()) {
       await engine.dropAll();
     });
 
+    test('kindLimits: at most N jobs of a kind in flight; other kinds still claimed meanwhile', async () => {
+      const release: Array<() => void> = [];
+      let inFlight = 0;
+      let most = 0;
+      const done: string[] = [];
+      const slow: JobHandler = async (job) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight--;
+        done.push(String((job.payload as { n: number }).n));
+      };
+      const quick: JobHandler = async () => {
+        done.push('other');
+      };
+      for (let n = 0; n < 6; n++) await store.jobs.enqueue({ kind: 'limited', conversationKey: `limited-${n}`, payload: { n } });
+      const runner = new JobRunner({ store, handlers: { limited: slow, other: quick }, workerId: 'w-limits', clock, pollIntervalMs: 5, concurrency: 6, kindLimits: { limited: 2 } });
+      runner.start();
+      try {
+        await until(() => release.length === 2);
+        // Four workers are free, yet no third `limited` job is claimed; another kind is.
+        await store.jobs.enqueue({ kind: 'other', conversationKey: 'other-1', payload: {} });
+        runner.poke();
+        await until(() => done.includes('other'));
+        assert.equal(release.length, 2);
+        while (done.filter((d) => d !== 'other').length < 6) {
+          release.shift()?.();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(most, 2, 'never more than two in flight');
+      } finally {
+        for (const r of release) r();
+        await runner.stop(1_000);
+      }
+    });
+
     test('jobs of one conversation complete in order under failures; others are not blocked', async () => {
       const done: string[] = [];
       let failuresLeft = 3;
