@@ -136,20 +136,26 @@ for (const engine of testEngines()) {
     test('a receiver that refuses: a dead letter, failed in the log, delivered when replayed', { timeout: 120_000 }, async () => {
       receiver.mode = 'refuse';
       await say(7301, 'Проверка отказа');
+      // The conversation's events die one after another (each is the head of its queue in turn):
+      // wait until the line has the message and nothing is pending any more.
+      await until(() => (lineChatOf(7301) !== undefined ? true : undefined), 60_000);
       const failed = await until(async () => {
+        const pending = await admin('/admin/hooks/deliveries?webhook=erp&state=pending&limit=100');
         const log = await admin('/admin/hooks/deliveries?webhook=erp&state=failed&limit=100');
-        const rows = log.body.deliveries as Array<{ id: number; event_id: string; last_status: number | null }>;
-        return rows.length > 0 ? rows : undefined;
+        const rows = log.body.deliveries as Array<{ id: number; event_id: string; type: string; last_status: number | null }>;
+        return (pending.body.deliveries as unknown[]).length === 0 && rows.some((r) => r.type === 'message.delivered') ? rows : undefined;
       }, 60_000);
-      assert.equal(failed[0]!.last_status, 400);
+      assert.ok(failed.every((r) => r.last_status === 400));
+      assert.deepEqual(new Set(failed.map((r) => r.type)), new Set(['conversation.started', 'conversation.routed', 'message.inbound', 'message.delivered']));
       const dead = (await world().bridge.store.deadLetters.list(100)).filter((d) => d.kind === 'hook.deliver');
-      assert.ok(dead.length >= 1);
+      assert.equal(dead.length, failed.length, 'each failed delivery is a dead letter');
       assert.ok(dead.every((d) => d.errorCode === 'BRG_ERR_HOOK_REFUSED'));
       receiver.mode = 'up';
       for (const d of dead) assert.ok(await world().bridge.store.deadLetters.replay(d.id));
       world().bridge.runner.poke();
       const conversation = await until(() => conversationOf(7301), 60_000);
-      await until(() => (of(receiver.events, conversation, 'message.inbound').length === 1 ? true : undefined), 60_000);
+      await until(() => (of(receiver.events, conversation, 'message.delivered').length === 1 ? true : undefined), 60_000);
+      assert.deepEqual(of(receiver.events, conversation).map((e) => e.type), ['conversation.started', 'conversation.routed', 'message.inbound', 'message.delivered'], 'replayed in order');
       const after = await admin(`/admin/hooks/deliveries?webhook=erp&state=failed&limit=100`);
       assert.equal((after.body.deliveries as unknown[]).length, 0, 'nothing failed any more');
     });

@@ -23,10 +23,11 @@ test('check-config: config/example.yaml with its variables set is OK in producti
     BRIDGE_SECRET_KEY: 'k'.repeat(32), ADMIN_TOKEN: 'a'.repeat(24), BITRIX24_CLIENT_ID: 'app', BITRIX24_CLIENT_SECRET: 'app-secret',
     METRICS_TOKEN: 'm'.repeat(24), MAX_SUPPORT_BOT_TOKEN: 'support-token-0123456789', MAX_SUPPORT_WEBHOOK_SECRET: 'support_secret', MAX_SALES_BOT_TOKEN: 'sales-token-0123456789',
     BITRIX24_MSK_CLIENT_ID: 'msk-app', BITRIX24_MSK_CLIENT_SECRET: 'msk-secret',
+    ERP_WEBHOOK_SECRET: 'e'.repeat(32), ANTIFRAUD_SECRET: 'f'.repeat(32),
   };
   const ok = run({ CONFIG_FILE: 'config/example.yaml', ...secrets });
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /Конфигурация в порядке \(рабочий режим: ботов 2, порталов 2, маршрутов 9/);
+  assert.match(ok.stdout, /Конфигурация в порядке \(рабочий режим: ботов 2, порталов 2, маршрутов 10/);
   assert.equal(ok.stderr, '', 'no warnings for the variables the file refers to');
   const bad = run({ CONFIG_FILE: 'config/example.yaml', ...secrets, MAX_SALES_BOT_TOKEN: '' });
   assert.equal(bad.status, 1);
