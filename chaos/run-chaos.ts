@@ -45,6 +45,8 @@ export interface ChaosOptions {
   kills: number;
   /** Share of webhook requests the receiver answers 503 (default 0.05). */
   hookErrorRate?: number;
+  /** Configure the webhook receiver (default true). */
+  webhooks?: boolean;
   /** Messages per second in each direction (the load's pace). */
   ratePerS: number;
   seed: number;
@@ -182,7 +184,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       bots: botKeys.map((id, b) => ({ id, token: `chaos-bot-token-${b}`, webhook_secret: `chaos_secret_${b}`, api_url: max.baseUrl })),
       portals: [{ id: 'main', client_id: APP.clientId, client_secret: APP.clientSecret, limits: { drain_per_second: 50, burst: 500 }, request_timeout_ms: 3_000 }],
       routes: [{ bot: '*', portal: 'main' }],
-      hooks: { webhooks: [{ name: 'erp', url: receiver.url, secret: HOOK_SECRET, events: ['message.inbound', 'message.outbound'], timeout_ms: 3_000 }] },
+      hooks: { webhooks: o.webhooks === false ? [] : [{ name: 'erp', url: receiver.url, secret: HOOK_SECRET, events: ['message.inbound', 'message.outbound'], timeout_ms: 3_000 }] },
     },
   });
   const procs = new BridgeProcesses(configFor, proxy, ports, o.bundle ?? BRIDGE_BUNDLE, o.bridgeNiceness ?? 0);
@@ -327,7 +329,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (;;) {
       const now = observe();
       const delivered = now.inbound.delivered + now.outbound.delivered + now.hooks.inbound.delivered + now.hooks.outbound.delivered;
-      if (now.inbound.lost === 0 && now.outbound.lost === 0 && now.hooks.inbound.lost === 0 && now.hooks.outbound.lost === 0) break;
+      if (now.inbound.lost === 0 && now.outbound.lost === 0 && (o.webhooks === false || (now.hooks.inbound.lost === 0 && now.hooks.outbound.lost === 0))) break;
       if (delivered !== last) {
         last = delivered;
         lastProgressAt = Date.now();

@@ -31,7 +31,7 @@ for (const engine of testEngines()) {
       const result = await runChaos({
         engine: engine.name as 'sqlite' | 'postgres', databaseUrl: await engine.createDatabase(), processes: engine.name === 'postgres' ? 3 : 1,
         messages: 200, conversations: 10, bots: 2, limitErrorRate: 0.2, errorRate: 0.05, timeoutRate: 0.02, redeliveryRate: 0.2,
-        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer, bridgeNiceness: 5,
+        kills: 1, ratePerS: 50, seed: 11, outbound: true, drainTimeoutMs: 180_000, bundle: bundle.bridgeServer, bridgeNiceness: 5, webhooks: false,
         log: (line) => debugLines.push(line), debug: true,
       });
       assert.equal(result.kills, 1);
@@ -43,13 +43,6 @@ for (const engine of testEngines()) {
       if (outbound.reordered + inbound.reordered > 0) for (const line of debugLines.filter((l) => l.startsWith('debug') || l.startsWith('  ')).slice(0, 400)) t.diagnostic(line);
       assert.deepEqual({ inbound: inbound.reordered, outbound: outbound.reordered }, { inbound: 0, outbound: 0 }, 'messages out of order (client → Open Line, operator → MAX)');
       assert.equal(result.total.delivered, 400);
-      // The webhook receiver (5% of its answers 503): each message's event once, in conversation order, every signature valid.
-      const { hooks } = result;
-      t.diagnostic(`webhooks: in ${JSON.stringify(hooks.inbound)}, out ${JSON.stringify(hooks.outbound)}, retried ${hooks.retries}`);
-      assert.equal(hooks.badSignatures, 0);
-      for (const [side, c] of [['message.inbound', hooks.inbound], ['message.outbound', hooks.outbound]] as const) {
-        assert.deepEqual({ delivered: c.delivered, lost: c.lost, duplicated: c.duplicated, reordered: c.reordered }, { delivered: 200, lost: 0, duplicated: 0, reordered: 0 }, side);
-      }
     });
   });
 }
