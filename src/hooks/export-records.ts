@@ -15,24 +15,15 @@
  */
 import { lineRefParts, parseConversationId, conversationIdParts, parseLineRef } from '../domain/ids.ts';
 import type { Masker } from '../journal/masking.ts';
+import { BI_VIEW_COLUMNS } from '../store/bi-views.ts';
 import type { ConversationExportRow, ExportKind, JournalExportRow, MessageExportRow } from '../store/repos/export-repo.ts';
 import { operatorTextOf } from './export-event-text.ts';
 
 /** The file-export columns, in order. The first ones of each kind are the SQL view's (src/store/bi-views.ts), by the same names. */
 export const EXPORT_COLUMNS = {
-  conversations: [
-    'id', 'bot_id', 'max_chat_id', 'max_user_id', 'portal_id', 'line_id', 'state', 'route', 'route_open', 'start_payload', 'tags',
-    'client_phone', 'bitrix_chat_id', 'bitrix_session_id', 'created_at', 'created_at_ms', 'updated_at', 'updated_at_ms',
-    'chat_title', 'avatar_url', 'profile_url',
-  ],
-  messages: [
-    'direction', 'row_id', 'conversation_id', 'bot_id', 'max_chat_id', 'max_user_id', 'portal_id', 'line_id', 'route', 'max_mid',
-    'bitrix_message_id', 'part', 'state', 'created_at', 'created_at_ms', 'updated_at_ms', 'text',
-  ],
-  journal: [
-    'id', 'at', 'at_ms', 'side', 'direction', 'method', 'endpoint', 'status', 'duration_ms', 'error_code', 'bot_id', 'portal_id',
-    'line_id', 'conversation_id', 'message_id', 'job_id', 'max_user_id', 'max_chat_id', 'refs', 'request_body', 'response_body',
-  ],
+  conversations: [...BI_VIEW_COLUMNS.bi_conversations, 'chat_title', 'avatar_url', 'profile_url'],
+  messages: BI_VIEW_COLUMNS.bi_messages,
+  journal: BI_VIEW_COLUMNS.bi_journal,
 } as const satisfies Record<ExportKind, readonly string[]>;
 
 export type ExportValue = string | number | boolean | null | string[];
