@@ -14,6 +14,12 @@ export interface Bitrix24Settings {
   eventReorder: boolean;
   /** Timeout for a handler's answer; the event is dropped after it (no retries). */
   eventTimeoutMs: number;
+  /**
+   * How far Bitrix24's clock is from this machine's, ms (`PUT /_control/clock`): the `Date` header
+   * of every answer and the tokens' absolute `expires` say that time, as servers whose clock is
+   * off would. 0 or absent: the real time.
+   */
+  clockSkewMs?: number;
 }
 
 export type CallAuth =

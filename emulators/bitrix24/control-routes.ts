@@ -166,6 +166,13 @@ function registerLineControl(app: FastifyInstance, deps: ControlDeps): void {
     table?.set(rules as B24FaultRule[]);
     return { rules: table?.list() ?? [] };
   });
+  // Bitrix24's clock off from this machine's by skewMs (Date headers, tokens' expires); 0 puts it right.
+  app.put('/_control/clock', async (req) => {
+    const skewMs = bodyOf(req).skewMs;
+    if (typeof skewMs !== 'number' || !Number.isFinite(skewMs)) throw new ControlError(400, 'skewMs: a number of milliseconds (negative: behind)');
+    ctx.settings.clockSkewMs = skewMs;
+    return { skewMs };
+  });
   app.put('/_control/events', async (req) => {
     const b = bodyOf(req);
     const s = ctx.settings;

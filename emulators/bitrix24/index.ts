@@ -69,6 +69,14 @@ function createServer(tls: EmulatorCertificate | null): FastifyInstance {
   return app as unknown as FastifyInstance;
 }
 
+/** A skewed clock (PUT /_control/clock): the Date header of every answer says the portal's time. */
+function dateBySettings(app: FastifyInstance, settings: Bitrix24Settings): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (settings.clockSkewMs) void reply.header('date', new Date(Date.now() + settings.clockSkewMs).toUTCString());
+    return payload;
+  });
+}
+
 async function listen(app: FastifyInstance, host: string, port: number, tls: boolean): Promise<string> {
   await app.listen({ host, port });
   const address = app.server.address();
@@ -99,12 +107,14 @@ export async function startBitrix24Emulator(options: Bitrix24EmulatorOptions = {
   const requestLog: RequestLog = [];
   const faults = portals.map(() => new B24FaultTable(random));
   const main = createServer(tls);
+  dateBySettings(main, settings);
   registerOAuthRoutes(main, ctx);
   registerControlRoutes(main, { ctx, faults, requestLog });
   oauthUrl = await listen(main, host, options.port ?? 0, !!tls);
   const portalApps: FastifyInstance[] = [];
   for (const portal of portals) {
     const app = createServer(tls);
+    dateBySettings(app, settings);
     registerRestRoutes(app, ctx, portal, faults[portal.id] as B24FaultTable, requestLog);
     portal.baseUrl = await listen(app, host, options.portalPorts?.[portal.id] ?? 0, !!tls);
     portalApps.push(app);

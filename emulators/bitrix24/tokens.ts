@@ -25,7 +25,8 @@ export function issueTokens(ctx: Bitrix24Context, portal: PortalState, clientId:
     refreshToken,
     // Reported as the real 3600 s: the scaled lifetime is the emulator's secret.
     expiresIn: ctx.settings.accessTokenTtlSeconds,
-    expiresUnix: Math.floor(expiresAtMs / 1000),
+    // By the portal's clock: a skewed one (PUT /_control/clock) reports a skewed expiry.
+    expiresUnix: Math.floor((expiresAtMs + (ctx.settings.clockSkewMs ?? 0)) / 1000),
   };
 }
 

@@ -4,6 +4,7 @@ import type { FaultTable } from './faults.ts';
 import { stringifyMax } from './json.ts';
 import type { BotState } from './model.ts';
 import type { SlidingWindow } from './rate-limits.ts';
+import type { WebhookTrust } from './webhook-tls.ts';
 import type { MaxWorld } from './world.ts';
 
 export interface MaxEmulatorSettings {
@@ -26,7 +27,11 @@ export interface MaxEmulatorSettings {
   /** A redelivered update comes 1…N extra times (at random moments within ~2 s, scaled). */
   duplicateDeliveryMaxCopies: number;
   reorderRetries: boolean;
-  /** When true, subscription URLs must be https on port 443 like the real service. */
+  /**
+   * Like the real service: subscription URLs must be https on port 443 (no port in the URL), and
+   * deliveries check the certificate against MAX's trust (webhook-tls.ts: the public roots plus
+   * the emulator's `webhookCaCerts`; `webhookAddresses` stand in for DNS and port 443).
+   */
   strictWebhookUrls: boolean;
   /** Longest file name MAX takes, in characters (code points): 200. */
   fileNameMaxLength: number;
@@ -35,6 +40,12 @@ export interface MaxEmulatorSettings {
    * message carries the file ('send'). MAX documents neither; a bridge must survive both.
    */
   fileNameRefusedAt: 'upload' | 'send';
+  /**
+   * How far MAX's clock is from this machine's, ms (`PUT /_control/clock`): every answer's `Date`
+   * header says that time, as a server whose clock is off would. Message times stay on this
+   * machine's clock. 0 or absent: the real time.
+   */
+  clockSkewMs?: number;
 }
 
 export interface MaxContext {
@@ -45,6 +56,8 @@ export interface MaxContext {
   faults: FaultTable;
   random: () => number;
   baseUrl: () => string;
+  /** What strict deliveries trust and where their hosts are reached (webhook-tls.ts); none: the public roots, real DNS. */
+  webhookTrust?: WebhookTrust;
   /** A real-world duration scaled by the time factor. */
   scaled: (realMs: number) => number;
 }

@@ -93,6 +93,13 @@ export function registerControlRoutes(app: FastifyInstance, ctx: MaxContext, del
     return sendMax(reply, 200, { rules: ctx.faults.list() });
   });
   app.get('/_control/faults', async (_req, reply) => sendMax(reply, 200, { rules: ctx.faults.list() }));
+  // MAX's clock off from this machine's by skewMs: every answer's Date header says so (0 puts it right).
+  app.put('/_control/clock', async (req, reply) => {
+    const { skewMs } = body<{ skewMs?: unknown }>(req.body);
+    if (typeof skewMs !== 'number' || !Number.isFinite(skewMs)) throw maxErrors.payload('skewMs: a number of milliseconds (negative: behind)');
+    ctx.settings.clockSkewMs = skewMs;
+    return sendMax(reply, 200, { skewMs });
+  });
   app.delete('/_control/faults', async (_req, reply) => {
     ctx.faults.clear();
     return sendMax(reply, 200, { rules: [] });
@@ -102,6 +109,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: MaxContext, del
     delivery.pollQueue.clear();
     delivery.attempts.length = 0;
     ctx.faults.clear();
+    ctx.settings.clockSkewMs = 0;
     ctx.botLimit.reset();
     ctx.chatLimit.reset();
     return sendMax(reply, 200, { success: true });

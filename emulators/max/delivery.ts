@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { abortOnTimeoutOrSignal } from '../../src/domain/abort-after.ts';
 import type { MaxContext } from './context.ts';
 import { stringifyMax } from './json.ts';
+import { postWebhookStrict } from './webhook-tls.ts';
 import type { DeliveryAttempt, LoggedUpdate, SubscriptionState } from './model.ts';
 
 /** Updates on their way to the bots, for tests that wait until nothing more is coming (also in `GET /_control/deliveries`). */
@@ -151,6 +152,12 @@ export class UpdateDelivery {
     // Not AbortSignal.any([AbortSignal.timeout(…), …]): a garbage collection may drop it on Node 20 (abort-after.ts).
     const abort = abortOnTimeoutOrSignal(Math.max(1, this.ctx.scaled(this.ctx.settings.webhookTimeoutMs)), this.aborter.signal);
     try {
+      // Strict: as the real MAX posts, https to 443 with the certificate checked against MAX's trust (webhook-tls.ts).
+      if (this.ctx.settings.strictWebhookUrls) {
+        const { status } = await postWebhookStrict(sub.url, { headers, body: stringifyMax(logged.update), signal: abort.signal }, this.ctx.webhookTrust ?? { caCerts: [], addresses: {} });
+        record.status = status;
+        return status;
+      }
       const res = await fetch(sub.url, {
         method: 'POST',
         headers,
@@ -161,7 +168,9 @@ export class UpdateDelivery {
       record.status = res.status;
       return res.status;
     } catch (err) {
-      record.error = err instanceof Error ? err.name : 'error';
+      // A TLS refusal keeps its code (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID…).
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      record.error = typeof code === 'string' && this.ctx.settings.strictWebhookUrls ? code : err instanceof Error ? err.name : 'error';
       return null;
     } finally {
       abort.release();

@@ -33,6 +33,10 @@ export interface MaxEmulatorOptions extends Partial<MaxEmulatorSettings> {
   botRps?: number;
   chatMessagesPerSecond?: number;
   random?: () => number;
+  /** Strict mode: PEM CA certificates MAX trusts besides the public roots (a test's CA; webhook-tls.ts). */
+  webhookCaCerts?: string[];
+  /** Strict mode: webhook host → `ip:port` its port 443 is reached at, standing in for DNS and a port forward. */
+  webhookAddresses?: Record<string, string>;
 }
 
 export interface MaxEmulator {
@@ -93,6 +97,10 @@ export async function startMaxEmulator(options: MaxEmulatorOptions = {}): Promis
     faults: new FaultTable(random),
     random,
     baseUrl: () => baseUrl,
+    webhookTrust: {
+      caCerts: options.webhookCaCerts ?? [],
+      addresses: Object.fromEntries(Object.entries(options.webhookAddresses ?? {}).map(([host, address]) => [host.toLowerCase(), address])),
+    },
     scaled: (ms) => ms * settings.timeFactor,
   };
   const bots = options.bots ?? [{ token: 'max-emulator-token' }];
@@ -132,6 +140,11 @@ export async function startMaxEmulator(options: MaxEmulatorOptions = {}): Promis
 }
 
 function installHooks(app: FastifyInstance, ctx: MaxContext): void {
+  // A skewed clock (PUT /_control/clock): the Date header of every answer says MAX's time.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (ctx.settings.clockSkewMs) void reply.header('date', new Date(Date.now() + ctx.settings.clockSkewMs).toUTCString());
+    return payload;
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (!isBotApi(request.url)) return;
     const token = request.headers.authorization;

@@ -11,7 +11,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface EmulatorCertificate {
   certPem: string;
@@ -38,6 +37,9 @@ export async function ensureEmulatorCertificate(dir = defaultTlsDir()): Promise<
   mkdirSync(dir, { recursive: true });
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + CERT_VALIDITY_DAYS * 86_400_000);
+  // Imported here, not at the top: the sandbox is bundled into dist/start.mjs, and selfsigned is a
+  // dev dependency, absent from a production install (`npm ci --omit=dev`, the Docker image).
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
     keySize: 2048,
     algorithm: 'sha256',

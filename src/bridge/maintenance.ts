@@ -52,7 +52,9 @@ function canonicalOrNull(url: string): string | null {
   }
 }
 
-async function checkBot(deps: MaintenanceDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport, force: boolean): Promise<void> {
+type SubscriptionDeps = Pick<MaintenanceDeps, 'store' | 'publicUrl' | 'updateTypes'>;
+
+async function checkBot(deps: SubscriptionDeps, bot: MaintenanceDeps['bots'][number], report: MaintenanceReport, force: boolean): Promise<void> {
   const ours = `${deps.publicUrl}/max/webhook/${bot.id}`;
   const { subscriptions } = await bot.client.getSubscriptions();
   // MAX does not show a subscription's secret, so what we last subscribed with is remembered
@@ -125,6 +127,16 @@ async function checkPortalAddresses(deps: MaintenanceDeps, report: MaintenanceRe
       (deps.log ?? silentLogger()).warn({ err, code: codeOf(err), portalId }, 'registering the portal\'s new addresses failed; tried again at the next maintenance');
     });
   }
+}
+
+/**
+ * One webhook bot's subscription checked now, made when missing (what every maintenance run does
+ * for each bot; the admin UI's Setup page calls it for a bot it just added). Errors go to the caller.
+ */
+export async function ensureSubscription(deps: SubscriptionDeps, bot: MaintenanceDeps['bots'][number]): Promise<{ url: string; made: boolean }> {
+  const report: MaintenanceReport = { resubscribed: [], lostSubscriptions: [], removedStale: [], reactivated: [], readdressed: [] };
+  await checkBot(deps, bot, report, false);
+  return { url: `${deps.publicUrl}/max/webhook/${bot.id}`, made: report.resubscribed.includes(bot.id) };
 }
 
 export async function runMaintenance(deps: MaintenanceDeps, options: { atStart?: boolean } = {}): Promise<MaintenanceReport> {

@@ -51,6 +51,7 @@ import type { components } from '../max/types.ts';
 import type { Store } from '../store/open-store.ts';
 import type { HookEmitter } from './hook-events.ts';
 import type { ConversationRow } from '../store/repos/conversation-repo.ts';
+import type { PartAuthor } from '../store/repos/outbound-part-repo.ts';
 import { sortKeyOf } from '../store/repos/outbox-repo.ts';
 import { FILE_DOWNLOAD, FILE_TOO_LARGE, operatorFileAttachment, type OperatorFilesDeps } from './outbound-files.ts';
 import { forgetUploads, rememberedUpload } from './outbound-uploads.ts';
@@ -135,6 +136,12 @@ function isSystem(item: Item): boolean {
   return systemMessageKind(item) !== null;
 }
 
+/** Who wrote it, recorded with each part for analytics: the line itself, or an operator (Bitrix24 user id; the signature's name). */
+function authorOf(item: Item): PartAuthor {
+  if (isSystem(item)) return { actor: 'system', operatorId: null, operatorName: null };
+  return { actor: 'operator', operatorId: item.userId === '0' ? null : item.userId, operatorName: parseOperatorSignature(item.text).operatorName ?? null };
+}
+
 function excerptOf(item: Item): string {
   return plain(bbcodeToMaxHtml(parseOperatorSignature(item.text).body));
 }
@@ -186,7 +193,7 @@ async function sendPart(deps: OutboundDeps, max: MaxClient, conversation: Conver
   const already = await deps.store.outboundParts.sentMid(conversation.id, item.imMessageId, part);
   if (already !== undefined) return already;
   const record = async (mid: string | null) => {
-    await deps.store.outboundParts.record(conversation.id, item.imMessageId, part, mid);
+    await deps.store.outboundParts.record(conversation.id, item.imMessageId, part, mid, authorOf(item));
     return mid;
   };
   const lookUp = async (): Promise<{ mid: string | null } | null> => {

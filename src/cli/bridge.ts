@@ -48,6 +48,13 @@ const COMMANDS: readonly Command[] = [
     run: (args) => runFile('./check-config.ts', () => import('./check-config.ts'), args),
   },
   {
+    name: 'doctor',
+    short: 'doctor [--json]',
+    args: '[--json] [--lang ru|en]',
+    summary: 'проверить всё, от чего зависит работа (токены, сертификаты, HTTPS на 443, подписки, коннекторы, миграции, часы), и что исправить / check everything the bridge depends on, and what to fix',
+    run: async (args) => (await import('./doctor.ts')).doctorCommand(args),
+  },
+  {
     name: 'dead-letters',
     short: 'dead-letters …',
     args: 'list | replay <id> | replay --all [--code BRG_ERR_…]',
@@ -135,16 +142,37 @@ const COMMANDS: readonly Command[] = [
     run: async (args) => (await import('./export.ts')).exportCommand(args),
   },
   {
+    name: 'user',
+    short: 'user add|list|passwd|remove|unlock …',
+    args: 'add <name> --role admin|viewer [--password-stdin] | list [--json] | passwd <name> [--password-stdin] | remove <name> | unlock <name>',
+    summary: 'пользователи веб-интерфейса /admin/ (роли admin, viewer), снять блокировку входа / the /admin/ web UI\'s users (roles admin, viewer), lift a login lock',
+    run: async (args) => (await import('./user.ts')).userCommand(args),
+  },
+  {
+    name: 'report',
+    short: 'report [--by …]',
+    args: '[--period today|7d|30d] [--from <time>] [--to <time>] [--by bot|portal|line|operator|route|source|day|hour] [--json] [--lang ru|en]',
+    summary: 'аналитика: время первого ответа и ответа (медиана, p90), объёмы, без ответа, нарушения SLA / analytics: first response and response times, volumes, unanswered, SLA breaches',
+    run: async (args) => (await import('./report.ts')).reportCommand(args),
+  },
+  {
     name: 'purge',
     short: 'purge [--dry-run]',
     args: '[--dry-run]',
     summary: 'удалить данные старше срока хранения (то же делает работающий мост); --dry-run — только посчитать / delete what is older than its retention (as the running bridge does); --dry-run counts only',
     run: async (args) => (await import('./purge.ts')).purgeCommand(args),
   },
+  {
+    name: 'migrate',
+    short: 'migrate [--dry-run]',
+    args: '[--dry-run]',
+    summary: 'применить миграции схемы базы один раз перед запуском новой версии (сначала резервная копия); --dry-run — только показать / apply the schema migrations once before starting a new version (back up first); --dry-run lists them',
+    run: async (args) => (await import('./migrate.ts')).migrateCommand(args),
+  },
 ];
 
 /** Commands that answer --help themselves (a fuller usage than the listing's line). */
-const OWN_HELP = ['route', 'rotate-key', 'journal', 'erase', 'purge', 'hooks', 'export', 'checks'];
+const OWN_HELP = ['doctor', 'route', 'rotate-key', 'journal', 'erase', 'purge', 'hooks', 'export', 'checks', 'report', 'user', 'migrate'];
 
 const HELP = ['--help', '-h', 'help'];
 

@@ -20,8 +20,8 @@ import { startProgress } from './progress.ts';
 export const JOURNAL_USAGE = [
   'Использование / usage:',
   '  npm run bridge -- journal search [--client <MAX user id>] [--chat <id>] [--conversation <bot:chat>] [--message <id>]',
-  '      [--portal <id>] [--line <portal:line>] [--bot <id>] [--side max|bitrix24|hook] [--direction in|out]',
-  '      [--from <time>] [--to <time>] [--status ok|failed|<code>] [--code <error code>] [--limit N] [--before <id>] [--json]',
+  '      [--portal <id>] [--line <portal:line>] [--bot <id>] [--side max|bitrix24|hook|admin] [--direction in|out]',
+  '      [--from <time>] [--to <time>] [--status ok|failed|<code>] [--code <error code>] [--text <words>] [--limit N] [--before <id>] [--json]',
   '    строки журнала, новые первыми / journal rows, newest first; --json: one JSON object per line with the bodies',
   '  npm run bridge -- journal export <conversation id> [--format html|json] [--out <file>] [--lang ru|en]',
   '    весь путь диалога для спора: HTML-страница (по умолчанию) или JSON / one conversation\'s whole trail for a dispute',

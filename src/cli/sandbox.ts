@@ -13,6 +13,7 @@ import { startBridge, type Bridge } from '../runtime/start-bridge.ts';
 import { configSchema } from '../config/schema.ts';
 import { systemClock } from '../domain/clock.ts';
 import type { Logger } from '../log/logger.ts';
+import { hashPassword, randomPassword } from '../admin/password.ts';
 
 export const SANDBOX_BOT_TOKEN = 'sandbox-bot-token';
 export const SANDBOX_APP = { clientId: 'local.sandbox.bridge', clientSecret: 'sandbox-client-secret' };
@@ -21,6 +22,8 @@ export interface Sandbox {
   max: MaxEmulator;
   bitrix24: Bitrix24Emulator;
   bridge?: Bridge;
+  /** The admin UI's first user, made by the sandbox (`adminUser: true`) when the store had none: its password is shown once. */
+  admin?: { url: string; username: string; password: string };
   close(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export async function startSandboxWithBridge(options: {
   install?: 'event' | 'page' | 'none';
   /** The process logger (`npm start` makes it); none: the bridge logs nothing (tests). */
   logger?: Logger;
+  /** With no admin UI user yet, make `admin` with a random password (`npm start` does; its banner shows them once). */
+  adminUser?: boolean;
 } = {}): Promise<Sandbox> {
   const sandbox = await startSandbox({ preferredPorts: options.preferredPorts });
   const port = await portFor(options.preferredPorts === false ? 0 : 3000);
@@ -68,7 +73,7 @@ export async function startSandboxWithBridge(options: {
     portals: [{ id: 'sandbox', client_id: SANDBOX_APP.clientId, client_secret: SANDBOX_APP.clientSecret }],
     routes: [{ bot: '*', portal: 'sandbox' }],
   });
-  const bridge = await startBridge(config, { clock: systemClock, logger: options.logger });
+  const bridge = await startBridge(config, { clock: systemClock, logger: options.logger, mode: 'sandbox' });
   const install = options.install ?? 'event';
   if (install !== 'none') {
     const res = await fetch(`${sandbox.bitrix24.controlUrl}/portals/0/install`, {
@@ -84,14 +89,23 @@ export async function startSandboxWithBridge(options: {
       });
     }
   }
+  const admin = options.adminUser && (await bridge.store.adminUsers.count()) === 0 ? await firstAdmin(bridge) : undefined;
   return {
     ...sandbox,
     bridge,
+    ...(admin ? { admin } : {}),
     async close() {
       await bridge.close();
       await sandbox.close();
     },
   };
+}
+
+/** The sandbox's admin UI user: `admin` with a random password (the sandbox's store starts empty each time). */
+async function firstAdmin(bridge: Bridge): Promise<NonNullable<Sandbox['admin']>> {
+  const password = randomPassword();
+  await bridge.store.adminUsers.add('admin', 'admin', await hashPassword(password));
+  return { url: `${bridge.url}/admin/`, username: 'admin', password };
 }
 
 async function withFallback<T>(start: (port: number) => Promise<T>, port: number): Promise<T> {
@@ -141,6 +155,10 @@ export function sandboxBanner(sandbox: Sandbox): string {
     ...(sandbox.bridge ? [
       `  Мост (API, вебхуки):            ${sandbox.bridge.url} (готовность: ${sandbox.bridge.url}/ready)`,
       `  Метрики Prometheus:             ${sandbox.bridge.url}/metrics (заголовок Authorization: Bearer ${SANDBOX_METRICS_TOKEN})`,
+    ] : []),
+    ...(sandbox.admin ? [
+      `  Админка (веб-интерфейс):        ${sandbox.admin.url} — пользователь ${sandbox.admin.username}, пароль ${sandbox.admin.password} (показан один раз)`,
+      `  Admin UI:                       ${sandbox.admin.url} — user ${sandbox.admin.username}, password ${sandbox.admin.password} (shown once)`,
     ] : []),
     '',
     'Напишите боту на странице клиента — сообщение появится в Открытой линии на странице оператора.',

@@ -4,7 +4,7 @@
  * BITRIX24_CLIENT_ID (or CONFIG_FILE) it runs the bridge for real.
  */
 import { dirname, resolve } from 'node:path';
-import { watchConfig } from '../runtime/config-reload.ts';
+import { watchConfig, type ConfigWatch } from '../runtime/config-reload.ts';
 import { startBridge } from '../runtime/start-bridge.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
 import { systemClock } from '../domain/clock.ts';
@@ -34,16 +34,22 @@ async function main(): Promise<void> {
     format: chooseLogFormat({ configured: config.config.log_format, sandbox: config.mode === 'sandbox', stdoutIsTty: process.stdout.isTTY === true }),
   });
   if (config.mode === 'production') {
-    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger, configDir: configDirOf(process.env) });
+    // The admin UI's Setup page writes CONFIG_FILE and reloads it as SIGHUP does (the watch is made just below).
+    let watch: ConfigWatch | null = null;
+    const configSource = {
+      file: process.env.CONFIG_FILE?.trim() || null, env: process.env,
+      reload: (why: string) => (watch ? watch.reloadNow(why) : Promise.resolve({ applied: false as const, errors: ['the bridge is still starting'] })),
+    };
+    const bridge = await startBridge(config.config, { clock: systemClock, host: config.config.server.host, logger, configDir: configDirOf(process.env), configSource });
     const publicUrl = config.config.server.public_url ?? bridge.url;
     console.log(`Мост запущен: ${bridge.url}. Bridge running.`);
     for (const p of config.config.portals) console.log(`  Установка приложения на портале «${p.id}»: ${publicUrl}/bitrix24/install/${p.id}`);
     // SIGHUP or a changed CONFIG_FILE: routes, bots and portals reloaded without a restart (config-reload.ts).
-    const watch = watchConfig({
+    watch = watchConfig({
       load: loadConfigFromProcess, apply: (next) => bridge.reload(next), log: logger.child({ component: 'config' }), file: process.env.CONFIG_FILE?.trim() || undefined,
     });
     const stopBridge = (): void => {
-      watch.stop();
+      watch?.stop();
       void bridge.close().then(() => process.exit(0), (err: unknown) => {
         logger.error({ err }, 'stopping the bridge failed');
         process.exit(1);
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', stopBridge);
     return;
   }
-  const sandbox = await startSandboxWithBridge({ logger });
+  const sandbox = await startSandboxWithBridge({ logger, adminUser: true });
   console.log(sandboxBanner(sandbox));
   const stop = (): void => {
     void sandbox.close().then(() => process.exit(0), (err: unknown) => {

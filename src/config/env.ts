@@ -21,7 +21,8 @@ const v = (name: string, key: string, numeric = false): EnvVariable => ({ name, 
 /** Plain settings: one variable, one key. */
 export const ENV_SCALARS: readonly EnvVariable[] = [
   v('PORT', 'server.port', true), v('HOST', 'server.host'), v('PUBLIC_URL', 'server.public_url'),
-  v('BODY_LIMIT_BYTES', 'server.body_limit_bytes', true), v('DATABASE_URL', 'database.url'),
+  v('BODY_LIMIT_BYTES', 'server.body_limit_bytes', true), v('TLS_CERT_FILE', 'server.tls.cert_file'), v('TLS_KEY_FILE', 'server.tls.key_file'),
+  v('DATABASE_URL', 'database.url'),
   v('BRIDGE_SECRET_KEY', 'security.secret_key'), v('BRIDGE_SECRET_KEY_PREVIOUS', 'security.previous_secret_keys'),
   v('ADMIN_TOKEN', 'security.admin_token'),
   v('METRICS_TOKEN', 'security.metrics_token'),

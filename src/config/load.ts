@@ -83,6 +83,13 @@ function webhookAddressProblems(config: BridgeConfigData): ConfigProblem[] {
   return [{ path: ['server', 'public_url'], problem: `has port ${parsed.port}, but MAX delivers webhooks only to port 443 with no port in the address; fix: serve the bridge on 443 (e.g. behind a reverse proxy) and drop the port, or use updates: polling` }];
 }
 
+/** With the built-in HTTPS on, the bridge's port speaks only HTTPS: an http:// public address would reach nothing. */
+function tlsAddressProblems(config: BridgeConfigData): ConfigProblem[] {
+  const url = config.server.public_url;
+  if (url === undefined || config.server.tls.cert_file === null || !url.startsWith('http:')) return [];
+  return [{ path: ['server', 'public_url'], problem: 'is http://, but with server.tls set the bridge\'s port serves HTTPS only; fix: write https:// (or remove server.tls to serve plain HTTP behind a reverse proxy)' }];
+}
+
 /**
  * Routes against the bots and portals configured: unknown ids, names twice, no default,
  * unreachable routes. Read from the input, so they are reported beside other keys' errors.
@@ -130,6 +137,7 @@ export function loadConfig(env: Env, readFile: ReadFile): LoadResult {
   problems.push(...crossCheck(raw), ...routeProblems(raw));
   if (mode.configured) problems.push(...productionProblems(raw));
   if (parsed.success && mode.configured) problems.push(...webhookAddressProblems(parsed.data));
+  if (parsed.success) problems.push(...tlsAddressProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) {
     const context = { envSources, lineOf: file.lineOf, knownKeys };
     return { ok: false, errors: problems.map((p) => formatProblem(p, context)), warnings };

@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalPublicUrl } from '../domain/endpoint-address.ts';
 import { checkPublicUrl, checkServiceUrl } from './url-rules.ts';
+import { analyticsSchema } from './analytics-schema.ts';
 import { crmDefaultsSchema } from './crm-schema.ts';
 import { hooksSchema } from './hooks-schema.ts';
 import { routesSchema } from './route-schema.ts';
@@ -97,6 +98,20 @@ export const configShapeSchema = z.object({
     port: portCount.min(1).max(65_535).default(3000),
     public_url: publicUrl.optional(),
     body_limit_bytes: portCount.min(1_024).max(16 * 1024 * 1024).default(1_048_576),
+    /**
+     * Built-in HTTPS (docs/tls.md): with both files set, `port` serves HTTPS with them, re-read
+     * when they change (src/http/certificate-reload.ts); with neither, plain HTTP behind a reverse proxy.
+     */
+    tls: z.object({
+      /** The certificate, then its chain (certbot's fullchain.pem), PEM. Relative to the working directory. */
+      cert_file: z.string().min(1).nullable().default(null),
+      /** Its private key (certbot's privkey.pem), PEM, not encrypted. */
+      key_file: z.string().min(1).nullable().default(null),
+    }).strict().superRefine((tls, ctx) => {
+      if ((tls.cert_file === null) === (tls.key_file === null)) return;
+      const [missing, set] = tls.cert_file === null ? ['cert_file', 'key_file'] : ['key_file', 'cert_file'];
+      ctx.addIssue({ code: 'custom', path: [missing], message: `is missing while server.tls.${set} is set: built-in HTTPS needs both files; fix: set both (env TLS_CERT_FILE and TLS_KEY_FILE), or neither to serve plain HTTP behind a reverse proxy` });
+    }).prefault({}),
   }).strict().prefault({}),
   database: z.object({ url: databaseUrl.default(DEFAULT_DATABASE_URL) }).strict().prefault({}),
   security: z.object({
@@ -222,6 +237,8 @@ export const configShapeSchema = z.object({
   crm: crmDefaultsSchema,
   /** Event webhooks to the company's systems and checks before routing (docs/hooks.md). */
   hooks: hooksSchema,
+  /** Reports: the time zone, working hours and SLA targets (docs/analytics.md). */
+  analytics: analyticsSchema,
   bots: z.array(botSchema).default([]),
   portals: z.array(portalSchema).default([]),
   routes: routesSchema.default([]),

@@ -4,8 +4,11 @@
  * (like mautrix bridgev2 networkinterface.go).
  */
 
-/** Which outside system an exchange or an event belongs to. */
-export type Side = 'max' | 'bitrix24' | 'hook';
+/**
+ * Which outside system an exchange or an event belongs to; `admin`: a person's look at a client's
+ * data in the admin UI (152-ФЗ access accounting, src/admin/access-journal.ts), journaled beside the exchanges.
+ */
+export type Side = 'max' | 'bitrix24' | 'hook' | 'admin';
 
 /**
  * OAuth tokens of one portal (Bitrix24 local application). Keyed by the

@@ -20,6 +20,11 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** The process logger's child for HTTP (src/log/logger.ts redacts secrets); none: Fastify logs nothing. */
   logger?: Logger;
+  /**
+   * Built-in HTTPS (server.tls, docs/tls.md): the server is a node:https one serving this pair;
+   * `app.server.setSecureContext()` swaps it for new connections (certificate-reload.ts).
+   */
+  https?: { cert: string; key: string };
 }
 
 /** Bodies announced above the limit are still read (and dropped) up to this size, then the 413 goes out. */
@@ -31,7 +36,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // A pino Logger is a FastifyBaseLogger; typed as the base so the instance keeps Fastify's default type.
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger, logController: new BridgeRequestLog() } : { logger: false }),
     return503OnClosing: true,
-  });
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+    // With `https` the instance's server is an https.Server; its type parameters stay the HTTP ones (the routes do not differ).
+  }) as unknown as FastifyInstance;
   // An announced body over the limit: read it to the end (up to a hard cap) before answering
   // 413, so the sender gets the answer instead of a connection reset mid-upload.
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;

@@ -78,6 +78,18 @@ export const HTTP_ERRORS = {
     messageRu: 'Неверная или отсутствующая подпись запроса.',
     messageEn: 'Wrong or missing request credentials.',
   },
+  adminCrossSite: {
+    statusCode: 403,
+    code: 'BRG_ERR_ADMIN_CSRF',
+    messageRu: 'Форма отклонена: она отправлена с другого сайта или устарела. Откройте страницу заново и повторите.',
+    messageEn: 'The form was refused: it came from another site or is out of date. Open the page again and retry.',
+  },
+  adminForbidden: {
+    statusCode: 403,
+    code: 'BRG_ERR_ADMIN_FORBIDDEN',
+    messageRu: 'Недостаточно прав: это доступно только роли admin.',
+    messageEn: 'Not allowed: only the admin role may do this.',
+  },
   internal: {
     statusCode: 500,
     code: 'BRG_ERR_INTERNAL',

@@ -16,12 +16,13 @@ export const JOURNAL_FILTERS: Readonly<Record<string, string>> = {
   portal: 'portal id',
   line: 'line, <portal id>:<line id>',
   bot: 'bot id',
-  side: 'max, bitrix24 or hook',
+  side: 'max, bitrix24, hook or admin (views of a client\'s data in the admin UI)',
   direction: 'in (they called us) or out (we called them)',
   from: 'start time, ISO 8601 (2026-12-03T10:00:00+03:00) or a date (2026-12-03, Moscow time)',
   to: 'end time (exclusive), same forms as from',
   status: 'ok (2xx), failed (no answer, 4xx, 5xx) or an HTTP status',
   code: 'error code, e.g. BRG_ERR_CLIENT_BLOCKED, QUERY_LIMIT_EXCEEDED, DUPLICATE',
+  text: 'words in the endpoint or a body, 2 to 200 characters as written (letter case may matter), e.g. imconnector or an admin user\'s name',
   before: 'the next_before of the previous page',
   limit: `rows per page, 1 to ${JOURNAL_PAGE_MAX} (default 100)`,
 };
@@ -51,7 +52,7 @@ export function parseJournalQuery(params: Readonly<Record<string, string | undef
     const bad = () => problems.push(`${name}: "${value.slice(0, 80)}" is not ${JOURNAL_FILTERS[name]}`);
     switch (name) {
       case 'side':
-        if (value === 'max' || value === 'bitrix24' || value === 'hook') query.side = value;
+        if (value === 'max' || value === 'bitrix24' || value === 'hook' || value === 'admin') query.side = value;
         else bad();
         break;
       case 'direction':
@@ -69,6 +70,10 @@ export function parseJournalQuery(params: Readonly<Record<string, string | undef
       case 'status':
         if (value === 'ok' || value === 'failed') query.status = value;
         else if (/^[1-5]\d\d$/.test(value)) query.status = Number(value);
+        else bad();
+        break;
+      case 'text':
+        if (value.trim().length >= 2 && value.length <= 200) query.text = value.trim();
         else bad();
         break;
       case 'before':

@@ -359,3 +359,14 @@ ${footer(trail, lang)}
 </html>
 `;
 }
+
+/** The trail's words in `lang`, for another page that shows a trail (the admin UI's conversation page). */
+export function trailWords(lang: TrailLang) {
+  return {
+    ...T[lang],
+    what: (what: TrailWhat) => WHAT[what][lang],
+    actor: (actor: TrailActor) => ACTOR[actor][lang],
+    route: (route: TrailRoute) => ROUTE[route][lang],
+    outcome: (outcome: TrailOutcome) => OUTCOME[outcome][lang],
+  };
+}

@@ -533,8 +533,13 @@ function readRow(row: JournalRow, ctx: RowContext): Reading {
   }
 }
 
-/** The row's ties to this conversation; null when it is about other conversations only. */
+/** The journal's side of an access record (who looked at a client's data): never a hop. */
+export const ACCESS_SIDE = 'admin';
+
+/** The row's ties to this conversation; null when it is about other conversations only (or not an exchange at all). */
 function contextOf(row: JournalRow, conversationId: string): RowContext | null {
+  // A person's look at the conversation (side `admin`, src/admin/access-journal.ts) is no hop of it.
+  if (row.side === ACCESS_SIDE) return null;
   const refIds = row.refs.filter((x) => x.conversationId === conversationId).map((x) => x.messageId);
   const direct = row.conversationId === conversationId;
   const shared = row.refs.some((x) => x.conversationId !== conversationId)

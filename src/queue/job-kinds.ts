@@ -134,6 +134,13 @@ export function conversationOfPortalEventQueue(queue: string): ConversationId | 
   return afterPortal < 0 ? null : parseConversationId(queue.slice(afterPortal + 1));
 }
 
+/** The conversation a job's queue is about — a MAX chat's, a portal event's or a CRM queue — or null (a line's, a portal's, a webhook's). */
+export function conversationOfQueue(queue: string): ConversationId | null {
+  if (queue.startsWith('b24:')) return conversationOfPortalEventQueue(queue);
+  if (queue.startsWith('max:') || queue.startsWith('crm:')) return parseConversationId(queue.slice(4));
+  return null;
+}
+
 /**
  * The queue of a conversation's CRM steps: `crm:<conversationId>`. Its own, not the chat's: a CRM
  * step waiting for the line's tracker (seconds) never holds up the conversation's messages.

@@ -5,6 +5,7 @@
  * which never import each other's way up (test/unit/architecture.test.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { Bitrix24Client } from '../bitrix24/client.ts';
 import { blockedPortalProblem, degradedPortalProblem } from '../bitrix24/portal-hold.ts';
@@ -12,7 +13,9 @@ import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
 import { deriveWebhookSecret, type BotConfig, type BridgeConfigData, type PortalConfig } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
-import { adminApiPlugin, type AdminRouting } from '../http/plugins/admin-api.ts';
+import { CertificateReload } from '../http/certificate-reload.ts';
+import { certificateNotices, filesSignature, readCertificatePair, tlsFilesOf } from '../http/tls-certificate.ts';
+import { adminApiPlugin } from '../http/plugins/admin-api.ts';
 import { adminJournalPlugin } from '../http/plugins/admin-journal.ts';
 import { adminExportPlugin } from '../http/plugins/admin-export.ts';
 import { adminErasuresPlugin } from '../http/plugins/admin-erasures.ts';
@@ -29,6 +32,9 @@ import { MaxClient } from '../max/client.ts';
 import { BridgeMetrics } from '../metrics/bridge-metrics.ts';
 import { exposition } from '../metrics/exposition.ts';
 import { registerSideGauges } from '../metrics/side-gauges.ts';
+import { registerAnalyticsGauges } from '../metrics/analytics-gauges.ts';
+import { computeReport } from '../analytics/compute-report.ts';
+import { analyticsSettingsOf, workingTimeOf } from '../analytics/report-settings.ts';
 import { registerStoreGauges } from '../metrics/store-gauges.ts';
 import { rehostAttachments } from '../media/rehost.ts';
 import { MediaSigner } from '../media/signed-url.ts';
@@ -38,11 +44,12 @@ import { maskedJournal } from '../journal/masked-writer.ts';
 import { createMasker } from '../journal/masking.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { codeOf, silentLogger, type Logger } from '../log/logger.ts';
-import { makeLineRef, parseBotId, parseConversationId, parsePortalId, portalOfLine, type ConversationId } from '../domain/ids.ts';
-import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, conversationQueue, HOOK_DELIVERY_JOB, CRM_PHONE_JOB, CRM_SESSION_JOB, crmQueue, LINE_FLUSH_JOB, portalResource, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
+import { makeLineRef, parseBotId, parsePortalId, portalOfLine } from '../domain/ids.ts';
+import { BITRIX24_EVENT_JOB, BITRIX24_SETUP_JOB, CONVERSATION_MOVE_JOB, HOOK_DELIVERY_JOB, CRM_PHONE_JOB, CRM_SESSION_JOB, crmQueue, LINE_FLUSH_JOB, portalResource, portalSetupQueue, MAX_CATCHUP_JOB, MAX_UPDATE_JOB, parseJobPayload } from '../queue/job-kinds.ts';
 import { JobRunner } from '../queue/runner.ts';
 import { DEFAULT_RETRY_POLICY } from '../queue/retry-policy.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { backupReminder } from '../store/migration-plan.ts';
 import { catchUpHandler, inboundHandler, type InboundDeps } from '../bridge/inbound.ts';
 import { lifecycleHandler, pausedLineProblems, pauseLines } from '../bridge/lifecycle.ts';
 import { InFlightRequests } from '../domain/in-flight.ts';
@@ -59,9 +66,8 @@ import { applyOperatorChanges } from '../bridge/outbound-edits.ts';
 import { reconcileOperatorReplies, type ReconcileReport } from '../bridge/reconcile.ts';
 import { deliverOperatorMessages, type OutboundDeps } from '../bridge/outbound.ts';
 import { lineOf, setupHandler } from '../bridge/setup.ts';
-import { Router, routeRecordOf } from '../bridge/router.ts';
-import { explainRoute, routingInputOf } from '../bridge/route-explain.ts';
-import { describeDecision } from '../domain/routing/describe-decision.ts';
+import { Router } from '../bridge/router.ts';
+import { adminRoutingOf } from './admin-routing.ts';
 import { conversationMoveHandler } from '../bridge/conversation-move.ts';
 import { RouteTransforms } from '../bridge/route-transform.ts';
 import { TransformHookRunner } from '../transform/hook-runner.ts';
@@ -82,6 +88,18 @@ import { hookDeliveryHandler, WebhookHealth } from '../bridge/hook-delivery.ts';
 import { onDeadLetter } from '../bridge/hook-dead-letters.ts';
 import { HOOK_FAILED, HOOK_UNREACHABLE } from '../hooks/hook-call.ts';
 import { adminHooksPlugin } from '../http/plugins/admin-hooks.ts';
+import { adminUiPlugin } from '../http/plugins/admin-ui.ts';
+import { doctorChallengePlugin } from '../http/plugins/doctor-challenge.ts';
+import { challengeKey, randomChallengeKey } from '../domain/doctor-challenge.ts';
+import { loadConfig } from '../config/load.ts';
+import { configInForceCheck } from '../doctor/checks/config.ts';
+import type { DoctorReport } from '../doctor/result.ts';
+import { runDoctor } from '../doctor/run-doctor.ts';
+import { readFileSync } from 'node:fs';
+import type { AdminSetupDeps } from '../admin/setup/setup-deps.ts';
+import type { Env } from '../config/env.ts';
+import type { ReloadOutcome } from './config-reload.ts';
+import type { LiveStates } from '../admin/deps.ts';
 
 
 /** Connections the kernel queues for the bridge while it is busy (see the listen call). */
@@ -112,6 +130,10 @@ export interface Bridge {
   inFlight: InFlightRequests;
   /** Applies a new, valid configuration without a restart (routes, bots, portals; config-reload.ts). */
   reload(next: BridgeConfigData): Promise<ReloadReport>;
+  /** The built-in HTTPS listener's certificate (server.tls): the pair served now, a look at its files now; absent without TLS. */
+  certificate?: CertificateReload;
+  /** Runs every check of `doctor` now, from inside this bridge (the admin UI's Diagnostics page; docs/operations.md). */
+  doctor(): Promise<DoctorReport>;
   close(): Promise<void>;
 }
 
@@ -169,6 +191,13 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   clock: Clock; host?: string; logger?: Logger;
   /** Where the configuration file is: routes' transform modules are relative to it (default: the working directory). */
   configDir?: string;
+  /**
+   * Where the configuration came from, for the admin UI's Setup page (src/admin/setup/): CONFIG_FILE (null: environment
+   * variables alone), the environment it is read with, and the reload SIGHUP runs (config-reload.ts). Absent: no file, no reload.
+   */
+  configSource?: { file: string | null; env: Env; reload?: (why: string) => Promise<ReloadOutcome> };
+  /** What `doctor` reports this bridge as (src/cli/sandbox.ts says 'sandbox'); default production. */
+  mode?: 'sandbox' | 'production';
 }): Promise<Bridge> {
   const { clock } = options;
   // A reload (reload below) replaces it: closures read `config` when they run.
@@ -176,12 +205,24 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   // Silent unless the caller made one (src/cli/start.ts and sandbox.ts do, from log_level).
   const logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'runtime' });
+  // Built-in HTTPS (server.tls, docs/tls.md): the pair is read before anything is opened, so an
+  // unusable one stops the start with its fix (TlsFilesError); the signature is taken first, so a
+  // change made while it is read is seen by the reload.
+  const tlsFiles = tlsFilesOf(config.server.tls);
+  const tlsSignature = tlsFiles ? filesSignature(tlsFiles) : '';
+  const tlsPair = tlsFiles ? readCertificatePair(tlsFiles) : null;
+  const scheme = tlsPair ? 'https' : 'http';
   // PostgreSQL: connections for the workers plus the intake's group commits and the heartbeat
   // (most workers wait on the network, not the database), at most 30 so three processes stay
   // under PostgreSQL's default 100 connections.
   const store = await openStore({
     databaseUrl: config.database.url, secretKey: config.security.secret_key ?? '', previousSecretKeys: config.security.previous_secret_keys,
     clock, poolSize: Math.min(config.workers.concurrency + 6, 30),
+    // Migrations about to change a database that holds data: a reminder to back it up first (docs/deployment.md, "Upgrading").
+    beforeMigrate: (plan, engine) => {
+      const reminder = backupReminder(plan, engine);
+      if (reminder !== null) log.warn({ appliedLatest: plan.applied.at(-1), pending: plan.pending.map((m) => m.id) }, reminder);
+    },
   });
   // One registry per bridge; every outgoing call is counted where the clients journal it.
   const metrics = new BridgeMetrics();
@@ -387,6 +428,13 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     ],
     botReplyQueues: () => store.gauges.botReplyQueues(BITRIX24_EVENT_JOB), botIds: config.bots.map((b) => b.id), nowMs: () => clock.nowMs(),
   });
+  registerAnalyticsGauges(metrics.registry, {
+    report: (fromMs, toMs, nowMs) => {
+      const settings = analyticsSettingsOf(config.analytics);
+      return computeReport(store.analytics, { fromMs, toMs, nowMs, by: ['bot'], workingTime: workingTimeOf(settings), sla: settings.sla });
+    },
+    nowMs: () => clock.nowMs(), botIds: () => config.bots.map((b) => b.id),
+  });
   // A portal taken over from another process may have a full bucket: its limiter starts full.
   limitersStartFullOnTakeover(runner, (portalId) => bitrix.get(portalId)?.limiter);
   const pollerOf = (b: BotConfig) => new PollingLoop({
@@ -407,51 +455,57 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     },
   }));
   const botReadiness = botReadinessOf(config.bots);
-  /** The admin API's routing endpoints (admin-api.ts): explain, a conversation's route, a move. */
-  const adminRouting: AdminRouting = {
-    names: () => routeRules.map((r) => r.name),
-    async explain(sample, lang) {
-      const nowMs = sample.at ? Date.parse(sample.at) : clock.nowMs();
-      const input = sample.update ? { ...routingInputOf(sample.update, sample.bot, nowMs), tags: sample.tags ?? [] } : {
-        botId: sample.bot, chatType: sample.chat_type ?? 'dialog', startPayload: sample.payload ?? null, firstText: sample.text ?? null, language: sample.language ?? null, nowMs, tags: sample.tags ?? [],
+  /** The admin API's and the admin UI's routing: explain, a conversation's route, a move. */
+  const adminRouting = adminRoutingOf({ store, router, rules: () => routeRules, nowMs: () => clock.nowMs(), poke: () => runner.poke() });
+  /** The /ready report (readiness.ts); the admin UI's overview shows it too. */
+  const readinessReport = readiness({
+    engine: store.engine, schemaState: () => store.readiness.schemaState(), lineStates: () => store.readiness.lineStates(),
+    bots: botReadiness,
+    check: async () => [
+      ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
+      ...[...bitrix.values()].flatMap((client) => client.holds.states().map((h) => blockedPortalProblem(h.side, h.sinceMs, h.cause))),
+      ...[...bots.values()].flatMap((b) => b.client.holds.states().map((h) => downBotProblem(h.side, h.sinceMs, h.cause))),
+      ...[...bitrix.values()].flatMap((client) => client.holds.degradedStates(clock.nowMs()).map((d) => degradedPortalProblem(d.side, d.sinceMs, d.code))),
+      ...[...bots.values()].flatMap((b) => b.client.holds.degradedStates(clock.nowMs()).map((d) => degradedBotProblem(d.side, d.sinceMs, d.code))),
+    ],
+  });
+  /** Each bot's and portal's state now, for the admin UI's overview: the same holds /ready reads, and each portal's limiter. */
+  const liveStates = (): LiveStates => ({
+    bots: botReadiness.map((b) => ({ id: b.id, problem: b.problem() })),
+    portals: [...bitrix].map(([id, client]) => {
+      const held = client.holds.states()[0];
+      const degraded = client.holds.degradedStates(clock.nowMs())[0];
+      return {
+        id, problem: held ? blockedPortalProblem(id, held.sinceMs, held.cause) : degraded ? degradedPortalProblem(id, degraded.sinceMs, degraded.code) : null,
+        limitLevel: client.limiter.level(id), limitBurst: client.limiter.effective(id).burst,
       };
-      // Reads what a real decision reads (lines paused, conversations per line); sends nothing.
-      const outcome = await router.decide(input);
-      if (outcome.kind === 'routed') {
-        const { decision } = outcome;
-        return { route: decision.route, target: { portal: decision.target.portalId, line_id: decision.target.lineId }, line: outcome.record.line, via: decision.via, why: describeDecision(decision, lang), considered: decision.considered };
-      }
-      const explained = explainRoute(routeRules, input, { lang });
-      return { route: outcome.kind === 'not-set-up' ? explained.decision?.route ?? null : null, target: null, via: null, why: outcome.kind === 'not-set-up' ? [...explained.lines, lang === 'ru' ? `портал ${outcome.portalId}: линия ещё не подключена` : `portal ${outcome.portalId}: the line is not set up yet`] : explained.lines, considered: explained.considered };
-    },
-    async conversation(id) {
-      const conversationId = parseConversationId(id);
-      const row = conversationId === null ? null : await store.conversations.get(conversationId);
-      if (!row) return null;
-      return { id: row.id, bot: row.botId, line: row.lineRef, state: row.state, route: row.routeName, route_open: row.routeOpen, routed: routeRecordOf(row.routeJson) };
-    },
-    async move(conversationId, route) {
-      const id = parseConversationId(conversationId) as ConversationId;
-      const jobId = await store.jobs.enqueue({ kind: CONVERSATION_MOVE_JOB, conversationKey: conversationQueue(id), payload: { conversationId: id, route, by: 'admin' } });
-      runner.poke();
-      return jobId;
-    },
+    }),
+  });
+  /** The Setup page's view of the running bridge: a bot is checked with MAX once (one attempt, 10 s) before it is added. */
+  const adminSetup: AdminSetupDeps = {
+    configFile: options.configSource?.file ?? null, env: options.configSource?.env ?? {}, reloadConfig: options.configSource?.reload,
+    maxClient: (b) => new MaxClient({ baseUrl: b.apiUrl, token: b.token, botId: b.id, clock, journal, logger, timeoutMs: 10_000, retry: { baseDelayMs: 500, maxDelayMs: 500, maxAttempts: 1 } }),
+    bitrixFor: (id) => bitrix.get(id), publicUrl, updateTypes: SUBSCRIBED_UPDATES, connectorId: CONNECTOR_ID,
+  };
+  // `doctor`'s self-call through PUBLIC_URL is answered with this key (src/domain/doctor-challenge.ts): every process with
+  // the same BRIDGE_SECRET_KEY answers alike; without one (a sandbox) only this process can check the answers.
+  const doctorKey = config.security.secret_key ? challengeKey(config.security.secret_key) : randomChallengeKey();
+  /** `doctor` from inside the bridge: its configuration read again as a reload would, its store, its journal, fresh clients. */
+  const runDoctorNow = (): Promise<DoctorReport> => {
+    const source = options.configSource;
+    const reread = source ? () => loadConfig(source.env, (path) => readFileSync(path, 'utf8')) : null;
+    return runDoctor({
+      config, mode: options.mode ?? 'production', configResults: configInForceCheck(options.mode ?? 'production', reread, source?.file ?? null),
+      store, clock, connectorId: CONNECTOR_ID, challengeKey: doctorKey,
+    }, { journal });
   };
   const app = buildApp({
     bodyLimitBytes: config.server.body_limit_bytes, logger: logger.child({ component: 'http' }),
+    ...(tlsPair ? { https: { cert: tlsPair.cert, key: tlsPair.key } } : {}),
     plugins: [
       healthPlugin(),
-      readyPlugin({ report: readiness({
-        engine: store.engine, schemaState: () => store.readiness.schemaState(), lineStates: () => store.readiness.lineStates(),
-        bots: botReadiness,
-        check: async () => [
-          ...(await pausedLineProblems(store)), ...pollers.flatMap((p) => (p.problem ? [p.problem] : [])),
-          ...[...bitrix.values()].flatMap((client) => client.holds.states().map((h) => blockedPortalProblem(h.side, h.sinceMs, h.cause))),
-          ...[...bots.values()].flatMap((b) => b.client.holds.states().map((h) => downBotProblem(h.side, h.sinceMs, h.cause))),
-          ...[...bitrix.values()].flatMap((client) => client.holds.degradedStates(clock.nowMs()).map((d) => degradedPortalProblem(d.side, d.sinceMs, d.code))),
-          ...[...bots.values()].flatMap((b) => b.client.holds.degradedStates(clock.nowMs()).map((d) => degradedBotProblem(d.side, d.sinceMs, d.code))),
-        ],
-      }) }),
+      readyPlugin({ report: readinessReport }),
+      doctorChallengePlugin({ key: doctorKey }),
       metricsPlugin({ tokens: [config.security.metrics_token, config.security.admin_token], exposition: exposition(metrics.registry) }),
       maxWebhookPlugin({ bots: (id) => bots.get(id), events: store.events, journal, nowMs: () => clock.nowMs(), onStored: () => runner.poke(), inFlight, intake: metrics.intake('max_webhook') }),
       bitrix24EventsPlugin({
@@ -477,6 +531,11 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       adminErasuresPlugin({ adminToken: config.security.admin_token, erasure: store.erasure, onErased: onClientErased(hookEvents) }),
       adminChecksPlugin({ adminToken: config.security.admin_token, store, nowMs: () => clock.nowMs(), onWoken: () => runner.poke() }),
       adminHooksPlugin({ adminToken: config.security.admin_token, hooks: store.hooks, webhooks: () => config.hooks.webhooks }),
+      // The admin web UI: its own users and sessions, not the admin token (docs/admin-ui.md).
+      adminUiPlugin({ deps: {
+        store, config: () => config, nowMs: () => clock.nowMs(), journal, policy: () => config.privacy, log: logger.child({ component: 'admin-ui' }),
+        readiness: readinessReport, live: liveStates, routing: adminRouting, poke: () => runner.poke(), setup: adminSetup, doctor: runDoctorNow,
+      } }),
     ],
   });
   const host = options.host ?? '127.0.0.1';
@@ -486,8 +545,19 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   // land seconds late, after newer messages (capped by net.core.somaxconn).
   await app.listen({ host, port: config.server.port, backlog: LISTEN_BACKLOG });
   const port = (app.server.address() as { port: number }).port;
-  listeningUrl = `http://${host}:${port}`;
+  listeningUrl = `${scheme}://${host}:${port}`;
   log.info({ url: listeningUrl, engine: store.engine, bots: config.bots.length, portals: config.portals.length }, 'bridge listening');
+  // New certificate files are served without a restart; connections in progress keep theirs (certificate-reload.ts).
+  const tlsLog = logger.child({ component: 'tls' });
+  const certificateReload = tlsFiles && tlsPair ? new CertificateReload({
+    files: tlsFiles, served: tlsPair, servedSignature: tlsSignature, publicUrl: () => config.server.public_url, nowMs: () => clock.nowMs(),
+    install: (pair) => (app.server as unknown as TlsServer).setSecureContext({ cert: pair.cert, key: pair.key }), log: tlsLog,
+  }) : null;
+  if (tlsFiles && tlsPair) {
+    tlsLog.info({ certFile: tlsFiles.certFile, fingerprint256: tlsPair.fingerprint256, serialNumber: tlsPair.serialNumber, validTo: new Date(tlsPair.validToMs).toISOString() }, 'serving HTTPS with the configured certificate');
+    for (const notice of certificateNotices(tlsPair, { publicUrl: config.server.public_url, nowMs: clock.nowMs() })) tlsLog[notice.level]({ certFile: tlsFiles.certFile }, notice.message);
+  }
+  certificateReload?.start();
   // Operator replies written while the bridge was away are queued before anything newer is
   // handled: events arriving now are stored (not refused — the portal never retries them),
   // and the runner starts once the history has been read.
@@ -510,7 +580,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   const maintenanceLog = logger.child({ component: 'maintenance' });
   const maintain = async (atStart = false) => {
     const report = await runMaintenance({
-      store, publicUrl: config.server.public_url ?? `http://${host}:${port}`, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
+      store, publicUrl: config.server.public_url ?? listeningUrl, connectorId: CONNECTOR_ID, updateTypes: SUBSCRIBED_UPDATES,
       bots: webhookBots, bitrixFor: (id) => bitrix.get(id), nowMs: () => clock.nowMs(), log: maintenanceLog,
     }, { atStart });
     // MAX gave up on our webhook (8 h of failed deliveries): what it held for those bots is read from the chats.
@@ -631,7 +701,7 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
   }, CLIENT_WAIT_LOOK_MS);
   clientWaitTimer.unref();
   return {
-    url: `http://${host}:${port}`,
+    url: listeningUrl,
     app,
     store,
     runner,
@@ -645,10 +715,13 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
     purge: () => retention.runNow(),
     pollers,
     reload,
+    doctor: runDoctorNow,
     inFlight,
+    ...(certificateReload ? { certificate: certificateReload } : {}),
     async close() {
       clearInterval(timer);
       clearInterval(clientWaitTimer);
+      certificateReload?.stop();
       await retention.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await runner.stop(5_000);

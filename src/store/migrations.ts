@@ -380,9 +380,47 @@ const exportTimeIndexes: Migration = {
   },
 };
 
+/**
+ * The admin web UI's people (src/admin/): named users with a role, their scrypt password
+ * hashes and failed-login counts (lock-out), and their sessions (the cookie's token is kept
+ * only as its SHA-256, so a copy of the database opens no session).
+ */
+const adminUsers: Migration = {
+  id: 16,
+  name: 'admin users and sessions',
+  async up(db) {
+    const s = db.schema;
+    await s.createTable('admin_users').addColumn('username', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull()).addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0)).addColumn('locked_until_ms', 'bigint')
+      .addColumn('last_login_ms', 'bigint')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('updated_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await s.createTable('admin_sessions').addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('username', 'text', (c) => c.notNull()).addColumn('csrf_token', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_ms', 'bigint', (c) => c.notNull()).execute();
+    await s.createIndex('admin_sessions_user_idx').on('admin_sessions').column('username').execute();
+  },
+};
+
+/**
+ * Analytics (src/analytics/): who wrote each operator message sent to MAX (the Bitrix24 user id
+ * and the name from the line's signature; `actor` 'system' for the line's own messages, which are
+ * not answers). A period is read by `outbound_parts_sent_idx` (migration 11).
+ */
+const replyAuthors: Migration = {
+  id: 17,
+  name: 'operator of each sent reply, for analytics',
+  async up(db) {
+    await db.schema.alterTable('outbound_parts').addColumn('actor', 'text').execute();
+    await db.schema.alterTable('outbound_parts').addColumn('operator_id', 'text').execute();
+    await db.schema.alterTable('outbound_parts').addColumn('operator_name', 'text').execute();
+  },
+};
+
 export const MIGRATIONS: Migration[] = [
   initial, unfinishedJobIndexes, lineOutbox, media, outboundUploads, outboundParts, skippedUpdates, clientNotices, routing, journalSearch, retentionIndexes, crmLinks, hooks,
-  hookDeliveryEventIndex, exportTimeIndexes,
+  hookDeliveryEventIndex, exportTimeIndexes, adminUsers, replyAuthors,
 ];
 
 async function applyPending(db: Db, engine: Engine, nowMs: number): Promise<number> {

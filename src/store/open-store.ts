@@ -6,6 +6,8 @@ import type { Clock } from '../domain/clock.ts';
 import { CryptoBox } from './crypto-box.ts';
 import { openDatabase, type Engine, type OpenedDatabase, type StoreTransaction } from './db.ts';
 import { migrate } from './migrations.ts';
+import { readMigrationPlan, type MigrationPlan } from './migration-plan.ts';
+import { AnalyticsRepo } from './repos/analytics-repo.ts';
 import { BotRepo } from './repos/bot-repo.ts';
 import { ConversationRepo } from './repos/conversation-repo.ts';
 import { DeadLetterRepo } from './repos/dead-letter-repo.ts';
@@ -30,6 +32,9 @@ import { ReadinessRepo } from './repos/readiness-repo.ts';
 import { RetentionRepo } from './repos/retention-repo.ts';
 import { ErasureRepo } from './repos/erasure-repo.ts';
 import { ExportRepo } from './repos/export-repo.ts';
+import { AdminUserRepo } from './repos/admin-user-repo.ts';
+import { OverviewRepo } from './repos/overview-repo.ts';
+import { ConversationListRepo } from './repos/conversation-list-repo.ts';
 import { privacyHashKey } from '../journal/hash-key.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
@@ -42,6 +47,17 @@ export interface StoreOptions {
   previousSecretKeys?: readonly string[];
   clock: Clock;
   poolSize?: number;
+  /**
+   * Called with the migrations about to run, before they run (not when there are none):
+   * the start's backup reminder (src/runtime/start-bridge.ts). Read outside the migrations'
+   * lock, so two processes starting at once may both be told; one of them applies them.
+   */
+  beforeMigrate?: (plan: MigrationPlan, engine: Engine) => void;
+  /**
+   * Apply pending migrations (default true). `doctor` opens the store with false: it reports a
+   * database behind or ahead of this version instead of changing it (src/doctor/checks/database.ts).
+   */
+  migrate?: boolean;
 }
 
 export interface Store {
@@ -85,6 +101,14 @@ export interface Store {
   erasure: ErasureRepo;
   /** Exports for a DWH, a page at a time, and the SQL views for BI tools (export-repo.ts, docs/exports.md). */
   exports: ExportRepo;
+  /** The admin web UI's users and sessions (src/admin/, docs/admin-ui.md). */
+  adminUsers: AdminUserRepo;
+  /** Read-only facts for the admin UI's overview (portals, last updates, recent errors). */
+  overview: OverviewRepo;
+  /** The admin UI's list of conversations with their last messages (read only). */
+  conversationList: ConversationListRepo;
+  /** What the reports read: client messages, operator replies, conversations' cuts (analytics-repo.ts, docs/analytics.md). */
+  analytics: AnalyticsRepo;
   box: CryptoBox;
   close(): Promise<void>;
 }
@@ -92,7 +116,11 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const box = new CryptoBox(options.secretKey, options.previousSecretKeys);
   const opened = openDatabase(options.databaseUrl, { poolSize: options.poolSize });
-  await migrate(opened.db, opened.engine, options.clock.nowMs());
+  if (options.beforeMigrate && options.migrate !== false) {
+    const plan = await readMigrationPlan(opened.db, opened.engine);
+    if (plan.pending.length > 0) options.beforeMigrate(plan, opened.engine);
+  }
+  if (options.migrate !== false) await migrate(opened.db, opened.engine, options.clock.nowMs());
   const { db, engine } = opened;
   const direct = opened.sqlite ? new SqliteDirect(db, opened.sqlite) : undefined;
   return {
@@ -123,6 +151,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     retention: new RetentionRepo(db),
     erasure: new ErasureRepo(db, engine, options.clock, [options.secretKey, ...(options.previousSecretKeys ?? [])].map((key) => privacyHashKey(key))),
     exports: new ExportRepo(db, engine),
+    analytics: new AnalyticsRepo(db),
+    adminUsers: new AdminUserRepo(db, options.clock),
+    overview: new OverviewRepo(db),
+    conversationList: new ConversationListRepo(db),
     box,
     close: () => opened.close(),
   };

@@ -113,6 +113,35 @@ export interface OutboundPartsTable {
   part: number;
   max_mid: string | null;
   sent_at_ms: number;
+  /** 'operator' or 'system' (the line's own message); null on parts sent before migration 17. */
+  actor: string | null;
+  /** The Bitrix24 user who wrote it, and the name from the line's signature, when known. */
+  operator_id: string | null;
+  operator_name: string | null;
+}
+
+/** A person of the admin web UI (src/admin/). */
+export interface AdminUsersTable {
+  username: string;
+  role: 'admin' | 'viewer';
+  /** `scrypt$N$r$p$<salt b64>$<hash b64>` (src/admin/password.ts). */
+  password_hash: string;
+  failed_logins: number;
+  locked_until_ms: number | null;
+  last_login_ms: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** A signed-in admin UI session: the cookie's token is kept as its SHA-256 (hex). */
+export interface AdminSessionsTable {
+  token_hash: string;
+  username: string;
+  /** The session's CSRF token, sent back by every form and POST of the UI. */
+  csrf_token: string;
+  created_at_ms: number;
+  expires_at_ms: number;
+  last_seen_ms: number;
 }
 
 /** An operator file uploaded to MAX, kept until its part is sent (retries reuse the upload). */
@@ -352,6 +381,8 @@ export interface Database {
   line_outbox: LineOutboxTable;
   bridge_meta: BridgeMetaTable;
   outbound_parts: OutboundPartsTable;
+  admin_users: AdminUsersTable;
+  admin_sessions: AdminSessionsTable;
   outbound_uploads: OutboundUploadsTable;
   media: MediaTable;
   operator_notices: OperatorNoticesTable;

@@ -75,3 +75,9 @@ test('only the id codecs (src/domain/ids.ts) take an id apart at ":"', () => {
   const others = FILES.filter((f) => srcPath(f) !== 'src/domain/ids.ts');
   assert.deepEqual(matching(others, /(lastIndexOf|indexOf|split)\(':'\)/), []);
 });
+
+test('src/doctor uses the layers below it (config, store, the sides\' clients), never those that run it (runtime, http, admin, cli) nor the pipelines', () => {
+  const above = ['src/runtime/', 'src/http/', 'src/admin/', 'src/cli/', 'src/bridge/'];
+  const offenders = under('doctor').flatMap((f) => importsOf(f).filter((i) => above.some((a) => i.startsWith(a))).map((i) => `${srcPath(f)} → ${i}`));
+  assert.deepEqual(offenders, []);
+});

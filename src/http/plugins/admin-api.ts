@@ -48,7 +48,8 @@ export interface AdminApiOptions {
   routing?: AdminRouting;
 }
 
-const routeSampleSchema = z.object({
+/** A sample for explain, checked (the admin UI's routes page checks its form with it too). */
+export const routeSampleSchema = z.object({
   bot: z.string().min(1).max(63),
   update: z.record(z.string(), z.unknown()).optional(),
   text: z.string().max(10_000).optional(),

@@ -96,15 +96,18 @@ async function callerPortal(options: Bitrix24SettingsOptions, placement: Placeme
   return portalId;
 }
 
-async function settled(options: Bitrix24SettingsOptions, jobId: number): Promise<{ state: string; last_error_code: string | null } | undefined> {
-  const rounds = Math.ceil((options.setupWaitMs ?? SETTINGS_SETUP_WAIT_MS) / POLL_MS);
-  let job = await options.jobs.get(jobId);
+/** Waits up to `waitMs` for a queued job to finish (done or dead); its row then, or as it is when the time is up. */
+export async function settledJob(jobs: Bitrix24SettingsOptions['jobs'], jobId: number, waitMs: number): Promise<{ state: string; last_error_code: string | null } | undefined> {
+  const rounds = Math.ceil(waitMs / POLL_MS);
+  let job = await jobs.get(jobId);
   for (let i = 0; i < rounds && (job?.state === 'pending' || job?.state === 'running'); i++) {
     await new Promise((r) => setTimeout(r, POLL_MS));
-    job = await options.jobs.get(jobId);
+    job = await jobs.get(jobId);
   }
   return job;
 }
+
+const settled = (options: Bitrix24SettingsOptions, jobId: number) => settledJob(options.jobs, jobId, options.setupWaitMs ?? SETTINGS_SETUP_WAIT_MS);
 
 async function connect(options: Bitrix24SettingsOptions, portalId: string, placement: Placement): Promise<SettingsOutcome> {
   const { lineId } = placement;

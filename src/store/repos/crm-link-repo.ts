@@ -102,6 +102,12 @@ export class CrmLinkRepo {
     return row ? linkOf(row) : null;
   }
 
+  /** A conversation's rows, one per Open Lines session, latest first (the admin UI's conversation page). */
+  async ofConversation(conversationId: string, limit = 50): Promise<CrmLink[]> {
+    const rows = await this.db.selectFrom('crm_links').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at_ms', 'desc').limit(limit).execute();
+    return rows.map(linkOf);
+  }
+
   async all(portalId?: string): Promise<CrmLink[]> {
     let q = this.db.selectFrom('crm_links').selectAll();
     if (portalId !== undefined) q = q.where('portal_id', '=', portalId);

@@ -105,6 +105,10 @@ export class JournalRepo implements JournalWriter {
     if (query.fromMs !== undefined) q = q.where('at_ms', '>=', query.fromMs);
     if (query.toMs !== undefined) q = q.where('at_ms', '<', query.toMs);
     if (query.errorCode !== undefined) q = q.where('error_code', '=', query.errorCode);
+    if (query.text !== undefined) {
+      const words = `%${likeEscaped(query.text)}%`;
+      q = q.where((eb) => eb.or([eb('endpoint', 'like', words), eb('request_body', 'like', words), eb('response_body', 'like', words)]));
+    }
     if (query.status === 'failed') q = q.where((eb) => eb.or([eb('status', 'is', null), eb('status', '>=', 400)]));
     else if (query.status === 'ok') q = q.where('status', '>=', 200).where('status', '<', 300);
     else if (typeof query.status === 'number') q = q.where('status', '=', query.status);
@@ -141,6 +145,8 @@ export interface JournalQuery {
   /** 'ok': 2xx; 'failed': no answer or 4xx/5xx; a number: that status. */
   status?: 'ok' | 'failed' | number;
   errorCode?: string;
+  /** Words in the endpoint or a body (LIKE, as written: letter case matters on PostgreSQL; a scan, bounded by the page's limit). */
+  text?: string;
   /** Rows with a smaller id than this (the previous page's `nextBefore`). */
   before?: number;
   limit?: number;

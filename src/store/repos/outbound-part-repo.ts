@@ -18,6 +18,17 @@ export interface OutboundPart {
   sentAtMs: number;
 }
 
+/**
+ * Who wrote an operator message (analytics, docs/analytics.md): an operator (the Bitrix24 user
+ * and the name from the line's signature, when known) or the line itself ('system': a greeting,
+ * an auto-answer, the close text — not an answer to the client).
+ */
+export interface PartAuthor {
+  actor: 'operator' | 'system';
+  operatorId: string | null;
+  operatorName: string | null;
+}
+
 export class OutboundPartRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -45,10 +56,11 @@ export class OutboundPartRepo {
     return row ? row.max_mid : undefined;
   }
 
-  /** Records a part MAX accepted; a part recorded already keeps its row (the first record wins). */
-  async record(conversationId: ConversationId, imMessageId: string, part: number, maxMid: string | null): Promise<void> {
+  /** Records a part MAX accepted, with who wrote it when known; a part recorded already keeps its row (the first record wins). */
+  async record(conversationId: ConversationId, imMessageId: string, part: number, maxMid: string | null, author?: PartAuthor): Promise<void> {
     await this.db.insertInto('outbound_parts').values({
       conversation_id: conversationId, bitrix_message_id: imMessageId, part, max_mid: maxMid, sent_at_ms: this.clock.nowMs(),
+      actor: author?.actor ?? null, operator_id: author?.operatorId ?? null, operator_name: author?.operatorName ?? null,
     }).onConflict((oc) => oc.columns(['conversation_id', 'bitrix_message_id', 'part']).doNothing()).execute();
   }
 

@@ -9,7 +9,7 @@ describe('defaults and mode', () => {
     const r = okConfig(loadConfig({}, noFile));
     assert.equal(r.mode, 'sandbox');
     const c = r.config;
-    assert.deepEqual(c.server, { host: '0.0.0.0', port: 3000, body_limit_bytes: 1_048_576 });
+    assert.deepEqual(c.server, { host: '0.0.0.0', port: 3000, body_limit_bytes: 1_048_576, tls: { cert_file: null, key_file: null } });
     assert.equal(c.database.url, '.data/bridge.sqlite');
     assert.equal(c.workers.concurrency, 32);
     assert.deepEqual(c.messages, { system_messages: 'rewrite', operator_name: 'keep', outage_notices: 'line', client_wait_notice_minutes: 15 });
