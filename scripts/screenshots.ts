@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { pageUrl } from '../src/admin/page.ts';
 import { ADMIN_PAGES } from '../src/admin/pages/index.ts';
 import { HANDLED_EVENTS } from '../src/bitrix24/connector-setup.ts';
@@ -19,7 +19,6 @@ import { startSandboxWithBridge, type Sandbox } from '../src/cli/sandbox.ts';
 
 const OUT_DIR = resolve('docs/screenshots');
 const VIEWPORT = { width: 1280, height: 800 };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT_MS = 60_000;
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
@@ -81,7 +80,7 @@ async function fill(sandbox: Sandbox): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bridge-screenshots-'));
   const sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, adminUser: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
+  const browser = await launchChromium();
   try {
     await fill(sandbox);
     const admin = sandbox.admin!;

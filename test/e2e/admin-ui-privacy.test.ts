@@ -8,24 +8,24 @@
  * ("Кто смотрел").
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_MISSING, launchChromium } from '../../scripts/chromium.ts';
 import { hashPassword } from '../../src/admin/password.ts';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { parseConversationId, type ConversationId } from '../../src/domain/ids.ts';
 import { postOk, until, waitForSetup } from '../helpers/e2e.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = { username: 'anna', password: 'пароль-администратора-1' };
 const VIEWER = { username: 'victor', password: 'пароль-наблюдателя-22' };
 const CLIENT = { user_id: 7301, first_name: 'Мария', last_name: 'Иванова' };
 const PHONE = '+79161234567';
 const MASKED_PHONE = '+7 *** ***-**-67';
 
-describe('admin UI privacy in Chromium: a viewer sees the mask where an admin sees the phone', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)` }, () => {
+describe('admin UI privacy in Chromium: a viewer sees the mask where an admin sees the phone', { skip: CHROMIUM_MISSING }, () => {
   let sandbox: Sandbox;
   let browser: Browser;
   let conversationId: ConversationId;
@@ -71,10 +71,7 @@ describe('admin UI privacy in Chromium: a viewer sees the mask where an admin se
     await waitForSetup(sandbox.bitrix24.controlUrl);
     await store().adminUsers.add(ADMIN.username, 'admin', await hashPassword(ADMIN.password));
     await store().adminUsers.add(VIEWER.username, 'viewer', await hashPassword(VIEWER.password));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     // A client writes, an operator answers; the client's phone is known (shared as a contact when the CRM asks for it).
     await postOk(`${sandbox.max.controlUrl}/messages`, { user: CLIENT, text: 'Здравствуйте, где мой заказ?' });
     const portal = sandbox.bitrix24.context.portals[0]!;

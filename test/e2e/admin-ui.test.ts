@@ -8,25 +8,25 @@
  * changes nothing; a viewer cannot post.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_MISSING, launchChromium } from '../../scripts/chromium.ts';
 import { hashPassword } from '../../src/admin/password.ts';
 import { pageUrl } from '../../src/admin/page.ts';
 import { ADMIN_PAGES } from '../../src/admin/pages/index.ts';
 import { startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { postOk, until, waitForSetup } from '../helpers/e2e.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = { username: 'anna', password: 'пароль-администратора-1' };
 const VIEWER = { username: 'victor', password: 'пароль-наблюдателя-22' };
 const LOCKED = { username: 'lena', password: 'пароль-лены-333' };
 const CYRILLIC = /[А-Яа-яЁё]/;
 
-describe('admin UI in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)` }, () => {
+describe('admin UI in Chromium', { skip: CHROMIUM_MISSING }, () => {
   let sandbox: Sandbox;
   let browser: Browser;
   let evil: Server;
@@ -69,10 +69,7 @@ describe('admin UI in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROM
     await store().adminUsers.add(ADMIN.username, 'admin', await hashPassword(ADMIN.password));
     await store().adminUsers.add(VIEWER.username, 'viewer', await hashPassword(VIEWER.password));
     await store().adminUsers.add(LOCKED.username, 'admin', await hashPassword(LOCKED.password));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     // Another site: a page that posts a form to the bridge as soon as it opens (a CSRF attempt).
     evil = createServer((req, res) => {
       const target = new URL(req.url ?? '/', 'http://x').searchParams.get('target') ?? '';

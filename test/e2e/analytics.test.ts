@@ -8,9 +8,8 @@
  * uPlot charts, and logs no console error.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_MISSING, launchChromium } from '../../scripts/chromium.ts';
 import { computeReport } from '../../src/analytics/compute-report.ts';
 import { analyticsSettingsOf, workingTimeOf } from '../../src/analytics/report-settings.ts';
 import { hashPassword } from '../../src/admin/password.ts';
@@ -20,7 +19,6 @@ import { testEngines } from '../helpers/databases.ts';
 import { postOk, sandboxFor, until } from '../helpers/e2e.ts';
 import { sample, scrape } from '../helpers/metrics.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 for (const engine of testEngines()) {
   describe(`analytics end to end (${engine.name})`, () => {
@@ -72,14 +70,11 @@ for (const engine of testEngines()) {
     });
 
     test('the Analytics page in Chromium: the operator in its table, three charts drawn, no console errors', {
-      skip: engine.name !== 'sqlite' ? 'the browser once is enough' : existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium`,
+      skip: engine.name !== 'sqlite' ? 'the browser once is enough' : CHROMIUM_MISSING,
     }, async () => {
       const store = sandboxOf().bridge!.store;
       await store.adminUsers.add('olga', 'admin', await hashPassword('пароль-аналитика-7'));
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM, headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      const browser = await launchChromium();
       try {
         const page = await (await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } })).newPage();
         const errors: string[] = [];

@@ -6,16 +6,16 @@
  * and is shown as delivered on the operator page.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { CHROMIUM_MISSING, launchChromium } from '../../scripts/chromium.ts';
 import { startSandboxWithBridge, SANDBOX_BOT_TOKEN, type Sandbox } from '../../src/cli/sandbox.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
-describe('sandbox round trip in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)` }, () => {
+describe('sandbox round trip in Chromium', { skip: CHROMIUM_MISSING }, () => {
   let sandbox: Sandbox;
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'bridge-browser-'));
@@ -23,10 +23,7 @@ describe('sandbox round trip in Chromium', { skip: existsSync(CHROMIUM) ? false 
   before(async () => {
     sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir });
     // Playwright starts Chromium with a fresh temporary profile each time.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

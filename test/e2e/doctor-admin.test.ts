@@ -6,20 +6,20 @@
  * console errors.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_MISSING, launchChromium } from '../../scripts/chromium.ts';
 import { hashPassword } from '../../src/admin/password.ts';
 import { SANDBOX_BOT_TOKEN, startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import { until, waitForSetup } from '../helpers/e2e.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = { username: 'irina', password: 'пароль-администратора-7' };
 const VIEWER = { username: 'oleg', password: 'пароль-наблюдателя-77' };
 
-describe('admin UI: Diagnostics', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)` }, () => {
+describe('admin UI: Diagnostics', { skip: CHROMIUM_MISSING }, () => {
   let sandbox: Sandbox;
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'bridge-doctor-admin-'));
@@ -47,10 +47,7 @@ describe('admin UI: Diagnostics', { skip: existsSync(CHROMIUM) ? false : `${CHRO
     await until(async () => ((await sandbox.bridge!.store.readiness.lineStates()).length > 0 ? true : undefined));
     await sandbox.bridge!.store.adminUsers.add(ADMIN.username, 'admin', await hashPassword(ADMIN.password));
     await sandbox.bridge!.store.adminUsers.add(VIEWER.username, 'viewer', await hashPassword(VIEWER.password));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
