@@ -4,11 +4,14 @@
  * - 'reject': a 4xx with a JSON body `{error: 'BRG_ERR_…', message, message_en}`
  *   and nothing stored;
  * - 'accept': a 2xx (a valid update or event, stored once even when replayed);
- * - 'any': 2xx or 4xx (read-only endpoints), never a 5xx.
+ * - 'any': 2xx or 4xx (read-only endpoints), never a 5xx;
+ * - 'page': the admin web UI without a session — the login page or an asset (200), a redirect
+ *   to the login page (303), or a 4xx page naming its `BRG_ERR_` code; never a page's content,
+ *   never a 5xx, nothing stored.
  */
 import fc from 'fast-check';
 
-export type Expectation = 'reject' | 'accept' | 'any';
+export type Expectation = 'reject' | 'accept' | 'any' | 'page';
 
 export interface FuzzRequest {
   endpoint: string;
@@ -160,10 +163,31 @@ export function otherRequests(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
   const media = fc.tuple(fc.string({ maxLength: 30 }), fc.string({ maxLength: 20 }), fc.string({ maxLength: 12 }), fc.string({ maxLength: 50 }))
     .map(([id, name, exp, sig]): FuzzRequest => ({ endpoint: 'media', method: 'GET', path: `/media/${encodeURIComponent(id || 'x')}/${encodeURIComponent(name || 'f')}?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`, headers: {}, expect: 'reject' }));
   const health = fc.constant<FuzzRequest>({ endpoint: 'health', method: 'GET', path: '/health', headers: {}, expect: 'any' });
+  // The web UI, without a session: forged cookies, foreign origins, broken forms, odd paths.
+  const uiPage = fc.tuple(
+    fc.constantFrom('GET', 'POST', 'PUT'),
+    fc.oneof(
+      fc.constantFrom('/admin/', '/admin', '/admin/login', '/admin/logout', '/admin/ui/conversations', '/admin/ui/dead-letters', '/admin/ui/setup', '/admin/ui/analytics', '/admin/assets/admin.css'),
+      fc.webPath().map((p) => `/admin/ui${p}`),
+      fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([a, b]) => `/admin/login?next=${encodeURIComponent(a)}&lang=${encodeURIComponent(b)}`),
+    ),
+    fc.oneof(fc.constant(null), fc.string({ maxLength: 60 }).map((v) => `bridge_admin_session=${encodeURIComponent(v)}`)),
+    fc.constantFrom(null, 'https://evil.example', 'null'),
+    fc.oneof(fc.constant(''), fc.dictionary(fc.constantFrom('username', 'password', '_csrf', 'next', 'action', 'id'), fc.string({ maxLength: 30 })).map((f) => new URLSearchParams(f).toString()), fc.string({ maxLength: 200 })),
+  ).map(([method, p, cookie, origin, body]): FuzzRequest => ({
+    endpoint: 'admin ui', method, path: p,
+    headers: { ...(cookie === null ? {} : { cookie }), ...(origin === null ? {} : { origin }), ...(method === 'GET' ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
+    ...(method === 'GET' ? {} : { body }), expect: 'page',
+  }));
+  const challenge = fc.string({ maxLength: 80 })
+    .map((nonce): FuzzRequest => ({ endpoint: 'doctor challenge', method: 'GET', path: `/doctor/challenge/${encodeURIComponent(nonce || 'x')}`, headers: {}, expect: 'any' }));
   const unknown = fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.webPath())
-    .filter(([, p]) => !/^\/(max|bitrix24|admin|media|health|ready|metrics)/.test(p))
+    .filter(([, p]) => !/^\/(max|bitrix24|admin|media|health|ready|metrics|doctor)/.test(p))
     .map(([method, p]): FuzzRequest => ({ endpoint: 'unknown routes', method, path: p || '/', headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }), expect: 'reject' }));
-  return fc.oneof({ arbitrary: admin, weight: 2 }, { arbitrary: media, weight: 2 }, { arbitrary: health, weight: 1 }, { arbitrary: unknown, weight: 2 });
+  return fc.oneof(
+    { arbitrary: admin, weight: 2 }, { arbitrary: media, weight: 2 }, { arbitrary: health, weight: 1 }, { arbitrary: unknown, weight: 2 },
+    { arbitrary: uiPage, weight: 2 }, { arbitrary: challenge, weight: 1 },
+  );
 }
 
 export function allRequests(t: FuzzTargets, counter: { n: number }): fc.Arbitrary<FuzzRequest> {

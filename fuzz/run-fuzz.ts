@@ -119,6 +119,7 @@ export async function runFuzz(o: { databaseUrl: string; requests: number; seed: 
       result.requests++;
       let status: number;
       let text = '';
+      let location = '';
       try {
         // Concatenated, not resolved: a path like //host must stay a path on our server.
         const url = `${base}${r.path.startsWith('/') ? r.path : `/${r.path}`}`;
@@ -127,9 +128,10 @@ export async function runFuzz(o: { databaseUrl: string; requests: number; seed: 
           // reports the broken write instead of the answer, so read the answer with node:http.
           ({ status, text } = await rawRequest(url, r));
         } else {
-          const res = await fetch(url, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(30_000) });
+          const res = await fetch(url, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(30_000), redirect: r.expect === 'page' ? 'manual' : 'follow' });
           status = res.status;
           text = await res.text();
+          location = res.headers.get('location') ?? '';
         }
       } catch (err) {
         tally.violations++;
@@ -152,7 +154,14 @@ export async function runFuzz(o: { databaseUrl: string; requests: number; seed: 
           return false;
         }
       };
-      const bad = (r.expect === 'reject' && (status < 400 || !coded())) || (r.expect === 'accept' && status >= 300) || (status >= 400 && !coded());
+      // The web UI answers pages, not JSON: without a session only the login page and assets are
+      // served, everything else is a redirect to the login page or a refusal page naming its code.
+      const pageOk = () => (status === 200 && /^\/admin\/(login|assets\/)/.test(r.path))
+        || (status === 303 && location.startsWith('/admin/login'))
+        || (status === 308 && r.path.split('?')[0] === '/admin' && location.startsWith('/admin/'))
+        || (status >= 400 && /BRG_ERR_[A-Z_]+/.test(text));
+      const bad = r.expect === 'page' ? !pageOk()
+        : (r.expect === 'reject' && (status < 400 || !coded())) || (r.expect === 'accept' && status >= 300) || (status >= 400 && !coded());
       if (bad) {
         tally.violations++;
         result.violations.push(`${r.endpoint} ${r.method} ${r.path.slice(0, 60)} (expected ${r.expect}): ${status} ${text.slice(0, 120)}`);
@@ -172,8 +181,9 @@ export async function runFuzz(o: { databaseUrl: string; requests: number; seed: 
       for (let i = 0; i < Math.min(20, accepted.length) && batch.length < size + 20; i++) {
         batch.push(accepted[Math.floor(((chunk * 7919 + i * 104729) % 1_000_003) / 1_000_003 * accepted.length)]!);
       }
-      const rejects = batch.filter((r) => r.expect === 'reject');
-      const others = batch.filter((r) => r.expect !== 'reject');
+      // Refusals, and the web UI without a session, must store nothing.
+      const rejects = batch.filter((r) => r.expect === 'reject' || r.expect === 'page');
+      const others = batch.filter((r) => r.expect !== 'reject' && r.expect !== 'page');
       await alive();
       const before = await rowCounts(store);
       await sendAll(rejects);

@@ -84,6 +84,24 @@ export const HTTP_ERRORS = {
     messageRu: 'Форма отклонена: она отправлена с другого сайта или устарела. Откройте страницу заново и повторите.',
     messageEn: 'The form was refused: it came from another site or is out of date. Open the page again and retry.',
   },
+  adminLoginIncomplete: {
+    statusCode: 400,
+    code: 'BRG_ERR_ADMIN_LOGIN_INCOMPLETE',
+    messageRu: 'Введите имя и пароль.',
+    messageEn: 'Enter the name and the password.',
+  },
+  adminLoginFailed: {
+    statusCode: 401,
+    code: 'BRG_ERR_ADMIN_LOGIN_FAILED',
+    messageRu: 'Неверное имя пользователя или пароль.',
+    messageEn: 'Wrong user name or password.',
+  },
+  adminLocked: {
+    statusCode: 401,
+    code: 'BRG_ERR_ADMIN_LOCKED',
+    messageRu: 'Учётная запись заблокирована после нескольких неверных паролей подряд.',
+    messageEn: 'The account is locked after several wrong passwords in a row.',
+  },
   adminForbidden: {
     statusCode: 403,
     code: 'BRG_ERR_ADMIN_FORBIDDEN',

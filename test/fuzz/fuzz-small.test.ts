@@ -24,7 +24,7 @@ for (const engine of testEngines()) {
       assert.equal(result.fiveXX, 0);
       assert.equal(result.stored, 0);
       assert.ok(result.requests >= 3_000);
-      for (const endpoint of ['max webhook', 'bitrix24 events', 'bitrix24 install', 'admin api', 'media', 'health', 'unknown routes']) {
+      for (const endpoint of ['max webhook', 'bitrix24 events', 'bitrix24 install', 'admin api', 'admin ui', 'doctor challenge', 'media', 'health', 'unknown routes']) {
         assert.ok((result.byEndpoint.get(endpoint)?.requests ?? 0) > 0, `${endpoint} was exercised`);
       }
     });

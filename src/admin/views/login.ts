@@ -1,6 +1,6 @@
 /** The login form (GET/POST /admin/login). */
 export const LOGIN_VIEW = `<form class="login" method="post" action="/admin/login">
-<% if (it.error) { %>  <p class="notice bad" role="alert" id="login-error"><%= it.error %></p>
+<% if (it.error) { %>  <p class="notice bad" role="alert" id="login-error"><%= it.error.text %> <span class="muted small">(<%= it.error.code %>)</span></p>
 <% } %>  <input type="hidden" name="next" value="<%= it.next %>">
   <label for="username"><%= it.t('Имя пользователя', 'User name') %></label>
   <input id="username" name="username" autocomplete="username" required maxlength="64" value="<%= it.username %>"<% if (!it.username) { %> autofocus<% } %>>

@@ -216,7 +216,7 @@ export function adminUiPlugin(options: AdminUiOptions): FastifyPluginAsync {
   };
 
   function registerLogin(app: FastifyInstance) {
-    const loginForm = (request: Req, reply: FastifyReply, lang: Lang, status: number, input: { next: string; username: string; error: string | null }) => html(reply, status, renderLayout({
+    const loginForm = (request: Req, reply: FastifyReply, lang: Lang, status: number, input: { next: string; username: string; error: { text: string; code: string } | null }) => html(reply, status, renderLayout({
       lang, title: tr(lang)('Вход', 'Log in'), url: request.url, body: renderView(LOGIN_VIEW, { t: tr(lang), ...input }),
     }));
 
@@ -234,7 +234,10 @@ export function adminUiPlugin(options: AdminUiOptions): FastifyPluginAsync {
       const next = safeNext(form.next);
       const username = (form.username ?? '').trim().slice(0, 64);
       const t = tr(lang);
-      if (!username || !form.password) return loginForm(request, reply, lang, 400, { next, username, error: t('Введите имя и пароль.', 'Enter the name and the password.') });
+      if (!username || !form.password) {
+        const spec = HTTP_ERRORS.adminLoginIncomplete;
+        return loginForm(request, reply, lang, spec.statusCode, { next, username, error: { text: t(spec.messageRu, spec.messageEn), code: spec.code } });
+      }
       const nowMs = deps.nowMs();
       const outcome = await logIn(deps.store.adminUsers, username, form.password, nowMs);
       const ip = request.ip;
@@ -247,13 +250,14 @@ export function adminUiPlugin(options: AdminUiOptions): FastifyPluginAsync {
         if (outcome.justLocked) log.warn({ admin: username, ip, lockedUntil: new Date(outcome.untilMs).toISOString() }, 'admin UI: account locked after repeated wrong passwords');
         else log.warn({ admin: username, ip }, 'admin UI: login to a locked account refused');
         const until = formatTime(outcome.untilMs, lang);
-        return loginForm(request, reply, lang, 401, { next, username, error: t(
+        return loginForm(request, reply, lang, HTTP_ERRORS.adminLocked.statusCode, { next, username, error: { code: HTTP_ERRORS.adminLocked.code, text: t(
           `Учётная запись заблокирована до ${until} после нескольких неверных паролей подряд. Подождите или попросите администратора сервера выполнить: npm run bridge -- user unlock ${username}`,
           `The account is locked until ${until} after several wrong passwords in a row. Wait, or ask the server's administrator to run: npm run bridge -- user unlock ${username}`,
-        ) });
+        ) } });
       }
       log.warn({ admin: username, ip, failures: outcome.failures, unknownUser: outcome.unknownUser }, 'admin UI: login failed');
-      return loginForm(request, reply, lang, 401, { next, username, error: t('Неверное имя пользователя или пароль.', 'Wrong user name or password.') });
+      const failed = HTTP_ERRORS.adminLoginFailed;
+      return loginForm(request, reply, lang, failed.statusCode, { next, username, error: { text: t(failed.messageRu, failed.messageEn), code: failed.code } });
     });
 
     app.post('/admin/logout', async (request, reply) => {

@@ -158,6 +158,7 @@ for (const engine of testEngines()) {
         const res = await logIn('lena', `wrong-password-${i}`);
         assert.equal(res.statusCode, 401);
         assert.match(res.body, /Неверное имя пользователя или пароль/);
+        assert.match(res.body, /BRG_ERR_ADMIN_LOGIN_FAILED/);
         assert.equal(cookieOf(res, SESSION_COOKIE), undefined);
       }
       const fifth = await logIn('lena', 'wrong-password-5');
@@ -166,6 +167,7 @@ for (const engine of testEngines()) {
       assert.equal(right.statusCode, 401);
       assert.match(right.body, /заблокирована/);
       assert.match(right.body, /user unlock lena/);
+      assert.match(right.body, /BRG_ERR_ADMIN_LOCKED/);
       assert.equal(cookieOf(right, SESSION_COOKIE), undefined);
       await clock.advance(LOCKOUT_MS + 1);
       assert.equal((await logIn('lena', ADMIN_PASSWORD)).statusCode, 303, 'the lock ends by itself');
@@ -178,6 +180,11 @@ for (const engine of testEngines()) {
       const unknown = await logIn('nobody', ADMIN_PASSWORD);
       assert.equal(unknown.statusCode, 401);
       assert.match(unknown.body, /Неверное имя пользователя или пароль/);
+      assert.match(unknown.body, /BRG_ERR_ADMIN_LOGIN_FAILED/);
+      // A form without the password is bad input: 400 naming its code.
+      const incomplete = await logIn('lena', '');
+      assert.equal(incomplete.statusCode, 400);
+      assert.match(incomplete.body, /BRG_ERR_ADMIN_LOGIN_INCOMPLETE/);
       // The log has each failure, the lock and the logins, never a password.
       const lena = logLines.map((l) => JSON.parse(l) as { msg: string; admin?: string; failures?: number }).filter((l) => l.admin === 'lena');
       assert.deepEqual(lena.slice(0, 6).map((l) => [l.msg, l.failures]), [
