@@ -24,12 +24,12 @@ const ADMIN_CSS = `
 :root{--fg:#1d2330;--muted:#5d6675;--line:#dde1e8;--bg:#f5f6f8;--card:#fff;--accent:#1f5fbf;--ok:#1d7a3c;--warn:#a15c00;--bad:#b3261e;
 font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--fg);background:var(--bg)}
 *{box-sizing:border-box}body{margin:0}a{color:var(--accent)}
-header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem .8rem;padding:.55rem 1rem;background:#17233a;color:#fff}
+header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem .6rem;padding:.55rem 1rem;background:#17233a;color:#fff}
 header.top .brand{font-weight:600;color:#fff;text-decoration:none;white-space:nowrap}
 header.top nav{display:flex;flex-wrap:wrap;gap:.1rem;flex:1}
-header.top nav a{color:#cfd8ea;text-decoration:none;padding:.3rem .5rem;border-radius:4px;font-size:.95em;white-space:nowrap}
+header.top nav a{color:#cfd8ea;text-decoration:none;padding:.3rem .35rem;border-radius:4px;font-size:.86em;white-space:nowrap}
 header.top nav a.current,header.top nav a:hover{background:#2c3c5c;color:#fff}
-header.top .who{display:flex;align-items:center;gap:.5rem;font-size:.88em;color:#cfd8ea;white-space:nowrap}
+header.top .who{display:flex;align-items:center;gap:.45rem;font-size:.84em;color:#cfd8ea;white-space:nowrap}
 header.top .who a{color:#cfd8ea}header.top .who a.current{color:#fff;font-weight:600;text-decoration:none}
 header.top form{margin:0}header.top button{background:transparent;color:#fff;border:1px solid #6d7ea0;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
 main{max-width:1200px;margin:0 auto;padding:1rem 1.2rem 3rem}
