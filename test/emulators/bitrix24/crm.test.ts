@@ -191,6 +191,8 @@ describe('Bitrix24 emulator: CRM', () => {
 
     assert.equal(await result('crm.deal.update', { id: dealId, fields: { STAGE_ID: 'WON' } }), true);
     assert.equal((await result<Json>('crm.deal.get', { id: dealId })).CLOSED, 'Y');
+    // The portal posts its events a moment later (events-out.ts): wait until they are out.
+    await quiet();
     assert.ok(eventsOf('ONCRMDEALUPDATE').includes(String(dealId)), 'ONCRMDEALUPDATE for the stage change');
     await closeChat(chatId);
     await send(line, 'fwd-1', { id: 'u-fwd' });
