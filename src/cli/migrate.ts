@@ -10,9 +10,9 @@
  * database was migrated by a newer version; 2: bad usage or a configuration error.
  * Never prints a password: PostgreSQL is named by host and database only.
  */
+import { dryRunArgsExit } from './dry-run-args.ts';
 import { existsSync } from 'node:fs';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
-import { nearestName } from '../config/nearest-name.ts';
 import { systemClock } from '../domain/clock.ts';
 import { engineOf, openDatabase, type Engine } from '../store/db.ts';
 import { backupReminder, idRange, readMigrationPlan, type MigrationPlan } from '../store/migration-plan.ts';
@@ -34,7 +34,6 @@ export const MIGRATE_USAGE = [
   'Exit 0: the database is current (or was read); 1: the migrations failed, or a newer version migrated the database; 2: usage or configuration.',
 ].join('\n');
 
-const OPTIONS = ['--dry-run', '--help'];
 
 function sqliteFile(url: string): string {
   return url.replace(/^sqlite:(\/\/)?/, '');
@@ -67,16 +66,8 @@ function newerVersionLines(plan: MigrationPlan): string[] {
 }
 
 export async function migrateCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(MIGRATE_USAGE);
-    return 0;
-  }
-  const unknownArg = args.find((a) => !OPTIONS.includes(a));
-  if (unknownArg !== undefined) {
-    const near = nearestName(unknownArg, OPTIONS);
-    console.error(`migrate: неизвестный аргумент / unknown argument "${unknownArg}"; fix: ${near ? `did you mean "${near}"?` : 'the only option is --dry-run'}\n\n${MIGRATE_USAGE}`);
-    return 2;
-  }
+  const exit = dryRunArgsExit('migrate', args, MIGRATE_USAGE);
+  if (exit !== null) return exit;
   const dryRun = args.includes('--dry-run');
   const loaded = loadConfigFromProcess();
   if (!loaded.ok) {

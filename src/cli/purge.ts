@@ -10,7 +10,7 @@
  * Exit 0: done (a dry run too); 1: the purge failed (what it deleted stays deleted; run it
  * again); 2: bad usage or a configuration error.
  */
-import { nearestName } from '../config/nearest-name.ts';
+import { dryRunArgsExit } from './dry-run-args.ts';
 import { systemClock } from '../domain/clock.ts';
 import { retentionPlan, totalOf, type RetentionPlan, type RetentionSettings } from '../bridge/retention.ts';
 import { PURGE_TARGETS, type PurgeCounts, type PurgeTarget } from '../store/repos/retention-repo.ts';
@@ -33,7 +33,6 @@ export const PURGE_USAGE = [
   'Exit 0: done; 1: the purge failed (run it again); 2: usage or configuration.',
 ].join('\n');
 
-const OPTIONS = ['--dry-run', '--help'];
 
 /** Each target: what it is, in Russian and English, and which setting and cutoff decide it. */
 const TARGETS: Record<PurgeTarget, { ru: string; en: string; cutoff: 'journal' | 'events' | 'messages' | 'files' | 'deadLetters' }> = {
@@ -88,16 +87,8 @@ function countLines(counts: PurgeCounts, header: string): string[] {
 }
 
 export async function purgeCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(PURGE_USAGE);
-    return 0;
-  }
-  const unknown = args.find((a) => !OPTIONS.includes(a));
-  if (unknown !== undefined) {
-    const near = nearestName(unknown, OPTIONS);
-    console.error(`purge: неизвестный аргумент / unknown argument "${unknown}"; fix: ${near ? `did you mean "${near}"?` : 'the only option is --dry-run'}\n\n${PURGE_USAGE}`);
-    return 2;
-  }
+  const exit = dryRunArgsExit('purge', args, PURGE_USAGE);
+  if (exit !== null) return exit;
   const dryRun = args.includes('--dry-run');
   const opened = await openCliStore('purge');
   if (!opened.ok) return opened.exitCode;

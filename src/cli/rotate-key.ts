@@ -9,8 +9,8 @@
  * key opens, or left under an old key; 2: bad usage or a configuration error.
  * Only key ids are printed (src/store/crypto-box.ts), never keys or values.
  */
+import { dryRunArgsExit } from './dry-run-args.ts';
 import { formatConfigErrors, loadConfigFromProcess } from '../config/load-from-process.ts';
-import { nearestName } from '../config/nearest-name.ts';
 import { systemClock } from '../domain/clock.ts';
 import { openStore } from '../store/open-store.ts';
 import { rotateSealedSecrets, type RotationReport } from '../store/secret-rotation.ts';
@@ -31,7 +31,6 @@ export const ROTATE_KEY_USAGE = [
   'Exit 0: nothing left under old keys; 1: values no key opens or still under old keys; 2: usage or configuration.',
 ].join('\n');
 
-const OPTIONS = ['--dry-run', '--help'];
 
 function failureLines(report: RotationReport): string[] {
   if (report.failed.length === 0) return [];
@@ -84,16 +83,8 @@ function summary(report: RotationReport, dryRun: boolean, hasPrevious: boolean):
 }
 
 export async function rotateKey(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(ROTATE_KEY_USAGE);
-    return 0;
-  }
-  const unknown = args.find((a) => !OPTIONS.includes(a));
-  if (unknown !== undefined) {
-    const near = nearestName(unknown, OPTIONS);
-    console.error(`rotate-key: неизвестный аргумент / unknown argument "${unknown}"; fix: ${near ? `did you mean "${near}"?` : 'the only option is --dry-run'}\n\n${ROTATE_KEY_USAGE}`);
-    return 2;
-  }
+  const exit = dryRunArgsExit('rotate-key', args, ROTATE_KEY_USAGE);
+  if (exit !== null) return exit;
   const dryRun = args.includes('--dry-run');
   const loaded = loadConfigFromProcess();
   if (!loaded.ok) {
