@@ -12,8 +12,8 @@
  * Files run TEST_CONCURRENCY at a time (default 6): most of a file's time is spent
  * waiting on the emulators' limits, timers and retries, not on the CPU (a run at 3
  * kept two cores about 40 % busy), so six share two cores without starving each
- * other. The longest files start first (LONGEST_FIRST), so that none is left
- * running alone at the end.
+ * other. The longest files start first (LONGEST_FIRST; scripts/run-test-files.ts keeps the
+ * order), so that none is left running alone at the end.
  *
  * The files under test/chaos/ run last, one at a time: the bounded chaos plays
  * the portal and MAX in the test process, and with other files sharing two
@@ -104,7 +104,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function runFiles(files: string[], concurrency: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', env });
+  // Not `node --test`: it sorts the files by name, and the longest must start first.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/run-test-files.ts', concurrency, ...files], { stdio: 'inherit', env });
   running = child;
   return new Promise((resolve) => child.on('exit', (c) => {
     running = null;

@@ -55,7 +55,7 @@ after(async () => {
 });
 
 const check = (path: string, over: Partial<CheckConfig> = {}): CheckConfig => ({
-  name: 'antifraud', url: `${base}${path}`, secret: SECRET, timeout_ms: 300, on_error: 'hold', each_message: false, block_reply: 'no', hold_reply: '', ...over,
+  name: 'antifraud', url: `${base}${path}`, secret: SECRET, timeout_ms: 5_000, on_error: 'hold', each_message: false, block_reply: 'no', hold_reply: '', ...over,
 });
 const ask = (c: CheckConfig) => askCheck(c, { type: 'check.conversation', subject: SUBJECT, conversationId: 'shop:7', updateEventId: 42 }, { clock: systemClock });
 

@@ -1,0 +1,29 @@
+/**
+ * Runs the test files given, in the order given, `concurrency` at a time, each in its own
+ * process (node:test's `run()`): `node --test` sorts the files it is given by name, and
+ * scripts/test.ts wants the longest to start first. The report is node's own: spec on a
+ * terminal, TAP otherwise, as `node --test` prints it. Exit code 1 when any test failed.
+ *
+ *   node --import tsx scripts/run-test-files.ts <concurrency> <file>…
+ */
+import process from 'node:process';
+import { run } from 'node:test';
+import { spec, tap } from 'node:test/reporters';
+
+const [concurrencyArg, ...files] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+if (!Number.isInteger(concurrency) || concurrency < 1 || files.length === 0) {
+  console.error('usage: node --import tsx scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
+  process.exit(2);
+}
+
+let failed = false;
+const stream = run({ files, concurrency });
+stream.on('test:fail', () => {
+  failed = true;
+});
+const report = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
+report.pipe(process.stdout);
+report.on('end', () => {
+  process.exitCode = failed ? 1 : 0;
+});
