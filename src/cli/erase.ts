@@ -86,7 +86,7 @@ function printResult(result: ErasureResult): void {
   for (const line of countLines(result.rows)) console.log(line.replace('удалить / delete', 'удалено / deleted').replace('обезличить / anonymise', 'обезличено / anonymised'));
   printRecord(result.record);
   const f = result.freedSpace;
-  console.log(`Освобождённое место / freed space: vacuum ${f.vacuum}${f.vacuumed.length > 0 ? ` (${f.vacuumed.join(', ')})` : ''}${f.walTruncated === undefined ? '' : `, WAL ${f.walTruncated ? 'truncated' : 'BUSY'}`}`);
+  console.log(`Освобождённое место / freed space: vacuum ${f.vacuum}${f.vacuumed.length > 0 ? ` (${f.vacuumed.join(', ')})` : ''}${f.walTruncated === undefined ? '' : `, WAL ${f.walTruncated ? 'truncated' : 'BUSY'}`}${f.olderSnapshots ? `, ${f.olderSnapshots} older snapshot(s) still open` : ''}`);
   console.log('Диалоги клиента в Битрикс24 удаляются в самом Битрикс24 / the client\'s dialogs in Bitrix24 are erased in Bitrix24 itself: docs/privacy.md.');
 }
 
@@ -151,6 +151,10 @@ export async function eraseCommand(args: string[]): Promise<number> {
     printResult(result);
     if (result.freedSpace.walTruncated === false) {
       console.error('erase: строки удалены, но WAL SQLite был занят и ещё хранит старые страницы; запустите команду ещё раз / the rows are erased, but the SQLite WAL stayed busy and still holds old pages; run the command again');
+      return 1;
+    }
+    if ((result.freedSpace.olderSnapshots ?? 0) > 0) {
+      console.error(`erase: строки удалены, но ${result.freedSpace.olderSnapshots} сеанс(а) PostgreSQL с транзакцией, начатой до удаления, не закончились за 30 с, и VACUUM мог сохранить для них старые строки; запустите команду ещё раз / the rows are erased, but ${result.freedSpace.olderSnapshots} PostgreSQL session(s) with a transaction begun before the delete did not end within 30 s, and VACUUM may have kept the old rows for them; run the command again`);
       return 1;
     }
     return 0;

@@ -17,7 +17,11 @@
  * deleted row that was the last one in its page, and TOAST chunks anywhere but the end of
  * the TOAST table, were still in the files after VACUUM. `VACUUM FULL` writes each table
  * (with its TOAST table and indexes) into new files and drops the old ones; it holds an
- * ACCESS EXCLUSIVE lock on the table while it copies (intake and job claims wait). What
+ * ACCESS EXCLUSIVE lock on the table while it copies (intake and job claims wait). It copies
+ * a deleted row too while a transaction begun before the delete may still see it (found with
+ * the bridge's own job claims running beside the erasure on a loaded machine): so VACUUM waits
+ * first, up to SNAPSHOT_WAIT_MS, until no other session of this database holds a snapshot
+ * taken before the erasure committed, and reports the sessions it gave up on. What
  * PostgreSQL keeps elsewhere — WAL segments until recycled, archives, replicas, backups — is
  * outside the bridge's reach.
  */
@@ -40,6 +44,34 @@ export interface FreedSpaceReport {
   vacuumed: string[];
   /** SQLite: the WAL was checkpointed and truncated to zero bytes; false when it stayed busy (run the erasure again later). */
   walTruncated?: boolean;
+  /**
+   * PostgreSQL: sessions still holding a snapshot from before the erasure when VACUUM ran (it may
+   * have copied the deleted rows for them; run the erasure again later). 0 when none.
+   */
+  olderSnapshots?: number;
+}
+
+/** PostgreSQL: how long VACUUM waits for snapshots older than the erasure to go. */
+export const SNAPSHOT_WAIT_MS = 30_000;
+const SNAPSHOT_POLL_MS = 100;
+
+/**
+ * PostgreSQL: waits until no other client session of this database holds a snapshot taken in a
+ * transaction begun before now (one that may still see the rows just deleted); the number left
+ * after `waitMs`. Sessions of other roles show no xmin here and are not waited for.
+ */
+async function waitForOlderSnapshots(db: Kysely<Database>, waitMs: number): Promise<number> {
+  const since = (await sql<{ at: Date }>`select clock_timestamp() as at`.execute(db)).rows[0]!.at;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const row = (await sql<{ n: string | number }>`
+      select count(*) as n from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+        and backend_xmin is not null and xact_start < ${since}`.execute(db)).rows[0];
+    const left = Number(row?.n ?? 0);
+    if (left === 0 || Date.now() >= deadline) return left;
+    await sleep(SNAPSHOT_POLL_MS);
+  }
 }
 
 /** Tries of the TRUNCATE checkpoint; each waits up to busy_timeout (5 s) for the other connections. */
@@ -56,17 +88,20 @@ async function truncateWal(db: Kysely<Database>): Promise<boolean> {
 }
 
 /** Removes what the engine keeps of the rows just deleted from `tables` (fixed names of the schema). */
-export async function scrubFreedSpace(db: Kysely<Database>, engine: Engine, tables: ReadonlyArray<keyof Database>, mode: VacuumMode): Promise<FreedSpaceReport> {
+export async function scrubFreedSpace(
+  db: Kysely<Database>, engine: Engine, tables: ReadonlyArray<keyof Database>, mode: VacuumMode, snapshotWaitMs = SNAPSHOT_WAIT_MS,
+): Promise<FreedSpaceReport> {
   if (engine === 'sqlite') {
     if (mode === 'full') await sql`vacuum`.execute(db);
     return { vacuum: mode, vacuumed: mode === 'full' ? ['*'] : [], walTruncated: await truncateWal(db) };
   }
+  const olderSnapshots = await waitForOlderSnapshots(db, snapshotWaitMs);
   // VACUUM cannot run inside a transaction: each statement runs alone on a pooled connection.
   for (const table of tables) {
     if (mode === 'full') await sql`vacuum (full) ${sql.table(table)}`.execute(db);
     else await sql`vacuum ${sql.table(table)}`.execute(db);
   }
-  return { vacuum: mode, vacuumed: [...tables] };
+  return { vacuum: mode, vacuumed: [...tables], olderSnapshots };
 }
 
 /** PostgreSQL: each table's size with its TOAST and indexes (what VACUUM FULL rewrites and locks meanwhile); SQLite: none. */

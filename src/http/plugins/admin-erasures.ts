@@ -79,7 +79,7 @@ export function adminErasuresPlugin(options: AdminErasuresOptions): FastifyPlugi
       const result = await options.erasure.erase(maxUserId, { requestedBy: `admin API: ${(requestedBy as string).trim()}`, vacuum, onErased: options.onErased }).catch(notAClient);
       return {
         dry_run: false, erasure: recordJson(result.record), dialogs: result.dialogs, groups: result.groups,
-        unfinished: planJson(result).unfinished, freed_space: { vacuum: result.freedSpace.vacuum, vacuumed: result.freedSpace.vacuumed, wal_truncated: result.freedSpace.walTruncated ?? null },
+        unfinished: planJson(result).unfinished, freed_space: { vacuum: result.freedSpace.vacuum, vacuumed: result.freedSpace.vacuumed, wal_truncated: result.freedSpace.walTruncated ?? null, older_snapshots: result.freedSpace.olderSnapshots ?? null },
       };
     });
     app.get('/admin/erasures', async (request) => {

@@ -76,6 +76,8 @@ export interface EraseOptions {
   onProgress?: (progress: ErasureProgress) => void;
   /** Default: `full` on PostgreSQL (VACUUM FULL), `plain` on SQLite (secure_delete and a WAL checkpoint): freed-space.ts. */
   vacuum?: VacuumMode;
+  /** PostgreSQL: how long VACUUM waits for snapshots older than the erasure (default SNAPSHOT_WAIT_MS, freed-space.ts). */
+  snapshotWaitMs?: number;
   /**
    * Called once, in the transaction that writes the erasure record (after the last pass, with
    * the final counts): what tells of the erasure — the `client.erased` hook event — exists
@@ -177,7 +179,7 @@ export class ErasureRepo {
     }
     const recordId = await this.finish({ conversations: [...conversations], groupsStarted: [...groupsStarted] }, { requestedBy: options.requestedBy, subject, rows }, progress, options.onErased);
     progress.stage('freed space', 1);
-    const freedSpace = await scrubFreedSpace(this.db, this.engine, touched(rows), options.vacuum ?? defaultVacuumMode(this.engine));
+    const freedSpace = await scrubFreedSpace(this.db, this.engine, touched(rows), options.vacuum ?? defaultVacuumMode(this.engine), options.snapshotWaitMs);
     progress.advance(1);
     const record = (await this.records({ id: recordId }))[0] as ErasureRecord;
     return { ...(summary as ErasurePlan), rows, rowsTotal: sum(rows), rewrites: [], record, freedSpace };
