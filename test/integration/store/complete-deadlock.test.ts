@@ -25,6 +25,17 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
       await engine.dropAll();
     });
 
+    /** Resolves once some session of this database waits for a row lock. */
+    async function waitingOnLock(): Promise<void> {
+      for (let i = 0; i < 1_000; i++) {
+        const row = (await sql<{ n: string | number }>`select count(*) as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db)).rows[0];
+        if (Number(row?.n ?? 0) > 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('no session ever waited for the lock');
+    }
+
     test('is tried again and commits once; the job is done, not failed', async () => {
       await store.jobs.enqueue({ kind: 'test.deadlock', conversationKey: 'deadlock:1', payload: {} });
       const job = await store.jobs.claim({ workerId: 'w1', leaseMs: 60_000 });
@@ -43,8 +54,10 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
       const completed = store.jobs.complete(job, async (trx) => {
         runs++;
         await sql`update bridge_meta set value = ${`completion ${runs}`} where key = 'row-x'`.execute(trx);
-        // Waits for Y (held by the other); once it waits, the other asks for X: a deadlock.
-        if (runs === 1) setTimeout(releaseOther, 200);
+        // Waits for Y (held by the other); once it waits, the other asks for X: a deadlock. The
+        // release waits until PostgreSQL shows the wait (not a fixed delay: a loaded machine may
+        // send the next statement later than any delay chosen).
+        if (runs === 1) void waitingOnLock().then(releaseOther);
         await sql`update bridge_meta set value = ${`completion ${runs}`} where key = 'row-y'`.execute(trx);
         await sql`insert into bridge_meta (key, value, updated_at_ms) values (${`written-by-${runs}`}, 'x', 0)`.execute(trx);
       });
