@@ -21,6 +21,7 @@ import { systemClock } from '../domain/clock.ts';
 import type { ErasureCounts, ErasurePlan, ErasureRecord, ErasureResult } from '../store/repos/erasure-repo.ts';
 import { MAX_USER_ID, NotAClientError } from '../store/repos/erasure-repo.ts';
 import type { Store } from '../store/open-store.ts';
+import { SNAPSHOT_WAIT_MS } from '../store/freed-space.ts';
 import { openCliStore } from './cli-store.ts';
 import { startProgress } from './progress.ts';
 
@@ -154,7 +155,7 @@ export async function eraseCommand(args: string[]): Promise<number> {
       return 1;
     }
     if ((result.freedSpace.olderSnapshots ?? 0) > 0) {
-      console.error(`erase: строки удалены, но ${result.freedSpace.olderSnapshots} сеанс(а) PostgreSQL с транзакцией, начатой до удаления, не закончились за 30 с, и VACUUM мог сохранить для них старые строки; запустите команду ещё раз / the rows are erased, but ${result.freedSpace.olderSnapshots} PostgreSQL session(s) with a transaction begun before the delete did not end within 30 s, and VACUUM may have kept the old rows for them; run the command again`);
+      console.error(`erase: строки удалены, но ${result.freedSpace.olderSnapshots} сеанс(а) PostgreSQL с транзакцией, начатой до удаления, не закончились за ${SNAPSHOT_WAIT_MS / 1_000} с, и VACUUM мог сохранить для них старые строки; запустите команду ещё раз / the rows are erased, but ${result.freedSpace.olderSnapshots} PostgreSQL session(s) with a transaction begun before the delete did not end within ${SNAPSHOT_WAIT_MS / 1_000} s, and VACUUM may have kept the old rows for them; run the command again`);
       return 1;
     }
     return 0;

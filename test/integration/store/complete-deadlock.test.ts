@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { openStore, type Store } from '../../../src/store/open-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
+import { until } from '../../helpers/e2e.ts';
 
 for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
   describe(`a completion aborted by a deadlock (${engine.name})`, () => {
@@ -26,15 +27,11 @@ for (const engine of testEngines().filter((e) => e.name === 'postgres')) {
     });
 
     /** Resolves once some session of this database waits for a row lock. */
-    async function waitingOnLock(): Promise<void> {
-      for (let i = 0; i < 1_000; i++) {
-        const row = (await sql<{ n: string | number }>`select count(*) as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db)).rows[0];
-        if (Number(row?.n ?? 0) > 0) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error('no session ever waited for the lock');
-    }
+    const waitingOnLock = () => until(async () => {
+      const row = (await sql<{ n: string | number }>`select count(*) as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db)).rows[0];
+      return Number(row?.n ?? 0) > 0 ? true : undefined;
+    });
 
     test('is tried again and commits once; the job is done, not failed', async () => {
       await store.jobs.enqueue({ kind: 'test.deadlock', conversationKey: 'deadlock:1', payload: {} });
