@@ -5,6 +5,13 @@
  * terminal, TAP otherwise, as `node --test` prints it. Exit code 1 when any test failed.
  *
  *   node --import tsx scripts/run-test-files.ts <concurrency> <file>…
+ *
+ * No file can hold the run forever:
+ * - forceExit: a file's process exits once its tests are done, even if something it started
+ *   (a timer, a socket) would keep it alive. Without it one such leftover, left only on some
+ *   runs, kept a CI run waiting until it was killed at 90 minutes (2026-12-04, on Node 24).
+ * - timeout: a file still running after TEST_FILE_TIMEOUT_MS (default 15 minutes; the longest
+ *   file takes about 3 on two cores) fails, and its process is killed.
  */
 import process from 'node:process';
 import { run } from 'node:test';
@@ -17,8 +24,14 @@ if (!Number.isInteger(concurrency) || concurrency < 1 || files.length === 0) {
   process.exit(2);
 }
 
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+if (!Number.isFinite(fileTimeoutMs) || fileTimeoutMs <= 0) {
+  console.error('TEST_FILE_TIMEOUT_MS must be a positive number of milliseconds');
+  process.exit(2);
+}
+
 let failed = false;
-const stream = run({ files, concurrency });
+const stream = run({ files, concurrency, timeout: fileTimeoutMs, forceExit: true });
 stream.on('test:fail', () => {
   failed = true;
 });

@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log/logger.ts';
 import type { TestEngine } from './databases.ts';
 import { installApp } from './e2e.ts';
 import type { ManualClock } from './manual-clock.ts';
+import { teardown } from './teardown.ts';
 
 export interface BridgeWorld {
   sandbox: Sandbox;
@@ -108,11 +109,11 @@ export function bridgeWorldFor(engine: TestEngine, options: BridgeWorldOptions):
       await ticking;
     }
   });
-  after(async () => {
-    await bridge?.close();
-    await sandbox?.close();
-    await engine.dropAll();
-  });
+  after(() => teardown([
+    ['the bridge closes', () => bridge?.close()],
+    ['the emulators close', () => sandbox?.close()],
+    [`the ${engine.name} databases are dropped`, () => engine.dropAll()],
+  ]));
   return () => {
     if (!world) throw new Error('bridgeWorldFor: the world is started in before()');
     return world;

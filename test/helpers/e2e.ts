@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import { HANDLED_EVENTS } from '../../src/bitrix24/connector-setup.ts';
 import { SANDBOX_APP, startSandboxWithBridge, type Sandbox } from '../../src/cli/sandbox.ts';
 import type { TestEngine } from './databases.ts';
+import { teardown } from './teardown.ts';
 
 /** Polls `probe` until it returns something other than undefined; generous deadline for loaded machines. */
 export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
@@ -61,11 +62,11 @@ export function sandboxFor(engine: TestEngine, dirPrefix: string): () => Sandbox
     sandbox = await startSandboxWithBridge({ preferredPorts: false, dataDir: dir, databaseUrl: await engine.createDatabase() });
     await waitForSetup(sandbox.bitrix24.controlUrl);
   });
-  after(async () => {
-    await sandbox?.close();
-    await engine.dropAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown([
+    ['the sandbox (bridge and emulators) closes', () => sandbox?.close()],
+    [`the ${engine.name} databases are dropped`, () => engine.dropAll()],
+    ['the data directory is removed', () => rmSync(dir, { recursive: true, force: true })],
+  ]));
   return () => {
     if (!sandbox) throw new Error('sandboxFor: the sandbox is started in before()');
     return sandbox;
