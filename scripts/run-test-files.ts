@@ -4,23 +4,30 @@
  * scripts/test.ts wants the longest to start first. The report is node's own: spec on a
  * terminal, TAP otherwise, as `node --test` prints it. Exit code 1 when any test failed.
  *
- *   node --import tsx scripts/run-test-files.ts <concurrency> <file>…
+ *   node --import tsx --import ./scripts/test-exit-marker.ts scripts/run-test-files.ts <concurrency> <file>…
  *
  * No file can hold the run forever:
  * - forceExit: a file's process exits once its tests are done, even if something it started
  *   (a timer, a socket) would keep it alive. Without it one such leftover, left only on some
  *   runs, kept a CI run waiting until it was killed at 90 minutes (2026-12-04, on Node 24).
  * - timeout: a file still running after TEST_FILE_TIMEOUT_MS (default 15 minutes; the longest
- *   file takes about 3 on two cores) fails, and its process is killed.
+ *   file takes about 3 on two cores) fails, and its process is killed — by run() on Node 20, by
+ *   the watchdog (scripts/test-file-watchdog.ts) on Node 24, whose run() leaves it running.
+ * - the watchdog also kills a file's process stuck at exit after its tests (a rare Node.js
+ *   shutdown deadlock); when they all passed the file does not fail the run, and stderr says so.
  */
 import process from 'node:process';
 import { run } from 'node:test';
 import { spec, tap } from 'node:test/reporters';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TestFileWatchdog } from './test-file-watchdog.ts';
 
 const [concurrencyArg, ...files] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 if (!Number.isInteger(concurrency) || concurrency < 1 || files.length === 0) {
-  console.error('usage: node --import tsx scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
+  console.error('usage: node --import tsx --import ./scripts/test-exit-marker.ts scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
   process.exit(2);
 }
 
@@ -30,13 +37,31 @@ if (!Number.isFinite(fileTimeoutMs) || fileTimeoutMs <= 0) {
   process.exit(2);
 }
 
+// The watchdog acts a little after run()'s own timeout, so that on Node 20 run() reports it first.
+// TEST_EXIT_GRACE_MS: how long a file may take to exit after its tests (its own tests shorten it).
+const exitGraceMs = Number(process.env.TEST_EXIT_GRACE_MS ?? 30_000);
+const markerDir = mkdtempSync(join(tmpdir(), 'bridge-test-exits-'));
+process.env.TEST_EXIT_MARKER_DIR = markerDir; // the files' processes inherit it
+process.on('exit', () => rmSync(markerDir, { recursive: true, force: true }));
+const watchdog = new TestFileWatchdog({
+  files, markerDir, fileLimitMs: fileTimeoutMs + Math.min(30_000, fileTimeoutMs), exitGraceMs, warn: (line) => process.stderr.write(`${line}\n`),
+});
+watchdog.start();
+
 let failed = false;
 const stream = run({ files, concurrency, timeout: fileTimeoutMs, forceExit: true });
-stream.on('test:fail', () => {
+stream.on('test:fail', (data) => {
+  // The file's own failure (its process ended by a signal) when the watchdog killed it stuck at
+  // exit after every test passed; any test of the file that failed still fails the run.
+  const ofTheFileItself = data.file !== undefined && data.nesting === 0 && resolve(data.name) === resolve(data.file);
+  if (ofTheFileItself && watchdog.excused(data.file!)) return;
   failed = true;
 });
 const report = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
 report.pipe(process.stdout);
 report.on('end', () => {
-  process.exitCode = failed ? 1 : 0;
+  watchdog.stop();
+  // Exits here: run() sets process.exitCode on any failure, a watchdog's excused kill included.
+  const code = failed ? 1 : 0;
+  process.stdout.write('', () => process.exit(code));
 });

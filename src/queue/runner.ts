@@ -24,6 +24,9 @@ import { NotYet } from './not-yet.ts';
 import type { RunnerEventMap, RunnerEventName, RunnerListener } from './events.ts';
 import { decideRetry, DEFAULT_RETRY_POLICY, errorCodeOf, type RetryPolicy } from './retry-policy.ts';
 
+/** How often, in real time, a running job's heartbeat looks at its lease on the bridge's clock. */
+const HEARTBEAT_LOOK_MS = 100;
+
 export interface JobContext {
   /** Aborted when the runner stops forcefully or the job's lease was lost; handlers pass it to their I/O. */
   signal: AbortSignal;
@@ -243,19 +246,32 @@ export class JobRunner {
       this.emit('job:lease-lost', { job });
       abort.abort(new LostLeaseError(job.id));
     };
+    // The lease is timed on the bridge's clock, the beat on real time: the beat looks every
+    // HEARTBEAT_LOOK_MS (or a third of the lease, if shorter) and renews once a third of the lease
+    // has passed on the clock. Real time and the clock are one in production (a renewal every 10 s
+    // of a 30 s lease); under a test's clock, which runs hours in seconds, a beat every third of
+    // the lease in real time came too late and the job was claimed again while it ran.
+    let renewedAtMs = clock.nowMs();
+    let renewing = false;
     const heartbeat = setInterval(() => {
+      const now = clock.nowMs();
       // Our lease lapsed before we could renew it (a stall longer than leaseMs): another
       // worker may own the job or its resource now, so stop (self-fencing).
-      if (clock.nowMs() >= leaseUntilMs) return loseLease();
-      const renewedUntilMs = clock.nowMs() + this.o.leaseMs;
+      if (now >= leaseUntilMs) return loseLease();
+      if (renewing || now - renewedAtMs < this.o.leaseMs / 3) return;
+      renewing = true;
+      renewedAtMs = now;
+      const renewedUntilMs = now + this.o.leaseMs;
       void this.options.store.jobs.heartbeat(job, this.o.leaseMs).then((held) => {
         if (held) leaseUntilMs = Math.max(leaseUntilMs, renewedUntilMs);
         else loseLease();
       }, (err: unknown) => {
-        // The next beat tries again; a lease that lapses meanwhile is lost above.
+        // The next beat, a third of the lease on, tries again; a lease that lapses meanwhile is lost above.
         log.warn({ err, code: codeOf(err), leaseUntilMs }, 'renewing the job lease failed');
+      }).finally(() => {
+        renewing = false;
       });
-    }, Math.max(10, this.o.leaseMs / 3));
+    }, Math.max(10, Math.min(HEARTBEAT_LOOK_MS, this.o.leaseMs / 3)));
     try {
       const handler = this.options.handlers[job.kind];
       if (!handler) throw new BridgeError('BRG_ERR_UNKNOWN_JOB_KIND', `no handler for job kind "${job.kind}"`);

@@ -176,6 +176,42 @@ for (const engine of testEngines()) {
       }
     });
 
+    test('under a clock running ~30 times faster than real time, a job running for seconds keeps its lease and runs once', async () => {
+      // What the end-to-end tests' clock driver does while work is under way: 100 ms of the
+      // bridge's time every few real milliseconds. The production lease: 30 s.
+      const leaseMs = 30_000;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      let runs = 0;
+      const handler: JobHandler = async () => {
+        runs++;
+        await gate;
+      };
+      const id = await store.jobs.enqueue({ kind: 'fast-clock', conversationKey: 'fast-clock', payload: {} });
+      const runner = new JobRunner({ store, handlers: { 'fast-clock': handler }, workerId: 'w6', clock, leaseMs, pollIntervalMs: 2 });
+      let lost = 0;
+      runner.on('job:lease-lost', () => lost++);
+      runner.start();
+      try {
+        await until(() => runs === 1);
+        const startMs = clock.nowMs();
+        // Five leases of the bridge's time, in about 1.5 s of real time while the job runs.
+        while (clock.nowMs() - startMs < 5 * leaseMs) {
+          await new Promise((r) => setTimeout(r, 3));
+          await clock.advance(100);
+          runner.poke();
+        }
+        open();
+        await until(async () => (await store.jobs.get(id))?.state === 'done');
+        assert.equal(runs, 1, 'claimed again while it ran: its lease lapsed on the clock');
+        assert.equal(lost, 0);
+        assert.equal((await store.jobs.get(id))?.attempts, 1);
+      } finally {
+        open();
+        await runner.stop(1_000);
+      }
+    });
+
     test('a worker whose job was taken over stops it at the next heartbeat and writes nothing', async () => {
       let aborted: unknown = null;
       const handler: JobHandler = (_job, ctx) =>
@@ -189,6 +225,8 @@ for (const engine of testEngines()) {
         await until(async () => (await store.jobs.get(id))?.state === 'running');
         // What another process's claim does after our lease lapsed (a long GC pause, say).
         await store.db.updateTable('jobs').set((eb) => ({ locked_by: 'thief', attempts: eb('attempts', '+', 1) })).where('id', '=', id).execute();
+        // A third of the lease on the clock: the next beat renews, and learns the job is not ours.
+        await clock.advance(100);
         await until(() => aborted !== null);
         assert.match(String(aborted), /lease lost/);
         assert.equal(lost, 1);

@@ -1,0 +1,58 @@
+/**
+ * scripts/run-test-files.ts, the runner `npm test` uses, never lets one file hold the run:
+ * a file over its time is killed and fails; a file stuck at exit after its tests (a Node.js
+ * shutdown deadlock, played here by an exit handler blocked on a futex) is killed, and does not
+ * fail the run when its tests passed. Each case runs the real runner on fixture files.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+
+const FIXTURES = 'test/fixtures/test-runner';
+
+interface RunResult { code: number | null; stdout: string; stderr: string; tookMs: number }
+
+function runFiles(files: string[], env: Record<string, string>): Promise<RunResult> {
+  const startedMs = Date.now();
+  // Started as `npm test` starts it: outside a test file, whose NODE_TEST_* variables would make run() report to it instead.
+  const outside = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_TEST_')));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.ts', 'scripts/run-test-files.ts', '2', ...files.map((f) => `${FIXTURES}/${f}`)], {
+    env: { ...outside, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, tookMs: Date.now() - startedMs })));
+}
+
+describe('the test runner (scripts/run-test-files.ts)', () => {
+  test('a file stuck at exit after its tests passed is killed; the run passes and says so', { timeout: 60_000 }, async () => {
+    const r = await runFiles(['passes.mjs', 'passes-then-sticks.mjs'], { TEST_FILE_TIMEOUT_MS: '8000', TEST_EXIT_GRACE_MS: '1000' });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /ok \d+ - passes/);
+    assert.match(r.stderr, /passes-then-sticks\.mjs finished its tests, all passed, but its process did not exit .*killed; not counted as a failure/);
+    assert.ok(r.tookMs < 8_000, `killed after the exit grace, not at the file's limit: ${r.tookMs} ms`);
+  });
+
+  test('a file stuck at exit after a test failed is killed, and the run fails', { timeout: 60_000 }, async () => {
+    const r = await runFiles(['fails-then-sticks.mjs'], { TEST_FILE_TIMEOUT_MS: '8000', TEST_EXIT_GRACE_MS: '1000' });
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /this test fails on purpose/);
+    assert.match(r.stderr, /fails-then-sticks\.mjs finished its tests but its process did not exit .*killed$/m);
+  });
+
+  test('a file that blocks past TEST_FILE_TIMEOUT_MS is killed and fails; the file beside it still passes', { timeout: 60_000 }, async () => {
+    const r = await runFiles(['blocks-forever.mjs', 'passes.mjs'], { TEST_FILE_TIMEOUT_MS: '3000' });
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /not ok \d+ - .*blocks-forever\.mjs/);
+    assert.match(r.stdout, /ok \d+ - passes/);
+    assert.ok(r.tookMs < 30_000, `ended by the limit, not by the test's own timeout: ${r.tookMs} ms`);
+  });
+
+  test('a TEST_FILE_TIMEOUT_MS that is not a positive number is refused, naming the variable', async () => {
+    const r = await runFiles(['passes.mjs'], { TEST_FILE_TIMEOUT_MS: 'soon' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /TEST_FILE_TIMEOUT_MS must be a positive number/);
+  });
+});
