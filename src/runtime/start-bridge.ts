@@ -13,6 +13,7 @@ import { degradedBotProblem, downBotProblem } from '../max/bot-down.ts';
 import { deriveWebhookSecret, type BotConfig, type BridgeConfigData, type PortalConfig } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { buildApp } from '../http/app.ts';
+import { closeWithin } from '../http/close-within.ts';
 import { CertificateReload } from '../http/certificate-reload.ts';
 import { certificateNotices, filesSignature, readCertificatePair, tlsFilesOf } from '../http/tls-certificate.ts';
 import { adminApiPlugin } from '../http/plugins/admin-api.ts';
@@ -153,6 +154,8 @@ export const MAINTENANCE_INTERVAL_MS = 600_000;
 export const CLIENT_WAIT_LOOK_MS = 60_000;
 /** A running job's lease (renewed every third of it); a handler acts on its portal with half of it left (resource-leases.ts). */
 const JOB_LEASE_MS = 30_000;
+/** How long a stopping bridge waits for the HTTP requests in flight before cutting their connections. */
+const CLOSE_REQUESTS_WAIT_MS = 10_000;
 /** At start the bridge waits at most this long for the reconciliation before it starts its jobs. */
 const RECONCILE_AT_START_MAX_MS = 30_000;
 /** How far back the reconciliation looks for conversations with activity (reconcile.ts's default). */
@@ -727,7 +730,9 @@ export async function startBridge(initialConfig: BridgeConfigData, options: {
       await runner.stop(5_000);
       await hookRunner?.close();
       await peers?.stop();
-      await app.close();
+      // Requests in flight get CLOSE_REQUESTS_WAIT_MS to end; those still open are cut (their senders deliver them again).
+      const closed = await closeWithin(app, CLOSE_REQUESTS_WAIT_MS);
+      if (closed.cut) log.warn({ waitMs: CLOSE_REQUESTS_WAIT_MS }, 'requests still open when the bridge stopped were cut off; MAX and Bitrix24 deliver them again');
       // The downtime is measured from here (downtime-catch-up.ts).
       await stopMarkingAlive();
       await store.close();
