@@ -26,6 +26,21 @@ async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promis
   }
 }
 
+/** A handler that counts its runs and holds each until `open()`. */
+function heldHandler(): { handler: JobHandler; open: () => void; runs: number } {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const held = {
+    runs: 0,
+    open: () => open(),
+    handler: (async () => {
+      held.runs++;
+      await gate;
+    }) as JobHandler,
+  };
+  return held;
+}
+
 for (const engine of testEngines()) {
   describe(`job runner under a driven clock (${engine.name})`, () => {
     let store: Store;
@@ -147,18 +162,13 @@ for (const engine of testEngines()) {
 
     test('a handler that outlives its lease keeps the job: the heartbeat renews it', async () => {
       const leaseMs = 300;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      let runs = 0;
-      const handler: JobHandler = async () => {
-        runs++;
-        await gate;
-      };
+      const held = heldHandler();
+      const { handler, open } = held;
       const id = await store.jobs.enqueue({ kind: 'long', conversationKey: 'long', payload: {} });
       const runner = new JobRunner({ store, handlers: { long: handler }, workerId: 'w3', clock, leaseMs, pollIntervalMs: 2 });
       runner.start();
       try {
-        await until(() => runs === 1);
+        await until(() => held.runs === 1);
         // Five leases' worth of time in half-lease steps; after each step the heartbeat
         // (every leaseMs / 3 of real time) moves the lease past the new "now".
         for (let step = 0; step < 10; step++) {
@@ -168,7 +178,7 @@ for (const engine of testEngines()) {
         }
         open();
         await until(async () => (await store.jobs.get(id))?.state === 'done');
-        assert.equal(runs, 1);
+        assert.equal(held.runs, 1);
         assert.equal((await store.jobs.get(id))?.attempts, 1);
       } finally {
         open();
@@ -180,20 +190,15 @@ for (const engine of testEngines()) {
       // What the end-to-end tests' clock driver does while work is under way: 100 ms of the
       // bridge's time every few real milliseconds. The production lease: 30 s.
       const leaseMs = 30_000;
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      let runs = 0;
-      const handler: JobHandler = async () => {
-        runs++;
-        await gate;
-      };
+      const held = heldHandler();
+      const { handler, open } = held;
       const id = await store.jobs.enqueue({ kind: 'fast-clock', conversationKey: 'fast-clock', payload: {} });
       const runner = new JobRunner({ store, handlers: { 'fast-clock': handler }, workerId: 'w6', clock, leaseMs, pollIntervalMs: 2 });
       let lost = 0;
       runner.on('job:lease-lost', () => lost++);
       runner.start();
       try {
-        await until(() => runs === 1);
+        await until(() => held.runs === 1);
         const startMs = clock.nowMs();
         // Five leases of the bridge's time, in about 1.5 s of real time while the job runs.
         while (clock.nowMs() - startMs < 5 * leaseMs) {
@@ -203,7 +208,7 @@ for (const engine of testEngines()) {
         }
         open();
         await until(async () => (await store.jobs.get(id))?.state === 'done');
-        assert.equal(runs, 1, 'claimed again while it ran: its lease lapsed on the clock');
+        assert.equal(held.runs, 1, 'claimed again while it ran: its lease lapsed on the clock');
         assert.equal(lost, 0);
         assert.equal((await store.jobs.get(id))?.attempts, 1);
       } finally {
