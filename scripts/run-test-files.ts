@@ -4,7 +4,7 @@
  * scripts/test.ts wants the longest to start first. The report is node's own: spec on a
  * terminal, TAP otherwise, as `node --test` prints it. Exit code 1 when any test failed.
  *
- *   node --import tsx --import ./scripts/test-exit-marker.ts scripts/run-test-files.ts <concurrency> <file>…
+ *   node --import tsx --import ./scripts/test-exit-marker.mjs scripts/run-test-files.ts <concurrency> <file>…
  *
  * No file can hold the run forever:
  * - forceExit: a file's process exits once its tests are done, even if something it started
@@ -27,7 +27,7 @@ import { TestFileWatchdog } from './test-file-watchdog.ts';
 const [concurrencyArg, ...files] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 if (!Number.isInteger(concurrency) || concurrency < 1 || files.length === 0) {
-  console.error('usage: node --import tsx --import ./scripts/test-exit-marker.ts scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
+  console.error('usage: node --import tsx --import ./scripts/test-exit-marker.mjs scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
   process.exit(2);
 }
 

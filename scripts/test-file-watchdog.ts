@@ -7,7 +7,7 @@
  * - **over time**: the file's process has run longer than its limit (TEST_FILE_TIMEOUT_MS).
  *   Its file fails.
  * - **stuck at exit**: the file's process began to exit (forceExit makes it exit once its tests
- *   are done; scripts/test-exit-marker.ts leaves a marker with the exit code) and is still there
+ *   are done; scripts/test-exit-marker.mjs leaves a marker with the exit code) and is still there
  *   `exitGraceMs` later. Node.js has a known, rare deadlock in process shutdown
  *   (nodejs/node#54918); a file whose process was exiting with code 0 (every test passed) is
  *   not failed for it: the run says so on stderr, naming the file.

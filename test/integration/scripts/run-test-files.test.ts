@@ -16,7 +16,7 @@ function runFiles(files: string[], env: Record<string, string>): Promise<RunResu
   const startedMs = Date.now();
   // Started as `npm test` starts it: outside a test file, whose NODE_TEST_* variables would make run() report to it instead.
   const outside = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_TEST_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.ts', 'scripts/run-test-files.ts', '2', ...files.map((f) => `${FIXTURES}/${f}`)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.mjs', 'scripts/run-test-files.ts', '2', ...files.map((f) => `${FIXTURES}/${f}`)], {
     env: { ...outside, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
