@@ -43,7 +43,16 @@ describe('webhooks: the bridge SIGKILLed mid-delivery (sqlite)', () => {
       const users = [7401, 7402, 7403];
       const texts = (u: number) => [1, 2, 3, 4, 5, 6, 7].map((i) => `заказ ${i} клиента ${u}`);
       const say = (u: number, i: number) => postOk(`${sandbox!.max.controlUrl}/messages`, { user: { user_id: u, first_name: `Клиент ${u}` }, text: texts(u)[i]! });
-      for (let i = 0; i < 5; i++) for (const u of users) await say(u, i);
+      // Each message taken in before the next is written: MAX posts its webhooks concurrently, and on
+      // a loaded machine a later one can overtake (the reorder window's case, tested on its own);
+      // the order at stake here is the one kept across the crash.
+      const takenIn = () => until(() => (sandbox!.max.pendingDeliveries().pending === 0 ? true : undefined), 30_000);
+      for (let i = 0; i < 5; i++) {
+        for (const u of users) {
+          await say(u, i);
+          await takenIn();
+        }
+      }
       // Killed once some events are in, while the rest wait behind the slow receiver.
       await until(() => (receiver!.events.length >= 6 ? true : undefined), 60_000);
       process.kill(child.pid, 'SIGKILL');
