@@ -56,9 +56,15 @@ export const SNAPSHOT_WAIT_MS = 30_000;
 const SNAPSHOT_POLL_MS = 100;
 
 /**
- * PostgreSQL: waits until no other client session of this database holds a snapshot taken in a
- * transaction begun before now (one that may still see the rows just deleted); the number left
- * after `waitMs`. Sessions of other roles show no xmin here and are not waited for.
+ * PostgreSQL: waits until no transaction begun before now can make VACUUM keep the rows just
+ * deleted; the number left after `waitMs`. Two kinds count:
+ * - a client session of this database holding a snapshot (it may still see the rows);
+ * - a transaction anywhere on the server holding a transaction id (a write under way, in any
+ *   database): every snapshot taken while it runs, VACUUM's own included, has an xmin no newer
+ *   than its id, and VACUUM keeps what was deleted after that. Seen in CI, where other test
+ *   files write to other databases of the same server; in production, another application's
+ *   database on a shared server.
+ * Sessions of other roles show neither here (without pg_read_all_stats) and are not waited for.
  */
 async function waitForOlderSnapshots(db: Kysely<Database>, waitMs: number): Promise<number> {
   const since = (await sql<{ at: Date }>`select clock_timestamp() as at`.execute(db)).rows[0]!.at;
@@ -66,8 +72,9 @@ async function waitForOlderSnapshots(db: Kysely<Database>, waitMs: number): Prom
   for (;;) {
     const row = (await sql<{ n: string | number }>`
       select count(*) as n from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
-        and backend_xmin is not null and xact_start < ${since}`.execute(db)).rows[0];
+      where pid <> pg_backend_pid() and xact_start < ${since}
+        and ((datname = current_database() and backend_type = 'client backend' and backend_xmin is not null)
+          or backend_xid is not null)`.execute(db)).rows[0];
     const left = Number(row?.n ?? 0);
     if (left === 0 || Date.now() >= deadline) return left;
     await sleep(SNAPSHOT_POLL_MS);

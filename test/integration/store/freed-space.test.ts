@@ -57,6 +57,19 @@ describe('freed space after an erasure on PostgreSQL: snapshots older than the d
     return client;
   }
 
+  /**
+   * A write under way in another database of the same server, begun before the delete: it holds
+   * a transaction id, so every snapshot taken meanwhile (VACUUM's own too) reaches back past it.
+   */
+  async function writeInAnotherDatabase(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: await postgres!.createDatabase() });
+    await client.connect();
+    await client.query('create table elsewhere (id int)');
+    await client.query('begin');
+    await client.query('insert into elsewhere values (1)');
+    return client;
+  }
+
   test('VACUUM waits for a transaction begun before the delete; then the deleted row is gone from the file', async () => {
     await seed();
     const reader = await olderSnapshot();
@@ -84,6 +97,23 @@ describe('freed space after an erasure on PostgreSQL: snapshots older than the d
     assert.ok((await fileText()).includes(NEEDLE_A), 'VACUUM FULL kept the row for the older snapshot: why the wait exists');
     await reader.query('commit');
     await reader.end();
+    const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
+    assert.equal(again.olderSnapshots, 0);
+    assert.ok(!(await fileText()).includes(NEEDLE_A), 'gone once it ended');
+  });
+
+  test('a write under way in another database keeps the row too: it is waited for, reported, and the row goes once it ends', async () => {
+    await seed();
+    const writer = await writeInAnotherDatabase();
+    try {
+      await sql`delete from freed_space_probe where id = 1`.execute(opened.db);
+      const report = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
+      assert.equal(report.olderSnapshots, 1, 'the other database\'s write is named');
+      assert.ok((await fileText()).includes(NEEDLE_A), 'VACUUM FULL kept the row while the write ran: why it is waited for');
+    } finally {
+      await writer.query('commit');
+      await writer.end();
+    }
     const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
     assert.equal(again.olderSnapshots, 0);
     assert.ok(!(await fileText()).includes(NEEDLE_A), 'gone once it ended');
