@@ -93,11 +93,13 @@ describe('freed space after an erasure on PostgreSQL: snapshots older than the d
     const reader = await olderSnapshot();
     await sql`delete from freed_space_probe where id = 1`.execute(opened.db);
     const report = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
-    assert.equal(report.olderSnapshots, 1, 'the open transaction is named');
+    // At least ours: a write of another test file, begun before the delete, may be counted too.
+    assert.ok(report.olderSnapshots! >= 1, 'the open transaction is named');
     assert.ok((await fileText()).includes(NEEDLE_A), 'VACUUM FULL kept the row for the older snapshot: why the wait exists');
     await reader.query('commit');
     await reader.end();
-    const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
+    // The default wait: other test files write to their databases on this server meanwhile.
+    const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full');
     assert.equal(again.olderSnapshots, 0);
     assert.ok(!(await fileText()).includes(NEEDLE_A), 'gone once it ended');
   });
@@ -108,13 +110,14 @@ describe('freed space after an erasure on PostgreSQL: snapshots older than the d
     try {
       await sql`delete from freed_space_probe where id = 1`.execute(opened.db);
       const report = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
-      assert.equal(report.olderSnapshots, 1, 'the other database\'s write is named');
+      assert.ok(report.olderSnapshots! >= 1, 'the other database\'s write is named');
       assert.ok((await fileText()).includes(NEEDLE_A), 'VACUUM FULL kept the row while the write ran: why it is waited for');
     } finally {
       await writer.query('commit');
       await writer.end();
     }
-    const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full', 300);
+    // The default wait: other test files write to their databases on this server meanwhile.
+    const again = await scrubFreedSpace(opened.db, 'postgres', [PROBE], 'full');
     assert.equal(again.olderSnapshots, 0);
     assert.ok(!(await fileText()).includes(NEEDLE_A), 'gone once it ended');
   });
