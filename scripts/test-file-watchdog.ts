@@ -46,8 +46,6 @@ export class TestFileWatchdog {
   private readonly watched = new Map<number, Watched & { file: string }>();
   /** Files killed while stuck at exit after all of their tests passed. */
   readonly stuckAtExit = new Set<string>();
-  /** Files killed for running past their limit. */
-  readonly overTime = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
@@ -96,7 +94,6 @@ export class TestFileWatchdog {
         this.watched.delete(pid);
       } else if (now - w.firstSeenMs > this.o.fileLimitMs) {
         this.kill(pid);
-        this.overTime.add(file);
         this.o.warn(`test: ${shown} ran longer than ${Math.round(this.o.fileLimitMs / 1000)} s (TEST_FILE_TIMEOUT_MS): its process was killed and the file fails`);
         this.watched.delete(pid);
       }
