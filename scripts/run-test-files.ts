@@ -49,6 +49,8 @@ const watchdog = new TestFileWatchdog({
 watchdog.start();
 
 let failed = false;
+/** Every failure, said again after the report: a CI log keeps only its tail. */
+const failures: string[] = [];
 const stream = run({ files, concurrency, timeout: fileTimeoutMs, forceExit: true });
 stream.on('test:fail', (data) => {
   // The file's own failure (its process ended by a signal) when the watchdog killed it stuck at
@@ -56,12 +58,25 @@ stream.on('test:fail', (data) => {
   const ofTheFileItself = data.file !== undefined && data.nesting === 0 && resolve(data.name) === resolve(data.file);
   if (ofTheFileItself && watchdog.excused(data.file!)) return;
   failed = true;
+  failures.push(describeFailure(data));
 });
 const report = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
 report.pipe(process.stdout);
 report.on('end', () => {
   watchdog.stop();
+  if (failures.length > 0) {
+    process.stdout.write(`# ${failures.length} failed (said again from above):\n${failures.join('')}`);
+  }
   // Exits here: run() sets process.exitCode on any failure, a watchdog's excused kill included.
   const code = failed ? 1 : 0;
   process.stdout.write('', () => process.exit(code));
 });
+
+/** A failure in a few comment lines: the file, the test's name, and the first lines of its error. */
+function describeFailure(data: { name: string; file?: string; line?: number; details: { error: Error } }): string {
+  const where = data.file === undefined ? '' : `${data.file}${data.line === undefined ? '' : `:${data.line}`}`;
+  const error = data.details.error;
+  const cause = error.cause instanceof Error ? error.cause : error;
+  const text = (cause.stack ?? `${cause.name}: ${cause.message}`).split('\n').slice(0, 12);
+  return [`#   ✖ ${data.name}${where === '' ? '' : ` (${where})`}`, ...text.map((l) => `#       ${l}`)].join('\n') + '\n';
+}

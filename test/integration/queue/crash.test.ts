@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { systemClock } from '../../../src/domain/clock.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { TEST_SECRET_KEY, testEngines } from '../../helpers/databases.ts';
-import { assertExactlyOnceInOrder, completions, createCompletionsTable, prepare, startWorker, stopWorkers, waitUntil } from './worker-processes.ts';
+import { assertExactlyOnceInOrder, completions, createCompletionsTable, killWithJobsInFlight, prepare, startWorker, stopWorkers, waitUntil } from './worker-processes.ts';
 
 for (const engine of testEngines()) {
   describe(`crash recovery (${engine.name})`, () => {
@@ -27,10 +27,9 @@ for (const engine of testEngines()) {
         await prepare(store, 12, 8, 0);
         await first.ready;
         await waitUntil(async () => (await completions(store)).length >= 30, 20_000);
-        first.child.kill('SIGKILL');
-        await first.exited;
-        const inFlight = (await store.jobs.countByState()).running ?? 0;
+        const inFlight = await killWithJobsInFlight(first, store);
         assert.ok(inFlight > 0, 'the kill left jobs running');
+        assert.equal((await store.jobs.countByState()).running ?? 0, inFlight, 'nothing finished after the kill');
         second = startWorker(url, 'second', false);
         await second.ready;
         await waitUntil(async () => ((await store.jobs.countByState()).done ?? 0) === 96, 30_000);

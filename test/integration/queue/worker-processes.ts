@@ -82,6 +82,29 @@ export function assertExactlyOnceInOrder(rows: Completion[], total: number): voi
   for (const [conv, ns] of byConversation) assert.deepEqual(ns, [...ns].sort((a, b) => a - b), `order kept in ${conv}`);
 }
 
+/**
+ * SIGKILLs the worker at a moment it holds jobs: each look freezes it first (SIGSTOP), lets
+ * what it already sent the database settle, and reads the running count; with none running it
+ * is thawed and looked at again. A kill right after an unfrozen look could land after its 2–20 ms
+ * jobs were all committed, and the kill would test nothing (seen once on a loaded CI machine).
+ * Returns how many jobs the kill left running.
+ */
+export async function killWithJobsInFlight(worker: WorkerProcess, store: Store, timeoutMs = 20_000): Promise<number> {
+  let running = 0;
+  await waitUntil(async () => {
+    worker.child.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 100));
+    running = (await store.jobs.countByState()).running ?? 0;
+    if (running > 0) return true;
+    worker.child.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 10));
+    return false;
+  }, timeoutMs);
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  return running;
+}
+
 /** Picks a worker that holds at least one resource lease (killing it tests takeover), else the first. */
 export async function leaseHolder<W extends WorkerProcess & { id: string }>(store: Store, workers: W[]): Promise<W> {
   const holders = await store.db.selectFrom('leases').select(['holder']).execute();
