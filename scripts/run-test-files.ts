@@ -4,12 +4,15 @@
  * scripts/test.ts wants the longest to start first. The report is node's own: spec on a
  * terminal, TAP otherwise, as `node --test` prints it. Exit code 1 when any test failed.
  *
- *   node --import tsx --import ./scripts/test-exit-marker.mjs scripts/run-test-files.ts <concurrency> <file>…
+ *   node --import tsx --import ./scripts/test-exit-marker.mjs --import ./scripts/test-exit-flush.mjs scripts/run-test-files.ts <concurrency> <file>…
  *
  * No file can hold the run forever:
  * - forceExit: a file's process exits once its tests are done, even if something it started
  *   (a timer, a socket) would keep it alive. Without it one such leftover, left only on some
  *   runs, kept a CI run waiting until it was killed at 90 minutes (2026-12-04, on Node 24).
+ *   Its forced exit used to drop a file's last reports (nodejs/node#64833: fewer tests reported
+ *   than ran, exit 0); scripts/test-exit-flush.mjs, loaded into every file's process, holds that
+ *   exit until the reports have left.
  * - timeout: a file still running after TEST_FILE_TIMEOUT_MS (default 15 minutes; the longest
  *   file takes about 3 on two cores) fails, and its process is killed — by run() on Node 20, by
  *   the watchdog (scripts/test-file-watchdog.ts) on Node 24, whose run() leaves it running.
@@ -27,7 +30,7 @@ import { TestFileWatchdog } from './test-file-watchdog.ts';
 const [concurrencyArg, ...files] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 if (!Number.isInteger(concurrency) || concurrency < 1 || files.length === 0) {
-  console.error('usage: node --import tsx --import ./scripts/test-exit-marker.mjs scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
+  console.error('usage: node --import tsx --import ./scripts/test-exit-marker.mjs --import ./scripts/test-exit-flush.mjs scripts/run-test-files.ts <concurrency ≥ 1> <test file>…');
   process.exit(2);
 }
 

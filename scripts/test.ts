@@ -105,7 +105,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 async function runFiles(files: string[], concurrency: string, env: NodeJS.ProcessEnv): Promise<number> {
   // Not `node --test`: it sorts the files by name, and the longest must start first.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.mjs', 'scripts/run-test-files.ts', concurrency, ...files], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.mjs', '--import', './scripts/test-exit-flush.mjs', 'scripts/run-test-files.ts', concurrency, ...files], { stdio: 'inherit', env });
   running = child;
   return new Promise((resolve) => child.on('exit', (c) => {
     running = null;

@@ -6,17 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { describe, test } from 'node:test';
 
 const FIXTURES = 'test/fixtures/test-runner';
 
 interface RunResult { code: number | null; stdout: string; stderr: string; tookMs: number }
 
-function runFiles(files: string[], env: Record<string, string>): Promise<RunResult> {
+function runFiles(files: string[], env: Record<string, string>, concurrency = 2): Promise<RunResult> {
   const startedMs = Date.now();
   // Started as `npm test` starts it: outside a test file, whose NODE_TEST_* variables would make run() report to it instead.
   const outside = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_TEST_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.mjs', 'scripts/run-test-files.ts', '2', ...files.map((f) => `${FIXTURES}/${f}`)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/test-exit-marker.mjs', '--import', './scripts/test-exit-flush.mjs', 'scripts/run-test-files.ts', String(concurrency), ...files.map((f) => (isAbsolute(f) ? f : `${FIXTURES}/${f}`))], {
     env: { ...outside, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -56,6 +59,31 @@ describe('the test runner (scripts/run-test-files.ts)', () => {
     assert.match(r.stdout, /not ok \d+ - .*blocks-forever\.mjs/);
     assert.match(r.stdout, /ok \d+ - passes/);
     assert.ok(r.tookMs < 30_000, `ended by the limit, not by the test's own timeout: ${r.tookMs} ms`);
+  });
+
+  test('every test of a file forceExit ends is reported: none lost on its way to the runner (nodejs/node#64833)', { timeout: 150_000 }, async () => {
+    // Twelve files of 200 tests with long names, each leaving a timer open, six at a time: without
+    // scripts/test-exit-flush.mjs every run of this lost some (2,267 to 2,396 of 2,400 reported,
+    // exit 0, on Node 20 and 24).
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-forced-exit-'));
+    try {
+      const files = Array.from({ length: 12 }, (_, f) => {
+        const path = join(dir, `file-${f}.test.mjs`);
+        writeFileSync(path, [
+          "import { test } from 'node:test';",
+          'setInterval(() => {}, 1_000); // what forceExit is for',
+          `for (let t = 0; t < 200; t++) test(\`file ${f} test \${t} ${'x'.repeat(300)}\`, () => {});`,
+        ].join('\n'));
+        return path;
+      });
+      const r = await runFiles(files, {}, 6);
+      assert.equal(r.code, 0, r.stderr);
+      const reported = r.stdout.match(/^ok \d+ - file \d+ test \d+ /gm) ?? [];
+      assert.equal(reported.length, 12 * 200, 'every test ran is reported');
+      assert.match(r.stdout, /^# tests 2400$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a TEST_FILE_TIMEOUT_MS that is not a positive number is refused, naming the variable', async () => {
