@@ -91,15 +91,21 @@ export function assertExactlyOnceInOrder(rows: Completion[], total: number): voi
  */
 export async function killWithJobsInFlight(worker: WorkerProcess, store: Store, timeoutMs = 20_000): Promise<number> {
   let running = 0;
-  await waitUntil(async () => {
-    worker.child.kill('SIGSTOP');
-    await new Promise((r) => setTimeout(r, 100));
-    running = (await store.jobs.countByState()).running ?? 0;
-    if (running > 0) return true;
+  try {
+    await waitUntil(async () => {
+      worker.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 100));
+      running = (await store.jobs.countByState()).running ?? 0;
+      if (running > 0) return true;
+      worker.child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 10));
+      return false;
+    }, timeoutMs);
+  } catch (err) {
+    // Left frozen, the worker would hold a SIGTERM unhandled and the test's teardown forever.
     worker.child.kill('SIGCONT');
-    await new Promise((r) => setTimeout(r, 10));
-    return false;
-  }, timeoutMs);
+    throw err;
+  }
   worker.child.kill('SIGKILL');
   await worker.exited;
   return running;
