@@ -63,13 +63,46 @@ export async function startChild(script: string, env: Record<string, string> = {
   };
 }
 
-export function freePort(): Promise<number> {
+/**
+ * A port free now, for a process or server that listens on it a little later. Taken below the
+ * system's ephemeral range when it has room there: a port from inside it (what `listen(0)` gives)
+ * can be handed to any outgoing connection meanwhile, and was — a CI run's bridge failed to
+ * listen with EADDRINUSE while other test files were making requests.
+ */
+export async function freePort(): Promise<number> {
+  const lowest = ephemeralRangeStart() - FREE_PORT_SPAN;
+  if (lowest >= 1024) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = lowest + Math.floor(Math.random() * FREE_PORT_SPAN);
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+/** How many ports under the ephemeral range freePort picks from. */
+const FREE_PORT_SPAN = 10_000;
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) ? start : 0;
+  } catch {
+    return 0; // not Linux: no range known, listen(0) it is
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(() => true, () => false);
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: bound } = srv.address() as { port: number };
+      srv.close(() => resolve(bound));
     });
   });
 }
